@@ -1,0 +1,119 @@
+/**
+ * Temporal activities: thin adapters from workflow steps to the domain modules (db, data, train).
+ * Every write is idempotent, so a retried activity never duplicates or regresses a row.
+ */
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import type { ResultsStore } from '../db/index.js';
+import { prepareDatasetCached } from '../data/index.js';
+import { isUserError } from '../errors.js';
+import { exportModel } from '../train/export.js';
+import { runTraining } from '../train/runner.js';
+import type { BackendName, EpochMetrics } from '../train/types.js';
+import type { VariantConfig } from '../model/config.js';
+import type { DatasetRef, SweepStatus, TrialInput, TrialResult } from '../../workflows/types.js';
+
+export interface ActivityDeps {
+  db: ResultsStore;
+  config: Config;
+  /** Worker identity stored with each trial and epoch. */
+  identity: string;
+  /** This worker's backend choice; a spec's explicit `training.backend` overrides 'auto'. */
+  backend: BackendName | 'auto';
+}
+
+/** Where a trial's checkpoint lives: under SWEEP_ARTIFACTS, which every worker must share. */
+export const checkpointDir = (config: Config, sweepId: string, trialId: string) => path.join(config.artifactsDir, sweepId, trialId, 'checkpoint');
+export const bestModelDir = (config: Config, sweepId: string) => path.join(config.home, 'models', sweepId, 'best');
+
+export function createActivities({ db, config, identity, backend }: ActivityDeps) {
+  async function datasetFor(ref: DatasetRef) {
+    const manifest = await prepareDatasetCached(ref.spec, { seqLen: ref.seqLen, baseDir: ref.baseDir, cacheDir: config.cacheDir });
+    if (manifest.fingerprint !== ref.fingerprint) {
+      throw ApplicationFailure.nonRetryable(
+        `dataset fingerprint mismatch on worker ${identity}: the sweep was validated on ${ref.fingerprint.slice(0, 12)}, this worker's copy is ${manifest.fingerprint.slice(0, 12)}; give every worker the same files`,
+        'DatasetMismatch',
+      );
+    }
+    return manifest;
+  }
+
+  return {
+    async recordSweepStatus(input: { sweepId: string; status: SweepStatus }): Promise<void> {
+      await db.setSweepStatus(input.sweepId, input.status);
+    },
+
+    async recordTrialStart(input: TrialInput): Promise<void> {
+      await db.upsertTrial({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant: input.variant });
+    },
+
+    async trainTrial(input: TrialInput): Promise<TrialResult> {
+      const ctx = Context.current();
+      const dataset = await datasetFor(input.dataset);
+      const chosen = (input.backend === 'auto' ? backend : input.backend) as BackendName | 'auto';
+      // Heartbeat on a timer, not per epoch: an epoch can outlast the heartbeat timeout, and the
+      // heartbeat is also how cancellation reaches a running activity.
+      let lastEpoch = 0;
+      const beat = setInterval(() => ctx.heartbeat({ epoch: lastEpoch }), 5_000);
+      try {
+        ctx.heartbeat({ epoch: 0 });
+        const result = await runTraining(
+          { variant: input.variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: input.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId) },
+          {
+            signal: ctx.cancellationSignal,
+            onStart: async (info: { backend: BackendName; params: number }) => {
+              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.params, attempt: ctx.info.attempt });
+            },
+            onEpoch: async (m: EpochMetrics) => {
+              lastEpoch = m.epoch;
+              await db.recordEpoch(input.trialId, m, identity);
+              ctx.heartbeat({ epoch: m.epoch });
+            },
+          },
+        );
+        if (result.status === 'cancelled') throw new CancelledFailure('trial cancelled between batches; checkpoint kept');
+        const objective = input.objective.metric;
+        return {
+          sweepId: input.sweepId,
+          trial: input.trial,
+          trialId: input.trialId,
+          status: result.status,
+          epochsTrained: result.epochs.length,
+          bestEpoch: result.bestEpoch,
+          bestValAuc: result.bestValAuc,
+          params: result.params,
+          objectiveByEpoch: result.epochs.map((e) => (objective === 'val_loss' ? e.valLoss : objective === 'val_pr_auc' ? e.valPrAuc : e.valAuc)),
+          backend: result.backend,
+        };
+      } catch (err) {
+        if (isUserError(err)) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
+        throw err;
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    async recordTrialResult(result: TrialResult): Promise<void> {
+      await db.finishTrial(result.trialId, {
+        status: result.status,
+        bestEpoch: result.bestEpoch || null,
+        bestValAuc: Number.isFinite(result.bestValAuc) ? result.bestValAuc : null,
+        failureReason: result.failureReason ?? null,
+      });
+    },
+
+    async exportBestModel(input: { sweepId: string; trialId: string; variant: VariantConfig }): Promise<string> {
+      const outDir = bestModelDir(config, input.sweepId);
+      await exportModel(checkpointDir(config, input.sweepId, input.trialId), input.variant, outDir);
+      await db.recordArtifact({ sweepId: input.sweepId, trialId: input.trialId, kind: 'best-model', uri: outDir });
+      return outDir;
+    },
+
+    async finishSweep(input: { sweepId: string; status: SweepStatus; bestTrialId?: string; modelPath?: string }): Promise<void> {
+      await db.finishSweep(input.sweepId, { status: input.status, bestTrialId: input.bestTrialId ?? null });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,46 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UserError } from '../errors.js';
+
+export interface Command {
+  /** One line for `sweep --help`. */
+  summary: string;
+  /** Full usage text for `sweep CMD --help`. */
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs with usage errors turned into UserError (exit 2) that name the command. */
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  positionals: { min: number; max: number; names: string },
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UserError(`sweep ${command}: ${(err as Error).message}. See 'sweep ${command} --help'.`);
+  }
+  const n = parsed.positionals.length;
+  if (n < positionals.min || n > positionals.max) {
+    throw new UserError(
+      `sweep ${command}: expected ${positionals.names}, got ${n === 0 ? 'nothing' : parsed.positionals.join(' ')}. See 'sweep ${command} --help'.`,
+    );
+  }
+  return parsed;
+}
+
+/** Parses a positive integer flag value, naming the flag when it is not one. */
+export function parsePositiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--${flag}: expected a positive integer, got '${value}'`);
+  return n;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

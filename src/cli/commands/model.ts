@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '../../errors.js';
+import { modelSpecSchema, presetNames, variantFieldSchemas, type ModelSpec, type VariantConfig } from '../../model/config.js';
+import { presetByName, resolveVariant } from '../../model/presets.js';
+import { DNA_CHANNELS, inspectVariant, type LayerInfo } from '../../model/shapes.js';
+import { parseCommandArgs, printJson, type Command } from '../command.js';
+
+const usage = `Usage: sweep model summary (--preset NAME | SPEC.json) [--json]
+
+Prints a model variant's layers with their output shapes and parameter counts, checked statically
+(no tensors are built). A variant that cannot work is rejected with every problem, each naming its
+parameter (exit 2).
+
+  --preset NAME   one of: ${presetNames.join(', ')}
+  SPEC.json       a sweep spec (its "model" object: {"preset"?, ...fixed fields}) or a bare variant
+                  object; fields left out come from the preset (default danq-lite)
+  --json          print {"params": N, "layers": [{"name", "type", "outputShape", "params"}]}
+`;
+
+/**
+ * Reads the `model` object of a sweep spec, or the whole file when it is a bare variant.
+ * TODO(lead): switch to the spec loader in src/spec once it lands.
+ */
+function variantFromFile(path: string): VariantConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const isSpec = typeof json === 'object' && json !== null && 'model' in json;
+  const model = isSpec ? (json as { model: unknown }).model : json;
+  const parsed = modelSpecSchema.safeParse(model);
+  // Bad field values alone are left to inspectVariant, which reports them with the shape problems
+  // in one list; anything else (not an object, unknown key, bad preset) stops here.
+  const issues = parsed.success ? [] : parsed.error.issues;
+  if (issues.some((issue) => !isVariantField(issue.path[0]))) {
+    const where = (issuePath: PropertyKey[]) => [...(isSpec ? ['model'] : []), ...issuePath.map(String)].join('.') || '(top level)';
+    throw UserError.of(`${path}: invalid model`, issues.map((issue) => `${where(issue.path)}: ${issue.message}`));
+  }
+  const { preset, ...overrides } = model as ModelSpec;
+  return resolveVariant(preset, overrides);
+}
+
+function isVariantField(key: PropertyKey | undefined): boolean {
+  return typeof key === 'string' && Object.hasOwn(variantFieldSchemas, key);
+}
+
+function formatShape(shape: (number | null)[]): string {
+  return `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;
+}
+
+/** A Keras-like summary table, ending with the shape lesson for this variant. */
+function summaryTable(variant: VariantConfig, layers: LayerInfo[], params: number): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  const rows = layers.map((l) => [`${l.name} (${l.type})`, formatShape(l.outputShape), count(l.params)]);
+  const header = ['Layer (type)', 'Output Shape', 'Param #'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('   ');
+  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
+  const pooled = layers.find((l) => l.type === 'MaxPooling1D')!;
+  return [
+    `Input: ${formatShape([null, variant.seqLen, DNA_CHANNELS])} one-hot DNA`,
+    rule('_'),
+    line(header),
+    rule('='),
+    ...rows.map(line),
+    rule('='),
+    `Total params: ${count(params)}`,
+    '',
+    `The pooled conv output ${formatShape(pooled.outputShape)} is (batch, timesteps, features): it feeds the RNN directly, with no Flatten.`,
+  ].join('\n');
+}
+
+const model: Command = {
+  summary: 'Inspect model variants: sweep model summary',
+  usage,
+  async run(argv) {
+    const [subcommand, ...rest] = argv;
+    if (subcommand !== 'summary') {
+      throw new UserError(`sweep model: expected the subcommand 'summary', got ${subcommand === undefined ? 'nothing' : `'${subcommand}'`}. See 'sweep model --help'.`);
+    }
+    const { values, positionals } = parseCommandArgs(
+      'model summary',
+      rest,
+      { preset: { type: 'string' }, json: { type: 'boolean' } },
+      { min: 0, max: 1, names: '--preset NAME or SPEC.json' },
+    );
+    const specPath = positionals[0];
+    if ((values.preset === undefined) === (specPath === undefined)) {
+      throw new UserError(`sweep model summary: give either --preset NAME or SPEC.json, not ${specPath === undefined ? 'neither' : 'both'}. See 'sweep model summary --help'.`);
+    }
+    const variant =
+      specPath === undefined ? resolveVariant(presetByName('--preset', values.preset!), {}) : variantFromFile(specPath);
+    const inspection = inspectVariant(variant);
+    if (!inspection.ok) {
+      throw UserError.of(
+        `${specPath ?? `preset ${values.preset}`}: invalid model variant`,
+        inspection.problems.map((p) => p.message),
+      );
+    }
+    if (values.json) {
+      printJson({ params: inspection.params, layers: inspection.layers });
+    } else {
+      process.stdout.write(summaryTable(variant, inspection.layers, inspection.params) + '\n');
+    }
+    return 0;
+  },
+};
+
+export default model;

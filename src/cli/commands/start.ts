@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { WorkflowFailedError } from '@temporalio/client';
+import { loadConfig } from '../../config/index.js';
+import { UserError } from '../../errors.js';
+import { sweepWorkflow } from '../../../workflows/sweep.js';
+import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
+import { progressQuery, type SweepInput, type SweepProgress } from '../../../workflows/types.js';
+import { startWorkers, type WorkerPool } from '../../../workers/index.js';
+import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
+import { prepareSweep } from '../prepare.js';
+import { openSession } from '../session.js';
+import { sweepReport, printLeaderboard } from '../report.js';
+import { ProgressView } from '../progress.js';
+import { parseBackend } from '../../train/backend-name.js';
+
+const command: Command = {
+  summary: 'Validate a sweep spec and run the sweep',
+  usage: `Usage: sweep start SPEC.json [--detach] [--json] [--concurrency N] [--backend NAME]
+
+Validates the spec, every variant and the data (as sweep validate), then starts the sweep workflow.
+Without TEMPORAL_ADDRESS it runs on the embedded stack (Temporal dev server + PostgreSQL under
+SWEEP_HOME) with in-process workers, unless a 'sweep dev' already serves workers.
+
+  --detach          return once the sweep has started (needs running workers: sweep dev / sweep worker)
+  --json            print only the final result as JSON on stdout
+  --concurrency N   trials trained at once by the in-process workers (default: maxConcurrentTrials, at most the cores)
+  --backend NAME    in-process workers' backend: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu
+
+Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 when it could not run.`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      'start',
+      argv,
+      { detach: { type: 'boolean' }, json: { type: 'boolean' }, concurrency: { type: 'string' }, backend: { type: 'string' } },
+      { min: 1, max: 1, names: 'SPEC.json' },
+    );
+    const backend = parseBackend(values.backend ?? 'auto');
+    const config = loadConfig();
+    const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
+    const { loaded, trials, dataset } = await prepareSweep(positionals[0]!, config);
+    const { spec } = loaded;
+    const concurrency = parsePositiveInt('concurrency', values.concurrency, Math.max(1, Math.min(spec.maxConcurrentTrials, os.availableParallelism())));
+
+    const session = await openSession({ config, log });
+    let workers: WorkerPool | undefined;
+    const stopWorkers = async () => {
+      await workers?.shutdown();
+      workers = undefined;
+    };
+    try {
+      const inProcessWorkers = !config.temporalAddress && !session.stack.workersRunning;
+      if (values.detach && inProcessWorkers) {
+        throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
+      }
+      const sweepId = `sweep-${spec.name}-${randomBytes(3).toString('hex')}`;
+      await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
+      if (inProcessWorkers) {
+        workers = await startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend });
+      }
+      const input: SweepInput = {
+        sweepId,
+        spec,
+        dataset: { spec: spec.dataset, baseDir: loaded.baseDir, seqLen: dataset.seqLen, fingerprint: dataset.fingerprint },
+        trainQueue: config.taskQueues.train,
+      };
+      const handle = await session.client.workflow.start(sweepWorkflow, {
+        taskQueue: config.taskQueues.orchestration,
+        workflowId: sweepId,
+        args: [input],
+        memo: { spec: positionals[0], trials: trials.length },
+        typedSearchAttributes: [
+          { key: SweepIdAttr, value: sweepId },
+          { key: SweepNameAttr, value: spec.name },
+        ],
+      });
+      log(`Started ${sweepId}: ${trials.length} trial(s), ${spec.strategy.type}, up to ${spec.maxConcurrentTrials} at once`);
+      if (session.stack.uiUrl) log(`Temporal UI: ${session.stack.uiUrl}/namespaces/${session.stack.namespace}/workflows/${sweepId}`);
+      if (values.detach) {
+        if (values.json) printJson({ sweepId, status: 'running' });
+        return 0;
+      }
+
+      const view = new ProgressView(values.json ? null : process.stdout, trials.length);
+      const interrupted = new Promise<'interrupted'>((resolve) => process.once('SIGINT', () => resolve('interrupted')));
+      const poll = setInterval(() => {
+        handle.query(progressQuery).then((p: SweepProgress) => view.update(p), () => {});
+      }, 1000);
+      let outcome: unknown;
+      try {
+        outcome = await Promise.race([handle.result(), interrupted]);
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) throw new Error(`sweep ${sweepId} failed: ${err.cause?.message ?? err.message}`);
+        throw err;
+      } finally {
+        clearInterval(poll);
+        view.finish();
+      }
+      if (outcome === 'interrupted') {
+        log(`\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep cancel ${sweepId} to stop it.`);
+        return 130;
+      }
+      await stopWorkers();
+      const report = await sweepReport(session.db, sweepId);
+      if (values.json) printJson(report);
+      else printLeaderboard(report);
+      return 0;
+    } finally {
+      await stopWorkers();
+      await session.close();
+    }
+  },
+};
+export default command;

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { isUserError } from '../errors.js';
+import type { Command } from './command.js';
+
+/** Commands load lazily so `sweep --help` does not pay for tfjs or Temporal. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  start: { summary: 'Validate a sweep spec and run the sweep', load: async () => (await import('./commands/start.js')).default },
+  validate: { summary: 'Check a sweep spec, every variant and the data, without training', load: async () => (await import('./commands/validate.js')).default },
+  status: { summary: 'Show a sweep: progress, trials, best so far', load: async () => (await import('./commands/status.js')).status },
+  list: { summary: 'List sweeps', load: async () => (await import('./commands/status.js')).list },
+  best: { summary: 'Show the best trial of a sweep and where its model is', load: async () => (await import('./commands/status.js')).best },
+  pause: { summary: 'Pause a sweep: no new trials start', load: async () => (await import('./commands/control.js')).pause },
+  resume: { summary: 'Resume a paused sweep', load: async () => (await import('./commands/control.js')).resume },
+  cancel: { summary: 'Cancel a sweep: running trials stop between batches', load: async () => (await import('./commands/control.js')).cancel },
+  worker: { summary: 'Run a worker process that trains trials and runs sweep activities', load: async () => (await import('./commands/worker.js')).default },
+  dev: { summary: 'Run the embedded stack (Temporal, Postgres, workers) in the foreground', load: async () => (await import('./commands/dev.js')).default },
+  model: { summary: 'Inspect model variants: sweep model summary', load: async () => (await import('./commands/model.js')).default },
+  evaluate: { summary: 'ROC AUC and PR AUC of predictions against labels', load: async () => (await import('./commands/evaluate.js')).default },
+  data: { summary: 'Datasets: sweep data synth', load: async () => (await import('./commands/data.js')).default },
+};
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'sweep: hyperparameter sweeps of DanQ-style DNA classifiers on Temporal, TensorFlow.js and PostgreSQL',
+    '',
+    'Usage: sweep <command> [options]     (sweep <command> --help for details)',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options: --help, --version',
+    '',
+    'With TEMPORAL_ADDRESS and DATABASE_URL unset, commands use the embedded stack under SWEEP_HOME (./.sweep).',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    process.stderr.write(`sweep: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\n`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(command.usage.trimEnd() + '\n');
+      return 0;
+    }
+    return await command.run(rest);
+  } catch (err) {
+    if (isUserError(err)) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../config/index.js';
+import { openDb, type ResultsStore } from '../db/index.js';
+import { openStack, type Stack } from '../stack/index.js';
+
+/** What a CLI command talks to: the stack (embedded or external), a Temporal client and the results DB. */
+export interface Session {
+  config: Config;
+  stack: Stack;
+  client: Client;
+  db: ResultsStore;
+  close(): Promise<void>;
+}
+
+export async function openSession(options: { log?: (line: string) => void; config?: Config } = {}): Promise<Session> {
+  const config = options.config ?? loadConfig();
+  const stack = await openStack(config, { log: options.log });
+  try {
+    const connection = await Connection.connect({ address: stack.temporalAddress });
+    const db = await openDb(stack.databaseUrl);
+    return {
+      config,
+      stack,
+      client: new Client({ connection, namespace: stack.namespace }),
+      db,
+      async close() {
+        await db.close();
+        await connection.close();
+        await stack.close();
+      },
+    };
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+}
+
+export async function withSession<T>(fn: (session: Session) => Promise<T>, options?: Parameters<typeof openSession>[0]): Promise<T> {
+  const session = await openSession(options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The standard tfjs-layers model of a variant: what exported models are saved as, so anyone can
+ * load them with plain `tf.loadLayersModel`. Training uses the fast path in src/train/network.ts,
+ * whose weights have exactly this model's `getWeights()` layout and order.
+ * Layer names follow shapes.ts (`inspectVariant`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { VariantConfig } from './config.js';
+import { DNA_CHANNELS } from './shapes.js';
+
+export function buildLayersModel(v: VariantConfig): tf.Sequential {
+  const model = tf.sequential({ name: 'danq' });
+  model.add(
+    tf.layers.conv1d({
+      name: 'conv1d',
+      inputShape: [v.seqLen, DNA_CHANNELS],
+      filters: v.convFilters,
+      kernelSize: v.convKernel,
+      strides: v.convStride,
+      activation: 'relu',
+    }),
+  );
+  model.add(tf.layers.maxPooling1d({ name: 'max_pooling1d', poolSize: v.poolSize, strides: v.poolStride }));
+  model.add(tf.layers.dropout({ name: 'conv_dropout', rate: v.convDropout }));
+  // Keras 2.3+ defaults (tfjs-layers still defaults to hard sigmoid); GRU is reset-before, the
+  // only kind tfjs-layers implements.
+  const rnnArgs = { units: v.rnnUnits, returnSequences: v.returnSequences, recurrentActivation: 'sigmoid' } as const;
+  const rnn = v.rnn === 'lstm' ? tf.layers.lstm({ ...rnnArgs, unitForgetBias: true }) : tf.layers.gru(rnnArgs);
+  model.add(tf.layers.bidirectional({ name: 'bidirectional', layer: rnn as tf.RNN, mergeMode: v.rnnMerge }));
+  model.add(tf.layers.dropout({ name: 'rnn_dropout', rate: v.rnnDropout }));
+  if (v.returnSequences) model.add(tf.layers.flatten({ name: 'flatten' }));
+  if (v.denseUnits > 0) model.add(tf.layers.dense({ name: 'dense', units: v.denseUnits, activation: 'relu' }));
+  model.add(tf.layers.dense({ name: 'output', units: v.tasks, activation: v.outputActivation }));
+  return model;
+}

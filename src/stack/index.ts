@@ -1,0 +1,144 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { redact, type Config } from '../config/index.js';
+import { canConnect, isProcessAlive } from './net.js';
+import { startEmbeddedPostgres } from './postgres.js';
+import { startTemporalDevServer } from './temporal.js';
+
+/** Where the CLI and workers connect: an external cluster, or the embedded stack under SWEEP_HOME. */
+export interface Stack {
+  temporalAddress: string;
+  namespace: string;
+  databaseUrl: string;
+  uiUrl: string | null;
+  /** True when a `sweep dev` process already serves workers for this stack. */
+  workersRunning: boolean;
+  /** Stops only what this process started. */
+  close(): Promise<void>;
+}
+
+interface StackState {
+  temporal?: { pid: number; address: string; uiUrl: string | null };
+  /** pid of a `sweep dev` that runs workers. */
+  devPid?: number;
+}
+
+const stateFile = (config: Config) => path.join(config.home, 'stack.json');
+
+function readState(config: Config): StackState {
+  try {
+    return JSON.parse(readFileSync(stateFile(config), 'utf8')) as StackState;
+  } catch {
+    return {};
+  }
+}
+
+function writeState(config: Config, state: StackState): void {
+  mkdirSync(config.home, { recursive: true });
+  const tmp = stateFile(config) + `.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  renameSync(tmp, stateFile(config));
+}
+
+/** Serialises embedded-stack start-up between processes (a second `sweep start` waits, then reuses). */
+async function withStackLock<T>(config: Config, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(config.home, 'stack.lock');
+  mkdirSync(config.home, { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+      } catch {
+        /* the holder is between mkdir and writing its pid */
+      }
+      if (Number.isInteger(holder) && !isProcessAlive(holder)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no sweep process is running`);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function runningTemporal(state: StackState) {
+  const t = state.temporal;
+  if (!t || !isProcessAlive(t.pid)) return undefined;
+  const [host, port] = [t.address.slice(0, t.address.lastIndexOf(':')), Number(t.address.slice(t.address.lastIndexOf(':') + 1))];
+  return (await canConnect(host, port)) ? t : undefined;
+}
+
+/**
+ * Connects to TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise reuses the embedded servers
+ * already running under SWEEP_HOME, or starts them (persistent state in SWEEP_HOME).
+ */
+export async function openStack(config: Config, options: { log?: (line: string) => void } = {}): Promise<Stack> {
+  const log = options.log ?? (() => {});
+  const stops: Array<() => Promise<void>> = [];
+  let temporalAddress = config.temporalAddress;
+  let uiUrl: string | null = null;
+  let databaseUrl = config.databaseUrl;
+  let workersRunning = false;
+  let ownsTemporal = false;
+
+  if (!temporalAddress || !databaseUrl) {
+    await withStackLock(config, async () => {
+      const state = readState(config);
+      if (!temporalAddress) {
+        const running = await runningTemporal(state);
+        if (running) {
+          ({ address: temporalAddress, uiUrl } = running);
+          log(`Reusing the Temporal dev server at ${temporalAddress}`);
+        } else {
+          const server = await startTemporalDevServer({ dataDir: path.join(config.home, 'temporal'), port: config.ports.temporal, uiPort: config.ports.ui, namespace: config.namespace });
+          ({ address: temporalAddress, uiUrl } = server);
+          ownsTemporal = true;
+          state.temporal = { pid: server.pid, address: server.address, uiUrl: server.uiUrl };
+          writeState(config, state);
+          stops.push(server.stop);
+          log(`Started the Temporal dev server at ${temporalAddress} (UI ${uiUrl})`);
+        }
+        workersRunning = state.devPid !== undefined && isProcessAlive(state.devPid);
+      }
+      if (!databaseUrl) {
+        // Reuses (or adopts) a server already running on the data dir, else starts one.
+        const pg = await startEmbeddedPostgres({ dataDir: path.join(config.home, 'postgres'), port: config.ports.postgres, log });
+        databaseUrl = pg.url;
+        stops.push(pg.stop);
+        if (pg.ownership === 'started') log(`Started the embedded PostgreSQL at ${redact(databaseUrl)}`);
+      }
+    });
+  }
+
+  return {
+    temporalAddress: temporalAddress!,
+    namespace: config.namespace,
+    databaseUrl: databaseUrl!,
+    uiUrl,
+    workersRunning,
+    async close() {
+      for (const stop of stops.reverse()) await stop();
+      if (ownsTemporal) {
+        const state = readState(config);
+        delete state.temporal;
+        writeState(config, state);
+      }
+    },
+  };
+}
+
+/** Marks this process as the `sweep dev` that serves workers, so `sweep start` does not start its own. */
+export function registerDevWorkers(config: Config, pid: number | undefined): void {
+  const state = readState(config);
+  if (pid === undefined) delete state.devPid;
+  else state.devPid = pid;
+  writeState(config, state);
+}

@@ -1,0 +1,92 @@
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Config } from '../src/config/index.js';
+import { createActivities } from '../src/activities/index.js';
+import { openDb } from '../src/db/index.js';
+import type { BackendName } from '../src/train/types.js';
+
+export type Queue = 'orchestration' | 'train';
+
+export interface WorkerPoolOptions {
+  config: Config;
+  temporalAddress: string;
+  databaseUrl: string;
+  queues: readonly Queue[];
+  /** Trials trained at once by this process (one per GPU on GPU workers; cores on CPU). */
+  concurrency: number;
+  backend: BackendName | 'auto';
+  identity?: string;
+}
+
+export interface WorkerPool {
+  identity: string;
+  /** Resolves when every worker has stopped; rejects if one fails. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per process (about 1-2 s). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = new DefaultLogger('WARN');
+let runtimeInstalled = false;
+
+/**
+ * Starts the Temporal workers of one process: the orchestration queue runs the sweep and trial
+ * workflows and the DB activities; the train queue runs training (each trial in its own child
+ * process, so this event loop stays free to poll, heartbeat and cancel).
+ */
+export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPool> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: quietLogger });
+    runtimeInstalled = true;
+  }
+  const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const db = await openDb(options.databaseUrl);
+  const activities = createActivities({ db, config: options.config, identity, backend: options.backend });
+  const workers: Worker[] = [];
+  if (options.queues.includes('orchestration')) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: options.config.namespace,
+        taskQueue: options.config.taskQueues.orchestration,
+        workflowBundle: await workflowBundle(),
+        activities,
+        identity,
+      }),
+    );
+  }
+  if (options.queues.includes('train')) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: options.config.namespace,
+        taskQueue: options.config.taskQueues.train,
+        activities,
+        identity,
+        maxConcurrentActivityTaskExecutions: options.concurrency,
+        shutdownGraceTime: '10 seconds',
+      }),
+    );
+  }
+  const done = Promise.all(workers.map((w) => w.run())).then(async () => {
+    await db.close();
+    await connection.close();
+  });
+  return {
+    identity,
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+  };
+}
