@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
+import type { TerminalSweepStatus } from '../src/db/types.js';
 import { planTrials } from '../src/spec/plan.js';
 import { pickBest, sweepStrategy, type TrialOutcome } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
@@ -145,13 +146,13 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     await condition(() => finished.length > 0 || paused !== pausedBefore || cancelled !== cancelledBefore);
   }
 
-  const finalStatus: SweepStatus = cancelled ? 'cancelled' : 'completed';
+  const finalStatus: TerminalSweepStatus = cancelled ? 'cancelled' : 'completed';
   let result: SweepResult = { sweepId, status: finalStatus, counts };
   if (best) {
     const modelPath = await CancellationScope.nonCancellable(() => exportActivity(input.trainQueue).exportBestModel({ sweepId, trialId: best!.trialId, variant: plan[best!.trial - 1]!.variant }));
     result = { ...result, best: { ...best, modelPath } };
   }
-  await CancellationScope.nonCancellable(() => db.finishSweep({ sweepId, status: finalStatus, bestTrialId: best?.trialId, modelPath: result.best?.modelPath }));
+  await CancellationScope.nonCancellable(() => db.finishSweep({ sweepId, status: finalStatus, bestTrialId: best?.trialId }));
   return result;
 }
 

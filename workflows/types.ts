@@ -6,10 +6,11 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DatasetSpec } from '../src/data/spec.js';
 import type { SweepSpec } from '../src/spec/types.js';
 import type { StrategyState, TrialOutcome } from '../src/strategy/index.js';
-import type { EarlyStopping } from '../src/train/types.js';
+import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
 import type { VariantConfig } from '../src/model/config.js';
+import type { SweepStatus } from '../src/db/types.js';
 
-export type SweepStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export type { SweepStatus } from '../src/db/types.js';
 
 /** Where a worker finds the sweep's data and how it proves it has the same bytes. */
 export interface DatasetRef {
@@ -75,8 +76,12 @@ export interface TrialResult {
   bestValAuc: number;
   params: number;
   objectiveByEpoch: number[];
-  backend?: string;
+  backend?: BackendName;
   failureReason?: string;
+  /** Epoch history (resumed epochs included), so the final DB write can fill any lost epoch row. */
+  epochs?: EpochMetrics[];
+  /** Worker that trained it. */
+  worker?: string;
 }
 
 export interface SweepProgress {

@@ -5,14 +5,15 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import type { ResultsStore } from '../db/index.js';
+import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached } from '../data/index.js';
 import { isUserError } from '../errors.js';
 import { exportModel } from '../train/export.js';
 import { runTraining } from '../train/runner.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
 import type { VariantConfig } from '../model/config.js';
-import type { DatasetRef, SweepStatus, TrialInput, TrialResult } from '../../workflows/types.js';
+import type { DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
+import type { SweepStatus, TerminalSweepStatus } from '../db/types.js';
 
 export interface ActivityDeps {
   db: ResultsStore;
@@ -63,7 +64,7 @@ export function createActivities({ db, config, identity, backend }: ActivityDeps
           {
             signal: ctx.cancellationSignal,
             onStart: async (info: { backend: BackendName; params: number }) => {
-              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.params, attempt: ctx.info.attempt });
+              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.params, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
             },
             onEpoch: async (m: EpochMetrics) => {
               lastEpoch = m.epoch;
@@ -85,6 +86,8 @@ export function createActivities({ db, config, identity, backend }: ActivityDeps
           params: result.params,
           objectiveByEpoch: result.epochs.map((e) => (objective === 'val_loss' ? e.valLoss : objective === 'val_pr_auc' ? e.valPrAuc : e.valAuc)),
           backend: result.backend,
+          epochs: result.epochs,
+          worker: identity,
         };
       } catch (err) {
         if (isUserError(err)) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
@@ -97,9 +100,13 @@ export function createActivities({ db, config, identity, backend }: ActivityDeps
     async recordTrialResult(result: TrialResult): Promise<void> {
       await db.finishTrial(result.trialId, {
         status: result.status,
+        epochsTrained: result.epochsTrained,
         bestEpoch: result.bestEpoch || null,
         bestValAuc: Number.isFinite(result.bestValAuc) ? result.bestValAuc : null,
         failureReason: result.failureReason ?? null,
+        paramCount: result.params || undefined,
+        epochs: result.epochs,
+        worker: result.worker,
       });
     },
 
@@ -110,7 +117,7 @@ export function createActivities({ db, config, identity, backend }: ActivityDeps
       return outDir;
     },
 
-    async finishSweep(input: { sweepId: string; status: SweepStatus; bestTrialId?: string; modelPath?: string }): Promise<void> {
+    async finishSweep(input: { sweepId: string; status: TerminalSweepStatus; bestTrialId?: string }): Promise<void> {
       await db.finishSweep(input.sweepId, { status: input.status, bestTrialId: input.bestTrialId ?? null });
     },
   };

@@ -2,7 +2,9 @@ import type { Config } from '../config/index.js';
 import { prepareDatasetCached } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { UserError } from '../errors.js';
-import { loadSpec, validateSweep, type LoadedSpec, type TrialPlan } from '../spec/index.js';
+import { loadSpec, type LoadedSpec } from '../spec/load.js';
+import type { TrialPlan } from '../spec/plan.js';
+import { validateSweep } from '../spec/validate.js';
 
 export interface PreparedSweep {
   loaded: LoadedSpec;

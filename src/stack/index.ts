@@ -7,6 +7,7 @@ import { startTemporalDevServer } from './temporal.js';
 
 /** Where the CLI and workers connect: an external cluster, or the embedded stack under SWEEP_HOME. */
 export interface Stack {
+  /** Empty when opened with `temporal: false`. */
   temporalAddress: string;
   namespace: string;
   databaseUrl: string;
@@ -80,7 +81,7 @@ async function runningTemporal(state: StackState) {
  * Connects to TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise reuses the embedded servers
  * already running under SWEEP_HOME, or starts them (persistent state in SWEEP_HOME).
  */
-export async function openStack(config: Config, options: { log?: (line: string) => void } = {}): Promise<Stack> {
+export async function openStack(config: Config, options: { log?: (line: string) => void; temporal?: boolean } = {}): Promise<Stack> {
   const log = options.log ?? (() => {});
   const stops: Array<() => Promise<void>> = [];
   let temporalAddress = config.temporalAddress;
@@ -89,10 +90,10 @@ export async function openStack(config: Config, options: { log?: (line: string) 
   let workersRunning = false;
   let ownsTemporal = false;
 
-  if (!temporalAddress || !databaseUrl) {
+  if ((!temporalAddress && options.temporal !== false) || !databaseUrl) {
     await withStackLock(config, async () => {
       const state = readState(config);
-      if (!temporalAddress) {
+      if (!temporalAddress && options.temporal !== false) {
         const running = await runningTemporal(state);
         if (running) {
           ({ address: temporalAddress, uiUrl } = running);
@@ -119,7 +120,7 @@ export async function openStack(config: Config, options: { log?: (line: string) 
   }
 
   return {
-    temporalAddress: temporalAddress!,
+    temporalAddress: temporalAddress ?? '',
     namespace: config.namespace,
     databaseUrl: databaseUrl!,
     uiUrl,

@@ -1,0 +1,63 @@
+import { loadConfig } from '../../config/index.js';
+import { openDb } from '../../db/index.js';
+import { openStack } from '../../stack/index.js';
+import { parseCommandArgs, printJson, type Command } from '../command.js';
+import { printLeaderboard, sweepReport, table } from '../report.js';
+import type { ResultsStore } from '../../db/types.js';
+import { UserError } from '../../errors.js';
+
+/** These commands read PostgreSQL only (the record of truth), so they work while Temporal is down. */
+async function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const stack = await openStack(config, { temporal: false });
+  const db = await openDb(stack.databaseUrl);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+    await stack.close();
+  }
+}
+
+export const status: Command = {
+  summary: 'Show a sweep: status, every trial, best so far',
+  usage: 'Usage: sweep status SWEEP_ID [--json]\n\nThe sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC.',
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('status', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
+    const report = await withDb((db) => sweepReport(db, positionals[0]!));
+    if (values.json) printJson(report);
+    else printLeaderboard(report);
+    return 0;
+  },
+};
+
+export const list: Command = {
+  summary: 'List sweeps',
+  usage: 'Usage: sweep list [--json]\n\nEvery sweep in the database, newest first.',
+  async run(argv) {
+    const { values } = parseCommandArgs('list', argv, { json: { type: 'boolean' } }, { min: 0, max: 0, names: 'no positional arguments' });
+    const sweeps = await withDb((db) => db.listSweeps());
+    const rows = sweeps.map((s) => ({ sweepId: s.id, name: s.name, status: s.status, strategy: s.strategy, trials: s.totalTrials, bestTrialId: s.bestTrialId, createdAt: s.createdAt.toISOString() }));
+    if (values.json) printJson(rows);
+    else if (rows.length === 0) console.log('No sweeps yet: sweep start SPEC.json');
+    else console.log(table(['sweep', 'status', 'strategy', 'trials', 'created'], rows.map((r) => [r.sweepId, r.status, r.strategy, String(r.trials), r.createdAt])));
+    return 0;
+  },
+};
+
+export const best: Command = {
+  summary: 'Show the best trial of a sweep and where its model is',
+  usage: 'Usage: sweep best SWEEP_ID [--json]\n\nThe best trial (highest validation ROC AUC at its best epoch; tie: fewer parameters, then the earlier trial) and its exported model.',
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('best', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
+    const report = await withDb((db) => sweepReport(db, positionals[0]!));
+    if (!report.best) throw new UserError(`${report.sweepId} has no best trial yet (status ${report.status})`);
+    if (values.json) printJson(report.best);
+    else {
+      console.log(`${report.best.trialId}: val ROC AUC ${report.best.valAuc.toFixed(4)} at epoch ${report.best.epoch}`);
+      console.log(`params: ${JSON.stringify(report.best.params)}`);
+      console.log(`model:  ${report.best.modelPath ?? '(not exported yet: the sweep is still running)'}`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,56 @@
+import type { ResultsStore, SweepRow, TrialRow } from '../db/types.js';
+import { UserError } from '../errors.js';
+
+/** The `sweep start --json` / `sweep status --json` result, read from PostgreSQL (the record of truth). */
+export interface SweepReport {
+  sweepId: string;
+  status: SweepRow['status'];
+  best: { trialId: string; params: Record<string, unknown>; valAuc: number; epoch: number; modelPath: string | null } | null;
+  trials: { trialId: string; params: Record<string, unknown>; status: TrialRow['status']; valAuc: number | null; epochs: number }[];
+}
+
+export async function sweepReport(db: ResultsStore, sweepId: string): Promise<SweepReport> {
+  const sweep = await db.getSweep(sweepId);
+  if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
+  const [trials, artifacts] = await Promise.all([db.listTrials(sweepId), db.listArtifacts(sweepId)]);
+  const bestTrial = trials.find((t) => t.id === sweep.bestTrialId);
+  const model = artifacts.find((a) => a.kind === 'best-model' && a.trialId === sweep.bestTrialId);
+  return {
+    sweepId,
+    status: sweep.status,
+    best: bestTrial
+      ? { trialId: bestTrial.id, params: bestTrial.params, valAuc: bestTrial.bestValAuc!, epoch: bestTrial.bestEpoch!, modelPath: model?.uri ?? null }
+      : null,
+    trials: trials.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained })),
+  };
+}
+
+function formatParam(value: unknown): string {
+  return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value);
+}
+
+/** A plain-text table, columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function printLeaderboard(report: SweepReport): void {
+  const paramNames = [...new Set(report.trials.flatMap((t) => Object.keys(t.params)))];
+  const ranked = [...report.trials].sort((a, b) => (b.valAuc ?? -1) - (a.valAuc ?? -1));
+  const rows = ranked.map((t, i) => [
+    t.valAuc === null ? '-' : String(i + 1),
+    t.trialId.slice(t.trialId.lastIndexOf('-trial-') + 1),
+    t.status,
+    t.valAuc === null ? '-' : t.valAuc.toFixed(4),
+    String(t.epochs),
+    ...paramNames.map((p) => (p in t.params ? formatParam(t.params[p]) : '')),
+  ]);
+  console.log(`\n${report.sweepId}: ${report.status}\n`);
+  console.log(table(['rank', 'trial', 'status', 'val AUC', 'epochs', ...paramNames], rows));
+  if (report.best) {
+    console.log(`\nBest: ${report.best.trialId}, val ROC AUC ${report.best.valAuc.toFixed(4)} at epoch ${report.best.epoch}`);
+    if (report.best.modelPath) console.log(`Model (TensorFlow.js layers format): ${report.best.modelPath}`);
+  } else console.log('\nNo trial produced a validation AUC.');
+}

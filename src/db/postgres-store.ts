@@ -1,0 +1,322 @@
+/**
+ * The PostgreSQL ResultsStore (postgres.js). Columns are snake_case; rows come back camelCase.
+ */
+import postgres from 'postgres';
+import { redact } from '../config/index.js';
+import { UserError } from '../errors.js';
+import type { EpochMetrics } from '../train/types.js';
+import { migrate } from './migrations.js';
+import type {
+  ArtifactRow,
+  EpochRow,
+  NewArtifact,
+  NewSweep,
+  NewTrial,
+  ResultsStore,
+  SweepRow,
+  SweepStatus,
+  TerminalSweepStatus,
+  TrialFinish,
+  TrialRow,
+  TrialStart,
+  TrialStatus,
+} from './types.js';
+
+/** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
+const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
+
+function connect(url: string) {
+  return postgres(url, {
+    transform: { column: { from: postgres.toCamel } },
+    types: { int8: int8AsNumber },
+    onnotice: () => {}, // "already exists, skipping" from idempotent DDL
+    connect_timeout: 10,
+  });
+}
+type Sql = ReturnType<typeof connect>;
+type Tx = postgres.TransactionSql<{ int8: number }>;
+type Queryable = Sql | Tx;
+
+/** Connects, applies pending migrations, and returns the store. */
+export async function openDb(url: string): Promise<ResultsStore> {
+  const server = serverOf(url);
+  const sql = connect(url);
+  try {
+    await migrate(sql);
+  } catch (err) {
+    await sql.end({ timeout: 1 });
+    throw connectionProblem(err, server, url) ?? err;
+  }
+  return new PostgresResultsStore(sql);
+}
+
+/** host:port of a postgres:// URL; an unparsable one is the user's DATABASE_URL to fix. */
+function serverOf(url: string): string {
+  const problem = `DATABASE_URL: expected a URL like postgres://user:password@host:5432/dbname, got '${redact(url)}'`;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UserError(problem);
+  try {
+    // postgres.js accepts host1:port1,host2:port2; URL does not, so check the first host.
+    const parsed = new URL(url.replace(/@([^/?]*?),[^/?]*/, '@$1'));
+    if (!parsed.hostname) throw new Error('no host');
+    return `${parsed.hostname}:${parsed.port || 5432}`;
+  } catch {
+    throw new UserError(problem);
+  }
+}
+
+/** A UserError for failures the user fixes in DATABASE_URL or by starting the server; undefined for others. */
+function connectionProblem(err: unknown, server: string, url: string): UserError | undefined {
+  const { code } = err as { code?: string };
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: `cannot connect to PostgreSQL at ${server}: connection refused. Is the server running, and is DATABASE_URL right?`,
+    ENOTFOUND: `cannot connect to PostgreSQL at ${server}: unknown host. Check DATABASE_URL.`,
+    EAI_AGAIN: `cannot connect to PostgreSQL at ${server}: the host name did not resolve. Check DATABASE_URL.`,
+    CONNECT_TIMEOUT: `cannot connect to PostgreSQL at ${server}: timed out. Is the server reachable, and is DATABASE_URL right?`,
+    '28P01': `PostgreSQL at ${server} rejected the user or password of DATABASE_URL (${redact(url)}).`,
+    '28000': `PostgreSQL at ${server} refused the connection for DATABASE_URL (${redact(url)}): ${(err as Error).message}`,
+    '3D000': `PostgreSQL at ${server}: ${(err as Error).message}. Create it, or point DATABASE_URL at an existing database.`,
+  };
+  return code && reasons[code] ? new UserError(reasons[code]) : undefined;
+}
+
+/** Non-finite AUCs (NaN from a diverged trial) are stored as "no result". */
+const finiteOrNull = (value: number | null | undefined) => (value !== null && value !== undefined && Number.isFinite(value) ? value : null);
+
+/**
+ * The trial status rule: pending and running trials accept any transition; a terminal one is final,
+ * except that a completed trial may continue (ASHA promotion) to epochs beyond those it trained.
+ */
+function acceptsTransition(current: { status: TrialStatus; epochsTrained: number }, trainsTo: number | undefined): boolean {
+  if (current.status === 'pending' || current.status === 'running') return true;
+  return current.status === 'completed' && trainsTo !== undefined && trainsTo > current.epochsTrained;
+}
+
+/** Rows as a plain array (postgres.js returns an Array subclass carrying query metadata). */
+async function plain<T>(query: PromiseLike<T[]>): Promise<T[]> {
+  return Array.from(await query);
+}
+
+/** Turns a foreign-key violation into an error naming the missing sweep or trial. */
+async function naming<T>(what: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if ((err as { code?: string }).code === '23503') throw new Error(`unknown ${what}`);
+    throw err;
+  }
+}
+
+class PostgresResultsStore implements ResultsStore {
+  constructor(private readonly sql: Sql) {}
+
+  async createSweep(sweep: NewSweep, trials: readonly NewTrial[] = []): Promise<SweepRow> {
+    return this.sql.begin(async (tx) => {
+      await tx`
+        insert into sweeps (id, name, spec, dataset_fingerprint, strategy, total_trials, workflow_id)
+        values (${sweep.id}, ${sweep.name}, ${tx.json(sweep.spec as postgres.JSONValue)}, ${sweep.datasetFingerprint},
+                ${sweep.strategy}, ${sweep.totalTrials}, ${sweep.workflowId})
+        on conflict (id) do nothing`;
+      await insertTrials(tx, trials);
+      const [row] = await tx<SweepRow[]>`select * from sweeps where id = ${sweep.id}`;
+      return row!;
+    });
+  }
+
+  async setSweepStatus(sweepId: string, status: SweepStatus): Promise<SweepRow> {
+    return this.updateSweep(sweepId, status, undefined);
+  }
+
+  async finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null }): Promise<SweepRow> {
+    return this.updateSweep(sweepId, outcome.status, outcome.bestTrialId);
+  }
+
+  /** Only a running or paused sweep changes status; bestTrialId undefined keeps the stored one. */
+  private async updateSweep(sweepId: string, status: SweepStatus, bestTrialId: string | null | undefined): Promise<SweepRow> {
+    const terminal = status === 'completed' || status === 'cancelled' || status === 'failed';
+    const [updated] = await naming(
+      `trial ${bestTrialId} (best of sweep ${sweepId})`,
+      this.sql<SweepRow[]>`
+        update sweeps set
+          status = ${status},
+          best_trial_id = ${bestTrialId === undefined ? this.sql`best_trial_id` : bestTrialId},
+          finished_at = ${terminal ? this.sql`now()` : null},
+          updated_at = now()
+        where id = ${sweepId} and status in ('running', 'paused')
+        returning *`,
+    );
+    return updated ?? this.existingSweep(sweepId);
+  }
+
+  async upsertTrial(trial: NewTrial): Promise<TrialRow> {
+    await insertTrials(this.sql, [trial]);
+    return this.existingTrial(trial.trialId);
+  }
+
+  async markTrialRunning(trialId: string, start: TrialStart): Promise<TrialRow> {
+    return this.sql.begin(async (tx) => {
+      const current = await lockTrial(tx, trialId);
+      if (!acceptsTransition(current, start.untilEpoch)) return current;
+      const [row] = await tx<TrialRow[]>`
+        update trials set
+          status = 'running',
+          worker_identity = ${start.worker},
+          backend = ${start.backend},
+          param_count = coalesce(${start.paramCount ?? null}::bigint, param_count),
+          attempts = greatest(attempts, ${start.attempt}),
+          started_at = coalesce(started_at, now()),
+          finished_at = null,
+          updated_at = now()
+        where id = ${trialId}
+        returning *`;
+      return row!;
+    });
+  }
+
+  async recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void> {
+    await this.recordEpochs(trialId, [metrics], worker);
+  }
+
+  async recordEpochs(trialId: string, epochs: readonly EpochMetrics[], worker: string): Promise<void> {
+    await this.sql.begin((tx) => writeEpochs(tx, trialId, epochs, worker));
+  }
+
+  async finishTrial(trialId: string, finish: TrialFinish): Promise<TrialRow> {
+    return this.sql.begin(async (tx) => {
+      const current = await lockTrial(tx, trialId);
+      // Epoch rows are facts whatever the status rule decides; write them first so the best epoch's
+      // metrics below can come from its row.
+      await writeEpochs(tx, trialId, finish.epochs ?? [], finish.worker ?? null);
+      if (!acceptsTransition(current, finish.epochsTrained)) return lockTrial(tx, trialId);
+      const bestEpoch = finish.bestEpoch;
+      const [row] = await tx<TrialRow[]>`
+        update trials set
+          status = ${finish.status},
+          epochs_trained = greatest(epochs_trained, ${finish.epochsTrained}),
+          best_epoch = ${bestEpoch},
+          best_val_auc = ${finiteOrNull(finish.bestValAuc)},
+          best_val_pr_auc = (select val_pr_auc from trial_epochs where trial_id = ${trialId} and epoch = ${bestEpoch}),
+          best_val_loss = (select val_loss from trial_epochs where trial_id = ${trialId} and epoch = ${bestEpoch}),
+          failure_reason = ${finish.failureReason ?? null},
+          param_count = coalesce(${finish.paramCount ?? null}::bigint, param_count),
+          backend = coalesce(${finish.backend ?? null}, backend),
+          finished_at = now(),
+          updated_at = now()
+        where id = ${trialId}
+        returning *`;
+      return row!;
+    });
+  }
+
+  async recordArtifact(artifact: NewArtifact): Promise<ArtifactRow> {
+    const [row] = await naming(
+      `sweep ${artifact.sweepId} or trial ${artifact.trialId}`,
+      this.sql<ArtifactRow[]>`
+        insert into artifacts (sweep_id, trial_id, kind, uri, epoch, bytes)
+        values (${artifact.sweepId}, ${artifact.trialId}, ${artifact.kind}, ${artifact.uri}, ${artifact.epoch ?? null}, ${artifact.bytes ?? null})
+        on conflict (trial_id, kind) do update set
+          sweep_id = excluded.sweep_id, uri = excluded.uri, epoch = excluded.epoch, bytes = excluded.bytes, updated_at = now()
+        returning *`,
+    );
+    return row!;
+  }
+
+  async getSweep(sweepId: string): Promise<SweepRow | undefined> {
+    const [row] = await this.sql<SweepRow[]>`select * from sweeps where id = ${sweepId}`;
+    return row;
+  }
+
+  async listSweeps(): Promise<SweepRow[]> {
+    return plain(this.sql<SweepRow[]>`select * from sweeps order by created_at desc, id`);
+  }
+
+  async getTrial(trialId: string): Promise<TrialRow | undefined> {
+    const [row] = await this.sql<TrialRow[]>`select * from trials where id = ${trialId}`;
+    return row;
+  }
+
+  async listTrials(sweepId: string): Promise<TrialRow[]> {
+    return plain(this.sql<TrialRow[]>`select * from trials where sweep_id = ${sweepId} order by number`);
+  }
+
+  async trialEpochs(trialId: string): Promise<EpochRow[]> {
+    return plain(this.sql<EpochRow[]>`select * from trial_epochs where trial_id = ${trialId} order by epoch`);
+  }
+
+  async listArtifacts(sweepId: string): Promise<ArtifactRow[]> {
+    return plain(this.sql<ArtifactRow[]>`select * from artifacts where sweep_id = ${sweepId} order by trial_id, kind`);
+  }
+
+  async leaderboard(sweepId: string, limit?: number): Promise<TrialRow[]> {
+    return plain(this.sql<TrialRow[]>`
+      select * from trials
+      where sweep_id = ${sweepId} and best_val_auc is not null
+      order by best_val_auc desc, param_count asc nulls last, number asc
+      limit ${limit ?? null}`);
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+
+  private async existingSweep(sweepId: string): Promise<SweepRow> {
+    const row = await this.getSweep(sweepId);
+    if (!row) throw new Error(`unknown sweep ${sweepId}`);
+    return row;
+  }
+
+  private async existingTrial(trialId: string): Promise<TrialRow> {
+    const row = await this.getTrial(trialId);
+    if (!row) throw new Error(`unknown trial ${trialId}`);
+    return row;
+  }
+}
+
+/** Inserts trials as pending; existing ones are left untouched. Atomic when sql is a transaction. */
+async function insertTrials(sql: Queryable, trials: readonly NewTrial[]): Promise<void> {
+  const rows = trials.map((t) => ({
+    id: t.trialId,
+    sweep_id: t.sweepId,
+    number: t.number,
+    params: sql.json(t.params as postgres.JSONValue),
+    variant: sql.json(t.variant as unknown as postgres.JSONValue),
+  }));
+  // A statement carries at most 65535 parameters (5 per trial).
+  for (let i = 0; i < rows.length; i += 5_000) {
+    await naming(`sweep ${trials[0]!.sweepId}`, sql`insert into trials ${sql(rows.slice(i, i + 5_000))} on conflict (id) do nothing`);
+  }
+}
+
+/** The trial's row, locked until the transaction ends so concurrent status writes apply one by one. */
+async function lockTrial(tx: Tx, trialId: string): Promise<TrialRow> {
+  const [row] = await tx<TrialRow[]>`select * from trials where id = ${trialId} for update`;
+  if (!row) throw new Error(`unknown trial ${trialId}`);
+  return row;
+}
+
+/** Upserts epoch rows (the latest values win) and raises the trial's epochsTrained. */
+async function writeEpochs(tx: Tx, trialId: string, epochs: readonly EpochMetrics[], worker: string | null): Promise<void> {
+  // One row per epoch: a statement cannot upsert the same key twice.
+  const latest = new Map(epochs.map((m) => [m.epoch, m]));
+  if (latest.size === 0) return;
+  const rows = [...latest.values()].map((m) => ({
+    trial_id: trialId,
+    epoch: m.epoch,
+    train_loss: m.trainLoss,
+    val_loss: m.valLoss,
+    val_auc: m.valAuc,
+    val_pr_auc: m.valPrAuc,
+    seconds: m.seconds,
+    samples_per_sec: m.samplesPerSec,
+    worker_identity: worker,
+  }));
+  await naming(
+    `trial ${trialId}`,
+    tx`
+      insert into trial_epochs ${tx(rows)}
+      on conflict (trial_id, epoch) do update set
+        train_loss = excluded.train_loss, val_loss = excluded.val_loss, val_auc = excluded.val_auc,
+        val_pr_auc = excluded.val_pr_auc, seconds = excluded.seconds, samples_per_sec = excluded.samples_per_sec,
+        worker_identity = excluded.worker_identity, recorded_at = now()`,
+  );
+  await tx`update trials set epochs_trained = greatest(epochs_trained, ${Math.max(...latest.keys())}), updated_at = now() where id = ${trialId}`;
+}

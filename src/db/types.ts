@@ -1,0 +1,175 @@
+/**
+ * The results database behind one interface (like Optuna's storages): the orchestration talks to a
+ * ResultsStore, and PostgreSQL is its implementation. Pure types: safe to import from workflows.
+ */
+import type { VariantConfig } from '../model/config.js';
+import type { BackendName, EpochMetrics } from '../train/types.js';
+
+export type SweepStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export type TerminalSweepStatus = Extract<SweepStatus, 'completed' | 'cancelled' | 'failed'>;
+
+export type TrialStatus = 'pending' | 'running' | 'completed' | 'early-stopped' | 'failed' | 'cancelled' | 'pruned';
+export type TerminalTrialStatus = Exclude<TrialStatus, 'pending' | 'running'>;
+
+export type ArtifactKind = 'best-model' | 'checkpoint';
+
+export interface SweepRow {
+  /** e.g. `sweep-quickstart-1a2b3c`. */
+  id: string;
+  name: string;
+  spec: unknown;
+  datasetFingerprint: string;
+  status: SweepStatus;
+  strategy: string;
+  totalTrials: number;
+  bestTrialId: string | null;
+  workflowId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface TrialRow {
+  /** `<sweep id>-trial-<n>`. */
+  id: string;
+  sweepId: string;
+  number: number;
+  params: Record<string, unknown>;
+  variant: VariantConfig;
+  status: TrialStatus;
+  backend: BackendName | null;
+  workerIdentity: string | null;
+  failureReason: string | null;
+  /** Highest epoch recorded (resumed history included). */
+  epochsTrained: number;
+  bestEpoch: number | null;
+  bestValAuc: number | null;
+  bestValPrAuc: number | null;
+  bestValLoss: number | null;
+  paramCount: number | null;
+  /** Highest Temporal activity attempt that started training this trial. */
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface EpochRow extends EpochMetrics {
+  trialId: string;
+  workerIdentity: string | null;
+  recordedAt: Date;
+}
+
+export interface ArtifactRow {
+  sweepId: string;
+  trialId: string;
+  kind: ArtifactKind;
+  /** A path (under SWEEP_HOME / SWEEP_ARTIFACTS) or a URI. */
+  uri: string;
+  epoch: number | null;
+  bytes: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewSweep {
+  id: string;
+  name: string;
+  spec: unknown;
+  datasetFingerprint: string;
+  strategy: string;
+  totalTrials: number;
+  workflowId: string;
+}
+
+export interface NewTrial {
+  sweepId: string;
+  trialId: string;
+  number: number;
+  params: Record<string, unknown>;
+  variant: VariantConfig;
+}
+
+export interface TrialStart {
+  worker: string;
+  backend: BackendName;
+  /** Temporal's activity attempt (1-based); the row keeps the highest, so a repeated write never double counts. */
+  attempt: number;
+  paramCount?: number;
+  /**
+   * Set when the run continues a trial (ASHA promotion): a `completed` trial goes back to
+   * `running` only when untilEpoch is beyond the epochs it has trained, so a late retry of an
+   * earlier run cannot reopen it.
+   */
+  untilEpoch?: number;
+}
+
+export interface TrialFinish {
+  status: TerminalTrialStatus;
+  /** Epochs trained in total, resumed ones included. */
+  epochsTrained: number;
+  bestEpoch: number | null;
+  /** Validation ROC AUC at bestEpoch (null or NaN: none; never on the leaderboard). */
+  bestValAuc: number | null;
+  failureReason?: string | null;
+  paramCount?: number;
+  backend?: BackendName;
+  /** Epoch history written in the same transaction (fills epochs whose recordEpoch was lost). */
+  epochs?: readonly EpochMetrics[];
+  /** Worker that trained `epochs`. */
+  worker?: string;
+}
+
+export interface NewArtifact {
+  sweepId: string;
+  trialId: string;
+  kind: ArtifactKind;
+  uri: string;
+  epoch?: number | null;
+  bytes?: number | null;
+}
+
+/**
+ * Every write is idempotent (a retried activity never duplicates a row) and never moves a sweep or
+ * trial out of a terminal status (a late "running" cannot overwrite "completed"). Status-changing
+ * writes return the stored row, which is the truth when a write was ignored.
+ */
+export interface ResultsStore {
+  /** Inserts the sweep (status running) and, in the same transaction, its initial trials; a repeat is a no-op. */
+  createSweep(sweep: NewSweep, trials?: readonly NewTrial[]): Promise<SweepRow>;
+  /** running <-> paused, or a terminal status; ignored once the sweep is terminal. */
+  setSweepStatus(sweepId: string, status: SweepStatus): Promise<SweepRow>;
+  /** Terminal status plus the best trial, once. */
+  finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null }): Promise<SweepRow>;
+  /** Inserts a pending trial; a repeat leaves the existing row untouched. */
+  upsertTrial(trial: NewTrial): Promise<TrialRow>;
+  markTrialRunning(trialId: string, start: TrialStart): Promise<TrialRow>;
+  /** Upserts one epoch row (a repeat keeps the latest values) and raises the trial's epochsTrained. */
+  recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void>;
+  /** Same as recordEpoch for many epochs, in one transaction. */
+  recordEpochs(trialId: string, epochs: readonly EpochMetrics[], worker: string): Promise<void>;
+  /**
+   * Terminal status and results; bestValPrAuc/bestValLoss come from the epoch row at bestEpoch.
+   * Ignored when the trial is already terminal, except that a `completed` trial accepts a finish
+   * that trained further (an ASHA promotion's result).
+   */
+  finishTrial(trialId: string, finish: TrialFinish): Promise<TrialRow>;
+  /** One artifact per (trial, kind); a repeat replaces uri/epoch/bytes. */
+  recordArtifact(artifact: NewArtifact): Promise<ArtifactRow>;
+
+  getSweep(sweepId: string): Promise<SweepRow | undefined>;
+  /** Newest first. */
+  listSweeps(): Promise<SweepRow[]>;
+  getTrial(trialId: string): Promise<TrialRow | undefined>;
+  /** By trial number. */
+  listTrials(sweepId: string): Promise<TrialRow[]>;
+  /** By epoch. */
+  trialEpochs(trialId: string): Promise<EpochRow[]>;
+  listArtifacts(sweepId: string): Promise<ArtifactRow[]>;
+  /**
+   * Trials with a finite bestValAuc (whatever their status, as pickBest in src/strategy/best.ts),
+   * best first: highest bestValAuc, then fewer parameters, then the earlier trial.
+   */
+  leaderboard(sweepId: string, limit?: number): Promise<TrialRow[]>;
+  close(): Promise<void>;
+}
