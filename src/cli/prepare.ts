@@ -23,5 +23,11 @@ export async function prepareSweep(specPath: string, config: Config): Promise<Pr
   if (problems.length > 0) throw UserError.of(`${specPath}: ${problems.length} problem${problems.length > 1 ? 's' : ''} found; nothing was started`, problems);
   const seqLen = trials[0]!.variant.seqLen;
   const dataset = await prepareDatasetCached(loaded.spec.dataset, { seqLen, baseDir: loaded.baseDir, cacheDir: config.cacheDir });
+  const tasks = trials[0]!.variant.tasks;
+  if (tasks !== dataset.taskNames.length) {
+    throw new UserError(
+      `${specPath}: model.tasks: the model has ${tasks} output${tasks === 1 ? '' : 's'} but the dataset has ${dataset.taskNames.length} task${dataset.taskNames.length === 1 ? '' : 's'} (${dataset.taskNames.join(', ')}); set "tasks": ${dataset.taskNames.length} in model`,
+    );
+  }
   return { loaded, trials, dataset };
 }

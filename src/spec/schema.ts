@@ -1,0 +1,261 @@
+/**
+ * The sweep spec (`sweep start spec.json`): what to train on, the fixed model, the searched space,
+ * the strategy, training options and the objective. One zod schema checks all of it and reports
+ * every problem at once; schema/sweep-spec.schema.json is generated from it for editors.
+ * Pure (zod only, no Node modules).
+ */
+import { z } from 'zod';
+import { datasetSpecSchema } from '../data/spec.js';
+import { formatValue, modelSpecSchema, variantFieldSchemas, type VariantConfig } from '../model/config.js';
+import type { BackendName } from '../train/types.js';
+import { MAX_TRIALS, TRAINING_FIELDS, choiceSchema, rangeOf, spaceValueSchema } from './space.js';
+
+const variantFields = Object.keys(variantFieldSchemas) as (keyof VariantConfig)[];
+
+function isVariantField(key: string): key is keyof VariantConfig {
+  return Object.hasOwn(variantFieldSchemas, key);
+}
+
+/** The fields a space may search: all but epochs and seed, which training sets for every trial. */
+const searchableFields = variantFields.filter((field) => field !== 'epochs' && field !== 'seed');
+
+/** `expected <what>, got <value>` for every way a value can fail (a missing one reads `required`). */
+function expected(what: string) {
+  return { error: (issue: { input?: unknown }) => `expected ${what}, got ${formatValue(issue.input)}` };
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, expected(values.map((v) => `"${v}"`).join(', ')));
+}
+
+const positiveInt = z.int(expected('a positive integer')).positive(expected('a positive integer'));
+const seedSchema = variantFieldSchemas.seed;
+const trialsSchema = positiveInt
+  .max(MAX_TRIALS, { error: `expected at most ${MAX_TRIALS} trials` })
+  .describe('Number of variants drawn from the space');
+
+const strategySchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('grid') }).describe('Every combination of the space\'s choices'),
+    z
+      .strictObject({
+        type: z.literal('random'),
+        trials: trialsSchema,
+        seed: seedSchema.optional().describe('Seed of the draws (default training.seed)'),
+      })
+      .describe('Random search'),
+    z
+      .strictObject({
+        type: z.literal('asha'),
+        trials: trialsSchema,
+        minEpochs: positiveInt.describe('Epochs of the first rung'),
+        maxEpochs: positiveInt.describe('Epochs of the last rung (a fully promoted trial)'),
+        reductionFactor: z
+          .int(expected('an integer >= 2'))
+          .min(2, expected('an integer >= 2'))
+          .default(3)
+          .describe('eta: the top 1/eta of a rung is promoted; rungs at minEpochs * eta^k'),
+        seed: seedSchema.optional().describe('Seed of the draws (default training.seed)'),
+      })
+      .describe('Asynchronous successive halving (Li et al. 2018)'),
+  ],
+  { error: "expected {\"type\": \"grid\" | \"random\" | \"asha\", ...}" },
+);
+
+const earlyStoppingSchema = z.strictObject({
+  patience: positiveInt.describe('Epochs without improvement before a trial stops'),
+  metric: oneOf(['val_loss', 'val_auc']).default('val_loss').describe('Metric watched (default val_loss, as DanQ)'),
+  minDelta: z.number(expected('a number >= 0')).nonnegative(expected('a number >= 0')).optional().describe('Smallest change that counts as an improvement'),
+});
+
+const backends = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const satisfies readonly (BackendName | 'auto')[];
+
+const trainingSchema = z.strictObject({
+  epochs: positiveInt
+    .optional()
+    .describe('Epochs per trial; required for grid and random, for asha it defaults to (and must equal) strategy.maxEpochs'),
+  batchSize: variantFieldSchemas.batchSize.optional().describe('Samples per batch; required unless searched in space.batchSize'),
+  seed: seedSchema.describe('Seed of every trial: initialisation, shuffling and dropout'),
+  earlyStopping: earlyStoppingSchema.optional(),
+  backend: oneOf(backends).default('auto').describe('Training backend (auto: the fastest present)'),
+});
+
+/** The metrics a sweep can optimise, each with the direction that makes it better. */
+const OBJECTIVE_MODES = { val_auc: 'max', val_pr_auc: 'max', val_loss: 'min' } as const;
+export type ObjectiveMetric = keyof typeof OBJECTIVE_MODES;
+
+const objectiveSchema = z
+  .strictObject({
+    metric: oneOf(['val_auc', 'val_pr_auc', 'val_loss']).default('val_auc').describe('Validation metric the strategy optimises'),
+    mode: oneOf(['max', 'min']).optional().describe('max for val_auc and val_pr_auc, min for val_loss (the default follows the metric)'),
+  })
+  .default({ metric: 'val_auc' });
+
+const specFields = {
+  $schema: z.string().optional().describe('JSON Schema of this file, for editors'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
+      error: (issue) => `expected 1 to 64 letters, digits, '-' or '_', starting with a letter or digit, got ${formatValue(issue.input)}`,
+    })
+    .describe('Sweep name, used in workflow ids'),
+  dataset: datasetSpecSchema,
+  model: modelSpecSchema.default({}).describe('Fixed variant fields on top of a preset (default danq-lite)'),
+  space: z
+    .record(z.string(), spaceValueSchema)
+    .default({})
+    // Unknown keys are reported by crossFieldProblems (with a hint); the JSON Schema lists the valid ones for editors.
+    .meta({ description: 'Searched variant fields', propertyNames: { enum: searchableFields } }),
+  strategy: strategySchema,
+  training: trainingSchema,
+  objective: objectiveSchema,
+  maxConcurrentTrials: positiveInt.default(2).describe('Trials that train at the same time'),
+};
+
+export const sweepSpecSchema = z
+  .strictObject(specFields)
+  .describe('danq-sweep sweep spec: a hyperparameter sweep of DanQ-style DNA classifiers')
+  // Cross-field rules run even when some field failed, so every problem is reported at once.
+  .superRefine((spec, ctx) => crossFieldProblems(spec as unknown, ctx), { when: () => true })
+  .transform(({ training, objective, ...spec }) => ({
+    ...spec,
+    // crossFieldProblems requires training.epochs for grid and random; asha's is its maxEpochs.
+    training: { ...training, epochs: spec.strategy.type === 'asha' ? spec.strategy.maxEpochs : training.epochs! },
+    objective: { metric: objective.metric, mode: objective.mode ?? OBJECTIVE_MODES[objective.metric] },
+  }));
+
+/** Field names of the spec's objects, for 'did you mean' hints on unknown keys. */
+export const knownFields: Record<string, readonly string[]> = {
+  '': Object.keys(specFields),
+  model: Object.keys(modelSpecSchema.shape),
+  training: Object.keys(trainingSchema.shape),
+};
+
+/** A valid spec with defaults filled in: training.epochs and objective.mode are always set. */
+export type SweepSpec = z.output<typeof sweepSpecSchema>;
+export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
+
+// ---- cross-field rules -------------------------------------------------------------------------------
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The JSON Schema type of each variant field ('integer', 'number', 'string', 'boolean'). */
+const fieldJsonTypes = Object.fromEntries(
+  variantFields.map((field) => [field, (z.toJSONSchema(variantFieldSchemas[field]) as { type?: string }).type]),
+) as Record<keyof VariantConfig, string | undefined>;
+
+function crossFieldProblems(spec: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(spec)) return;
+  const model = isRecord(spec.model) ? spec.model : {};
+  const space = isRecord(spec.space) ? spec.space : {};
+  const training = isRecord(spec.training) ? spec.training : undefined;
+  const strategy = isRecord(spec.strategy) ? spec.strategy : undefined;
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  for (const field of TRAINING_FIELDS) {
+    if (Object.hasOwn(model, field)) issue(['model', field], `set training.${field} instead`);
+  }
+
+  for (const [key, value] of Object.entries(space)) {
+    if (!isVariantField(key)) {
+      issue(['space', key], `unknown variant field${suggestion(key, variantFields)}`);
+      continue;
+    }
+    if (!(searchableFields as readonly string[]).includes(key)) {
+      issue(['space', key], `${key} is not searchable: set training.${key}`);
+      continue;
+    }
+    if (Object.hasOwn(model, key)) issue(['space', key], `${key} is also fixed in model.${key}: set it in one place`);
+    if (key === 'batchSize' && training?.batchSize !== undefined) {
+      issue(['space', key], 'batchSize is also fixed in training.batchSize: set it in one place');
+    }
+    spaceValueProblems(key, value, strategy?.type, issue);
+  }
+
+  if (strategy?.type === 'grid') {
+    const combinations = Object.values(space).reduce<number>((n, value) => n * (Array.isArray(value) ? value.length : 1), 1);
+    if (combinations > MAX_TRIALS) issue(['space'], `the grid has ${combinations} combinations, more than the ${MAX_TRIALS} a sweep may plan`);
+  }
+  if (training !== undefined && training.batchSize === undefined && !Object.hasOwn(space, 'batchSize')) {
+    issue(['training', 'batchSize'], 'required (or search it in space.batchSize)');
+  }
+  if (training !== undefined && strategy !== undefined) {
+    if (strategy.type === 'asha') {
+      if (training.epochs !== undefined && training.epochs !== strategy.maxEpochs) {
+        issue(['training', 'epochs'], `must equal strategy.maxEpochs ${formatValue(strategy.maxEpochs)} for asha, or be left out`);
+      }
+    } else if (training.epochs === undefined) {
+      issue(['training', 'epochs'], 'required');
+    }
+  }
+  if (strategy?.type === 'asha' && typeof strategy.minEpochs === 'number' && typeof strategy.maxEpochs === 'number' && strategy.minEpochs > strategy.maxEpochs) {
+    issue(['strategy', 'minEpochs'], `expected minEpochs <= maxEpochs, got ${strategy.minEpochs} > ${strategy.maxEpochs}`);
+  }
+
+  const objective = isRecord(spec.objective) ? spec.objective : undefined;
+  const metric = objective?.metric ?? 'val_auc';
+  if (objective?.mode !== undefined && typeof metric === 'string' && Object.hasOwn(OBJECTIVE_MODES, metric)) {
+    const mode = OBJECTIVE_MODES[metric as ObjectiveMetric];
+    if (objective.mode !== mode) issue(['objective', 'mode'], `${metric} is ${mode === 'max' ? 'maximised' : 'minimised'}: expected "${mode}" (or leave mode out)`);
+  }
+}
+
+/** Checks one space entry against its variant field; its own shape is the schema's job. */
+function spaceValueProblems(
+  key: keyof VariantConfig,
+  value: unknown,
+  strategyType: unknown,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const field = variantFieldSchemas[key];
+  if (Array.isArray(value)) {
+    value.forEach((choice, i) => {
+      if (!choiceSchema.safeParse(choice).success) return; // the schema reports it
+      const result = field.safeParse(choice);
+      if (!result.success) issue(['space', key, i], `${key} ${result.error.issues[0]!.message}`);
+    });
+    return;
+  }
+  const parsed = spaceValueSchema.safeParse(value);
+  if (!parsed.success || Array.isArray(parsed.data)) return;
+  if (strategyType === 'grid') {
+    issue(['space', key], `grid search needs an array of choices; ranges need strategy random or asha`);
+  }
+  const range = rangeOf(parsed.data);
+  const type = fieldJsonTypes[key];
+  if (type !== 'number' && type !== 'integer') {
+    issue(['space', key], `${key} is not numeric: use an array of choices`);
+  } else if (type === 'integer' && range.kind !== 'int') {
+    issue(['space', key], `${key} takes integers: use {"int": [low, high]} or an array of choices`);
+  } else {
+    [range.low, range.high].forEach((bound, i) => {
+      const result = field.safeParse(bound);
+      if (!result.success) issue(['space', key, range.kind, i], `${key} ${result.error.issues[0]!.message}`);
+    });
+  }
+}
+
+/** ' (did you mean X?)' for a near miss: the same ignoring case, or a typo (up to 2 edits, fewer in short names). */
+export function suggestion(key: string, candidates: readonly string[]): string {
+  const maxDistance = Math.min(2, Math.floor(key.length / 3));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance <= maxDistance && (best === undefined || distance < best.distance)) best = { candidate, distance };
+  }
+  return best === undefined ? '' : ` (did you mean ${best.candidate}?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,44 @@
+/**
+ * Static validation of a whole sweep before any compute: every planned variant goes through the
+ * model's shape check, and each problem is traced back to the spec value that caused it.
+ * Pure, like the planner.
+ */
+import type { VariantConfig } from '../model/config.js';
+import { DEFAULT_PRESET } from '../model/presets.js';
+import { inspectVariant } from '../model/shapes.js';
+import { planTrials, type TrialPlan } from './plan.js';
+import type { SweepSpec } from './schema.js';
+import { TRAINING_FIELDS } from './space.js';
+
+export interface SweepValidation {
+  trials: TrialPlan[];
+  /** `<JSON path>: <message>`, each distinct message once, in plan order. */
+  problems: string[];
+}
+
+export function validateSweep(spec: SweepSpec): SweepValidation {
+  const trials = planTrials(spec);
+  const problems = new Set<string>();
+  for (const trial of trials) {
+    const inspection = inspectVariant(trial.variant);
+    if (inspection.ok) continue;
+    for (const problem of inspection.problems) problems.add(`${sourceOf(spec, trial, problem.param)}: ${problem.message}`);
+  }
+  return { trials, problems: [...problems] };
+}
+
+/**
+ * Where a variant's value comes from: `space.X[i]` (a choice), `space.X (sampled v)` (a range),
+ * `model.X`, `training.X`, or the preset when the spec does not set X.
+ */
+function sourceOf(spec: SweepSpec, trial: TrialPlan, param: keyof VariantConfig): string {
+  const searched = spec.space[param];
+  if (searched !== undefined) {
+    const value = trial.params[param]!;
+    return Array.isArray(searched) ? `space.${param}[${searched.indexOf(value)}]` : `space.${param} (sampled ${value})`;
+  }
+  if (param in spec.model) return `model.${param}`;
+  if ((TRAINING_FIELDS as readonly string[]).includes(param)) return `training.${param}`;
+  if (param === 'poolStride') return sourceOf(spec, trial, 'poolSize');
+  return `model.${param} (from preset ${spec.model.preset ?? DEFAULT_PRESET})`;
+}

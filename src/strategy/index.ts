@@ -1,0 +1,42 @@
+/**
+ * The strategy a sweep workflow uses: one Strategy over every kind, dispatching on the spec's
+ * strategy type at the start and on the state's type afterwards. A new kind (e.g. TPE) adds a
+ * state type and a case here; workflows only ever see `sweepStrategy` and `StrategyState`.
+ */
+import { ashaStrategy, type AshaState } from './asha.js';
+import { sequentialStrategy, type SequentialState } from './sequential.js';
+import type { Strategy } from './types.js';
+
+export type { Decision, Strategy, TrialOutcome, TrialReport } from './types.js';
+export { pickBest, type BestCandidate } from './best.js';
+export { objectiveOf } from './objective.js';
+
+export type StrategyState = SequentialState | AshaState;
+
+export const sweepStrategy: Strategy<StrategyState> = {
+  initial(spec, plan) {
+    switch (spec.strategy.type) {
+      case 'grid':
+      case 'random':
+        return sequentialStrategy.initial(spec, plan);
+      case 'asha':
+        return ashaStrategy.initial(spec, plan);
+    }
+  },
+  next(state) {
+    switch (state.type) {
+      case 'sequential':
+        return sequentialStrategy.next(state);
+      case 'asha':
+        return ashaStrategy.next(state);
+    }
+  },
+  report(state, report) {
+    switch (state.type) {
+      case 'sequential':
+        return sequentialStrategy.report(state, report);
+      case 'asha':
+        return ashaStrategy.report(state, report);
+    }
+  },
+};

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSpec } from '../../src/spec/load.js';
+import { planTrials } from '../../src/spec/plan.js';
+import { sweepStrategy } from '../../src/strategy/index.js';
+import { simulate } from './strategy-sim.js';
+
+function spec(strategy: Record<string, unknown>) {
+  return parseSpec(
+    {
+      name: 'sequential-test',
+      dataset: { format: 'synthetic' },
+      space: { convFilters: [16, 32, 64], rnn: ['lstm', 'gru'] },
+      strategy,
+      training: { epochs: 5, batchSize: 64, seed: 1 },
+    },
+    'spec.json',
+  );
+}
+
+for (const strategy of [{ type: 'grid' }, { type: 'random', trials: 7, seed: 2 }]) {
+  test(`${strategy.type}: every planned trial starts once, in plan order, for training.epochs`, () => {
+    const s = spec(strategy);
+    const plan = planTrials(s);
+    const result = simulate(s, plan, { concurrency: 2, objective: (trial, epoch) => 0.5 + trial / 100 + epoch / 1000, jsonRoundTrip: true });
+    assert.deepEqual(
+      result.decisions,
+      plan.map((t) => ({ kind: 'start', trial: t.number, untilEpoch: 5 })),
+    );
+    assert.equal(result.totalEpochs, plan.length * 5);
+  });
+}
+
+test('sequential: wait while trials run, done when all reported; failures end a trial like any other report', () => {
+  const s = spec({ type: 'random', trials: 2 });
+  let state = sweepStrategy.initial(s, planTrials(s));
+  const next = () => {
+    const step = sweepStrategy.next(state);
+    state = step.state;
+    return step.decision;
+  };
+  assert.deepEqual(next(), { kind: 'start', trial: 1, untilEpoch: 5 });
+  assert.deepEqual(next(), { kind: 'start', trial: 2, untilEpoch: 5 });
+  assert.deepEqual(next(), { kind: 'wait' });
+  state = sweepStrategy.report(state, { trial: 2, status: 'failed', epochsTrained: 0, objectiveByEpoch: [] });
+  assert.deepEqual(next(), { kind: 'wait' });
+  const afterFirst = sweepStrategy.report(state, { trial: 1, status: 'completed', epochsTrained: 5, objectiveByEpoch: [0.6, 0.7, 0.8, 0.8, 0.9] });
+  // A duplicate report changes nothing.
+  assert.deepEqual(sweepStrategy.report(afterFirst, { trial: 1, status: 'completed', epochsTrained: 5, objectiveByEpoch: [] }), afterFirst);
+  state = afterFirst;
+  assert.deepEqual(next(), { kind: 'done' });
+});
