@@ -35,7 +35,8 @@ export interface EncodedSplit {
   readonly numTasks: number;
   /**
    * Fills `x` (indices.length * seqLen * 4, row-major [sample][position][A,C,G,T], ambiguity
-   * codes as 0.25 each) and `y` (indices.length * numTasks, 0/1) for the given sample indices.
+   * codes as 0.25 each; DeepSEA's all-zero N columns stay all zero, as DanQ saw them) and `y`
+   * (indices.length * numTasks, 0/1) for the given sample indices.
    */
   readBatch(indices: ArrayLike<number>, x: Float32Array, y: Float32Array, options?: ReadBatchOptions): void;
   close(): void;

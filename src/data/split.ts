@@ -1,0 +1,87 @@
+/** Random-access batch reads from an encoded split (the layout is described in store.ts). */
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { decodeOneHot } from './encoding.js';
+import { META_FILE, cacheDirOf, missingCacheError, readFully, readMeta, recordSize } from './store.js';
+import type { DatasetManifest, EncodedSplit, ReadBatchOptions, SplitFile } from './types.js';
+
+/** Splits up to this size are read into memory once; larger ones are read record by record. */
+const IN_MEMORY_BYTES = 256 << 20;
+
+export function openSplit(file: SplitFile, manifest: DatasetManifest, options: { inMemoryBytes?: number } = {}): EncodedSplit {
+  const seqLen = manifest.seqLen;
+  const numTasks = manifest.taskNames.length;
+  const size = recordSize(seqLen, numTasks);
+  let fd: number;
+  try {
+    fd = openSync(file.path, 'r');
+  } catch {
+    throw missingCacheError(manifest, `has no file ${file.path}`);
+  }
+  const bytes = fstatSync(fd).size;
+  if (bytes !== file.count * size) {
+    closeSync(fd);
+    throw missingCacheError(manifest, `has ${file.path} of ${bytes} bytes, expected ${file.count} records of ${size} bytes`);
+  }
+  let all: Uint8Array | undefined;
+  if (bytes <= (options.inMemoryBytes ?? IN_MEMORY_BYTES)) {
+    all = readFileSync(fd);
+    closeSync(fd);
+    fd = -1;
+  }
+  const scratch = new Uint8Array(size);
+  const record = (index: number): Uint8Array => {
+    if (!Number.isInteger(index) || index < 0 || index >= file.count) {
+      throw new RangeError(`sample index ${index} is outside the split's 0..${file.count - 1}`);
+    }
+    if (all) return all.subarray(index * size, (index + 1) * size);
+    if (fd < 0) throw new Error('readBatch after close()');
+    readFully(fd, scratch, size, index * size);
+    return scratch;
+  };
+
+  return {
+    count: file.count,
+    seqLen,
+    numTasks,
+    readBatch(indices: ArrayLike<number>, x: Float32Array, y: Float32Array, opts: ReadBatchOptions = {}): void {
+      const n = indices.length;
+      if (x.length < n * seqLen * 4 || y.length < n * numTasks) {
+        throw new RangeError(`readBatch: x needs ${n * seqLen * 4} floats and y ${n * numTasks}, got ${x.length} and ${y.length}`);
+      }
+      for (let i = 0; i < n; i++) {
+        const rec = record(indices[i]!);
+        decodeOneHot(rec.subarray(0, seqLen), x, i * seqLen * 4, opts.reverseComplement);
+        for (let t = 0; t < numTasks; t++) y[i * numTasks + t] = rec[seqLen + t]!;
+      }
+    },
+    close(): void {
+      all = undefined;
+      if (fd >= 0) closeSync(fd);
+      fd = -1;
+    },
+  };
+}
+
+/**
+ * Checks, before training, that this machine's encoded data is the data the sweep was validated
+ * with: the manifest's fingerprint equals `expected` (the sweep's), and the cache folder holds that
+ * fingerprint's complete split files. Throws a UserError saying what differs.
+ */
+export function verifyFingerprint(manifest: DatasetManifest, expected: string): void {
+  const dir = cacheDirOf(manifest);
+  const meta = readMeta(dir);
+  if (manifest.fingerprint !== expected) {
+    const sources = meta ? ` (${Object.values(meta.sources).join(', ')})` : '';
+    throw new UserError(
+      `The dataset here${sources} has fingerprint ${manifest.fingerprint.slice(0, 12)}, but the sweep was started with ${expected.slice(0, 12)}: this machine's copy of the data differs from the one the sweep was validated with. Give every worker identical data files and encoding options.`,
+    );
+  }
+  if (!meta) throw missingCacheError(manifest, `has no readable ${META_FILE}`);
+  if (meta.fingerprint !== manifest.fingerprint) throw missingCacheError(manifest, `holds fingerprint ${meta.fingerprint.slice(0, 12)} instead`);
+  for (const [name, split] of Object.entries(manifest.splits)) {
+    if (!split) continue;
+    if (meta.counts[name as keyof typeof meta.counts] !== split.count) throw missingCacheError(manifest, `has a different ${name} split`);
+    openSplit(split, manifest, { inMemoryBytes: 0 }).close();
+  }
+}
