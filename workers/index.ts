@@ -34,7 +34,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-const quietLogger = new DefaultLogger('WARN');
+// Warnings and errors only, minus the notice that a train-only worker polls no workflow tasks (by design).
+const quietLogger = new DefaultLogger('WARN', (entry) => {
+  if (!entry.message.startsWith('No workflows registered')) console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+});
 let runtimeInstalled = false;
 
 /**
@@ -74,6 +77,9 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
         identity,
         maxConcurrentActivityTaskExecutions: options.concurrency,
         shutdownGraceTime: '10 seconds',
+        // Cancellation reaches an activity in a heartbeat response: without this, heartbeats are
+        // throttled to 80% of the heartbeat timeout and a cancel could take ~24 s to arrive.
+        maxHeartbeatThrottleInterval: '2 seconds',
       }),
     );
   }

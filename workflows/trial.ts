@@ -44,7 +44,8 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialResult> {
       throw err;
     }
   }
-  await db.recordTrialResult(result);
+  // Non-cancellable: a trial that finished training just as the sweep was cancelled still gets recorded.
+  await CancellationScope.nonCancellable(() => db.recordTrialResult(result));
   return result;
 }
 

@@ -9,7 +9,7 @@ import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached } from '../data/index.js';
 import { isUserError } from '../errors.js';
 import { exportModel } from '../train/export.js';
-import { runTraining } from '../train/runner.js';
+import { runTraining, TrainingError } from '../train/runner.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
 import type { VariantConfig } from '../model/config.js';
 import type { DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
@@ -91,6 +91,8 @@ export function createActivities({ db, config, identity, backend }: ActivityDeps
         };
       } catch (err) {
         if (isUserError(err)) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
+        // Deterministic failures (non-finite loss, invalid variant) would fail again on retry.
+        if (err instanceof TrainingError) throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: err.nonRetryable });
         throw err;
       } finally {
         clearInterval(beat);

@@ -24,7 +24,7 @@ export function buildLayersModel(v: VariantConfig): tf.Sequential {
   model.add(tf.layers.dropout({ name: 'conv_dropout', rate: v.convDropout }));
   // Keras 2.3+ defaults (tfjs-layers still defaults to hard sigmoid); GRU is reset-before, the
   // only kind tfjs-layers implements.
-  const rnnArgs = { units: v.rnnUnits, returnSequences: v.returnSequences, recurrentActivation: 'sigmoid' } as const;
+  const rnnArgs = { name: v.rnn, units: v.rnnUnits, returnSequences: v.returnSequences, recurrentActivation: 'sigmoid' } as const;
   const rnn = v.rnn === 'lstm' ? tf.layers.lstm({ ...rnnArgs, unitForgetBias: true }) : tf.layers.gru(rnnArgs);
   model.add(tf.layers.bidirectional({ name: 'bidirectional', layer: rnn as tf.RNN, mergeMode: v.rnnMerge }));
   model.add(tf.layers.dropout({ name: 'rnn_dropout', rate: v.rnnDropout }));

@@ -1,3 +1,7 @@
+/**
+ * The training contract between the orchestrator (activities, runner) and the training engine.
+ * Plain JSON except `bestValAuc`, which is NaN when no epoch has completed.
+ */
 import type { DatasetManifest } from '../data/types.js';
 import type { VariantConfig } from '../model/config.js';
 
@@ -12,13 +16,18 @@ export interface EpochMetrics {
   valAuc: number;
   /** Mean validation PR AUC (average precision). */
   valPrAuc: number;
+  /** Wall-clock seconds of the whole epoch, validation included. */
   seconds: number;
+  /** Training samples per second of the epoch's training phase (validation excluded). */
   samplesPerSec: number;
 }
 
 export interface EarlyStopping {
+  /** Stop after this many epochs without improvement. */
   patience: number;
+  /** Also the metric that picks the best epoch (whose weights are kept and exported). */
   metric: 'val_loss' | 'val_auc';
+  /** An improvement must exceed this (default 0). */
   minDelta?: number;
 }
 
@@ -26,7 +35,7 @@ export interface TrainRequest {
   variant: VariantConfig;
   dataset: DatasetManifest;
   backend: BackendName | 'auto';
-  /** Train until this epoch number (inclusive); ASHA promotions raise it and resume. */
+  /** Train until this epoch number (inclusive, capped at variant.epochs); ASHA promotions raise it and resume. */
   untilEpoch: number;
   earlyStopping?: EarlyStopping;
   /** Directory for this trial's checkpoint; when it holds one, training resumes from it. */
@@ -37,7 +46,9 @@ export interface TrainResult {
   status: 'completed' | 'early-stopped' | 'cancelled';
   /** Every epoch trained so far, resumed history included. */
   epochs: EpochMetrics[];
+  /** Best epoch by the early-stopping metric (val_auc without early stopping); 0 before any epoch. */
   bestEpoch: number;
+  /** Validation ROC AUC at the best epoch; NaN before any epoch. */
   bestValAuc: number;
   backend: BackendName;
   params: number;

@@ -31,7 +31,7 @@ export interface SweepHarness {
 }
 
 /** A tiny, easy synthetic dataset: trials take seconds. */
-export const tinyDataset = { format: 'synthetic', samples: 500, seqLen: 60, motifs: [0], validFraction: 0.3, seed: 3 } as const;
+export const tinyDataset = { format: 'synthetic', samples: 500, validFraction: 0.3, seed: 3 } as const;
 
 export async function openSweepHarness(options: { concurrency?: number } = {}): Promise<SweepHarness> {
   const database: FreshDatabase = await createFreshDatabase('sweep');

@@ -1,0 +1,225 @@
+/**
+ * The training loop of one trial: seeded batching, init and dropout; per-epoch validation
+ * (loss, mean ROC AUC and PR AUC over tasks); early stopping that keeps the best-epoch weights;
+ * a checkpoint after every epoch, from which a later call resumes bit-identically (same
+ * backend and seed); cooperative cancellation between batches.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EncodedSplit } from '../data/types.js';
+import { evaluateTasks } from '../metrics/index.js';
+import type { VariantConfig } from '../model/config.js';
+import { Rng } from '../rng.js';
+import { UserError } from '../errors.js';
+import { selectBackend } from './backend.js';
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { countParams, initialWeights, lossFromLogits, Network, probabilities } from './network.js';
+import { Optimizer } from './optimizer.js';
+import type { BackendName, EarlyStopping, EpochMetrics, TrainRequest, TrainResult } from './types.js';
+
+export interface TrainSplits {
+  train: EncodedSplit;
+  valid: EncodedSplit;
+}
+
+export interface TrainHooks {
+  /** Once the backend is chosen, before any epoch. */
+  onStart?(info: { backend: BackendName; params: number }): void | Promise<void>;
+  /** After each epoch, once its checkpoint is on disk. */
+  onEpoch?(metrics: EpochMetrics): void | Promise<void>;
+  /** Polled between batches; true stops with status 'cancelled' (the last checkpoint stays). */
+  shouldStop?(): boolean;
+  log?(line: string): void;
+}
+
+/** A training loss or validation loss that is NaN or infinite: deterministic, so never retried. */
+export class NonFiniteLossError extends Error {
+  readonly nonRetryable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const v = req.variant;
+  const backend = await selectBackend(req.backend, hooks.log);
+  const params = countParams(v);
+  checkSplits(v, splits);
+  const lastEpoch = Math.min(req.untilEpoch, v.epochs);
+  const state = readCheckpoint(req.checkpointDir) ?? freshState(v, backend);
+  checkResumable(state, v, req.checkpointDir);
+  if (state.backend !== backend) {
+    hooks.log?.(`resuming a checkpoint written on ${state.backend} with ${backend}: results may differ in the last bits`);
+  }
+  await hooks.onStart?.({ backend, params });
+
+  const result = (status: TrainResult['status']): TrainResult => {
+    const best = state.history[state.earlyStopping.bestEpoch - 1];
+    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params };
+  };
+  if (state.earlyStopping.stopped) return result('early-stopped');
+  if (state.epoch >= lastEpoch) return result('completed');
+
+  const network = new Network(v, state.weights);
+  const optimizer = new Optimizer(v.optimizer, v.learningRate, network.variables);
+  // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
+  if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
+  const shuffle = new Rng(0, state.rng.shuffle);
+  const dropout = new Rng(0, state.rng.dropout);
+  const x = new Float32Array(v.batchSize * v.seqLen * 4);
+  const y = new Float32Array(v.batchSize * v.tasks);
+  try {
+    for (let epoch = state.epoch + 1; epoch <= lastEpoch; epoch++) {
+      const started = performance.now();
+      const order = shuffle.permutation(splits.train.count);
+      let lossSum = 0;
+      for (let start = 0; start < order.length; start += v.batchSize) {
+        // Between batches: let messages (cancellation, heartbeats) through, then honour a stop.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (hooks.shouldStop?.()) return result('cancelled');
+        const indices = order.subarray(start, Math.min(start + v.batchSize, order.length));
+        splits.train.readBatch(indices, x, y);
+        const loss = trainStep(network, optimizer, x, y, indices.length, dropout);
+        if (!Number.isFinite(loss)) {
+          throw new NonFiniteLossError(
+            `training loss is ${loss} at epoch ${epoch}, batch ${start / v.batchSize + 1} (learningRate ${v.learningRate}: try a smaller one)`,
+          );
+        }
+        lossSum += loss * indices.length;
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      const validation = validate(network, splits.valid);
+      if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(`validation loss is ${validation.loss} at epoch ${epoch}`);
+      const metrics: EpochMetrics = {
+        epoch,
+        trainLoss: lossSum / order.length,
+        valLoss: validation.loss,
+        valAuc: validation.auc,
+        valPrAuc: validation.prAuc,
+        seconds: (performance.now() - started) / 1000,
+        samplesPerSec: order.length / trainSeconds,
+      };
+      state.history = [...state.history, metrics];
+      if (updateEarlyStopping(state.earlyStopping, metrics, req.earlyStopping)) state.bestWeights = network.readWeights();
+      state.epoch = epoch;
+      state.weights = network.readWeights();
+      state.optimizer = optimizer.getState();
+      state.rng = { shuffle: shuffle.state, dropout: dropout.state };
+      state.backend = backend;
+      writeCheckpoint(req.checkpointDir, state);
+      hooks.log?.(formatEpoch(metrics));
+      await hooks.onEpoch?.(metrics);
+      if (state.earlyStopping.stopped) return result('early-stopped');
+    }
+    return result('completed');
+  } finally {
+    network.dispose();
+    optimizer.dispose();
+  }
+}
+
+function trainStep(network: Network, optimizer: Optimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
+  const v = network.variant;
+  return tf.tidy(() => {
+    const labels = tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]);
+    const { value, grads } = tf.variableGrads(
+      () => lossFromLogits(network.logits(x, batch, dropout), labels, v.outputActivation),
+      network.variables,
+    );
+    optimizer.apply(network.variables.map((w) => grads[w.name]!));
+    return value.dataSync()[0]!;
+  });
+}
+
+interface Validation {
+  loss: number;
+  auc: number;
+  prAuc: number;
+}
+
+function validate(network: Network, split: EncodedSplit): Validation {
+  const v = network.variant;
+  const scores = new Float32Array(split.count * v.tasks);
+  const labels = new Float32Array(split.count * v.tasks);
+  const x = new Float32Array(v.batchSize * v.seqLen * 4);
+  const indices = new Int32Array(v.batchSize);
+  let lossSum = 0;
+  for (let start = 0; start < split.count; start += v.batchSize) {
+    const batch = Math.min(v.batchSize, split.count - start);
+    for (let i = 0; i < batch; i++) indices[i] = start + i;
+    const y = labels.subarray(start * v.tasks, (start + batch) * v.tasks);
+    split.readBatch(indices.subarray(0, batch), x, y);
+    lossSum += tf.tidy(() => {
+      const logits = network.logits(x, batch);
+      scores.set(probabilities(logits, v.outputActivation).dataSync(), start * v.tasks);
+      return lossFromLogits(logits, tf.tensor2d(y, [batch, v.tasks]), v.outputActivation).dataSync()[0]! * batch;
+    });
+  }
+  const evaluation = evaluateTasks(labels, scores, v.tasks);
+  if (evaluation.meanRocAuc === null || evaluation.meanPrAuc === null) {
+    throw new UserError(`the validation split has no task with both classes (${split.count} sequences): ROC AUC is undefined`);
+  }
+  return { loss: lossSum / split.count, auc: evaluation.meanRocAuc, prAuc: evaluation.meanPrAuc };
+}
+
+/**
+ * Records this epoch in the early-stopping state; returns true when it is the new best epoch.
+ * Without early stopping the best epoch is the one with the highest validation AUC.
+ */
+function updateEarlyStopping(state: Checkpoint['earlyStopping'], metrics: EpochMetrics, config: EarlyStopping | undefined): boolean {
+  const metric = config?.metric ?? 'val_auc';
+  const value = metric === 'val_loss' ? metrics.valLoss : metrics.valAuc;
+  const minDelta = config?.minDelta ?? 0;
+  const improved = state.best === null || (metric === 'val_loss' ? value < state.best - minDelta : value > state.best + minDelta);
+  if (improved) {
+    state.best = value;
+    state.bestEpoch = metrics.epoch;
+    state.wait = 0;
+  } else {
+    state.wait++;
+    if (config && state.wait >= config.patience) state.stopped = true;
+  }
+  return improved;
+}
+
+function freshState(v: VariantConfig, backend: BackendName): Checkpoint {
+  const root = new Rng(v.seed);
+  const weights = initialWeights(v, root.fork('init'));
+  return {
+    variant: v,
+    backend,
+    epoch: 0,
+    history: [],
+    rng: { shuffle: root.fork('shuffle').state, dropout: root.fork('dropout').state },
+    earlyStopping: { best: null, bestEpoch: 0, wait: 0, stopped: false },
+    optimizer: { step: 0, slots: [] },
+    weights,
+    bestWeights: weights,
+  };
+}
+
+function checkResumable(state: Checkpoint, v: VariantConfig, dir: string): void {
+  // Only the epoch budget may change between calls (ASHA promotions raise untilEpoch, not this).
+  const differing = (Object.keys(v) as (keyof VariantConfig)[]).filter((k) => k !== 'epochs' && state.variant[k] !== v[k]);
+  if (differing.length > 0) {
+    const changes = differing.map((k) => `${k} ${String(state.variant[k])} -> ${String(v[k])}`).join(', ');
+    throw new UserError(`the checkpoint in ${dir} belongs to another variant (${changes}): remove it or train into another directory`);
+  }
+}
+
+function checkSplits(v: VariantConfig, splits: TrainSplits): void {
+  const problems: string[] = [];
+  for (const [name, split] of Object.entries(splits)) {
+    if (split.seqLen !== v.seqLen) problems.push(`${name} split has sequences of length ${split.seqLen}, the variant's seqLen is ${v.seqLen}`);
+    if (split.numTasks !== v.tasks) problems.push(`${name} split has ${split.numTasks} tasks, the variant's tasks is ${v.tasks}`);
+    if (split.count === 0) problems.push(`${name} split is empty`);
+  }
+  if (problems.length > 0) throw UserError.of('dataset does not fit the variant:', problems);
+}
+
+function formatEpoch(m: EpochMetrics): string {
+  return (
+    `epoch ${m.epoch}: loss ${m.trainLoss.toFixed(4)} val_loss ${m.valLoss.toFixed(4)} val_auc ${m.valAuc.toFixed(4)} ` +
+    `val_pr_auc ${m.valPrAuc.toFixed(4)} (${m.seconds.toFixed(1)} s, ${m.samplesPerSec.toFixed(0)} samples/s)`
+  );
+}

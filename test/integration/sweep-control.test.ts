@@ -1,0 +1,122 @@
+// Pause, resume and cancel reach a running sweep; workflow histories replay deterministically; a sweep
+// that continues-as-new mid-way still runs every trial exactly once.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../../workers/index.js';
+import { sweepWorkflow } from '../../workflows/sweep.js';
+import { progressQuery, type SweepInput, type SweepProgress } from '../../workflows/types.js';
+import { prepareSweep } from '../../src/cli/prepare.js';
+import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
+
+let h: SweepHarness;
+before(async () => (h = await openSweepHarness({ concurrency: 1 })));
+after(async () => h?.close());
+
+const model = { preset: 'danq-lite', seqLen: 60, convFilters: 4, convKernel: 9, poolSize: 4, rnnUnits: 4, denseUnits: 0 };
+
+function specFile(name: string, trials: number, epochs: number) {
+  return h.spec(name, {
+    name,
+    dataset: tinyDataset,
+    model,
+    space: { learningRate: { logUniform: [0.001, 0.01] } },
+    strategy: { type: 'random', trials, seed: 2 },
+    training: { epochs, batchSize: 32, seed: 1 },
+    maxConcurrentTrials: 1,
+  });
+}
+
+async function startDetached(file: string): Promise<string> {
+  const { code, stdout, stderr } = await h.sweep('start', file, '--detach', '--json');
+  assert.equal(code, 0, stderr);
+  return (JSON.parse(stdout) as { sweepId: string }).sweepId;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const progress = (id: string) => h.client.workflow.getHandle(id).query(progressQuery);
+
+test('pause stops new trials from starting; resume continues; the sweep completes with every trial once', async () => {
+  const id = await startDetached(specFile('pausing', 3, 1));
+  assert.equal((await h.sweep('pause', id)).code, 0);
+  const paused = await until('paused', async () => ((await progress(id)).status === 'paused' ? await progress(id) : undefined));
+  // Whatever was running when the pause arrived finishes, and nothing new starts.
+  const settled = await until('running trials to drain', async () => {
+    const p = await progress(id);
+    return p.running.length === 0 ? p : undefined;
+  });
+  const doneWhilePaused = Object.values(settled.counts).reduce((a, b) => a + b, 0);
+  assert.ok(doneWhilePaused < 3, 'a paused sweep does not finish');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual((await progress(id)).counts, settled.counts, 'no trial ran while paused');
+  assert.equal((await h.db.getSweep(id))?.status, 'paused');
+  assert.equal(paused.status, 'paused');
+
+  assert.equal((await h.sweep('resume', id)).code, 0);
+  const result = await h.client.workflow.getHandle(id).result();
+  assert.equal(result.status, 'completed');
+  assert.equal(result.counts.completed, 3);
+  const rows = await h.db.listTrials(id);
+  assert.deepEqual(rows.map((t) => t.number), [1, 2, 3]);
+  assert.equal((await h.db.getSweep(id))?.status, 'completed');
+});
+
+test('cancel stops the running trial between batches and records it as cancelled', async () => {
+  const id = await startDetached(specFile('cancelling', 3, 5000));
+  // Wait until a trial has trained at least one epoch, then cancel.
+  await until('a trained epoch', async () => {
+    const rows = await h.db.listTrials(id);
+    return rows.some((t) => t.epochsTrained >= 1) ? true : undefined;
+  });
+  const { code, stdout } = await h.sweep('cancel', id);
+  assert.equal(code, 0);
+  assert.match(stdout, /cancel sent/);
+  const result = await h.client.workflow.getHandle(id).result();
+  assert.equal(result.status, 'cancelled');
+  const rows = await h.db.listTrials(id);
+  assert.equal(rows.length, 1, 'no trial started after the cancel');
+  assert.equal(rows[0]!.status, 'cancelled');
+  assert.ok(rows[0]!.epochsTrained < 5000, 'stopped before its last epoch');
+  assert.equal((await h.db.getSweep(id))?.status, 'cancelled');
+});
+
+test('continue-as-new mid-sweep: every trial runs exactly once, and the histories replay deterministically', async () => {
+  const file = specFile('renewing', 4, 1);
+  const { loaded, dataset } = await prepareSweep(file, h.config);
+  const sweepId = `sweep-renewing-${Date.now().toString(36)}`;
+  await h.db.createSweep({ id: sweepId, name: 'renewing', spec: loaded.spec, datasetFingerprint: dataset.fingerprint, strategy: 'random', totalTrials: 4, workflowId: sweepId });
+  const input: SweepInput = {
+    sweepId,
+    spec: loaded.spec,
+    dataset: { spec: loaded.spec.dataset, baseDir: loaded.baseDir, seqLen: dataset.seqLen, fingerprint: dataset.fingerprint },
+    trainQueue: h.config.taskQueues.train,
+    trialRunsPerHistory: 2,
+  };
+  const handle = await h.client.workflow.start(sweepWorkflow, { taskQueue: h.config.taskQueues.orchestration, workflowId: sweepId, args: [input] });
+  const result = await handle.result();
+  assert.equal(result.status, 'completed');
+  assert.equal(result.counts.completed, 4);
+  const rows = await h.db.listTrials(sweepId);
+  assert.deepEqual(rows.map((t) => [t.number, t.status]), [1, 2, 3, 4].map((n) => [n, 'completed']));
+  const progressNow: SweepProgress = await handle.query(progressQuery);
+  assert.equal(progressNow.counts.completed, 4);
+
+  // Replay every run of the sweep (3 runs: 2 + 2 trials, then the final one) and one trial.
+  const runs = [];
+  for await (const w of h.client.workflow.list({ query: `WorkflowId="${sweepId}" OR WorkflowId="${sweepId}-trial-1"` })) runs.push(w);
+  assert.ok(runs.length >= 3, `expected the continued runs and a trial, got ${runs.length}`);
+  const bundle = await workflowBundle();
+  for (const run of runs) {
+    const history = await h.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: bundle }, history, run.workflowId);
+  }
+});

@@ -1,0 +1,107 @@
+/**
+ * runTraining: training in a child process on a dataset prepared by src/data, progress streamed
+ * back while the parent's event loop stays free, cooperative abort, structured errors.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { prepareDataset } from '../../src/data/index.js';
+import type { DatasetManifest } from '../../src/data/types.js';
+import { isUserError } from '../../src/errors.js';
+import type { VariantConfig } from '../../src/model/config.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { runTraining, TrainingError } from '../../src/train/runner.js';
+import type { EpochMetrics, TrainRequest } from '../../src/train/types.js';
+import { tinyVariant } from './train-helpers.js';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'danq-runner-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => path.join(scratch, `run-${++dirs}`);
+
+let dataset: DatasetManifest;
+before(async () => {
+  dataset = await prepareDataset(
+    { format: 'synthetic', samples: 400, seed: 3, validFraction: 0.25 },
+    { seqLen: tinyVariant().seqLen, baseDir: scratch, cacheDir: path.join(scratch, 'cache') },
+  );
+});
+
+function request(variant: VariantConfig, overrides: Partial<TrainRequest> = {}): TrainRequest {
+  return { variant, dataset, backend: 'wasm', untilEpoch: variant.epochs, checkpointDir: freshDir(), ...overrides };
+}
+
+test('trains in a child process, streams start and epochs in order, and leaves the event loop free', async () => {
+  const v = tinyVariant({ epochs: 3 });
+  const started: unknown[] = [];
+  const epochs: EpochMetrics[] = [];
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const result = await runTraining(request(v), {
+    onStart: (info) => void started.push(info),
+    onEpoch: async (metrics) => {
+      epochs.push(metrics);
+      // Slow consumers are waited for, in order.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+  });
+  clearInterval(timer);
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(started, [{ backend: 'wasm', params: result.params }]);
+  assert.deepEqual(
+    epochs.map((e) => e.epoch),
+    [1, 2, 3],
+  );
+  assert.deepEqual(result.epochs, epochs);
+  assert.ok(ticks > 3, `parent timer ticked ${ticks} times during training`);
+});
+
+test('an abort stops the child between batches: status cancelled, last checkpoint kept', async () => {
+  const v = tinyVariant({ epochs: 50 });
+  const controller = new AbortController();
+  const req = request(v);
+  const result = await runTraining(req, { signal: controller.signal, onEpoch: () => controller.abort() });
+  assert.equal(result.status, 'cancelled');
+  // Normally 1; the child may finish another short epoch before the cancel message lands.
+  assert.ok(result.epochs.length >= 1 && result.epochs.length < v.epochs);
+  assert.equal(readCheckpoint(req.checkpointDir)!.epoch, result.epochs.length);
+});
+
+test('a child that does not stop within the grace period is killed: AbortError', async () => {
+  const controller = new AbortController();
+  const running = runTraining(request(tinyVariant()), { signal: controller.signal, killAfterMs: 0 });
+  // The child is still starting up: it cannot answer the cancel within 0 ms.
+  controller.abort();
+  await assert.rejects(running, (err: unknown) => {
+    assert.ok(err instanceof TrainingError);
+    assert.equal(err.name, 'AbortError');
+    assert.equal(err.nonRetryable, false);
+    assert.match(err.message, /did not stop within 0 ms of the abort and was killed/);
+    return true;
+  });
+});
+
+test('an invalid variant rejects with the UserError naming the parameter', async () => {
+  const v = tinyVariant({ poolSize: 60, poolStride: 60 });
+  await assert.rejects(runTraining(request(v)), (err: unknown) => {
+    assert.ok(isUserError(err));
+    assert.match(err.message, /poolSize 60 exceeds the conv output length 43/);
+    return true;
+  });
+});
+
+test('a diverging run rejects with a non-retryable NonFiniteLossError', async () => {
+  const v = tinyVariant({ learningRate: 1e38, optimizer: 'rmsprop' });
+  await assert.rejects(runTraining(request(v)), (err: unknown) => {
+    assert.ok(err instanceof TrainingError);
+    assert.equal(err.name, 'NonFiniteLossError');
+    assert.equal(err.nonRetryable, true);
+    return true;
+  });
+});
+
+test('an already aborted signal starts nothing', async () => {
+  await assert.rejects(runTraining(request(tinyVariant()), { signal: AbortSignal.abort() }), { name: 'AbortError' });
+});
