@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, t
 import type { Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
+import { connectOrExplain } from '../src/stack/net.js';
 import type { BackendName } from '../src/train/types.js';
 
 export type Queue = 'orchestration' | 'train';
@@ -51,7 +52,7 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     runtimeInstalled = true;
   }
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () => NativeConnection.connect({ address: options.temporalAddress }));
   const db = await openDb(options.databaseUrl);
   const activities = createActivities({ db, config: options.config, identity, backend: options.backend });
   const workers: Worker[] = [];

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config/index.js';
 import { openDb, type ResultsStore } from '../db/index.js';
 import { openStack, type Stack } from '../stack/index.js';
+import { connectOrExplain } from '../stack/net.js';
 
 /** What a CLI command talks to: the stack (embedded or external), a Temporal client and the results DB. */
 export interface Session {
@@ -16,7 +17,7 @@ export async function openSession(options: { log?: (line: string) => void; confi
   const config = options.config ?? loadConfig();
   const stack = await openStack(config, { log: options.log });
   try {
-    const connection = await Connection.connect({ address: stack.temporalAddress });
+    const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', stack.temporalAddress, () => Connection.connect({ address: stack.temporalAddress }));
     const db = await openDb(stack.databaseUrl);
     return {
       config,

@@ -184,8 +184,9 @@ class PostgresResultsStore implements ResultsStore {
     return this.sql.begin(async (tx) => {
       const current = await lockTrial(tx, trialId);
       // Epoch rows are facts whatever the status rule decides; write them first so the best epoch's
-      // metrics below can come from its row.
-      await writeEpochs(tx, trialId, finish.epochs ?? [], finish.worker ?? null);
+      // metrics below can come from its row. Only missing rows are filled: finish.epochs includes
+      // epochs resumed from a checkpoint, whose rows belong to the worker that trained them.
+      await writeEpochs(tx, trialId, finish.epochs ?? [], finish.worker ?? null, { fillOnly: true });
       if (!acceptsTransition(current, finish.epochsTrained)) return lockTrial(tx, trialId);
       const bestEpoch = finish.bestEpoch;
       const [row] = await tx<TrialRow[]>`
@@ -293,8 +294,8 @@ async function lockTrial(tx: Tx, trialId: string): Promise<TrialRow> {
   return row;
 }
 
-/** Upserts epoch rows (the latest values win) and raises the trial's epochsTrained. */
-async function writeEpochs(tx: Tx, trialId: string, epochs: readonly EpochMetrics[], worker: string | null): Promise<void> {
+/** Upserts epoch rows (the latest values win; with fillOnly, existing rows stay) and raises the trial's epochsTrained. */
+async function writeEpochs(tx: Tx, trialId: string, epochs: readonly EpochMetrics[], worker: string | null, options: { fillOnly?: boolean } = {}): Promise<void> {
   // One row per epoch: a statement cannot upsert the same key twice.
   const latest = new Map(epochs.map((m) => [m.epoch, m]));
   if (latest.size === 0) return;
@@ -313,10 +314,10 @@ async function writeEpochs(tx: Tx, trialId: string, epochs: readonly EpochMetric
     `trial ${trialId}`,
     tx`
       insert into trial_epochs ${tx(rows)}
-      on conflict (trial_id, epoch) do update set
+      on conflict (trial_id, epoch) do ${options.fillOnly ? tx`nothing` : tx`update set
         train_loss = excluded.train_loss, val_loss = excluded.val_loss, val_auc = excluded.val_auc,
         val_pr_auc = excluded.val_pr_auc, seconds = excluded.seconds, samples_per_sec = excluded.samples_per_sec,
-        worker_identity = excluded.worker_identity, recorded_at = now()`,
+        worker_identity = excluded.worker_identity, recorded_at = now()`}`,
   );
   await tx`update trials set epochs_trained = greatest(epochs_trained, ${Math.max(...latest.keys())}), updated_at = now() where id = ${trialId}`;
 }

@@ -114,9 +114,9 @@ export interface TrialFinish {
   failureReason?: string | null;
   paramCount?: number;
   backend?: BackendName;
-  /** Epoch history written in the same transaction (fills epochs whose recordEpoch was lost). */
+  /** Epoch history written in the same transaction: fills only epochs with no row (whose recordEpoch was lost). */
   epochs?: readonly EpochMetrics[];
-  /** Worker that trained `epochs`. */
+  /** Worker recorded on the epoch rows this fills (existing rows keep the worker that trained them). */
   worker?: string;
 }
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { UserError } from '../errors.js';
 
 /** A TCP port the OS considers free right now. */
 export function freePort(): Promise<number> {
@@ -43,4 +44,16 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not come up within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+/**
+ * Runs a connect call and turns a refused or unreachable server into a UserError naming the
+ * setting to check, instead of a gRPC stack trace.
+ */
+export async function connectOrExplain<T>(what: string, setting: string, address: string, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (err) {
+    throw new UserError(`${setting}: cannot reach ${what} at ${address} (${(err as Error).message.split('\n')[0]}); check that it runs and that ${setting} is right`);
+  }
 }

@@ -1,0 +1,181 @@
+// Issue 5 durability: a training worker that dies mid-trial loses nothing and repeats nothing. The
+// train queue runs in real `sweep worker` processes; the first is SIGKILLed (with its training
+// child) after a few epochs, Temporal's heartbeat timeout retries the activity on a second worker,
+// and the retry resumes from the checkpoint in SWEEP_ARTIFACTS, bit-identical to an unbroken run.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { openDb } from '../../src/db/index.js';
+import type { EpochRow, ResultsStore } from '../../src/db/types.js';
+import { prepareSweep } from '../../src/cli/prepare.js';
+import { runTraining } from '../../src/train/runner.js';
+import { startWorkers, type WorkerPool } from '../../workers/index.js';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database.js';
+
+const sweepBin = fileURLToPath(new URL('../../bin/sweep.js', import.meta.url));
+const EPOCHS = 12;
+
+let database: FreshDatabase;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let config: Config;
+let db: ResultsStore;
+let orchestration: WorkerPool;
+let connection: Connection;
+let client: Client;
+const trainWorkers: ChildProcess[] = [];
+
+before(async () => {
+  database = await createFreshDatabase('durability');
+  dir = mkdtempSync(path.join(tmpdir(), 'sweep-durability-'));
+  const suffix = randomBytes(4).toString('hex');
+  env = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    SWEEP_HOME: path.join(dir, 'home'),
+    SWEEP_QUEUE: `sweep-${suffix}`,
+    SWEEP_TRAIN_QUEUE: `sweep-train-${suffix}`,
+  };
+  config = loadConfig(env);
+  db = await openDb(database.url);
+  // Workflows and DB activities in this process; training only in the worker processes below.
+  orchestration = await startWorkers({ config, temporalAddress: config.temporalAddress!, databaseUrl: database.url, queues: ['orchestration'], concurrency: 1, backend: 'auto' });
+  connection = await Connection.connect({ address: config.temporalAddress! });
+  client = new Client({ connection, namespace: config.namespace });
+});
+
+after(async () => {
+  for (const child of trainWorkers) killGroup(child, 'SIGKILL');
+  await orchestration?.shutdown();
+  await connection?.close();
+  await db?.close();
+  await database?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [sweepBin, ...args], { env, cwd: dir, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** `sweep worker --queue train` in its own process group, so a SIGKILL to the group also takes its training child. */
+async function trainWorker(): Promise<{ child: ChildProcess; identity: string; exited: Promise<void> }> {
+  const child = spawn(process.execPath, [sweepBin, 'worker', '--queue', 'train', '--concurrency', '1'], { env, cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  trainWorkers.push(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  // "worker <identity>: train queue(s), ..." once it polls.
+  const identity = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const match = /^worker (\S+): /m.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`sweep worker exited (${code}) before it was ready:\n${output}`)));
+  });
+  return { child, identity, exited };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const metricsOf = (rows: readonly { epoch: number; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]) =>
+  rows.map(({ epoch, trainLoss, valLoss, valAuc, valPrAuc }) => ({ epoch, trainLoss, valLoss, valAuc, valPrAuc }));
+
+test('a SIGKILLed training worker: the trial resumes from its checkpoint on another worker, no epoch lost or trained twice', async () => {
+  const file = path.join(dir, 'durable.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'durable',
+      dataset: { format: 'synthetic', samples: 3000, validFraction: 0.3, seed: 3 },
+      model: { preset: 'danq-lite', seqLen: 60, convFilters: 8, convKernel: 9, poolSize: 4, rnnUnits: 8, denseUnits: 8 },
+      space: { learningRate: [0.005] },
+      strategy: { type: 'grid' },
+      training: { epochs: EPOCHS, batchSize: 32, seed: 1 },
+      maxConcurrentTrials: 1,
+    }),
+  );
+  const first = await trainWorker();
+  const started = await sweep('start', file, '--detach', '--json');
+  assert.equal(started.code, 0, started.stderr);
+  const { sweepId } = JSON.parse(started.stdout) as { sweepId: string };
+  const trialId = `${sweepId}-trial-1`;
+
+  await until('two recorded epochs', async () => ((await db.trialEpochs(trialId).catch(() => [])).length >= 2 ? true : undefined));
+  killGroup(first.child, 'SIGKILL');
+  await first.exited;
+  const beforeKill: EpochRow[] = await db.trialEpochs(trialId);
+  const k = beforeKill.length;
+  assert.ok(k >= 2 && k < EPOCHS, `killed after ${k} of ${EPOCHS} epochs, mid-trial`);
+  assert.ok(beforeKill.every((e) => e.workerIdentity === first.identity));
+  assert.equal((await db.getTrial(trialId))?.status, 'running');
+
+  const second = await trainWorker();
+  assert.notEqual(second.identity, first.identity);
+
+  // While Temporal waits out the heartbeat timeout, train the same variant without interruption.
+  const { trials, dataset } = await prepareSweep(file, config);
+  const reference = await runTraining({ variant: trials[0]!.variant, dataset, backend: 'auto', untilEpoch: EPOCHS, checkpointDir: path.join(dir, 'reference-checkpoint') });
+
+  const result = (await client.workflow.getHandle(sweepId).result()) as { status: string; counts: Record<string, number> };
+  assert.equal(result.status, 'completed');
+  assert.equal(result.counts.completed, 1);
+
+  const trial = await db.getTrial(trialId);
+  assert.equal(trial?.status, 'completed');
+  assert.equal(trial?.attempts, 2, 'one retry, after the heartbeat timeout');
+  assert.equal(trial?.epochsTrained, EPOCHS);
+  assert.equal(trial?.workerIdentity, second.identity);
+
+  const rows = await db.trialEpochs(trialId);
+  assert.deepEqual(rows.map((e) => e.epoch), Array.from({ length: EPOCHS }, (_, i) => i + 1), 'one row per epoch, no gap, no duplicate');
+  // Epochs trained before the kill were not trained again: their rows are untouched (worker,
+  // wall-clock seconds, time recorded); every later epoch was trained by the second worker.
+  assert.deepEqual(rows.slice(0, k), beforeKill, 'rows written before the kill are unchanged');
+  assert.deepEqual(rows.slice(k).map((e) => e.workerIdentity), Array(EPOCHS - k).fill(second.identity));
+
+  // The retry's history in Temporal: attempt 2 started after a heartbeat timeout whose last
+  // heartbeat reported an epoch past the first.
+  const history = await client.workflow.getHandle(trialId).fetchHistory();
+  const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+  const trainStart = starts.map((e) => e.activityTaskStartedEventAttributes!).find((a) => a.attempt === 2);
+  assert.ok(trainStart, 'the training activity started a second attempt');
+  assert.match(JSON.stringify(trainStart.lastFailure), /HEARTBEAT|heartbeat/i);
+
+  // Resumed training is bit-identical to the unbroken reference run (same seed, same backend).
+  assert.equal(reference.status, 'completed');
+  assert.deepEqual(metricsOf(rows), metricsOf(reference.epochs));
+  assert.equal(trial?.bestValAuc, reference.bestValAuc);
+  assert.equal(trial?.bestEpoch, reference.bestEpoch);
+
+  killGroup(second.child, 'SIGTERM');
+  await second.exited;
+});
