@@ -21,7 +21,7 @@ import { resolveVariant } from '../src/model/presets.js';
 import { selectBackend } from '../src/train/backend.js';
 import { trainModel } from '../src/train/train.js';
 import type { BackendName } from '../src/train/types.js';
-import { plantedMotifSplit } from '../test/unit/train-helpers.js';
+import { synthSplits } from '../test/unit/train-helpers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,8 +71,7 @@ print(rows);
 /** Best epoch throughput of the real training loop; each epoch is `n` batches, the first is warm-up. */
 async function fastSamplesPerSec(variant: VariantConfig, backend: BackendName, n: number): Promise<number> {
   const count = n * variant.batchSize;
-  const train = plantedMotifSplit({ count, seqLen: variant.seqLen, tasks: variant.tasks, seed: 1 });
-  const valid = plantedMotifSplit({ count: variant.batchSize, seqLen: variant.seqLen, tasks: variant.tasks, seed: 2 });
+  const { train, valid } = synthSplits(variant, count, variant.batchSize);
   const checkpointDir = mkdtempSync(path.join(os.tmpdir(), 'danq-bench-'));
   try {
     const v = { ...variant, epochs: repeats + 1 };
@@ -130,7 +129,7 @@ function print(table: Row[]): void {
   console.log('|---|---|---|---:|---:|---|');
   for (const r of table) {
     const torch = reference.get(r.model);
-    const ratio = r.samplesPerSec !== null && torch ? `${(r.samplesPerSec / torch).toFixed(2)}x` : '';
+    const ratio = r.samplesPerSec !== null && torch ? `${Number((r.samplesPerSec / torch).toPrecision(2))}x` : '';
     const rate = r.samplesPerSec === null ? 'n/a' : r.samplesPerSec.toFixed(r.samplesPerSec < 10 ? 2 : 0);
     console.log(`| ${r.model} | ${r.path} | ${r.backend} | ${rate} | ${ratio} | ${r.note ?? ''} |`);
   }

@@ -2,5 +2,5 @@
 export { datasetSpecSchema, datasetFormats, inferFormat, type DatasetSpec, type DatasetFormat, type LengthPolicy } from './spec.js';
 export { prepareDataset, prepareDatasetCached, type PrepareOptions } from './prepare.js';
 export { openSplit, verifyFingerprint } from './split.js';
-export { synthesize, writeSyntheticTsv, resolveSynthOptions, jasparMotifs, informationContent, DEFAULT_MOTIFS, type SynthOptions } from './synth.js';
+export { synthesize, syntheticSplit, writeSyntheticTsv, resolveSynthOptions, jasparMotifs, informationContent, DEFAULT_MOTIFS, type SynthOptions } from './synth.js';
 export type { DatasetManifest, EncodedSplit, ReadBatchOptions, SplitFile } from './types.js';

@@ -23,25 +23,55 @@ export function openSplit(file: SplitFile, manifest: DatasetManifest, options: {
     closeSync(fd);
     throw missingCacheError(manifest, `has ${file.path} of ${bytes} bytes, expected ${file.count} records of ${size} bytes`);
   }
-  let all: Uint8Array | undefined;
   if (bytes <= (options.inMemoryBytes ?? IN_MEMORY_BYTES)) {
-    all = readFileSync(fd);
-    closeSync(fd);
-    fd = -1;
+    try {
+      return memorySplit(readFileSync(fd), seqLen, numTasks);
+    } finally {
+      closeSync(fd);
+    }
   }
   const scratch = new Uint8Array(size);
-  const record = (index: number): Uint8Array => {
-    if (!Number.isInteger(index) || index < 0 || index >= file.count) {
-      throw new RangeError(`sample index ${index} is outside the split's 0..${file.count - 1}`);
-    }
-    if (all) return all.subarray(index * size, (index + 1) * size);
-    if (fd < 0) throw new Error('readBatch after close()');
-    readFully(fd, scratch, size, index * size);
-    return scratch;
-  };
+  return recordSplit(file.count, seqLen, numTasks, {
+    record(index) {
+      if (fd < 0) throw new Error('readBatch after close()');
+      readFully(fd, scratch, size, index * size);
+      return scratch;
+    },
+    close() {
+      if (fd >= 0) closeSync(fd);
+      fd = -1;
+    },
+  });
+}
 
+/**
+ * A split held in memory: `records` in the encoded cache's layout (store.ts), e.g. a small
+ * split file read whole, or data synthesized for tests and benchmarks (synth.ts).
+ */
+export function memorySplit(records: Uint8Array, seqLen: number, numTasks: number): EncodedSplit {
+  const size = recordSize(seqLen, numTasks);
+  if (records.length % size !== 0) throw new RangeError(`${records.length} bytes are not whole records of ${size} bytes`);
+  let all: Uint8Array | undefined = records;
+  return recordSplit(records.length / size, seqLen, numTasks, {
+    record(index) {
+      if (!all) throw new Error('readBatch after close()');
+      return all.subarray(index * size, (index + 1) * size);
+    },
+    close() {
+      all = undefined;
+    },
+  });
+}
+
+/** readBatch over fixed-size records, wherever they come from. */
+function recordSplit(
+  count: number,
+  seqLen: number,
+  numTasks: number,
+  source: { record(index: number): Uint8Array; close(): void },
+): EncodedSplit {
   return {
-    count: file.count,
+    count,
     seqLen,
     numTasks,
     readBatch(indices: ArrayLike<number>, x: Float32Array, y: Float32Array, opts: ReadBatchOptions = {}): void {
@@ -50,16 +80,16 @@ export function openSplit(file: SplitFile, manifest: DatasetManifest, options: {
         throw new RangeError(`readBatch: x needs ${n * seqLen * 4} floats and y ${n * numTasks}, got ${x.length} and ${y.length}`);
       }
       for (let i = 0; i < n; i++) {
-        const rec = record(indices[i]!);
+        const index = indices[i]!;
+        if (!Number.isInteger(index) || index < 0 || index >= count) {
+          throw new RangeError(`sample index ${index} is outside the split's 0..${count - 1}`);
+        }
+        const rec = source.record(index);
         decodeOneHot(rec.subarray(0, seqLen), x, i * seqLen * 4, opts.reverseComplement);
         for (let t = 0; t < numTasks; t++) y[i * numTasks + t] = rec[seqLen + t]!;
       }
     },
-    close(): void {
-      all = undefined;
-      if (fd >= 0) closeSync(fd);
-      fd = -1;
-    },
+    close: () => source.close(),
   };
 }
 

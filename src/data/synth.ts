@@ -9,7 +9,11 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { Rng } from '../rng.js';
+import { BASE_CODE_OF_BYTE } from './encoding.js';
 import type { NegativeKind } from './spec.js';
+import { memorySplit } from './split.js';
+import { recordSize } from './store.js';
+import type { EncodedSplit } from './types.js';
 
 export interface Motif {
   index: number;
@@ -142,6 +146,21 @@ export function writeSyntheticTsv(file: string, opts: SynthOptions): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The dataset writeSyntheticTsv writes, as an in-memory split: tests and benchmarks train on it without files or a cache. */
+export function syntheticSplit(opts: SynthOptions): EncodedSplit {
+  const { seqLen } = opts;
+  const numTasks = opts.motifs.length;
+  const size = recordSize(seqLen, numTasks);
+  const records = new Uint8Array(opts.samples * size);
+  let at = 0;
+  for (const r of synthesize(opts)) {
+    for (let p = 0; p < seqLen; p++) records[at + p] = BASE_CODE_OF_BYTE[r.sequence.charCodeAt(p)]!;
+    records.set(r.labels, at + seqLen);
+    at += size;
+  }
+  return memorySplit(records, seqLen, numTasks);
 }
 
 /** Bases drawn from each PFM row, on a random strand. */

@@ -76,7 +76,18 @@ async function activate(name: BackendName): Promise<void> {
     throw new BackendUnavailable(`tfjs could not initialise the '${TFJS_BACKEND_NAMES[name]}' backend`);
   }
   await tf.ready();
+  // Only now: until a backend is up, tfjs's warnings are how a failed initialisation says why.
+  quietTfjs();
   activeBackend = name;
+}
+
+/**
+ * Mutes tfjs's advisory console output in our processes (the "install our node backend" banner
+ * on the first pure-JS CPU tensor, and the like): production mode silences only tfjs's own
+ * warn/info logging; errors still throw.
+ */
+export function quietTfjs(): void {
+  tf.env().set('PROD', true);
 }
 
 async function importNative(pkg: string): Promise<void> {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../model/config.js';
 import { buildLayersModel } from '../model/layers.js';
+import { quietTfjs } from './backend.js';
 import { readCheckpoint } from './checkpoint.js';
 import { weightSpecs } from './network.js';
 
@@ -29,7 +30,9 @@ export async function exportModel(source: string | readonly Float32Array[], vari
     weights = source;
   }
   const specs = weightSpecs(variant);
-  const model = buildLayersModel(variant);
+  // The worker process exports on tfjs's default backend, which it never selected.
+  quietTfjs();
+  const model = buildLayersModel(variant, { fastWeightInit: true });
   try {
     tf.tidy(() => model.setWeights(specs.map((spec, i) => tf.tensor(weights[i]!, spec.shape, 'float32'))));
     model.setUserDefinedMetadata({ danqSweep: { variant } });

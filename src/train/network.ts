@@ -24,8 +24,6 @@ export interface NetworkDims {
   convPositionsUsed: number;
   /** Pooled length = RNN timesteps. */
   steps: number;
-  /** Features per step after merging the two directions. */
-  rnnFeatures: number;
   /** Input width of the first dense layer. */
   denseInputs: number;
 }
@@ -39,7 +37,6 @@ export function networkDims(v: VariantConfig): NetworkDims {
   return {
     convPositionsUsed: (steps - 1) * v.poolStride + v.poolSize,
     steps,
-    rnnFeatures,
     denseInputs: v.returnSequences ? steps * rnnFeatures : rnnFeatures,
   };
 }
@@ -74,7 +71,7 @@ export function weightSpecs(v: VariantConfig): WeightSpec[] {
   return specs;
 }
 
-export function sizeOf(shape: readonly number[]): number {
+function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
@@ -134,7 +131,6 @@ function orthogonal(rows: number, cols: number, rng: Rng): Float32Array {
 
 export class Network {
   readonly dims: NetworkDims;
-  readonly specs: WeightSpec[];
   readonly variables: tf.Variable[];
 
   constructor(
@@ -142,9 +138,9 @@ export class Network {
     values: readonly Float32Array[],
   ) {
     this.dims = networkDims(variant);
-    this.specs = weightSpecs(variant);
-    if (values.length !== this.specs.length) throw new Error(`expected ${this.specs.length} weight arrays, got ${values.length}`);
-    this.variables = this.specs.map((spec, i) => {
+    const specs = weightSpecs(variant);
+    if (values.length !== specs.length) throw new Error(`expected ${specs.length} weight arrays, got ${values.length}`);
+    this.variables = specs.map((spec, i) => {
       if (values[i]!.length !== sizeOf(spec.shape)) {
         throw new Error(`weight ${spec.name}: expected ${sizeOf(spec.shape)} values, got ${values[i]!.length}`);
       }
@@ -156,10 +152,6 @@ export class Network {
   /** Copies of the current weight values (host memory, not tensors). */
   readWeights(): Float32Array[] {
     return this.variables.map((w) => (w.dataSync() as Float32Array).slice());
-  }
-
-  setWeights(values: readonly Float32Array[]): void {
-    tf.tidy(() => this.variables.forEach((w, i) => w.assign(tf.tensor(values[i]!, this.specs[i]!.shape, 'float32'))));
   }
 
   dispose(): void {

@@ -1,6 +1,8 @@
 /**
  * The training loop of one trial: seeded batching, init and dropout; per-epoch validation
- * (loss, mean ROC AUC and PR AUC over tasks); early stopping that keeps the best-epoch weights;
+ * (loss, mean ROC AUC and PR AUC over tasks); with the dataset's reverseComplement, a seeded
+ * strand per training sample and strand-averaged validation predictions (DeepSEA/DanQ practice);
+ * early stopping that keeps the best-epoch weights;
  * a checkpoint after every epoch, from which a later call resumes bit-identically (same
  * backend and seed); cooperative cancellation between batches.
  */
@@ -42,6 +44,7 @@ export class NonFiniteLossError extends Error {
 
 export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: TrainHooks = {}): Promise<TrainResult> {
   const v = req.variant;
+  const reverseComplement = req.dataset.reverseComplement === true;
   const backend = await selectBackend(req.backend, hooks.log);
   const params = countParams(v);
   checkSplits(v, splits);
@@ -72,13 +75,16 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     for (let epoch = state.epoch + 1; epoch <= lastEpoch; epoch++) {
       const started = performance.now();
       const order = shuffle.permutation(splits.train.count);
+      // Drawn from the shuffle stream right after the order, so its checkpointed state covers both.
+      const reverse = reverseComplement ? Uint8Array.from(order, () => (shuffle.next() < 0.5 ? 1 : 0)) : undefined;
       let lossSum = 0;
       for (let start = 0; start < order.length; start += v.batchSize) {
         // Between batches: let messages (cancellation, heartbeats) through, then honour a stop.
         await new Promise((resolve) => setImmediate(resolve));
         if (hooks.shouldStop?.()) return result('cancelled');
-        const indices = order.subarray(start, Math.min(start + v.batchSize, order.length));
-        splits.train.readBatch(indices, x, y);
+        const end = Math.min(start + v.batchSize, order.length);
+        const indices = order.subarray(start, end);
+        readTrainBatch(splits.train, indices, reverse?.subarray(start, end), x, y);
         const loss = trainStep(network, optimizer, x, y, indices.length, dropout);
         if (!Number.isFinite(loss)) {
           throw new NonFiniteLossError(
@@ -88,7 +94,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         lossSum += loss * indices.length;
       }
       const trainSeconds = (performance.now() - started) / 1000;
-      const validation = validate(network, splits.valid);
+      const validation = validate(network, splits.valid, reverseComplement);
       if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(`validation loss is ${validation.loss} at epoch ${epoch}`);
       const metrics: EpochMetrics = {
         epoch,
@@ -118,6 +124,22 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   }
 }
 
+/**
+ * Fills x and y with a training batch; with `reverse`, the samples flagged 1 are read as their
+ * reverse complement and placed after the others (a batch is a set: its order does not matter).
+ */
+function readTrainBatch(split: EncodedSplit, indices: Int32Array, reverse: Uint8Array | undefined, x: Float32Array, y: Float32Array): void {
+  if (!reverse) return split.readBatch(indices, x, y);
+  const forward = indices.filter((_, i) => reverse[i] === 0);
+  split.readBatch(forward, x, y);
+  split.readBatch(
+    indices.filter((_, i) => reverse[i] === 1),
+    x.subarray(forward.length * split.seqLen * 4),
+    y.subarray(forward.length * split.numTasks),
+    { reverseComplement: true },
+  );
+}
+
 function trainStep(network: Network, optimizer: Optimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
   const v = network.variant;
   return tf.tidy(() => {
@@ -131,35 +153,51 @@ function trainStep(network: Network, optimizer: Optimizer, x: Float32Array, y: F
   });
 }
 
-interface Validation {
+export interface Predictions {
+  /** split.count x tasks probabilities, sample-major. */
+  scores: Float32Array;
+  labels: Float32Array;
+  /** Mean loss; with reverseComplement, the mean of the two strands' losses. */
   loss: number;
-  auc: number;
-  prAuc: number;
 }
 
-function validate(network: Network, split: EncodedSplit): Validation {
+/**
+ * The network's probabilities for every sample of a split, in batches of the variant's size;
+ * with `reverseComplement`, the mean of the forward and the reverse-complement strand's.
+ */
+export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean): Predictions {
   const v = network.variant;
   const scores = new Float32Array(split.count * v.tasks);
   const labels = new Float32Array(split.count * v.tasks);
   const x = new Float32Array(v.batchSize * v.seqLen * 4);
   const indices = new Int32Array(v.batchSize);
+  const strands = reverseComplement ? [false, true] : [false];
   let lossSum = 0;
   for (let start = 0; start < split.count; start += v.batchSize) {
     const batch = Math.min(v.batchSize, split.count - start);
     for (let i = 0; i < batch; i++) indices[i] = start + i;
     const y = labels.subarray(start * v.tasks, (start + batch) * v.tasks);
-    split.readBatch(indices.subarray(0, batch), x, y);
-    lossSum += tf.tidy(() => {
-      const logits = network.logits(x, batch);
-      scores.set(probabilities(logits, v.outputActivation).dataSync(), start * v.tasks);
-      return lossFromLogits(logits, tf.tensor2d(y, [batch, v.tasks]), v.outputActivation).dataSync()[0]! * batch;
-    });
+    const out = scores.subarray(start * v.tasks, (start + batch) * v.tasks);
+    for (const strand of strands) {
+      split.readBatch(indices.subarray(0, batch), x, y, { reverseComplement: strand });
+      lossSum += tf.tidy(() => {
+        const logits = network.logits(x, batch);
+        const p = probabilities(logits, v.outputActivation).dataSync();
+        for (let i = 0; i < p.length; i++) out[i]! += p[i]! / strands.length;
+        return lossFromLogits(logits, tf.tensor2d(y, [batch, v.tasks]), v.outputActivation).dataSync()[0]! * batch;
+      });
+    }
   }
-  const evaluation = evaluateTasks(labels, scores, v.tasks);
+  return { scores, labels, loss: lossSum / (split.count * strands.length) };
+}
+
+function validate(network: Network, split: EncodedSplit, reverseComplement: boolean): { loss: number; auc: number; prAuc: number } {
+  const { scores, labels, loss } = predict(network, split, reverseComplement);
+  const evaluation = evaluateTasks(labels, scores, network.variant.tasks);
   if (evaluation.meanRocAuc === null || evaluation.meanPrAuc === null) {
     throw new UserError(`the validation split has no task with both classes (${split.count} sequences): ROC AUC is undefined`);
   }
-  return { loss: lossSum / split.count, auc: evaluation.meanRocAuc, prAuc: evaluation.meanPrAuc };
+  return { loss, auc: evaluation.meanRocAuc, prAuc: evaluation.meanPrAuc };
 }
 
 /**

@@ -11,8 +11,9 @@ export interface EpochMetrics {
   /** 1-based. */
   epoch: number;
   trainLoss: number;
+  /** With the dataset's reverseComplement: the mean of both strands' losses. */
   valLoss: number;
-  /** Mean validation ROC AUC over tasks with both classes. */
+  /** Mean validation ROC AUC over tasks with both classes (of strand-averaged probabilities with reverseComplement). */
   valAuc: number;
   /** Mean validation PR AUC (average precision). */
   valPrAuc: number;
@@ -33,6 +34,7 @@ export interface EarlyStopping {
 
 export interface TrainRequest {
   variant: VariantConfig;
+  /** The runner opens its splits; training itself reads only `reverseComplement`. */
   dataset: DatasetManifest;
   backend: BackendName | 'auto';
   /** Train until this epoch number (inclusive, capped at variant.epochs); ASHA promotions raise it and resume. */

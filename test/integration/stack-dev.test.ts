@@ -13,6 +13,7 @@ import { freePort } from '../../src/stack/net.js';
 import { findRunningPostgres } from '../../src/stack/postgres.js';
 import { openDb } from '../../src/db/index.js';
 import { tinyDataset } from './support/sweep-harness.js';
+import { until } from './support/until.js';
 
 const sweepBin = fileURLToPath(new URL('../../bin/sweep.js', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -70,15 +71,6 @@ function descendants(root: number, list = processes()): Proc[] {
   return found;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('sweep dev: the embedded stack in the foreground', () => {
   const home = mkdtempSync(path.join(tmpdir(), 'sweep-dev-'));

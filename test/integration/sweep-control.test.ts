@@ -8,6 +8,7 @@ import { sweepWorkflow } from '../../workflows/sweep.js';
 import { progressQuery, type SweepInput, type SweepProgress } from '../../workflows/types.js';
 import { prepareSweep } from '../../src/cli/prepare.js';
 import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
+import { until } from './support/until.js';
 
 let h: SweepHarness;
 before(async () => (h = await openSweepHarness({ concurrency: 1 })));
@@ -33,15 +34,6 @@ async function startDetached(file: string): Promise<string> {
   return (JSON.parse(stdout) as { sweepId: string }).sweepId;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const progress = (id: string) => h.client.workflow.getHandle(id).query(progressQuery);
 

@@ -18,6 +18,7 @@ import { prepareSweep } from '../../src/cli/prepare.js';
 import { runTraining } from '../../src/train/runner.js';
 import { startWorkers, type WorkerPool } from '../../workers/index.js';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database.js';
+import { until } from './support/until.js';
 
 const sweepBin = fileURLToPath(new URL('../../bin/sweep.js', import.meta.url));
 const EPOCHS = 12;
@@ -96,15 +97,6 @@ async function trainWorker(): Promise<{ child: ChildProcess; identity: string; e
   return { child, identity, exited };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const metricsOf = (rows: readonly { epoch: number; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]) =>
   rows.map(({ epoch, trainLoss, valLoss, valAuc, valPrAuc }) => ({ epoch, trainLoss, valLoss, valAuc, valPrAuc }));

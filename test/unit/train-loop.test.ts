@@ -1,7 +1,8 @@
 /**
- * The training loop on tiny planted-motif data (wasm backend): learning, bit-identical resume
- * (ASHA-style untilEpoch continuation and after a cancellation), early stopping with best-epoch
- * weights, no tensor leaks, non-finite loss, export.
+ * The training loop on tiny synthetic JASPAR-motif data (wasm backend): learning, bit-identical
+ * resume (ASHA-style untilEpoch continuation, with and without reverse-complement augmentation, and
+ * after a cancellation), strand-averaged validation, early stopping with best-epoch weights, no
+ * tensor leaks, non-finite loss, export.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -10,21 +11,23 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetManifest, EncodedSplit } from '../../src/data/types.js';
+import { evaluateTasks } from '../../src/metrics/index.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { exportModel, loadExportedModel } from '../../src/train/export.js';
 import { Network, probabilities } from '../../src/train/network.js';
-import { NonFiniteLossError, trainModel, type TrainSplits } from '../../src/train/train.js';
+import { NonFiniteLossError, predict, trainModel, type TrainSplits } from '../../src/train/train.js';
 import type { TrainRequest } from '../../src/train/types.js';
-import { plantedMotifSplits, tinyVariant } from './train-helpers.js';
+import { synthSplits, tinyVariant } from './train-helpers.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'danq-train-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = () => path.join(scratch, `run-${++dirs}`);
 
-/** trainModel reads splits, not the manifest; the manifest only travels to the runner. */
+/** trainModel reads the splits it is given; of the manifest, only reverseComplement. */
 const UNUSED_MANIFEST: DatasetManifest = { fingerprint: 'test', seqLen: 0, taskNames: [], splits: { train: { path: '', count: 0 }, valid: { path: '', count: 0 } } };
+const REVERSE_COMPLEMENT: DatasetManifest = { ...UNUSED_MANIFEST, reverseComplement: true };
 
 function request(variant: VariantConfig, checkpointDir: string, overrides: Partial<TrainRequest> = {}): TrainRequest {
   return { variant, dataset: UNUSED_MANIFEST, backend: 'wasm', untilEpoch: variant.epochs, checkpointDir, ...overrides };
@@ -32,7 +35,7 @@ function request(variant: VariantConfig, checkpointDir: string, overrides: Parti
 
 test('learns a planted motif: validation ROC AUC above 0.9', async () => {
   const v = tinyVariant({ epochs: 5 });
-  const result = await trainModel(request(v, freshDir()), plantedMotifSplits(v, 1000, 300));
+  const result = await trainModel(request(v, freshDir()), synthSplits(v, 1000, 300));
   assert.equal(result.status, 'completed');
   assert.equal(result.backend, 'wasm');
   assert.equal(result.epochs.length, 5);
@@ -42,23 +45,29 @@ test('learns a planted motif: validation ROC AUC above 0.9', async () => {
   assert.ok(last.valPrAuc > 0.5 && last.seconds > 0 && last.samplesPerSec > 0);
 });
 
-test('resuming at untilEpoch 2 then 4 is bit-identical to training 4 epochs at once', async () => {
+test('resuming at untilEpoch 2 then 4 is bit-identical to training 4 epochs at once, with and without reverse complement', async () => {
   const v = tinyVariant({ rnn: 'gru', tasks: 2, epochs: 4 });
-  const splits = plantedMotifSplits(v, 300, 100);
-  const straightDir = freshDir();
-  const straight = await trainModel(request(v, straightDir), splits);
+  const splits = synthSplits(v, 300, 100);
+  const weights: Float32Array[][] = [];
+  for (const dataset of [UNUSED_MANIFEST, REVERSE_COMPLEMENT]) {
+    const straightDir = freshDir();
+    const straight = await trainModel(request(v, straightDir, { dataset }), splits);
 
-  const dir = freshDir();
-  const first = await trainModel(request(v, dir, { untilEpoch: 2 }), splits);
-  assert.equal(first.epochs.length, 2);
-  const resumed = await trainModel(request(v, dir, { untilEpoch: 4 }), splits);
-  assert.deepEqual(withoutTimings(resumed), withoutTimings(straight));
-  assert.deepEqual(readCheckpoint(dir)!.weights, readCheckpoint(straightDir)!.weights);
+    const dir = freshDir();
+    const first = await trainModel(request(v, dir, { dataset, untilEpoch: 2 }), splits);
+    assert.equal(first.epochs.length, 2);
+    const resumed = await trainModel(request(v, dir, { dataset, untilEpoch: 4 }), splits);
+    assert.deepEqual(withoutTimings(resumed), withoutTimings(straight));
+    assert.deepEqual(readCheckpoint(dir)!.weights, readCheckpoint(straightDir)!.weights);
+    weights.push(readCheckpoint(dir)!.weights);
+  }
+  // The augmentation is in effect: it trains other weights from the same seed.
+  assert.notDeepEqual(weights[1], weights[0]);
 });
 
 test('a run cancelled mid-epoch resumes from its last checkpoint bit-identically', async () => {
   const v = tinyVariant({ epochs: 3 });
-  const splits = plantedMotifSplits(v, 300, 100);
+  const splits = synthSplits(v, 300, 100);
   const straight = await trainModel(request(v, freshDir()), splits);
 
   const dir = freshDir();
@@ -73,10 +82,54 @@ test('a run cancelled mid-epoch resumes from its last checkpoint bit-identically
   assert.deepEqual(withoutTimings(resumed), withoutTimings(straight));
 });
 
+test('with reverse complement, each epoch reads every training sample once, about half of them as the reverse strand', async () => {
+  const v = tinyVariant({ epochs: 2 });
+  const { train, valid } = synthSplits(v, 200, 50);
+  const reads: { index: number; reverse: boolean }[][] = [[], []];
+  let epoch = 0;
+  const spy: EncodedSplit = {
+    ...train,
+    readBatch(indices, x, y, options) {
+      for (const index of Array.from(indices)) reads[epoch]!.push({ index, reverse: options?.reverseComplement === true });
+      train.readBatch(indices, x, y, options);
+    },
+  };
+  await trainModel(request(v, freshDir(), { dataset: REVERSE_COMPLEMENT }), { train: spy, valid }, { onEpoch: () => void epoch++ });
+  const reversed = reads.map((epochReads) => new Set(epochReads.filter((r) => r.reverse).map((r) => r.index)));
+  for (const [i, epochReads] of reads.entries()) {
+    assert.deepEqual(epochReads.map((r) => r.index).sort((a, b) => a - b), Array.from({ length: 200 }, (_, k) => k));
+    assert.ok(reversed[i]!.size > 70 && reversed[i]!.size < 130, `epoch ${i + 1}: ${reversed[i]!.size} of 200 reversed`);
+  }
+  // A fresh choice each epoch.
+  assert.notDeepEqual(reversed[0], reversed[1]);
+});
+
+test('with reverse complement, validation scores are the mean of both strands\' probabilities', async () => {
+  const v = tinyVariant({ tasks: 2, epochs: 1 });
+  const splits = synthSplits(v, 200, 100);
+  const dir = freshDir();
+  const [epoch] = (await trainModel(request(v, dir, { dataset: REVERSE_COMPLEMENT }), splits)).epochs;
+  // Epoch 1 validated the weights its checkpoint holds: score each strand alone with them.
+  const network = new Network(v, readCheckpoint(dir)!.weights);
+  const reverseStrand: EncodedSplit = { ...splits.valid, readBatch: (indices, x, y) => splits.valid.readBatch(indices, x, y, { reverseComplement: true }) };
+  const forward = predict(network, splits.valid, false);
+  const reverse = predict(network, reverseStrand, false);
+  const both = predict(network, splits.valid, true);
+  network.dispose();
+  const mean = forward.scores.map((p, i) => (p + reverse.scores[i]!) / 2);
+  assert.deepEqual(both.scores, mean);
+  const averaged = evaluateTasks(forward.labels, mean, v.tasks);
+  assert.equal(epoch!.valAuc, averaged.meanRocAuc);
+  assert.equal(epoch!.valPrAuc, averaged.meanPrAuc);
+  assert.ok(Math.abs(epoch!.valLoss - (forward.loss + reverse.loss) / 2) < 1e-9, `${epoch!.valLoss} vs ${(forward.loss + reverse.loss) / 2}`);
+  // ...and not the forward strand's alone.
+  assert.notEqual(evaluateTasks(forward.labels, forward.scores, v.tasks).meanRocAuc, averaged.meanRocAuc);
+});
+
 test('cancelling before the first batch trains nothing and writes no checkpoint', async () => {
   const v = tinyVariant();
   const dir = freshDir();
-  const result = await trainModel(request(v, dir), plantedMotifSplits(v, 100, 50), { shouldStop: () => true });
+  const result = await trainModel(request(v, dir), synthSplits(v, 100, 50), { shouldStop: () => true });
   assert.equal(result.status, 'cancelled');
   assert.deepEqual(result.epochs, []);
   assert.equal(result.bestEpoch, 0);
@@ -88,7 +141,7 @@ test('early stopping keeps the best epoch, and a later call does not train on', 
   // No epoch can beat epoch 1's AUC by more than 1: patience 2 stops after epoch 3.
   const v = tinyVariant({ epochs: 10 });
   const dir = freshDir();
-  const splits = plantedMotifSplits(v, 100, 50);
+  const splits = synthSplits(v, 100, 50);
   const earlyStopping = { metric: 'val_auc' as const, patience: 2, minDelta: 1 };
   const result = await trainModel(request(v, dir, { earlyStopping }), splits);
   assert.equal(result.status, 'early-stopped');
@@ -109,7 +162,7 @@ test('no tensor leaks: the tensor count is the same after every epoch and back t
   const v = tinyVariant({ epochs: 3 });
   const before = tf.memory().numTensors;
   const counts: number[] = [];
-  await trainModel(request(v, freshDir()), plantedMotifSplits(v, 100, 50), { onEpoch: () => void counts.push(tf.memory().numTensors) });
+  await trainModel(request(v, freshDir()), synthSplits(v, 100, 50), { onEpoch: () => void counts.push(tf.memory().numTensors) });
   assert.equal(counts.length, 3);
   assert.equal(new Set(counts).size, 1, `tensors per epoch: ${counts.join(', ')}`);
   assert.equal(tf.memory().numTensors, before);
@@ -117,7 +170,7 @@ test('no tensor leaks: the tensor count is the same after every epoch and back t
 
 test('a non-finite loss throws NonFiniteLossError naming the epoch', async () => {
   const v = tinyVariant();
-  const { train, valid } = plantedMotifSplits(v, 100, 50);
+  const { train, valid } = synthSplits(v, 100, 50);
   const poisoned: EncodedSplit = {
     ...train,
     readBatch(indices, x, y, options) {
@@ -136,7 +189,7 @@ test('a non-finite loss throws NonFiniteLossError naming the epoch', async () =>
 test('the exported model loads with tf.loadLayersModel and predicts like the best-epoch weights', async () => {
   const v = tinyVariant({ epochs: 2, rnn: 'gru', returnSequences: false });
   const dir = freshDir();
-  const splits = plantedMotifSplits(v, 200, 60);
+  const splits = synthSplits(v, 200, 60);
   await trainModel(request(v, dir), splits);
   const outDir = freshDir();
   await exportModel(dir, v, outDir);
@@ -156,7 +209,7 @@ test('the exported model loads with tf.loadLayersModel and predicts like the bes
 
 test('a dataset that does not fit the variant is a UserError naming the mismatch', async () => {
   const v = tinyVariant();
-  const splits: TrainSplits = plantedMotifSplits(tinyVariant({ seqLen: 60 }), 50, 20);
+  const splits: TrainSplits = synthSplits(tinyVariant({ seqLen: 60 }), 50, 20);
   await assert.rejects(trainModel(request(v, freshDir()), splits), /train split has sequences of length 60, the variant's seqLen is 50/);
 });
 
