@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec.js';
 import { formatValue, modelSpecSchema, variantFieldSchemas, type VariantConfig } from '../model/config.js';
-import type { BackendName } from '../train/types.js';
+import { backendChoices } from '../train/backend-name.js';
 import { MAX_TRIALS, TRAINING_FIELDS, choiceSchema, rangeOf, spaceValueSchema } from './space.js';
 
 const variantFields = Object.keys(variantFieldSchemas) as (keyof VariantConfig)[];
@@ -69,8 +69,6 @@ const earlyStoppingSchema = z.strictObject({
   minDelta: z.number(expected('a number >= 0')).nonnegative(expected('a number >= 0')).optional().describe('Smallest change that counts as an improvement'),
 });
 
-const backends = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const satisfies readonly (BackendName | 'auto')[];
-
 const trainingSchema = z.strictObject({
   epochs: positiveInt
     .optional()
@@ -78,7 +76,7 @@ const trainingSchema = z.strictObject({
   batchSize: variantFieldSchemas.batchSize.optional().describe('Samples per batch; required unless searched in space.batchSize'),
   seed: seedSchema.describe('Seed of every trial: initialisation, shuffling and dropout'),
   earlyStopping: earlyStoppingSchema.optional(),
-  backend: oneOf(backends).default('auto').describe('Training backend (auto: the fastest present)'),
+  backend: oneOf(backendChoices).default('auto').describe('Training backend (auto: the fastest present)'),
 });
 
 /** The metrics a sweep can optimise, each with the direction that makes it better. */
