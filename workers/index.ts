@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
   concurrency: number;
   backend: BackendName | 'auto';
   identity?: string;
+  /** Training processes' log lines, prefixed with the trial id (the CLI's own sweep view leaves it out). */
+  trialLog?: (line: string) => void;
 }
 
 export interface WorkerPool {
@@ -35,9 +37,13 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-// Warnings and errors only, minus the notice that a train-only worker polls no workflow tasks (by design).
-const quietLogger = new DefaultLogger('WARN', (entry) => {
-  if (!entry.message.startsWith('No workflows registered')) console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+// Warnings and errors only, one line each: a failed trial is an expected outcome, recorded with its
+// reason, so no stack traces; minus the notice that a train-only worker polls no workflow tasks.
+const quietLogger = new DefaultLogger('WARN', ({ level, message, meta }) => {
+  if (message.startsWith('No workflows registered')) return;
+  const error = meta?.error instanceof Error ? `: ${meta.error.message}` : '';
+  const where = [meta?.activityType, meta?.workflowId].filter(Boolean).join(' ');
+  console.error(`[${level}] ${message}${where ? ` (${where})` : ''}${error}`);
 });
 let runtimeInstalled = false;
 
@@ -54,7 +60,7 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
   const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () => NativeConnection.connect({ address: options.temporalAddress }));
   const db = await openDb(options.databaseUrl);
-  const activities = createActivities({ db, config: options.config, identity, backend: options.backend });
+  const activities = createActivities({ db, config: options.config, identity, backend: options.backend, trialLog: options.trialLog });
   const workers: Worker[] = [];
   if (options.queues.includes('orchestration')) {
     workers.push(

@@ -22,13 +22,15 @@ export interface ActivityDeps {
   identity: string;
   /** This worker's backend choice; a spec's explicit `training.backend` overrides 'auto'. */
   backend: BackendName | 'auto';
+  /** Where training processes' log lines go (e.g. which backend runs); dropped when absent. */
+  trialLog?: (line: string) => void;
 }
 
 /** Where a trial's checkpoint lives: under SWEEP_ARTIFACTS, which every worker must share. */
 export const checkpointDir = (config: Config, sweepId: string, trialId: string) => path.join(config.artifactsDir, sweepId, trialId, 'checkpoint');
 export const bestModelDir = (config: Config, sweepId: string) => path.join(config.home, 'models', sweepId, 'best');
 
-export function createActivities({ db, config, identity, backend }: ActivityDeps) {
+export function createActivities({ db, config, identity, backend, trialLog }: ActivityDeps) {
   async function datasetFor(ref: DatasetRef) {
     const manifest = await prepareDatasetCached(ref.spec, { seqLen: ref.seqLen, baseDir: ref.baseDir, cacheDir: config.cacheDir });
     if (manifest.fingerprint !== ref.fingerprint) {
@@ -63,6 +65,7 @@ export function createActivities({ db, config, identity, backend }: ActivityDeps
           { variant: input.variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: input.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId) },
           {
             signal: ctx.cancellationSignal,
+            onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
             onStart: async (info: { backend: BackendName; params: number }) => {
               await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.params, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
             },

@@ -6,7 +6,7 @@ export interface SweepReport {
   sweepId: string;
   status: SweepRow['status'];
   best: { trialId: string; params: Record<string, unknown>; valAuc: number; epoch: number; modelPath: string | null } | null;
-  trials: { trialId: string; params: Record<string, unknown>; status: TrialRow['status']; valAuc: number | null; epochs: number }[];
+  trials: { trialId: string; params: Record<string, unknown>; status: TrialRow['status']; valAuc: number | null; epochs: number; backend: TrialRow['backend']; failureReason: string | null }[];
 }
 
 export async function sweepReport(db: ResultsStore, sweepId: string): Promise<SweepReport> {
@@ -21,7 +21,7 @@ export async function sweepReport(db: ResultsStore, sweepId: string): Promise<Sw
     best: bestTrial
       ? { trialId: bestTrial.id, params: bestTrial.params, valAuc: bestTrial.bestValAuc!, epoch: bestTrial.bestEpoch!, modelPath: model?.uri ?? null }
       : null,
-    trials: trials.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained })),
+    trials: trials.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason })),
   };
 }
 
@@ -45,10 +45,12 @@ export function printLeaderboard(report: SweepReport): void {
     t.status,
     t.valAuc === null ? '-' : t.valAuc.toFixed(4),
     String(t.epochs),
+    t.backend ?? '-',
     ...paramNames.map((p) => (p in t.params ? formatParam(t.params[p]) : '')),
   ]);
   console.log(`\n${report.sweepId}: ${report.status}\n`);
-  console.log(table(['rank', 'trial', 'status', 'val AUC', 'epochs', ...paramNames], rows));
+  console.log(table(['rank', 'trial', 'status', 'val AUC', 'epochs', 'backend', ...paramNames], rows));
+  for (const t of report.trials) if (t.failureReason) console.log(`${t.trialId} ${t.status}: ${t.failureReason}`);
   if (report.best) {
     console.log(`\nBest: ${report.best.trialId}, val ROC AUC ${report.best.valAuc.toFixed(4)} at epoch ${report.best.epoch}`);
     if (report.best.modelPath) console.log(`Model (TensorFlow.js layers format): ${report.best.modelPath}`);

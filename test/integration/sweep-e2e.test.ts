@@ -30,7 +30,7 @@ async function assertMatchesDatabase(report: SweepReport) {
   assert.equal(sweep?.status, report.status);
   const rows = await h.db.listTrials(report.sweepId);
   assert.deepEqual(
-    rows.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained })),
+    rows.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason })),
     report.trials,
   );
   const maxAuc = Math.max(...rows.map((t) => t.bestValAuc ?? -Infinity));
@@ -83,4 +83,17 @@ test('ASHA trains fewer epochs than grid on the same space and finds a best with
   await assertMatchesDatabase(asha);
   // Promoted trials continued from their checkpoints: some trial trained past the first rung.
   assert.ok(asha.trials.some((t) => t.epochs > 1));
+});
+
+test('a diverging trial fails once (no retries), is recorded with its reason, and the sweep still completes', async () => {
+  const report = await runSweep('diverging', { space: { learningRate: [0.003, 1e30] }, strategy: { type: 'grid' }, training: { ...training, epochs: 1 } });
+  assert.equal(report.status, 'completed');
+  const [good, bad] = report.trials;
+  assert.equal(good!.status, 'completed');
+  assert.equal(bad!.status, 'failed');
+  assert.match(bad!.failureReason ?? '', /NonFiniteLossError: training loss is (NaN|infinite)/);
+  assert.equal(report.best?.trialId, good!.trialId);
+  const row = await h.db.getTrial(bad!.trialId);
+  assert.equal(row?.attempts, 1, 'a deterministic failure is not retried');
+  await assertMatchesDatabase(report);
 });

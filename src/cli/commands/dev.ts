@@ -25,7 +25,7 @@ SWEEP_HOME, plus workers for both queues, and keeps them running until Ctrl-C. W
     const stack = await openStack(config, { log: (l) => console.log(l) });
     const pool = values['no-workers']
       ? undefined
-      : await startWorkers({ config, temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend });
+      : await startWorkers({ config, temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend, trialLog: (line) => console.log(line) });
     if (pool) registerDevWorkers(config, process.pid);
     console.log(
       [

@@ -30,7 +30,7 @@ Every worker must see the same SWEEP_ARTIFACTS folder (checkpoints) and DATABASE
     const concurrency = parsePositiveInt('concurrency', values.concurrency, backend === 'tfjs-node-gpu' ? 1 : os.availableParallelism());
     const config = loadConfig();
     const stack = await openStack(config, { log: (l) => console.error(l) });
-    const pool = await startWorkers({ config, temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, queues, concurrency, backend });
+    const pool = await startWorkers({ config, temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, queues, concurrency, backend, trialLog: (line) => console.log(line) });
     const info = { identity: pool.identity, temporal: stack.temporalAddress, namespace: stack.namespace, queues, concurrency, backend };
     if (values.json) printJson(info);
     else console.log(`worker ${pool.identity}: ${queues.join(' + ')} queue(s), ${concurrency} training slot(s), backend ${backend}, Temporal ${stack.temporalAddress}`);
