@@ -94,6 +94,8 @@ Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 wh
         throw err;
       } finally {
         clearInterval(poll);
+        // Draw the final counts: the result usually arrives between two polls.
+        if (outcome !== 'interrupted') await handle.query(progressQuery).then((p: SweepProgress) => view.update(p), () => {});
         view.finish();
       }
       if (outcome === 'interrupted') {
