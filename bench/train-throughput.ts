@@ -15,13 +15,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { resolveSynthOptions, syntheticSplit } from '../src/data/index.js';
 import type { VariantConfig } from '../src/model/config.js';
 import { buildLayersModel } from '../src/model/layers.js';
 import { resolveVariant } from '../src/model/presets.js';
 import { selectBackend } from '../src/train/backend.js';
 import { trainModel } from '../src/train/train.js';
 import type { BackendName } from '../src/train/types.js';
-import { synthSplits } from '../test/unit/train-helpers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,7 +71,10 @@ print(rows);
 /** Best epoch throughput of the real training loop; each epoch is `n` batches, the first is warm-up. */
 async function fastSamplesPerSec(variant: VariantConfig, backend: BackendName, n: number): Promise<number> {
   const count = n * variant.batchSize;
-  const { train, valid } = synthSplits(variant, count, variant.batchSize);
+  const split = (samples: number, seed: number) =>
+    syntheticSplit(resolveSynthOptions({ tasks: variant.tasks, samples, seqLen: variant.seqLen, seed }));
+  const train = split(count, 1);
+  const valid = split(variant.batchSize, 2);
   const checkpointDir = mkdtempSync(path.join(os.tmpdir(), 'danq-bench-'));
   try {
     const v = { ...variant, epochs: repeats + 1 };

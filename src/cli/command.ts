@@ -33,8 +33,10 @@ export function parseCommandArgs<O extends Options>(
   return parsed;
 }
 
-/** Parses a positive integer flag value, naming the flag when it is not one. */
-export function parsePositiveInt(flag: string, value: string | undefined, fallback: number): number {
+/** Parses a positive integer flag value, naming the flag when it is not one; `fallback` when the flag is absent. */
+export function parsePositiveInt(flag: string, value: string | undefined, fallback: number): number;
+export function parsePositiveInt(flag: string, value: string | undefined): number | undefined;
+export function parsePositiveInt(flag: string, value: string | undefined, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--${flag}: expected a positive integer, got '${value}'`);

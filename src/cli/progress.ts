@@ -35,7 +35,7 @@ export class ProgressView {
   }
 }
 
-export function formatSeconds(s: number): string {
+function formatSeconds(s: number): string {
   if (s < 60) return `${Math.round(s)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;

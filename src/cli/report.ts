@@ -29,11 +29,23 @@ function formatParam(value: unknown): string {
   return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value);
 }
 
-/** A plain-text table, columns padded to their widest cell. */
+function columnWidths(rows: string[][]): number[] {
+  return rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+}
+
+/**
+ * Rows of cells as lines, each column padded to its widest cell (left-aligned, or right-aligned
+ * for the columns in `right`), columns separated by `gap`, trailing spaces trimmed.
+ */
+export function alignColumns(rows: string[][], { gap = '  ', right = [] }: { gap?: string; right?: number[] } = {}): string[] {
+  const widths = columnWidths(rows);
+  return rows.map((cells) => cells.map((c, i) => (right.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(gap).trimEnd());
+}
+
+/** A plain-text table: the header, a rule of dashes under each column, then the rows. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const rule = columnWidths([header, ...rows]).map((w) => '-'.repeat(w));
+  return alignColumns([header, rule, ...rows]).join('\n');
 }
 
 export function printLeaderboard(report: SweepReport): void {

@@ -100,10 +100,14 @@ function decodeLabelWindow(file: SourceFile, name: string, values: ArrayLike<num
   for (let j = 0; j < w; j++) {
     for (let t = 0; t < numTasks; t++) {
       const v = values[j * sN + t * sT]!;
-      if (v !== 0 && v !== 1) throw new UserError(`${file.display}: '${name}' sequence ${first + j + 1}, task ${t + 1}: ${v} is not 0 or 1; labels must be 0 or 1.`);
+      if (v !== 0 && v !== 1) throw labelError(file, name, first + j, t, v);
       labels[j * numTasks + t] = v;
     }
   }
+}
+
+function labelError(file: SourceFile, name: string, sample: number, task: number, value: number): UserError {
+  return new UserError(`${file.display}: '${name}' sequence ${sample + 1}, task ${task + 1}: ${value} is not 0 or 1; labels must be 0 or 1.`);
 }
 
 function oneHotError(file: SourceFile, name: string, sample: number, position: number, what: string): UserError {
@@ -207,9 +211,7 @@ async function openMatV5(file: SourceFile, split: SplitName, requireLabels: bool
       decodeOneHotWindow(file, vars.x, raw, w, length, [1, w, 4 * w], codes, n0);
       if (labels && yv) {
         const rawLabels = new Uint8Array(w * numTasks);
-        await streamWindow(file, yv, count, n0, n1, rawLabels, (n, col, v) =>
-          new UserError(`${file.display}: '${vars.y}' sequence ${n + 1}, task ${col + 1}: ${v} is not 0 or 1; labels must be 0 or 1.`),
-        );
+        await streamWindow(file, yv, count, n0, n1, rawLabels, (n, col, v) => labelError(file, vars.y!, n, col, v));
         decodeLabelWindow(file, vars.y!, rawLabels, w, numTasks, [1, w], labels, n0);
       }
     },

@@ -5,10 +5,11 @@
  * memory (ids and 0/1 bytes); the sequences never are.
  */
 import { UserError } from '../errors.js';
+import { duplicateIdError } from './ids.js';
 import { codeBases, fitLength, invalidBaseError } from './sequence.js';
 import type { FileDigest, SourceFile } from './source.js';
 import { SplitWriter } from './store.js';
-import { isBlank, labelProblem, labelValue, readLines, readTable } from './text.js';
+import { isBlank, parseLabel, readLines, readTable } from './text.js';
 import { delimiterOf, headerColumns, type EncodeOptions, type EncodedFile } from './tsv.js';
 
 const GT = 62;
@@ -45,9 +46,7 @@ export class LabelTable {
         const id = buf.toString('utf8', starts[cols.idCol], ends[cols.idCol]).trim();
         if (id === '') throw new UserError(`${file.display} line ${line}: the id is empty.`);
         const previous = table.rowOf.get(id);
-        if (previous !== undefined) {
-          throw new UserError(`${file.display}: the id '${id}' appears twice, on lines ${table.lines[previous]} and ${line}. Ids must be unique.`);
-        }
+        if (previous !== undefined) throw duplicateIdError(file, id, table.lines[previous]!, line);
         const row = table.ids.length;
         const numTasks = cols.taskCols.length;
         if ((row + 1) * numTasks > table.values.length) {
@@ -55,11 +54,9 @@ export class LabelTable {
           grown.set(table.values);
           table.values = grown;
         }
+        const where = () => `${file.display} line ${line} (id '${id}')`;
         cols.taskCols.forEach((c, t) => {
-          const value = labelValue(buf, starts[c]!, ends[c]!);
-          const problem = labelProblem(buf, starts[c]!, ends[c]!, value);
-          if (problem) throw new UserError(`${file.display} line ${line} (id '${id}'), column '${cols.taskNames[t]}': ${problem}.`);
-          table.values[row * numTasks + t] = value;
+          table.values[row * numTasks + t] = parseLabel(buf, starts[c]!, ends[c]!, where, cols.taskNames[t]!);
         });
         table.ids.push(id);
         table.rowOf.set(id, row);
@@ -160,7 +157,7 @@ export async function encodeFastaFile(
         // under the 'error' policy costs no memory; under 'center-crop' it is kept up to a limit.
         const keep = lengthPolicy === 'center-crop' ? MAX_CROP_BASES : seqLen;
         if (length + n > keep && lengthPolicy === 'center-crop') {
-          throw new UserError(`${file.display} record ${record.number} ('${record.id}', line ${record.line}): longer than ${MAX_CROP_BASES >> 20} Mb; cut the sequences to windows around the regions of interest first.`);
+          throw new UserError(`${recordName(record)}: longer than ${MAX_CROP_BASES >> 20} Mb; cut the sequences to windows around the regions of interest first.`);
         }
         let into: Uint8Array;
         let at = 0;

@@ -1,3 +1,6 @@
+import { UserError } from '../errors.js';
+import type { SourceFile } from './source.js';
+
 /**
  * Duplicate-id detection in bounded memory: 8 bytes per record (a 52-bit hash in a Float64Array)
  * instead of a Set of strings. Equal hashes are only candidates; the caller confirms them with
@@ -36,4 +39,9 @@ export function idHash(buf: Uint8Array, start: number, end: number): number {
     h2 ^= h2 >>> 15;
   }
   return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) >>> 12);
+}
+
+/** The error for an id on two lines of one table file. */
+export function duplicateIdError(file: SourceFile, id: string, firstLine: number, secondLine: number): UserError {
+  return new UserError(`${file.display}: the id '${id}' appears twice, on lines ${firstLine} and ${secondLine}. Ids must be unique.`);
 }

@@ -59,6 +59,8 @@ interface Encoded {
 }
 
 const SPLITS: SplitName[] = ['train', 'valid', 'test'];
+/** Every input file's role, in the order the fingerprint lists them. */
+const ROLES: FileRole[] = [...SPLITS, 'labels'];
 const DEFAULT_SYNTHETIC_VALID_FRACTION = 0.2;
 
 export async function prepareDataset(spec: DatasetSpec, opts: PrepareOptions): Promise<DatasetManifest> {
@@ -159,7 +161,7 @@ function resolveInputs(spec: DatasetSpec, opts: PrepareOptions): ResolvedInputs 
     return { format: 'tsv', files: { train }, options: { ...common, format: 'tsv', validFraction: spec.validFraction ?? DEFAULT_SYNTHETIC_VALID_FRACTION } };
   }
   const files: ResolvedInputs['files'] = {};
-  for (const role of [...SPLITS, 'labels'] as const) {
+  for (const role of ROLES) {
     const file = spec[role];
     if (file !== undefined) files[role] = sourceFile(file, opts.baseDir);
   }
@@ -187,7 +189,7 @@ function mapFiles<T>(inputs: ResolvedInputs, f: (file: SourceFile) => T): Partia
 
 /** sha256 over the encoding options and each input file's hash, in a fixed order. */
 function fingerprintOf(inputs: ResolvedInputs, digests: Partial<Record<FileRole, FileDigest>>): string {
-  const files = (['train', 'valid', 'test', 'labels'] as const).flatMap((role) => {
+  const files = ROLES.flatMap((role) => {
     const d = digests[role];
     return d ? [{ role, sha256: d.sha256, bytes: d.bytes }] : [];
   });

@@ -54,7 +54,7 @@ export function readHead(file: SourceFile, n: number): Buffer {
   }
 }
 
-export function isGzip(head: Uint8Array): boolean {
+function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 

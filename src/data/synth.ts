@@ -9,7 +9,6 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { Rng } from '../rng.js';
-import { BASE_CODE_OF_BYTE } from './encoding.js';
 import type { NegativeKind } from './spec.js';
 import { memorySplit } from './split.js';
 import { recordSize } from './store.js';
@@ -107,13 +106,24 @@ export function checkSynthOptions(opts: SynthOptions): Motif[] {
   return motifs;
 }
 
+/** Letter of each base code 0-3 (BASE_A, BASE_C, BASE_G, BASE_T). */
 const LETTERS = 'ACGT';
 
 export function* synthesize(opts: SynthOptions): Generator<SynthRecord> {
+  const digits = String(opts.samples).length;
+  let i = 0;
+  for (const { codes, labels } of synthesizeCodes(opts)) {
+    let sequence = '';
+    for (const code of codes) sequence += LETTERS[code];
+    yield { id: `synth${String(++i).padStart(digits, '0')}`, sequence, labels };
+  }
+}
+
+/** The records of synthesize as base codes (encoding.ts; one buffer, overwritten for each record). */
+function* synthesizeCodes(opts: SynthOptions): Generator<{ codes: Uint8Array; labels: number[] }> {
   const motifs = checkSynthOptions(opts);
   const rng = new Rng(opts.seed);
   const seq = new Uint8Array(opts.seqLen);
-  const digits = String(opts.samples).length;
   for (let i = 0; i < opts.samples; i++) {
     for (let p = 0; p < seq.length; p++) seq[p] = rng.int(0, 3);
     const labels = motifs.map(() => (rng.next() < 0.5 ? 1 : 0));
@@ -124,9 +134,7 @@ export function* synthesize(opts: SynthOptions): Generator<SynthRecord> {
       if (!labels[k]) instance = dinucleotideShuffle(instance, rng);
       seq.set(instance, placeWithoutOverlap(instance.length, seq.length, taken, rng));
     });
-    let sequence = '';
-    for (const code of seq) sequence += LETTERS[code];
-    yield { id: `synth${String(i + 1).padStart(digits, '0')}`, sequence, labels };
+    yield { codes: seq, labels };
   }
 }
 
@@ -155,8 +163,8 @@ export function syntheticSplit(opts: SynthOptions): EncodedSplit {
   const size = recordSize(seqLen, numTasks);
   const records = new Uint8Array(opts.samples * size);
   let at = 0;
-  for (const r of synthesize(opts)) {
-    for (let p = 0; p < seqLen; p++) records[at + p] = BASE_CODE_OF_BYTE[r.sequence.charCodeAt(p)]!;
+  for (const r of synthesizeCodes(opts)) {
+    records.set(r.codes, at);
     records.set(r.labels, at + seqLen);
     at += size;
   }

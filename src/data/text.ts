@@ -148,21 +148,25 @@ export async function readTable(
   return { ...digest, rows };
 }
 
-/** A 0/1 label field as a number: 0 or 1, another number, or NaN when it is not a number. */
-export function labelValue(buf: Buffer, start: number, end: number): number {
+/**
+ * A 0/1 label field. Anything else is a UserError: `${where()}, column '${column}': ${problem}.`,
+ * where `where` names the row (built only on error: this runs for every label of every row).
+ */
+export function parseLabel(buf: Buffer, start: number, end: number, where: () => string, column: string): number {
   if (end - start === 1) {
     const b = buf[start]!;
     if (b === 48) return 0;
     if (b === 49) return 1;
   }
-  const text = buf.toString('latin1', start, end).trim();
-  return text === '' ? NaN : Number(text);
-}
-
-/** The label problem as a sentence fragment, or undefined when the value is 0 or 1. */
-export function labelProblem(buf: Buffer, start: number, end: number, value: number): string | undefined {
-  if (value === 0 || value === 1) return undefined;
+  const raw = buf.toString('latin1', start, end).trim();
+  const value = raw === '' ? NaN : Number(raw);
+  if (value === 0 || value === 1) return value;
   const text = buf.toString('utf8', start, end);
-  if (text.trim() === '') return 'the label is empty; labels must be 0 or 1';
-  return Number.isNaN(value) ? `'${text}' is not a number; labels must be 0 or 1` : `${text} is not 0 or 1; labels must be 0 or 1`;
+  const problem =
+    text.trim() === ''
+      ? 'the label is empty; labels must be 0 or 1'
+      : Number.isNaN(value)
+        ? `'${text}' is not a number; labels must be 0 or 1`
+        : `${text} is not 0 or 1; labels must be 0 or 1`;
+  throw new UserError(`${where()}, column '${column}': ${problem}.`);
 }

@@ -1,11 +1,11 @@
 /** TSV/CSV datasets: a header with a `sequence` column, an optional `id` column and one 0/1 column per task. */
 import { UserError } from '../errors.js';
-import { IdHashes, idHash } from './ids.js';
+import { IdHashes, duplicateIdError, idHash } from './ids.js';
 import { codeBases, fitLength, invalidBaseError } from './sequence.js';
 import type { FileDigest, SourceFile } from './source.js';
 import type { LengthPolicy } from './spec.js';
 import { SplitWriter } from './store.js';
-import { labelProblem, labelValue, readTable } from './text.js';
+import { parseLabel, readTable } from './text.js';
 
 export interface EncodeOptions {
   seqLen: number;
@@ -90,10 +90,7 @@ export async function encodeTableFile(
           if (!direct) fitLength(scratch, len, seqLen, lengthPolicy, w.buf, off, where);
           for (let t = 0; t < taskCols.length; t++) {
             const c = taskCols[t]!;
-            const value = labelValue(buf, starts[c]!, ends[c]!);
-            const problem = labelProblem(buf, starts[c]!, ends[c]!, value);
-            if (problem) throw new UserError(`${where()}, column '${cols.taskNames[t]}': ${problem}.`);
-            w.buf[off + seqLen + t] = value;
+            w.buf[off + seqLen + t] = parseLabel(buf, starts[c]!, ends[c]!, where, cols.taskNames[t]!);
           }
           if (idCol >= 0) ids.add(buf, starts[idCol]!, ends[idCol]!);
           w.commit();
@@ -111,20 +108,15 @@ export async function encodeTableFile(
 
 /** Second read, only when hashes repeat: finds the real duplicate (if any) and names its lines. */
 async function throwIfDuplicateIds(file: SourceFile, delimiter: ',' | '\t', idCol: number, candidates: Set<number>): Promise<void> {
-  const lines = new Map<string, number[]>();
-  let duplicate: { id: string; lines: number[] } | undefined;
+  const firstLine = new Map<string, number>();
   await readTable(file, delimiter, {
     header() {},
     row(buf, starts, ends, line) {
-      if (duplicate || !candidates.has(idHash(buf, starts[idCol]!, ends[idCol]!))) return;
+      if (!candidates.has(idHash(buf, starts[idCol]!, ends[idCol]!))) return;
       const id = buf.toString('utf8', starts[idCol], ends[idCol]);
-      const seen = lines.get(id) ?? [];
-      seen.push(line);
-      lines.set(id, seen);
-      if (seen.length === 2) duplicate = { id, lines: seen };
+      const first = firstLine.get(id);
+      if (first !== undefined) throw duplicateIdError(file, id, first, line);
+      firstLine.set(id, line);
     },
   });
-  if (duplicate) {
-    throw new UserError(`${file.display}: the id '${duplicate.id}' appears twice, on lines ${duplicate.lines[0]} and ${duplicate.lines[1]}. Ids must be unique.`);
-  }
 }

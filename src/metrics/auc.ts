@@ -140,7 +140,7 @@ function splitByLabel32(
     else if (l === 0) at = --q;
     else throw badLabel(l, k, taskName);
     f32[at] = s + 0;
-    // The order-preserving key (sort.ts's float32Key, inlined: this loop is hot).
+    // The order-preserving key of the float32 bits (the transform described in sort.ts).
     const bits = keys[at]!;
     keys[at] = bits ^ ((bits >> 31) | 0x80000000);
   }

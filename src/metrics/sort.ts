@@ -33,11 +33,6 @@ function countsToOffsets(base: number): void {
   }
 }
 
-/** The order-preserving key of a float32 bit pattern. */
-export function float32Key(bits: number): number {
-  return (bits ^ ((bits >> 31) | 0x80000000)) >>> 0;
-}
-
 /** Sorts `a[start .. start + m)` ascending in place; `tmp` must hold at least m entries. */
 export function sortUint32Range(a: Uint32Array, start: number, m: number, tmp: Uint32Array): void {
   if (m < RADIX_MIN) {

@@ -41,6 +41,31 @@ export function validOutputLength(inputLength: number, window: number, stride: n
   return Math.floor((inputLength - window) / stride) + 1;
 }
 
+/** Gates per RNN cell, each a block of the kernel, recurrent kernel and bias: LSTM i, f, c, o; GRU z, r, h (tfjs-layers order). */
+export function rnnGates(rnn: VariantConfig['rnn']): number {
+  return rnn === 'lstm' ? 4 : 3;
+}
+
+/** The lengths and widths that follow from a variant's fields; meaningful once inspectVariant passes it. */
+export interface VariantSizes {
+  /** Conv output length. */
+  convLength: number;
+  /** Pooled length = RNN timesteps. */
+  steps: number;
+  /** RNN output width per step, after the bidirectional merge. */
+  rnnFeatures: number;
+  /** Input width of the first dense layer: every step's features flattened with returnSequences, else the last step's. */
+  denseInputs: number;
+}
+
+export function variantSizes(v: VariantConfig): VariantSizes {
+  const convLength = validOutputLength(v.seqLen, v.convKernel, v.convStride);
+  const steps = validOutputLength(convLength, v.poolSize, v.poolStride);
+  // concat puts the two directions side by side (2 x units); sum, mul and ave combine them elementwise.
+  const rnnFeatures = v.rnnMerge === 'concat' ? 2 * v.rnnUnits : v.rnnUnits;
+  return { convLength, steps, rnnFeatures, denseInputs: v.returnSequences ? steps * rnnFeatures : rnnFeatures };
+}
+
 export function inspectVariant(v: VariantConfig): Inspection {
   const problems = [...fieldProblems(v), ...shapeProblems(v)];
   return problems.length > 0 ? { ok: false, problems } : { ok: true, ...layersOf(v) };
@@ -98,10 +123,9 @@ function layersOf(v: VariantConfig): { layers: LayerInfo[]; params: number } {
   const add = (name: string, type: string, outputShape: (number | null)[], params = 0) =>
     layers.push({ name, type, outputShape, params });
 
-  const convLength = validOutputLength(v.seqLen, v.convKernel, v.convStride);
+  const { convLength, steps, rnnFeatures, denseInputs } = variantSizes(v);
   // Kernel (convKernel x 4 x convFilters) plus one bias per filter.
   add('conv1d', 'Conv1D', [null, convLength, v.convFilters], v.convKernel * DNA_CHANNELS * v.convFilters + v.convFilters);
-  const steps = validOutputLength(convLength, v.poolSize, v.poolStride);
   add('max_pooling1d', 'MaxPooling1D', [null, steps, v.convFilters]);
   add('conv_dropout', 'Dropout', [null, steps, v.convFilters]);
 
@@ -109,20 +133,14 @@ function layersOf(v: VariantConfig): { layers: LayerInfo[]; params: number } {
   // features), so it goes straight in: no Flatten or Reshape between pooling and the RNN.
   // Per direction and gate: input kernel, recurrent kernel, bias. LSTM has 4 gates; GRU 3, with one
   // bias each (Keras reset_after=false, the only GRU tfjs-layers implements).
-  const gates = v.rnn === 'lstm' ? 4 : 3;
-  const perDirection = gates * (v.rnnUnits * (v.convFilters + v.rnnUnits) + v.rnnUnits);
-  // concat puts the two directions side by side (2 x units); sum, mul and ave combine them elementwise.
-  const rnnFeatures = v.rnnMerge === 'concat' ? 2 * v.rnnUnits : v.rnnUnits;
+  const perDirection = rnnGates(v.rnn) * (v.rnnUnits * (v.convFilters + v.rnnUnits) + v.rnnUnits);
   // returnSequences keeps one output per step; otherwise only the last step remains.
   const rnnShape = v.returnSequences ? [null, steps, rnnFeatures] : [null, rnnFeatures];
   add('bidirectional', `Bidirectional(${v.rnn.toUpperCase()})`, rnnShape, 2 * perDirection);
   add('rnn_dropout', 'Dropout', rnnShape);
 
-  let features = rnnFeatures;
-  if (v.returnSequences) {
-    features = steps * rnnFeatures;
-    add('flatten', 'Flatten', [null, features]);
-  }
+  let features = denseInputs;
+  if (v.returnSequences) add('flatten', 'Flatten', [null, denseInputs]);
   if (v.denseUnits > 0) {
     add('dense', 'Dense', [null, v.denseUnits], features * v.denseUnits + v.denseUnits);
     features = v.denseUnits;

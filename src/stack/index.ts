@@ -20,6 +20,8 @@ export interface Stack {
 
 interface StackState {
   temporal?: { pid: number; address: string; uiUrl: string | null };
+  /** Live processes using the embedded servers: the one that started them stops them only after the others leave. */
+  users?: number[];
   /** pid of a `sweep dev` that runs workers. */
   devPid?: number;
 }
@@ -88,9 +90,9 @@ export async function openStack(config: Config, options: { log?: (line: string) 
   let uiUrl: string | null = null;
   let databaseUrl = config.databaseUrl;
   let workersRunning = false;
-  let ownsTemporal = false;
 
-  if ((!temporalAddress && options.temporal !== false) || !databaseUrl) {
+  const embedded = (!temporalAddress && options.temporal !== false) || !databaseUrl;
+  if (embedded) {
     await withStackLock(config, async () => {
       const state = readState(config);
       if (!temporalAddress && options.temporal !== false) {
@@ -101,10 +103,15 @@ export async function openStack(config: Config, options: { log?: (line: string) 
         } else {
           const server = await startTemporalDevServer({ dataDir: path.join(config.home, 'temporal'), port: config.ports.temporal, uiPort: config.ports.ui, namespace: config.namespace });
           ({ address: temporalAddress, uiUrl } = server);
-          ownsTemporal = true;
           state.temporal = { pid: server.pid, address: server.address, uiUrl: server.uiUrl };
-          writeState(config, state);
-          stops.push(server.stop);
+          stops.push(async () => {
+            await server.stop();
+            await withStackLock(config, async () => {
+              const latest = readState(config);
+              delete latest.temporal;
+              writeState(config, latest);
+            });
+          });
           log(`Started the Temporal dev server at ${temporalAddress} (UI ${uiUrl})`);
         }
         workersRunning = state.devPid !== undefined && isProcessAlive(state.devPid);
@@ -113,9 +120,11 @@ export async function openStack(config: Config, options: { log?: (line: string) 
         // Reuses (or adopts) a server already running on the data dir, else starts one.
         const pg = await startEmbeddedPostgres({ dataDir: path.join(config.home, 'postgres'), port: config.ports.postgres, log });
         databaseUrl = pg.url;
-        stops.push(pg.stop);
+        if (pg.ownership !== 'shared') stops.push(pg.stop);
         if (pg.ownership === 'started') log(`Started the embedded PostgreSQL at ${redact(databaseUrl)}`);
       }
+      state.users = [...liveUsers(state), process.pid];
+      writeState(config, state);
     });
   }
 
@@ -126,14 +135,29 @@ export async function openStack(config: Config, options: { log?: (line: string) 
     uiUrl,
     workersRunning,
     async close() {
-      for (const stop of stops.reverse()) await stop();
-      if (ownsTemporal) {
-        const state = readState(config);
-        delete state.temporal;
-        writeState(config, state);
+      if (!embedded) return;
+      // The servers this process started outlive it while other processes still use them.
+      for (let waiting = false; ; waiting = true) {
+        const others = await withStackLock(config, async () => {
+          const state = readState(config);
+          const users = liveUsers(state);
+          if (users.length > 0) state.users = users;
+          else delete state.users;
+          writeState(config, state);
+          return users.length;
+        });
+        if (stops.length === 0 || others === 0) break;
+        if (!waiting) log(`Waiting for ${others} other process(es) using the embedded stack to finish before stopping it...`);
+        await new Promise((r) => setTimeout(r, 1000));
       }
+      for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** Registered users still alive, this process excluded. */
+function liveUsers(state: StackState): number[] {
+  return (state.users ?? []).filter((pid) => pid !== process.pid && isProcessAlive(pid));
 }
 
 /** Marks this process as the `sweep dev` that serves workers, so `sweep start` does not start its own. */

@@ -48,7 +48,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   for (const [name, type] of Object.entries(searchAttributeTypes)) args.push('--search-attribute', `${name}=${type}`);
 
   const log = openSync(path.join(options.dataDir, 'temporal.log'), 'a');
-  const child: ChildProcess = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log] });
+  // Its own process group: a Ctrl-C in the terminal must not kill the server under the workers still
+  // shutting down (or under other processes sharing it); stop() ends it, after them.
+  const child: ChildProcess = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log], detached: true });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let dead = false;
   void exited.then(() => (dead = true));

@@ -1,7 +1,10 @@
 import { UserError } from '../errors.js';
 import type { BackendName } from './types.js';
 
-export const backendChoices = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const satisfies readonly (BackendName | 'auto')[];
+/** Every backend, in the order `auto` tries them. */
+export const AUTO_BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const satisfies readonly BackendName[];
+
+export const backendChoices = ['auto', ...AUTO_BACKEND_ORDER] as const;
 
 /** Checks a --backend value (pure: no tfjs import, so the CLI can check flags before loading tfjs). */
 export function parseBackend(value: string, flag = '--backend'): BackendName | 'auto' {

@@ -8,9 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { AUTO_BACKEND_ORDER } from './backend-name.js';
 import type { BackendName } from './types.js';
-
-export const AUTO_BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',

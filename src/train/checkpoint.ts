@@ -13,7 +13,7 @@ import type { VariantConfig } from '../model/config.js';
 import type { OptimizerState } from './optimizer.js';
 import type { BackendName, EpochMetrics } from './types.js';
 
-export const CHECKPOINT_FILE = 'checkpoint.bin';
+const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = 'DANQCKP1';
 
 export interface EarlyStoppingState {
@@ -67,20 +67,21 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(Buffer.byteLength(json), MAGIC.length);
 
-  const finalPath = checkpointPath(dir);
-  const tempPath = `${finalPath}.tmp-${process.pid}`;
-  const fd = openSync(tempPath, 'w');
+  const arrays = [...weights, ...optimizer.slots, ...bestWeights].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  writeFileAtomically(checkpointPath(dir), [prefix, Buffer.from(json, 'utf8'), ...arrays]);
+}
+
+/** Writes `chunks` to a temp file, fsyncs it and renames it over `file`. */
+export function writeFileAtomically(file: string, chunks: readonly Uint8Array[]): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(temp, 'w');
   try {
-    writeSync(fd, prefix);
-    writeSync(fd, Buffer.from(json, 'utf8'));
-    for (const array of [...weights, ...optimizer.slots, ...bestWeights]) {
-      writeSync(fd, new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-    }
+    for (const chunk of chunks) writeSync(fd, chunk);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tempPath, finalPath);
+  renameSync(temp, file);
 }
 
 /** The checkpoint in `dir`, or undefined when there is none. */

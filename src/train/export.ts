@@ -4,31 +4,23 @@
  * `loadExportedModel(dir)`). The fast path's weights already have the layers model's layout, so
  * exporting is `setWeights` + save; nothing custom needs registering on load.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../model/config.js';
 import { buildLayersModel } from '../model/layers.js';
 import { quietTfjs } from './backend.js';
-import { readCheckpoint } from './checkpoint.js';
+import { readCheckpoint, writeFileAtomically } from './checkpoint.js';
 import { weightSpecs } from './network.js';
 
-export const MODEL_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
+const MODEL_FILE = 'model.json';
+const WEIGHTS_FILE = 'weights.bin';
 
-/**
- * Writes the model to `outDir`: `source` is a checkpoint directory (its best-epoch weights) or
- * the weight values themselves, in `weightSpecs(variant)` order. Returns the model.json path.
- */
-export async function exportModel(source: string | readonly Float32Array[], variant: VariantConfig, outDir: string): Promise<string> {
-  let weights: readonly Float32Array[];
-  if (typeof source === 'string') {
-    const checkpoint = readCheckpoint(source);
-    if (!checkpoint) throw new Error(`no checkpoint in ${source} to export`);
-    weights = checkpoint.bestWeights;
-  } else {
-    weights = source;
-  }
+/** Writes the best-epoch weights of the checkpoint in `checkpointDir` to `outDir`; returns the model.json path. */
+export async function exportModel(checkpointDir: string, variant: VariantConfig, outDir: string): Promise<string> {
+  const checkpoint = readCheckpoint(checkpointDir);
+  if (!checkpoint) throw new Error(`no checkpoint in ${checkpointDir} to export`);
+  const weights = checkpoint.bestWeights;
   const specs = weightSpecs(variant);
   // The worker process exports on tfjs's default backend, which it never selected.
   quietTfjs();
@@ -49,8 +41,8 @@ export async function exportModel(source: string | readonly Float32Array[], vari
           weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs! }],
         };
         // model.json last: a reader that finds it finds the weights it names.
-        writeAtomically(path.join(outDir, WEIGHTS_FILE), new Uint8Array(weightData));
-        writeAtomically(path.join(outDir, MODEL_FILE), JSON.stringify(modelJson));
+        writeFileAtomically(path.join(outDir, WEIGHTS_FILE), [new Uint8Array(weightData)]);
+        writeFileAtomically(path.join(outDir, MODEL_FILE), [Buffer.from(JSON.stringify(modelJson))]);
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
       }),
     );
@@ -73,10 +65,4 @@ export function loadExportedModel(dir: string): Promise<tf.LayersModel> {
       });
     },
   });
-}
-
-function writeAtomically(file: string, data: string | Uint8Array): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, data);
-  renameSync(temp, file);
 }

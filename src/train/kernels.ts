@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../model/config.js';
+import { rnnGates } from '../model/shapes.js';
 
 /**
  * tf.customGrad with typed arguments. `forward` gets the input tensors and a `save`; tensors the
@@ -256,7 +257,7 @@ interface DirectionTrace {
  */
 export function bidirectionalRnn(x: tf.Tensor2D, weights: readonly tf.Tensor[], shape: RnnShape): tf.Tensor2D {
   const { batch, steps, units: u, cell, merge, returnSequences } = shape;
-  const width = (cell === 'lstm' ? 4 : 3) * u;
+  const width = rnnGates(cell) * u;
   const rowSize = batch * width;
   const stateSize = batch * u;
   const rows = steps * batch;
@@ -462,7 +463,7 @@ function backpropagate(
   position: (d: number, s: number) => number,
 ): Backpropagated {
   const { batch, steps, units: u, cell } = shape;
-  const width = (cell === 'lstm' ? 4 : 3) * u;
+  const width = rnnGates(cell) * u;
   const rowSize = batch * width;
   const stateSize = batch * u;
   const rows = steps * batch;

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../model/config.js';
-import { inspectVariant, validOutputLength } from '../model/shapes.js';
+import { inspectVariant, rnnGates, variantSizes, type VariantSizes } from '../model/shapes.js';
 import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { bidirectionalRnn, convPool, matMul } from './kernels.js';
@@ -19,38 +19,24 @@ export interface WeightSpec {
 }
 
 /** The sizes the forward pass needs, derived from a (validated) variant. */
-export interface NetworkDims {
+export interface NetworkDims extends VariantSizes {
   /** Conv positions actually read by some pool window. */
   convPositionsUsed: number;
-  /** Pooled length = RNN timesteps. */
-  steps: number;
-  /** Input width of the first dense layer. */
-  denseInputs: number;
 }
 
 /** Throws a UserError listing every shape problem (naming the parameter) before any compute. */
-export function networkDims(v: VariantConfig): NetworkDims {
+function networkDims(v: VariantConfig): NetworkDims {
   const inspection = inspectVariant(v);
   if (!inspection.ok) throw UserError.of('invalid model variant:', inspection.problems.map((p) => p.message));
-  const steps = validOutputLength(validOutputLength(v.seqLen, v.convKernel, v.convStride), v.poolSize, v.poolStride);
-  const rnnFeatures = v.rnnMerge === 'concat' ? 2 * v.rnnUnits : v.rnnUnits;
-  return {
-    convPositionsUsed: (steps - 1) * v.poolStride + v.poolSize,
-    steps,
-    denseInputs: v.returnSequences ? steps * rnnFeatures : rnnFeatures,
-  };
-}
-
-/** Gates per RNN cell: LSTM i,f,c,o; GRU z,r,h (tfjs-layers order). */
-function gates(v: VariantConfig): number {
-  return v.rnn === 'lstm' ? 4 : 3;
+  const sizes = variantSizes(v);
+  return { ...sizes, convPositionsUsed: (sizes.steps - 1) * v.poolStride + v.poolSize };
 }
 
 /** Every weight, in `buildLayersModel(v).getWeights()` order. */
 export function weightSpecs(v: VariantConfig): WeightSpec[] {
-  const d = networkDims(v);
+  const { denseInputs } = networkDims(v);
   const u = v.rnnUnits;
-  const g = gates(v);
+  const g = rnnGates(v.rnn);
   const rnnLayer = (direction: string): WeightSpec[] => [
     { name: `bidirectional/${direction}_${v.rnn}/kernel`, shape: [v.convFilters, g * u] },
     { name: `bidirectional/${direction}_${v.rnn}/recurrent_kernel`, shape: [u, g * u] },
@@ -62,7 +48,7 @@ export function weightSpecs(v: VariantConfig): WeightSpec[] {
     ...rnnLayer('forward'),
     ...rnnLayer('backward'),
   ];
-  let inputs = d.denseInputs;
+  let inputs = denseInputs;
   if (v.denseUnits > 0) {
     specs.push({ name: 'dense/kernel', shape: [inputs, v.denseUnits] }, { name: 'dense/bias', shape: [v.denseUnits] });
     inputs = v.denseUnits;
@@ -85,8 +71,8 @@ export function countParams(v: VariantConfig): number {
  */
 export function initialWeights(v: VariantConfig, rng: Rng): Float32Array[] {
   return weightSpecs(v).map(({ name, shape }) => {
-    const values = new Float32Array(sizeOf(shape));
     if (name.endsWith('recurrent_kernel')) return orthogonal(shape[0]!, shape[1]!, rng);
+    const values = new Float32Array(sizeOf(shape));
     if (name.endsWith('kernel')) {
       // Keras fans: conv kernels [k, in, out] count the receptive field k in both.
       const receptive = shape.length === 3 ? shape[0]! : 1;

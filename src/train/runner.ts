@@ -96,7 +96,7 @@ function takeTrainingProcess(): ChildProcess {
 }
 
 export function runTraining(request: TrainRequest, options: RunTrainingOptions = {}): Promise<TrainResult> {
-  const { signal, onLog } = options;
+  const { signal, onLog, killAfterMs = 30_000 } = options;
   if (signal?.aborted) return Promise.reject(abortError('training was aborted before it started'));
   return new Promise<TrainResult>((resolve, reject) => {
     const child = takeTrainingProcess();
@@ -139,9 +139,9 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
     const onAbort = () => {
       if (child.connected) child.send({ type: 'cancel' } satisfies ParentMessage);
       killTimer = setTimeout(() => {
-        fail(abortError(`training did not stop within ${options.killAfterMs ?? 30_000} ms of the abort and was killed`));
+        fail(abortError(`training did not stop within ${killAfterMs} ms of the abort and was killed`));
         child.kill('SIGKILL');
-      }, options.killAfterMs ?? 30_000);
+      }, killAfterMs);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 

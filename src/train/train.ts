@@ -13,7 +13,7 @@ import type { VariantConfig } from '../model/config.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
 import { selectBackend } from './backend.js';
-import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type Checkpoint, type EarlyStoppingState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, Network, probabilities } from './network.js';
 import { Optimizer } from './optimizer.js';
 import type { BackendName, EarlyStopping, EpochMetrics, TrainRequest, TrainResult } from './types.js';
@@ -106,9 +106,10 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         samplesPerSec: order.length / trainSeconds,
       };
       state.history = [...state.history, metrics];
-      if (updateEarlyStopping(state.earlyStopping, metrics, req.earlyStopping)) state.bestWeights = network.readWeights();
       state.epoch = epoch;
       state.weights = network.readWeights();
+      // Never modified in place, so the best epoch's weights may share the arrays (as a fresh state does).
+      if (updateEarlyStopping(state.earlyStopping, metrics, req.earlyStopping)) state.bestWeights = state.weights;
       state.optimizer = optimizer.getState();
       state.rng = { shuffle: shuffle.state, dropout: dropout.state };
       state.backend = backend;
@@ -204,7 +205,7 @@ function validate(network: Network, split: EncodedSplit, reverseComplement: bool
  * Records this epoch in the early-stopping state; returns true when it is the new best epoch.
  * Without early stopping the best epoch is the one with the highest validation AUC.
  */
-function updateEarlyStopping(state: Checkpoint['earlyStopping'], metrics: EpochMetrics, config: EarlyStopping | undefined): boolean {
+function updateEarlyStopping(state: EarlyStoppingState, metrics: EpochMetrics, config: EarlyStopping | undefined): boolean {
   const metric = config?.metric ?? 'val_auc';
   const value = metric === 'val_loss' ? metrics.valLoss : metrics.valAuc;
   const minDelta = config?.minDelta ?? 0;

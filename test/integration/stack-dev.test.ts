@@ -225,3 +225,39 @@ describe('sweep dev: the embedded stack in the foreground', () => {
     assert.deepEqual(finalState, {}, 'stack.json no longer names running processes');
   });
 });
+
+describe('two concurrent sweep start on the embedded stack', () => {
+  it('share one stack; the one that started it waits for the other before stopping it', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'sweep-pair-'));
+    const sweepHome = path.join(home, 'home');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SWEEP_HOME: sweepHome,
+      SWEEP_TEMPORAL_PORT: String(await freePort()),
+      SWEEP_UI_PORT: String(await freePort()),
+      SWEEP_PG_PORT: String(await freePort()),
+    };
+    for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL', 'SWEEP_QUEUE', 'SWEEP_TRAIN_QUEUE', 'SWEEP_ARTIFACTS', 'SWEEP_CACHE']) delete env[name];
+    const spec = (name: string, epochs: number) => {
+      const file = path.join(home, `${name}.json`);
+      const model = { preset: 'danq-lite', seqLen: 60, convFilters: 4, convKernel: 9, poolSize: 4, rnnUnits: 4, denseUnits: 0 };
+      writeFileSync(file, JSON.stringify({ name, dataset: tinyDataset, model, strategy: { type: 'grid' }, training: { epochs, batchSize: 32, seed: 1 }, maxConcurrentTrials: 1 }));
+      return file;
+    };
+    const servers = () => live(processes()).filter((p) => p.args.includes(sweepHome) && (p.comm === 'temporal' || p.comm === 'postgres'));
+    try {
+      const first = run(['start', spec('first', 1), '--json'], env, home);
+      await until('the first sweep to start the stack', () => (servers().length >= 2 ? true : undefined), 240_000);
+      const second = await run(['start', spec('second', 400), '--json'], env, home);
+      const firstResult = await first;
+      assert.equal(firstResult.code, 0, firstResult.stderr);
+      assert.match(firstResult.stderr, /Waiting for 1 other process\(es\) using the embedded stack/);
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal((JSON.parse(second.stdout) as { status: string }).status, 'completed', 'the second sweep kept its servers to the end');
+      assert.match(second.stderr, /Reusing the Temporal dev server/);
+      assert.deepEqual(servers(), [], 'the last one out stopped the stack');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

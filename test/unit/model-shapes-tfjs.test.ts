@@ -1,27 +1,13 @@
-// Cross-checks the static shapes and parameter counts against stock tfjs-layers, the library that
-// trains the variants: small variants only, built (not trained) on the pure-JS CPU backend.
+// Cross-checks the static shapes, parameter counts and layer names against the tfjs-layers model
+// that exported variants are saved as (src/model/layers.ts): small variants only, built (not
+// trained) on the pure-JS CPU backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../../src/model/config.js';
+import { buildLayersModel } from '../../src/model/layers.js';
 import { resolveVariant } from '../../src/model/presets.js';
-import { DNA_CHANNELS, inspectVariant } from '../../src/model/shapes.js';
-
-function stockModel(v: VariantConfig): tf.LayersModel {
-  const cell = { units: v.rnnUnits, returnSequences: v.returnSequences };
-  return tf.sequential({
-    layers: [
-      tf.layers.conv1d({ inputShape: [v.seqLen, DNA_CHANNELS], filters: v.convFilters, kernelSize: v.convKernel, strides: v.convStride, activation: 'relu' }),
-      tf.layers.maxPooling1d({ poolSize: v.poolSize, strides: v.poolStride }),
-      tf.layers.dropout({ rate: v.convDropout }),
-      tf.layers.bidirectional({ layer: v.rnn === 'lstm' ? tf.layers.lstm(cell) : tf.layers.gru(cell), mergeMode: v.rnnMerge }),
-      tf.layers.dropout({ rate: v.rnnDropout }),
-      ...(v.returnSequences ? [tf.layers.flatten()] : []),
-      ...(v.denseUnits > 0 ? [tf.layers.dense({ units: v.denseUnits, activation: 'relu' })] : []),
-      tf.layers.dense({ units: v.tasks, activation: v.outputActivation }),
-    ],
-  });
-}
+import { inspectVariant } from '../../src/model/shapes.js';
 
 const variants: Partial<VariantConfig>[] = [
   {},
@@ -30,16 +16,16 @@ const variants: Partial<VariantConfig>[] = [
   { seqLen: 60, convFilters: 8, convKernel: 5, poolSize: 4, rnn: 'gru', rnnUnits: 6, rnnMerge: 'ave', denseUnits: 0 },
 ];
 
-test('inspectVariant agrees with tfjs-layers on every layer shape and parameter count', async () => {
+test('inspectVariant agrees with tfjs-layers on every layer name, shape and parameter count', async () => {
   await tf.setBackend('cpu');
   for (const overrides of variants) {
     const v = resolveVariant('danq-lite', overrides);
     const inspection = inspectVariant(v);
     assert.ok(inspection.ok, JSON.stringify(overrides));
-    const model = stockModel(v);
+    const model = buildLayersModel(v, { fastWeightInit: true });
     assert.deepEqual(
-      inspection.layers.map((l) => [l.outputShape, l.params]),
-      model.layers.map((l) => [l.outputShape, l.countParams()]),
+      inspection.layers.map((l) => [l.name, l.outputShape, l.params]),
+      model.layers.map((l) => [l.name, l.outputShape, l.countParams()]),
       JSON.stringify(overrides),
     );
     assert.equal(inspection.params, model.countParams());

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../src/errors.js';
-import { AUTO_BACKEND_ORDER, selectBackend } from '../../src/train/backend.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { AUTO_BACKEND_ORDER } from '../../src/train/backend-name.js';
 
 test('auto prefers the native backends, then wasm, then cpu', () => {
   assert.deepEqual(AUTO_BACKEND_ORDER, ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);

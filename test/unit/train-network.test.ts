@@ -46,14 +46,6 @@ test('parameter count and weight layout equal the tfjs-layers model', () => {
   assert.equal(countParams(resolveVariant('danq', {})), 46_926_479);
 });
 
-/** Weights with non-zero biases, so every term of the gradient is exercised. */
-function perturbedWeights(v: VariantConfig): Float32Array[] {
-  const weights = initialWeights(v, new Rng(1));
-  const noise = new Rng(2);
-  for (const w of weights) for (let i = 0; i < w.length; i++) w[i]! += noise.uniform(-0.1, 0.1);
-  return weights;
-}
-
 function batchOf(v: VariantConfig, n: number): Float32Array {
   // Only the inputs matter here: one motif fits every variant's seqLen, whatever its tasks.
   const split = syntheticSplit(resolveSynthOptions({ samples: n, seqLen: v.seqLen, seed: 3 }));
@@ -64,10 +56,23 @@ function batchOf(v: VariantConfig, n: number): Float32Array {
   return x;
 }
 
-function layersModelWith(v: VariantConfig, weights: Float32Array[]): tf.Sequential {
-  const model = buildLayersModel(v);
-  model.setWeights(weightSpecs(v).map((s, i) => tf.tensor(weights[i]!, s.shape)));
-  return model;
+/**
+ * For every variant: the fast network and the tfjs-layers model holding the same weights (with
+ * non-zero biases, so every term of the gradient is exercised), and a batch of `n` inputs.
+ */
+function forEachVariant(n: number, check: (v: VariantConfig, x: Float32Array, network: Network, model: tf.Sequential, label: string) => void): void {
+  for (const overrides of VARIANTS) {
+    const v = tinyVariant(overrides);
+    const weights = initialWeights(v, new Rng(1));
+    const noise = new Rng(2);
+    for (const w of weights) for (let i = 0; i < w.length; i++) w[i]! += noise.uniform(-0.1, 0.1);
+    const network = new Network(v, weights);
+    const model = buildLayersModel(v, { fastWeightInit: true });
+    model.setWeights(weightSpecs(v).map((s, i) => tf.tensor(weights[i]!, s.shape)));
+    check(v, batchOf(v, n), network, model, JSON.stringify(overrides));
+    network.dispose();
+    model.dispose();
+  }
 }
 
 function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -83,29 +88,17 @@ function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): numb
 test('predictions equal the tfjs-layers model with the same weights (wasm)', async () => {
   await selectBackend('wasm');
   const n = 6;
-  for (const overrides of VARIANTS) {
-    const v = tinyVariant(overrides);
-    const weights = perturbedWeights(v);
-    const x = batchOf(v, n);
-    const network = new Network(v, weights);
-    const model = layersModelWith(v, weights);
+  forEachVariant(n, (v, x, network, model, label) => {
     const fast = tf.tidy(() => probabilities(network.logits(x, n), v.outputActivation).dataSync());
     const stock = tf.tidy(() => (model.predict(tf.tensor3d(x, [n, v.seqLen, 4])) as tf.Tensor).dataSync());
-    assert.ok(maxRelativeDifference(fast, stock) < 1e-5, `${JSON.stringify(overrides)}: ${maxRelativeDifference(fast, stock)}`);
-    network.dispose();
-    model.dispose();
-  }
+    assert.ok(maxRelativeDifference(fast, stock) < 1e-5, `${label}: ${maxRelativeDifference(fast, stock)}`);
+  });
 });
 
 test('gradients equal autodiff through the tfjs-layers model (cpu)', async () => {
   await selectBackend('cpu');
   const n = 4;
-  for (const overrides of VARIANTS) {
-    const v = tinyVariant(overrides);
-    const weights = perturbedWeights(v);
-    const x = batchOf(v, n);
-    const network = new Network(v, weights);
-    const model = layersModelWith(v, weights);
+  forEachVariant(n, (v, x, network, model, label) => {
     const modelVariables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     // Any scalar of the outputs will do: a fixed random projection of the probabilities.
     const projection = tf.randomNormal([n, v.tasks], 0, 1, 'float32', 4);
@@ -117,10 +110,8 @@ test('gradients equal autodiff through the tfjs-layers model (cpu)', async () =>
     assert.ok(Math.abs(fast.value.dataSync()[0]! - stock.value.dataSync()[0]!) < 1e-5);
     weightSpecs(v).forEach((spec, i) => {
       const difference = maxRelativeDifference(fast.grads[network.variables[i]!.name]!.dataSync(), stock.grads[modelVariables[i]!.name]!.dataSync());
-      assert.ok(difference < 1e-4, `${JSON.stringify(overrides)} ${spec.name}: relative difference ${difference}`);
+      assert.ok(difference < 1e-4, `${label} ${spec.name}: relative difference ${difference}`);
     });
     tf.dispose([fast.value, stock.value, projection, ...Object.values(fast.grads), ...Object.values(stock.grads)]);
-    network.dispose();
-    model.dispose();
-  }
+  });
 });

@@ -72,8 +72,8 @@ function synthOptionsFromFlags(values: { motifs?: string; tasks?: string; sample
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UserError(`--seed: expected a non-negative integer, got '${values.seed}'`);
   const opts = resolveSynthOptions({
     motifs,
-    tasks: values.tasks === undefined ? undefined : parsePositiveInt('tasks', values.tasks, 1),
-    samples: values.samples === undefined ? undefined : parsePositiveInt('samples', values.samples, 1),
+    tasks: parsePositiveInt('tasks', values.tasks),
+    samples: parsePositiveInt('samples', values.samples),
     seqLen: parsePositiveInt('seq-len', values['seq-len'], 200),
     seed,
     negatives,

@@ -76,6 +76,30 @@ function parseHeader(line: string, file: string): Header {
   return { idColumn, taskColumns, taskNames: taskColumns.map((i) => names[i]!), width: names.length };
 }
 
+/**
+ * Streams a TSV file: `onHeader` with its parsed header, then `onRow` with each non-blank row's
+ * fields and id. Returns the header; a file without one is an error.
+ */
+async function readRows(
+  file: string,
+  what: string,
+  onHeader: (header: Header) => void,
+  onRow: (header: Header, fields: string[], id: string, lineNo: number) => void,
+): Promise<Header> {
+  let header: Header | undefined;
+  for await (const [line, lineNo] of readLines(file, what)) {
+    if (header === undefined) {
+      header = parseHeader(line, file);
+      onHeader(header);
+    } else if (line.trim() !== '') {
+      const { fields, id } = splitRow(line, header, file, lineNo);
+      onRow(header, fields, id, lineNo);
+    }
+  }
+  if (header === undefined) throw emptyFile(file);
+  return header;
+}
+
 function splitRow(line: string, header: Header, file: string, lineNo: number): { fields: string[]; id: string } {
   const fields = line.split('\t');
   if (fields.length !== header.width) {
@@ -105,90 +129,77 @@ function named(ids: string[], total: number): string {
  * Reads both files, matches rows by id and evaluates every task. All input problems are
  * UserErrors naming the file (and line and column, for a bad value).
  */
-export async function evaluateFiles(predictionsPath: string, labelsPath: string): Promise<EvaluateResult> {
-  const labelsFile = labelsPath;
-  const predFile = predictionsPath;
-
+export async function evaluateFiles(predFile: string, labelsFile: string): Promise<EvaluateResult> {
   // Labels: their row order and task order are the result's.
-  let lh: Header | undefined;
   let numTasks = 0;
   const rowOf = new Map<string, number>();
   const lineOf: number[] = [];
   const ids: string[] = [];
   let labels = new Uint8Array(0);
-  for await (const [line, lineNo] of readLines(labelsPath, 'labels')) {
-    if (lh === undefined) {
-      lh = parseHeader(line, labelsFile);
-      numTasks = lh.taskNames.length;
+  const lh = await readRows(
+    labelsFile,
+    'labels',
+    (header) => {
+      numTasks = header.taskNames.length;
       labels = new Uint8Array(1024 * numTasks);
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const { fields, id } = splitRow(line, lh, labelsFile, lineNo);
-    const previous = rowOf.get(id);
-    if (previous !== undefined) throw new UserError(`${labelsFile} line ${lineNo}: id '${id}' already on line ${lineOf[previous]}`);
-    const row = ids.length;
-    rowOf.set(id, row);
-    ids.push(id);
-    lineOf.push(lineNo);
-    if ((row + 1) * numTasks > labels.length) {
-      const grown = new Uint8Array(labels.length * 2);
-      grown.set(labels);
-      labels = grown;
-    }
-    for (let t = 0; t < numTasks; t++) {
-      const c = lh.taskColumns[t]!;
-      const text = fields[c]!;
-      const v = parseNumber(text, labelsFile, lineNo, c, lh.taskNames[t]!);
-      if (v !== 0 && v !== 1) throw fieldError(labelsFile, lineNo, c, lh.taskNames[t]!, `labels must be 0 or 1, got '${text.trim()}'`);
-      labels[row * numTasks + t] = v;
-    }
-  }
-  if (lh === undefined) throw emptyFile(labelsFile);
+    },
+    (header, fields, id, lineNo) => {
+      const previous = rowOf.get(id);
+      if (previous !== undefined) throw new UserError(`${labelsFile} line ${lineNo}: id '${id}' already on line ${lineOf[previous]}`);
+      const row = ids.length;
+      rowOf.set(id, row);
+      ids.push(id);
+      lineOf.push(lineNo);
+      if ((row + 1) * numTasks > labels.length) {
+        const grown = new Uint8Array(labels.length * 2);
+        grown.set(labels);
+        labels = grown;
+      }
+      for (let t = 0; t < numTasks; t++) {
+        const c = header.taskColumns[t]!;
+        const text = fields[c]!;
+        const v = parseNumber(text, labelsFile, lineNo, c, header.taskNames[t]!);
+        if (v !== 0 && v !== 1) throw fieldError(labelsFile, lineNo, c, header.taskNames[t]!, `labels must be 0 or 1, got '${text.trim()}'`);
+        labels[row * numTasks + t] = v;
+      }
+    },
+  );
   const n = ids.length;
   if (n === 0) throw new UserError(`${labelsFile}: no data rows after the header`);
   const labelTask = new Map(lh.taskNames.map((name, t) => [name, t]));
 
   // Predictions: rows matched to label rows by id, columns to tasks by name.
-  let ph: Header | undefined;
   const predColumn = new Array<number>(numTasks);
   const scores = new Float64Array(n * numTasks);
   const predLineOf = new Int32Array(n);
   const extra: string[] = [];
   let extraCount = 0;
-  for await (const [line, lineNo] of readLines(predictionsPath, 'predictions')) {
-    if (ph === undefined) {
-      ph = parseHeader(line, predFile);
-      checkSameTasks(ph.taskNames, lh.taskNames, predFile, labelsFile);
-      for (const [j, name] of ph.taskNames.entries()) predColumn[labelTask.get(name)!] = ph.taskColumns[j]!;
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const { fields, id } = splitRow(line, ph, predFile, lineNo);
-    const row = rowOf.get(id);
-    if (row === undefined) {
-      if (extra.length < NAMED_IDS) extra.push(id);
-      extraCount++;
-      continue;
-    }
-    if (predLineOf[row] !== 0) throw new UserError(`${predFile} line ${lineNo}: id '${id}' already on line ${predLineOf[row]}`);
-    predLineOf[row] = lineNo;
-    for (let t = 0; t < numTasks; t++) {
-      const c = predColumn[t]!;
-      scores[row * numTasks + t] = parseNumber(fields[c]!, predFile, lineNo, c, lh.taskNames[t]!);
-    }
-  }
-  if (ph === undefined) throw emptyFile(predFile);
-  const missing: string[] = [];
-  let missingCount = 0;
-  for (let row = 0; row < n; row++) {
-    if (predLineOf[row] !== 0) continue;
-    if (missing.length < NAMED_IDS) missing.push(ids[row]!);
-    missingCount++;
-  }
-  if (missingCount > 0 || extraCount > 0) {
+  await readRows(
+    predFile,
+    'predictions',
+    (header) => {
+      checkSameTasks(header.taskNames, lh.taskNames, predFile, labelsFile);
+      for (const [j, name] of header.taskNames.entries()) predColumn[labelTask.get(name)!] = header.taskColumns[j]!;
+    },
+    (_header, fields, id, lineNo) => {
+      const row = rowOf.get(id);
+      if (row === undefined) {
+        if (extra.length < NAMED_IDS) extra.push(id);
+        extraCount++;
+        return;
+      }
+      if (predLineOf[row] !== 0) throw new UserError(`${predFile} line ${lineNo}: id '${id}' already on line ${predLineOf[row]}`);
+      predLineOf[row] = lineNo;
+      for (let t = 0; t < numTasks; t++) {
+        const c = predColumn[t]!;
+        scores[row * numTasks + t] = parseNumber(fields[c]!, predFile, lineNo, c, lh.taskNames[t]!);
+      }
+    },
+  );
+  const missing = ids.filter((_, row) => predLineOf[row] === 0);
+  if (missing.length > 0 || extraCount > 0) {
     const problems = [];
-    if (missingCount > 0) problems.push(`${count(missingCount, 'id')} in ${labelsFile} with no prediction in ${predFile}: ${named(missing, missingCount)}`);
+    if (missing.length > 0) problems.push(`${count(missing.length, 'id')} in ${labelsFile} with no prediction in ${predFile}: ${named(missing, missing.length)}`);
     if (extraCount > 0) problems.push(`${count(extraCount, 'id')} in ${predFile} with no labels in ${labelsFile}: ${named(extra, extraCount)}`);
     throw UserError.of(`ids differ between ${predFile} and ${labelsFile}:`, problems);
   }

@@ -4,6 +4,7 @@ import { modelSpecSchema, presetNames, variantFieldSchemas, type ModelSpec, type
 import { presetByName, resolveVariant } from '../../model/presets.js';
 import { DNA_CHANNELS, inspectVariant, type LayerInfo } from '../../model/shapes.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
+import { alignColumns } from '../report.js';
 
 const usage = `Usage: sweep model summary (--preset NAME | SPEC.json) [--json]
 
@@ -59,19 +60,19 @@ function formatShape(shape: (number | null)[]): string {
 /** A Keras-like summary table, ending with the shape lesson for this variant. */
 function summaryTable(variant: VariantConfig, layers: LayerInfo[], params: number): string {
   const count = (n: number) => n.toLocaleString('en-US');
-  const rows = layers.map((l) => [`${l.name} (${l.type})`, formatShape(l.outputShape), count(l.params)]);
-  const header = ['Layer (type)', 'Output Shape', 'Param #'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('   ');
-  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
+  const [header, ...rows] = alignColumns(
+    [['Layer (type)', 'Output Shape', 'Param #'], ...layers.map((l) => [`${l.name} (${l.type})`, formatShape(l.outputShape), count(l.params)])],
+    { gap: '   ', right: [2] },
+  );
+  // The last column is right-aligned, so the header line spans the full width.
+  const rule = (ch: string) => ch.repeat(header!.length);
   const pooled = layers.find((l) => l.type === 'MaxPooling1D')!;
   return [
     `Input: ${formatShape([null, variant.seqLen, DNA_CHANNELS])} one-hot DNA`,
     rule('_'),
-    line(header),
+    header,
     rule('='),
-    ...rows.map(line),
+    ...rows,
     rule('='),
     `Total params: ${count(params)}`,
     '',
