@@ -1,9 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.js';
 
+/** A `sweep` subcommand; its one-line summary for `sweep --help` lives in main.ts, which loads commands lazily. */
 export interface Command {
-  /** One line for `sweep --help`. */
-  summary: string;
   /** Full usage text for `sweep CMD --help`. */
   usage: string;
   run(argv: string[]): Promise<number>;

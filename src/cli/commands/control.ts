@@ -13,7 +13,6 @@ const effects = {
 
 function control(action: keyof typeof signals): Command {
   return {
-    summary: `${action} a sweep`,
     usage: `Usage: sweep ${action} SWEEP_ID [--json]\n\nSends the ${action} signal to the sweep workflow: ${effects[action]}.`,
     async run(argv) {
       const { values, positionals } = parseCommandArgs(action, argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });

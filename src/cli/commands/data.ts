@@ -26,7 +26,6 @@ same file, byte for byte.
 `;
 
 const command: Command = {
-  summary: 'Datasets: sweep data synth',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

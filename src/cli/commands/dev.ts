@@ -6,7 +6,6 @@ import { startWorkers } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, type Command } from '../command.js';
 
 const command: Command = {
-  summary: 'Run the embedded stack (Temporal, Postgres, workers) in the foreground',
   usage: `Usage: sweep dev [--concurrency N] [--backend NAME] [--no-workers]
 
 Starts (or reuses) the Temporal dev server with its Web UI and the embedded PostgreSQL under

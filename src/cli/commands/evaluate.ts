@@ -247,7 +247,6 @@ export function formatTable(result: EvaluateResult): string {
 }
 
 const evaluate: Command = {
-  summary: 'ROC AUC and PR AUC of predictions against labels',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('evaluate', argv, { json: { type: 'boolean' } }, { min: 2, max: 2, names: 'PREDICTIONS.tsv LABELS.tsv' });

@@ -81,7 +81,6 @@ function summaryTable(variant: VariantConfig, layers: LayerInfo[], params: numbe
 }
 
 const model: Command = {
-  summary: 'Inspect model variants: sweep model summary',
   usage,
   async run(argv) {
     const [subcommand, ...rest] = argv;

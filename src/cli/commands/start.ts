@@ -15,7 +15,6 @@ import { ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
 
 const command: Command = {
-  summary: 'Validate a sweep spec and run the sweep',
   usage: `Usage: sweep start SPEC.json [--detach] [--json] [--concurrency N] [--backend NAME]
 
 Validates the spec, every variant and the data (as sweep validate), then starts the sweep workflow.

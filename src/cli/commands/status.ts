@@ -20,7 +20,6 @@ async function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
 }
 
 export const status: Command = {
-  summary: 'Show a sweep: status, every trial, best so far',
   usage: 'Usage: sweep status SWEEP_ID [--json]\n\nThe sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC.',
   async run(argv) {
     const { values, positionals } = parseCommandArgs('status', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
@@ -32,7 +31,6 @@ export const status: Command = {
 };
 
 export const list: Command = {
-  summary: 'List sweeps',
   usage: 'Usage: sweep list [--json]\n\nEvery sweep in the database, newest first.',
   async run(argv) {
     const { values } = parseCommandArgs('list', argv, { json: { type: 'boolean' } }, { min: 0, max: 0, names: 'no positional arguments' });
@@ -46,7 +44,6 @@ export const list: Command = {
 };
 
 export const best: Command = {
-  summary: 'Show the best trial of a sweep and where its model is',
   usage: 'Usage: sweep best SWEEP_ID [--json]\n\nThe best trial (highest validation ROC AUC at its best epoch; tie: fewer parameters, then the earlier trial) and its exported model.',
   async run(argv) {
     const { values, positionals } = parseCommandArgs('best', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });

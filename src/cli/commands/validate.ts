@@ -3,7 +3,6 @@ import { parseCommandArgs, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
 
 const command: Command = {
-  summary: 'Check a sweep spec, every variant and the data, without training',
   usage: `Usage: sweep validate SPEC.json [--json]
 
 Checks the spec against its schema, builds every planned variant's shapes (no compute), and reads

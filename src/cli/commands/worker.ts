@@ -9,7 +9,6 @@ import { openStack } from '../../stack/index.js';
 const queueChoices: Record<string, Queue[]> = { all: ['orchestration', 'train'], orchestration: ['orchestration'], train: ['train'] };
 
 const command: Command = {
-  summary: 'Run a worker process that trains trials and runs sweep activities',
   usage: `Usage: sweep worker [--queue all|train|orchestration] [--backend NAME] [--concurrency N] [--json]
 
 Polls the Temporal cluster at TEMPORAL_ADDRESS (or the embedded stack) until Ctrl-C / SIGTERM.
