@@ -106,8 +106,13 @@ export function readFully(fd: number, into: Uint8Array, length: number, position
 export function readMeta(dir: string): CacheMeta | undefined {
   const file = path.join(dir, META_FILE);
   if (!existsSync(file)) return undefined;
-  const meta = JSON.parse(readFileSync(file, 'utf8')) as CacheMeta;
-  return meta.version === CACHE_VERSION ? meta : undefined;
+  try {
+    const meta = JSON.parse(readFileSync(file, 'utf8')) as CacheMeta;
+    return meta.version === CACHE_VERSION ? meta : undefined;
+  } catch {
+    // A damaged cache reads as no cache: callers rebuild it or report it missing.
+    return undefined;
+  }
 }
 
 export function manifestFromMeta(dir: string, meta: CacheMeta, reverseComplement: boolean): DatasetManifest {
