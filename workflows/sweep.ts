@@ -59,7 +59,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const counts = carried.counts;
   let cancelled = false;
   let trialRunsThisHistory = 0;
-  const running = new Map<number, Promise<void>>();
+  const running = new Set<number>();
   const finished: TrialResult[] = [];
   const trialsScope = new CancellationScope();
 
@@ -72,13 +72,12 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     trialsScope.cancel();
   });
 
-  if (!input.carried) await db.recordSweepStatus({ sweepId, status: 'running' });
   let recordedStatus: SweepStatus = 'running';
 
   const launch = (trial: number, untilEpoch: number) => {
     const planned = plan[trial - 1]!;
     const trialId = trialWorkflowId(sweepId, trial);
-    const done = trialsScope
+    void trialsScope
       .run(() =>
         executeChild(trialWorkflow, {
           workflowId: trialId,
@@ -99,11 +98,16 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       .then(
         (result) => void finished.push(result),
         (err) => {
-          if (!isCancellation(err) && !cancelled) throw err;
-          finished.push({ sweepId, trial, trialId, status: 'cancelled', epochsTrained: 0, bestEpoch: 0, bestValAuc: Number.NaN, params: 0, objectiveByEpoch: [] });
+          // The trial workflow records its own outcome; this is one cancelled, or terminated from the UI.
+          const status = isCancellation(err) || cancelled ? 'cancelled' : 'failed';
+          const result: TrialResult = { sweepId, trial, trialId, status, epochsTrained: 0, bestEpoch: 0, bestValAuc: Number.NaN, params: 0, objectiveByEpoch: [] };
+          if (status === 'cancelled') return void finished.push(result);
+          // Terminated or timed out: it could not record itself.
+          const failed = { ...result, failureReason: `trial workflow ended: ${(err as Error).message}` };
+          return db.recordTrialResult(failed).then(() => void finished.push(failed));
         },
       );
-    running.set(trial, done);
+    running.add(trial);
     trialRunsThisHistory++;
   };
 
@@ -119,41 +123,56 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const historyIsLong = () =>
     input.trialRunsPerHistory !== undefined ? trialRunsThisHistory >= input.trialRunsPerHistory : workflowInfo().continueAsNewSuggested;
 
-  for (;;) {
-    while (finished.length > 0) absorb(finished.shift()!);
-    if (status() !== recordedStatus && !cancelled) {
-      recordedStatus = status();
-      await db.recordSweepStatus({ sweepId, status: recordedStatus });
-    }
-    const draining = historyIsLong();
-    let done = false;
-    while (!cancelled && !paused && !draining && running.size < spec.maxConcurrentTrials) {
-      const next = sweepStrategy.next(strategy);
-      strategy = next.state;
-      const decision = next.decision;
-      if (decision.kind === 'start' || decision.kind === 'continue') launch(decision.trial, decision.untilEpoch);
-      else {
-        // 'wait' with nothing running would wait forever: treat it as done.
-        done = decision.kind === 'done' || running.size === 0;
-        break;
+  try {
+    if (!input.carried) await db.recordSweepStatus({ sweepId, status: 'running' });
+    for (;;) {
+      while (finished.length > 0) absorb(finished.shift()!);
+      if (status() !== recordedStatus && !cancelled) {
+        recordedStatus = status();
+        await db.recordSweepStatus({ sweepId, status: recordedStatus });
       }
+      const draining = historyIsLong();
+      let done = false;
+      while (!cancelled && !paused && !draining && running.size < spec.maxConcurrentTrials) {
+        const next = sweepStrategy.next(strategy);
+        strategy = next.state;
+        const decision = next.decision;
+        if (decision.kind === 'start' || decision.kind === 'continue') launch(decision.trial, decision.untilEpoch);
+        else {
+          // 'wait' with nothing running would wait forever: treat it as done.
+          done = decision.kind === 'done' || running.size === 0;
+          break;
+        }
+      }
+      if (running.size === 0 && (done || cancelled)) break;
+      if (running.size === 0 && draining) {
+        await continueAsNew<typeof sweepWorkflow>({ ...input, carried: { strategy, paused, counts, trialRuns: carried.trialRuns + trialRunsThisHistory, best } });
+      }
+      const [pausedBefore, cancelledBefore] = [paused, cancelled];
+      await condition(() => finished.length > 0 || paused !== pausedBefore || cancelled !== cancelledBefore);
     }
-    if (running.size === 0 && (done || cancelled)) break;
-    if (running.size === 0 && draining) {
-      await continueAsNew<typeof sweepWorkflow>({ ...input, carried: { strategy, paused, counts, trialRuns: carried.trialRuns + trialRunsThisHistory, best } });
-    }
-    const [pausedBefore, cancelledBefore] = [paused, cancelled];
-    await condition(() => finished.length > 0 || paused !== pausedBefore || cancelled !== cancelledBefore);
+  } catch (err) {
+    // Cancelled from outside (Temporal UI or API) rather than by the cancel signal: the same outcome.
+    // The cancellation reaches the running trials through trialsScope, a child of the root scope.
+    if (!isCancellation(err)) throw err;
+    cancelled = true;
   }
 
-  const finalStatus: TerminalSweepStatus = cancelled ? 'cancelled' : 'completed';
-  let result: SweepResult = { sweepId, status: finalStatus, counts };
-  if (best) {
-    const modelPath = await CancellationScope.nonCancellable(() => exportActivity(input.trainQueue).exportBestModel({ sweepId, trialId: best!.trialId, variant: plan[best!.trial - 1]!.variant }));
-    result = { ...result, best: { ...best, modelPath } };
-  }
-  await CancellationScope.nonCancellable(() => db.finishSweep({ sweepId, status: finalStatus, bestTrialId: best?.trialId }));
-  return result;
+  return CancellationScope.nonCancellable(async () => {
+    // Cancelled trials stop between batches and record themselves; count each one.
+    while (running.size > 0) {
+      await condition(() => finished.length > 0);
+      while (finished.length > 0) absorb(finished.shift()!);
+    }
+    const finalStatus: TerminalSweepStatus = cancelled ? 'cancelled' : 'completed';
+    let result: SweepResult = { sweepId, status: finalStatus, counts };
+    if (best) {
+      const modelPath = await exportActivity(input.trainQueue).exportBestModel({ sweepId, trialId: best.trialId, variant: plan[best.trial - 1]!.variant });
+      result = { ...result, best: { ...best, modelPath } };
+    }
+    await db.finishSweep({ sweepId, status: finalStatus, bestTrialId: best?.trialId });
+    return result;
+  });
 }
 
 function exportActivity(trainQueue: string) {

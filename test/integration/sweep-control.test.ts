@@ -112,3 +112,29 @@ test('continue-as-new mid-sweep: every trial runs exactly once, and the historie
     await Worker.runReplayHistory({ workflowBundle: bundle }, history, run.workflowId);
   }
 });
+
+test('cancelling the sweep workflow from the Temporal UI/API ends it as cancelled, with its running trial recorded', async () => {
+  const id = await startDetached(specFile('uicancel', 3, 5000));
+  await until('a trained epoch', async () => ((await h.db.listTrials(id)).some((t) => t.epochsTrained >= 1) ? true : undefined));
+  const handle = h.client.workflow.getHandle(id);
+  await handle.cancel();
+  const result = await handle.result();
+  assert.equal(result.status, 'cancelled');
+  assert.equal((await h.db.getSweep(id))?.status, 'cancelled');
+  const rows = await h.db.listTrials(id);
+  assert.deepEqual(rows.map((t) => t.status), ['cancelled']);
+});
+
+test('a trial workflow terminated from the UI counts as failed, and the sweep goes on', async () => {
+  const id = await startDetached(specFile('terminating', 2, 5000));
+  const first = `${id}-trial-1`;
+  await until('a trained epoch', async () => ((await h.db.getTrial(first))?.epochsTrained ?? 0) >= 1 || undefined);
+  await h.client.workflow.getHandle(first).terminate('operator stopped it');
+  await until('the second trial', async () => ((await h.db.getTrial(`${id}-trial-2`))?.epochsTrained ?? 0) >= 1 || undefined);
+  const row = await h.db.getTrial(first);
+  assert.equal(row?.status, 'failed');
+  assert.match(row?.failureReason ?? '', /trial workflow ended/);
+  await h.sweep('cancel', id);
+  const result = await h.client.workflow.getHandle(id).result();
+  assert.equal(result.counts.failed, 1);
+});
