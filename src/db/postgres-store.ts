@@ -193,10 +193,13 @@ class PostgresResultsStore implements ResultsStore {
         update trials set
           status = ${finish.status},
           epochs_trained = greatest(epochs_trained, ${finish.epochsTrained}),
-          best_epoch = ${bestEpoch},
-          best_val_auc = ${finiteOrNull(finish.bestValAuc)},
-          best_val_pr_auc = (select val_pr_auc from trial_epochs where trial_id = ${trialId} and epoch = ${bestEpoch}),
-          best_val_loss = (select val_loss from trial_epochs where trial_id = ${trialId} and epoch = ${bestEpoch}),
+          -- A finish without results (a cancelled or failed ASHA promotion) keeps the earlier rung's.
+          best_epoch = coalesce(${bestEpoch}, best_epoch),
+          best_val_auc = case when ${bestEpoch}::int is null then best_val_auc else ${finiteOrNull(finish.bestValAuc)} end,
+          best_val_pr_auc = case when ${bestEpoch}::int is null then best_val_pr_auc
+            else (select val_pr_auc from trial_epochs where trial_id = ${trialId} and epoch = ${bestEpoch}) end,
+          best_val_loss = case when ${bestEpoch}::int is null then best_val_loss
+            else (select val_loss from trial_epochs where trial_id = ${trialId} and epoch = ${bestEpoch}) end,
           failure_reason = ${finish.failureReason ?? null},
           param_count = coalesce(${finish.paramCount ?? null}::bigint, param_count),
           backend = coalesce(${finish.backend ?? null}, backend),

@@ -197,6 +197,22 @@ describe('status transitions', () => {
     assert.equal((await db.trialEpochs(id)).length, 4);
   });
 
+  it('a promotion cancelled before it reports results keeps the earlier rung results', async () => {
+    const { db } = await freshStore();
+    await db.createSweep(newSweep, [trial(0)]);
+    const id = trial(0).trialId;
+    await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 2 });
+    await db.recordEpochs(id, [epoch(1, 0.7), epoch(2, 0.8)], 'w');
+    await db.finishTrial(id, { status: 'completed', epochsTrained: 2, bestEpoch: 2, bestValAuc: 0.8 });
+    await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 6 });
+    await db.recordEpoch(id, epoch(3, 0.75), 'w');
+    const cancelled = await db.finishTrial(id, { status: 'cancelled', epochsTrained: 0, bestEpoch: null, bestValAuc: null });
+    assert.deepEqual(
+      [cancelled.status, cancelled.epochsTrained, cancelled.bestEpoch, cancelled.bestValAuc, cancelled.bestValPrAuc, cancelled.bestValLoss],
+      ['cancelled', 3, 2, 0.8, epoch(2, 0.8).valPrAuc, epoch(2, 0.8).valLoss],
+    );
+  });
+
   it('a completed sweep stays completed; running and paused alternate', async () => {
     const { db } = await freshStore();
     await db.createSweep(newSweep, [trial(0)]);
