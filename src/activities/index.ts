@@ -28,7 +28,7 @@ export interface ActivityDeps {
 
 /** Where a trial's checkpoint lives: under SWEEP_ARTIFACTS, which every worker must share. */
 export const checkpointDir = (config: Config, sweepId: string, trialId: string) => path.join(config.artifactsDir, sweepId, trialId, 'checkpoint');
-export const bestModelDir = (config: Config, sweepId: string) => path.join(config.home, 'models', sweepId, 'best');
+export const bestModelDir = (config: Config, sweepId: string) => path.join(config.modelsDir, sweepId, 'best');
 
 export function createActivities({ db, config, identity, backend, trialLog }: ActivityDeps) {
   async function datasetFor(ref: DatasetRef) {

@@ -16,6 +16,8 @@ export interface Config {
   databaseUrl?: string;
   /** SWEEP_ARTIFACTS: checkpoints and exported models; must be shared by all workers (default SWEEP_HOME/artifacts). */
   artifactsDir: string;
+  /** SWEEP_MODELS: exported best models, `<sweep id>/best/`; shared like artifactsDir when workers are remote (default SWEEP_HOME/models). */
+  modelsDir: string;
   /** SWEEP_CACHE: encoded datasets, per machine (default SWEEP_HOME/cache). */
   cacheDir: string;
   /** Embedded stack ports: SWEEP_TEMPORAL_PORT (7233), SWEEP_UI_PORT (8233), SWEEP_PG_PORT (5433). */
@@ -68,6 +70,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     databaseUrl: databaseUrl(env.DATABASE_URL),
     artifactsDir: path.resolve(cwd, env.SWEEP_ARTIFACTS || path.join(home, 'artifacts')),
+    modelsDir: path.resolve(cwd, env.SWEEP_MODELS || path.join(home, 'models')),
     cacheDir: path.resolve(cwd, env.SWEEP_CACHE || path.join(home, 'cache')),
     ports: {
       temporal: port(env, 'SWEEP_TEMPORAL_PORT', 7233),

@@ -11,6 +11,7 @@ test('defaults: embedded stack under ./.sweep', () => {
   assert.equal(c.databaseUrl, undefined);
   assert.equal(c.namespace, 'default');
   assert.equal(c.artifactsDir, path.resolve('/work/x/.sweep/artifacts'));
+  assert.equal(c.modelsDir, path.resolve('/work/x/.sweep/models'));
   assert.deepEqual(c.ports, { temporal: 7233, ui: 8233, postgres: 5433 });
 });
 
