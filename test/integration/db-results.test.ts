@@ -180,13 +180,19 @@ describe('status transitions', () => {
     assert.deepEqual(await db.getTrial(id), done);
   });
 
-  it('a completed trial continues only to epochs beyond those it trained (ASHA promotion)', async () => {
+  /** A trial that completed its first ASHA rung: epochs 1-2, best epoch 2 (val AUC 0.8). */
+  async function trialCompletedAtEpoch2() {
     const { db } = await freshStore();
     await db.createSweep(newSweep, [trial(0)]);
     const id = trial(0).trialId;
     await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 2 });
     await db.recordEpochs(id, [epoch(1, 0.7), epoch(2, 0.8)], 'w');
     await db.finishTrial(id, { status: 'completed', epochsTrained: 2, bestEpoch: 2, bestValAuc: 0.8 });
+    return { db, id };
+  }
+
+  it('a completed trial continues only to epochs beyond those it trained (ASHA promotion)', async () => {
+    const { db, id } = await trialCompletedAtEpoch2();
     assert.equal((await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 3, untilEpoch: 2 })).status, 'completed', 'a retry of the first run');
 
     const promoted = await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 6 });
@@ -198,12 +204,7 @@ describe('status transitions', () => {
   });
 
   it('a promotion cancelled before it reports results keeps the earlier rung results', async () => {
-    const { db } = await freshStore();
-    await db.createSweep(newSweep, [trial(0)]);
-    const id = trial(0).trialId;
-    await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 2 });
-    await db.recordEpochs(id, [epoch(1, 0.7), epoch(2, 0.8)], 'w');
-    await db.finishTrial(id, { status: 'completed', epochsTrained: 2, bestEpoch: 2, bestValAuc: 0.8 });
+    const { db, id } = await trialCompletedAtEpoch2();
     await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 6 });
     await db.recordEpoch(id, epoch(3, 0.75), 'w');
     const cancelled = await db.finishTrial(id, { status: 'cancelled', epochsTrained: 0, bestEpoch: null, bestValAuc: null });
