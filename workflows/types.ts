@@ -59,7 +59,8 @@ export interface TrialInput {
   /** Train until this epoch (inclusive); more than the checkpoint's epoch = an ASHA promotion. */
   untilEpoch: number;
   earlyStopping?: EarlyStopping;
-  backend: string;
+  /** The spec's training.backend; 'auto' defers to the worker's --backend. */
+  backend: BackendName | 'auto';
   objective: SweepSpec['objective'];
   /** Task queue of the training workers. */
   trainQueue: string;

@@ -10,6 +10,7 @@ import { prepareDatasetCached } from '../data/index.js';
 import { isUserError } from '../errors.js';
 import { exportModel } from '../train/export.js';
 import { runTraining, TrainingError } from '../train/runner.js';
+import { objectiveOf } from '../strategy/objective.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
 import type { VariantConfig } from '../model/config.js';
 import type { DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
@@ -53,14 +54,14 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
 
     async trainTrial(input: TrialInput): Promise<TrialResult> {
       const ctx = Context.current();
-      const dataset = await datasetFor(input.dataset);
-      const chosen = (input.backend === 'auto' ? backend : input.backend) as BackendName | 'auto';
-      // Heartbeat on a timer, not per epoch: an epoch can outlast the heartbeat timeout, and the
-      // heartbeat is also how cancellation reaches a running activity.
+      const chosen = input.backend === 'auto' ? backend : input.backend;
+      // Heartbeat on a timer, not per epoch: preparing a large dataset on a new worker, or one epoch,
+      // can outlast the heartbeat timeout, and the heartbeat is how cancellation reaches the activity.
       let lastEpoch = 0;
+      ctx.heartbeat({ epoch: 0 });
       const beat = setInterval(() => ctx.heartbeat({ epoch: lastEpoch }), 5_000);
       try {
-        ctx.heartbeat({ epoch: 0 });
+        const dataset = await datasetFor(input.dataset);
         const result = await runTraining(
           { variant: input.variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: input.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId) },
           {
@@ -77,7 +78,6 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
           },
         );
         if (result.status === 'cancelled') throw new CancelledFailure('trial cancelled between batches; checkpoint kept');
-        const objective = input.objective.metric;
         return {
           sweepId: input.sweepId,
           trial: input.trial,
@@ -87,7 +87,7 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
           bestEpoch: result.bestEpoch,
           bestValAuc: result.bestValAuc,
           params: result.params,
-          objectiveByEpoch: result.epochs.map((e) => (objective === 'val_loss' ? e.valLoss : objective === 'val_pr_auc' ? e.valPrAuc : e.valAuc)),
+          objectiveByEpoch: result.epochs.map((e) => objectiveOf(input.objective.metric, e)),
           backend: result.backend,
           epochs: result.epochs,
           worker: identity,
