@@ -1,4 +1,6 @@
-import type { SweepProgress } from '../../workflows/types.js';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { sweepWorkflow } from '../../workflows/sweep.js';
+import { progressQuery, type SweepProgress, type SweepResult } from '../../workflows/types.js';
 
 /**
  * Live sweep progress: a redrawn bar on a TTY, a plain line per change otherwise (logs, CI).
@@ -6,6 +8,8 @@ import type { SweepProgress } from '../../workflows/types.js';
  */
 export class ProgressView {
   private readonly started = Date.now();
+  /** Trials already done when this view first saw the sweep (a re-attached watch), for the ETA. */
+  private doneAtStart: number | undefined;
   private lastLine = '';
   private drawn = false;
 
@@ -15,8 +19,10 @@ export class ProgressView {
     if (!this.out) return;
     const c = p.counts;
     const done = c.completed + c['early-stopped'] + c.failed + c.cancelled;
+    this.doneAtStart ??= done;
     const elapsed = (Date.now() - this.started) / 1000;
-    const eta = done > 0 && done < this.total ? ` ETA ${formatSeconds((elapsed / done) * (this.total - done))}` : '';
+    const doneHere = done - this.doneAtStart;
+    const eta = doneHere > 0 && done < this.total ? ` ETA ${formatSeconds((elapsed / doneHere) * (this.total - done))}` : '';
     const best = p.best ? ` best val AUC ${p.best.valAuc.toFixed(4)} (trial ${p.best.trial})` : '';
     const text = `${done}/${this.total} done, ${p.running.length} running, ${c.failed} failed${best}${eta}${p.status === 'paused' ? ' [paused]' : ''}`;
     if (this.out.isTTY) {
@@ -39,4 +45,30 @@ function formatSeconds(s: number): string {
   if (s < 60) return `${Math.round(s)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Shows a sweep's progress until its workflow returns, or until Ctrl-C ('interrupted': the sweep
+ * itself goes on, durable in Temporal).
+ */
+export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, view: ProgressView): Promise<SweepResult | 'interrupted'> {
+  const refresh = () => handle.query(progressQuery).then((p) => view.update(p), () => {});
+  let onInterrupt = () => {};
+  const interrupted = new Promise<'interrupted'>((resolve) => (onInterrupt = () => resolve('interrupted')));
+  process.once('SIGINT', onInterrupt);
+  const poll = setInterval(() => void refresh(), 1000);
+  let outcome: SweepResult | 'interrupted' | undefined;
+  try {
+    outcome = await Promise.race([handle.result(), interrupted]);
+    return outcome;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) throw new Error(`sweep ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
+    throw err;
+  } finally {
+    clearInterval(poll);
+    process.removeListener('SIGINT', onInterrupt);
+    // Draw the final counts: the result usually arrives between two polls.
+    if (outcome !== undefined && outcome !== 'interrupted') await refresh();
+    view.finish();
+  }
 }

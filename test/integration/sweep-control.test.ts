@@ -138,3 +138,12 @@ test('a trial workflow terminated from the UI counts as failed, and the sweep go
   const result = await h.client.workflow.getHandle(id).result();
   assert.equal(result.counts.failed, 1);
 });
+
+test('sweep status --watch follows a detached sweep to its end and prints the final report', async () => {
+  const id = await startDetached(specFile('watching', 2, 3));
+  const { code, stdout, stderr } = await h.sweep('status', id, '--watch', '--json');
+  assert.equal(code, 0, stderr);
+  const report = JSON.parse(stdout) as { status: string; trials: { status: string; epochs: number }[] };
+  assert.equal(report.status, 'completed');
+  assert.deepEqual(report.trials.map((t) => [t.status, t.epochs]), [['completed', 3], ['completed', 3]]);
+});

@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../../config/index.js';
 import { UserError } from '../../errors.js';
 import { sweepWorkflow } from '../../../workflows/sweep.js';
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
-import { progressQuery, type SweepInput, type SweepProgress } from '../../../workflows/types.js';
+import type { SweepInput } from '../../../workflows/types.js';
 import { startWorkers, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
 import { openSession } from '../session.js';
 import { sweepReport, printLeaderboard } from '../report.js';
-import { ProgressView } from '../progress.js';
+import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
 
 const command: Command = {
@@ -80,23 +79,7 @@ Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 wh
         return 0;
       }
 
-      const view = new ProgressView(values.json ? null : process.stdout, trials.length);
-      const interrupted = new Promise<'interrupted'>((resolve) => process.once('SIGINT', () => resolve('interrupted')));
-      const poll = setInterval(() => {
-        handle.query(progressQuery).then((p: SweepProgress) => view.update(p), () => {});
-      }, 1000);
-      let outcome: unknown;
-      try {
-        outcome = await Promise.race([handle.result(), interrupted]);
-      } catch (err) {
-        if (err instanceof WorkflowFailedError) throw new Error(`sweep ${sweepId} failed: ${err.cause?.message ?? err.message}`);
-        throw err;
-      } finally {
-        clearInterval(poll);
-        // Draw the final counts: the result usually arrives between two polls.
-        if (outcome !== 'interrupted') await handle.query(progressQuery).then((p: SweepProgress) => view.update(p), () => {});
-        view.finish();
-      }
+      const outcome = await followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length));
       if (outcome === 'interrupted') {
         log(`\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep cancel ${sweepId} to stop it.`);
         return 130;

@@ -2,7 +2,10 @@ import { loadConfig } from '../../config/index.js';
 import { openDb } from '../../db/index.js';
 import { openStack } from '../../stack/index.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
-import { printLeaderboard, sweepReport, table } from '../report.js';
+import { printLeaderboard, sweepReport, table, type SweepReport } from '../report.js';
+import { followSweep, ProgressView } from '../progress.js';
+import { withSession } from '../session.js';
+import type { sweepWorkflow } from '../../../workflows/sweep.js';
 import type { ResultsStore } from '../../db/types.js';
 import { UserError } from '../../errors.js';
 
@@ -20,15 +23,33 @@ async function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
 }
 
 export const status: Command = {
-  usage: 'Usage: sweep status SWEEP_ID [--json]\n\nThe sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC.',
+  usage: `Usage: sweep status SWEEP_ID [--json] [--watch]
+
+The sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC.
+  --watch   follow a running sweep's progress (as sweep start does) until it ends, then print the table;
+            Ctrl-C stops watching, not the sweep`,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs('status', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
-    const report = await withDb((db) => sweepReport(db, positionals[0]!));
+    const { values, positionals } = parseCommandArgs('status', argv, { json: { type: 'boolean' }, watch: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
+    const sweepId = positionals[0]!;
+    const report = values.watch ? await watch(sweepId, !values.json) : await withDb((db) => sweepReport(db, sweepId));
     if (values.json) printJson(report);
     else printLeaderboard(report);
     return 0;
   },
 };
+
+async function watch(sweepId: string, show: boolean): Promise<SweepReport> {
+  return withSession(async ({ client, db, stack, config }) => {
+    const sweep = await db.getSweep(sweepId);
+    if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
+    if (sweep.status === 'running' || sweep.status === 'paused') {
+      if (show && !config.temporalAddress && !stack.workersRunning) console.error('Note: no `sweep dev` is running, so no worker serves this embedded stack and the sweep will not progress.');
+      const outcome = await followSweep(client.workflow.getHandle<typeof sweepWorkflow>(sweep.workflowId), new ProgressView(show ? process.stdout : null, sweep.totalTrials));
+      if (outcome === 'interrupted') console.error(`\nStopped watching ${sweepId}; it goes on.`);
+    }
+    return sweepReport(db, sweepId);
+  });
+}
 
 export const list: Command = {
   usage: 'Usage: sweep list [--json]\n\nEvery sweep in the database, newest first.',
