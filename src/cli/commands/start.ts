@@ -81,7 +81,7 @@ Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 wh
 
       const outcome = await followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length));
       if (outcome === 'interrupted') {
-        log(`\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep cancel ${sweepId} to stop it.`);
+        log(`\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep status ${sweepId} --watch follows it again, sweep cancel ${sweepId} stops it.`);
         return 130;
       }
       await stopWorkers();
