@@ -64,7 +64,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const trialsScope = new CancellationScope();
 
   const status = (): SweepStatus => (cancelled ? 'cancelled' : paused ? 'paused' : 'running');
-  setHandler(progressQuery, () => ({ sweepId, status: status(), totalTrials: plan.length, running: [...running.keys()], counts: { ...counts }, best }));
+  setHandler(progressQuery, () => ({ sweepId, status: status(), totalTrials: plan.length, running: [...running], counts: { ...counts }, best }));
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(cancelSignal, () => {
