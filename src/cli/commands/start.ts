@@ -5,7 +5,7 @@ import { UserError } from '../../errors.js';
 import { sweepWorkflow } from '../../../workflows/sweep.js';
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
 import type { SweepInput } from '../../../workflows/types.js';
-import { startWorkers, type WorkerPool } from '../../../workers/index.js';
+import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
 import { openSession } from '../session.js';
@@ -35,6 +35,8 @@ Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 wh
     );
     const backend = parseBackend(values.backend ?? 'auto');
     const config = loadConfig();
+    // In-process workers will need the workflow bundle: build it while the data and stack get ready.
+    if (!config.temporalAddress) workflowBundle().catch(() => {});
     const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
     const { loaded, trials, dataset } = await prepareSweep(positionals[0]!, config);
     const { spec } = loaded;
