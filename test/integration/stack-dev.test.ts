@@ -4,27 +4,20 @@
 // Runs on a stack of its own (temp SWEEP_HOME, free ports), not the test run's servers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { runSweepCli, sweepBin } from '../support/cli.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/stack/net.js';
 import { findRunningPostgres } from '../../src/stack/postgres.js';
 import { openDb } from '../../src/db/index.js';
 import { tinyDataset } from './support/sweep-harness.js';
 import { until } from './support/until.js';
 
-const sweepBin = fileURLToPath(new URL('../../bin/sweep.js', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-function run(args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [sweepBin, ...args], { env, cwd, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env?: NodeJS.ProcessEnv, cwd?: string) => runSweepCli(args, { env, cwd });
 
 describe('sweep --version and --help', () => {
   it('prints the package version', async () => {

@@ -4,12 +4,12 @@
 // and the retry resumes from the checkpoint in SWEEP_ARTIFACTS, bit-identical to an unbroken run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { runSweepCli, sweepBin } from '../support/cli.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { openDb } from '../../src/db/index.js';
@@ -20,7 +20,6 @@ import { startWorkers, type WorkerPool } from '../../workers/index.js';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database.js';
 import { until } from './support/until.js';
 
-const sweepBin = fileURLToPath(new URL('../../bin/sweep.js', import.meta.url));
 const EPOCHS = 12;
 
 let database: FreshDatabase;
@@ -69,13 +68,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [sweepBin, ...args], { env, cwd: dir, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const sweep = (...args: string[]) => runSweepCli(args, { env, cwd: dir });
 
 /** `sweep worker --queue train` in its own process group, so a SIGKILL to the group also takes its training child. */
 async function trainWorker(): Promise<{ child: ChildProcess; identity: string; exited: Promise<void> }> {

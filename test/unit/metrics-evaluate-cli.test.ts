@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { runSweepCli } from '../support/cli.js';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { evaluateFiles } from '../../src/cli/commands/evaluate.js';
 import { UserError } from '../../src/errors.js';
 
-const sweepBin = fileURLToPath(new URL('../../bin/sweep.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures/metrics/', import.meta.url));
 const predictionsTsv = join(fixtures, 'cli-predictions.tsv');
 const labelsTsv = join(fixtures, 'cli-labels.tsv');
@@ -24,13 +23,7 @@ const expected = (
 ).cli;
 const dir = mkdtempSync(join(tmpdir(), 'metrics-cli-'));
 
-function sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [sweepBin, ...args], (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
-}
+const sweep = (...args: string[]) => runSweepCli(args);
 
 let written = 0;
 /** Writes a TSV from rows of cells and returns its path. */

@@ -1,21 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { runSweepCli } from '../support/cli.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const sweepBin = fileURLToPath(new URL('../../bin/sweep.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'model-cli-'));
 
-function sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [sweepBin, ...args], (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
-}
+const sweep = (...args: string[]) => runSweepCli(args);
 
 function writeJson(name: string, value: unknown): string {
   const path = join(dir, name);

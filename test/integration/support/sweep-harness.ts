@@ -2,11 +2,9 @@
  * A sweep test bench on the run's real Temporal server and PostgreSQL: a fresh database and task
  * queues per test file, real workers in this process, and the real `sweep` CLI in a child process.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../../src/config/index.js';
@@ -14,8 +12,7 @@ import { openDb } from '../../../src/db/index.js';
 import type { ResultsStore } from '../../../src/db/types.js';
 import { startWorkers, type WorkerPool } from '../../../workers/index.js';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database.js';
-
-const sweepBin = fileURLToPath(new URL('../../../bin/sweep.js', import.meta.url));
+import { runSweepCli, type CliResult } from '../../support/cli.js';
 
 export interface SweepHarness {
   config: Config;
@@ -26,7 +23,7 @@ export interface SweepHarness {
   workers: WorkerPool;
   /** Writes a spec file into the harness folder; returns its path. */
   spec(name: string, spec: object): string;
-  sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  sweep(...args: string[]): Promise<CliResult>;
   close(): Promise<void>;
 }
 
@@ -67,13 +64,7 @@ export async function openSweepHarness(options: { concurrency?: number } = {}): 
       writeFileSync(file, JSON.stringify(spec, null, 2));
       return file;
     },
-    sweep(...args) {
-      return new Promise((resolve) => {
-        execFile(process.execPath, [sweepBin, ...args], { env, cwd: dir, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-          resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
-        });
-      });
-    },
+    sweep: (...args) => runSweepCli(args, { env, cwd: dir }),
     async close() {
       await workers.shutdown();
       await connection.close();
