@@ -1,7 +1,10 @@
 import type { ResultsStore, SweepRow, TrialRow } from '../db/types.js';
 import { UserError } from '../errors.js';
 
-/** The `sweep start --json` / `sweep status --json` result, read from PostgreSQL (the record of truth). */
+/**
+ * The `sweep start --json` / `sweep status --json` result, read from PostgreSQL (the record of truth).
+ * `trials` are in leaderboard order: ranked trials first, by the best-model rule, then the rest by number.
+ */
 export interface SweepReport {
   sweepId: string;
   status: SweepRow['status'];
@@ -12,7 +15,10 @@ export interface SweepReport {
 export async function sweepReport(db: ResultsStore, sweepId: string): Promise<SweepReport> {
   const sweep = await db.getSweep(sweepId);
   if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
-  const [trials, artifacts] = await Promise.all([db.listTrials(sweepId), db.listArtifacts(sweepId)]);
+  // Ranked trials first, in the store's order (the best-model rule with its tie-breaks), then the rest by number.
+  const [all, ranked, artifacts] = await Promise.all([db.listTrials(sweepId), db.leaderboard(sweepId), db.listArtifacts(sweepId)]);
+  const rankedIds = new Set(ranked.map((t) => t.id));
+  const trials = [...ranked, ...all.filter((t) => !rankedIds.has(t.id))];
   const bestTrial = trials.find((t) => t.id === sweep.bestTrialId);
   const model = artifacts.find((a) => a.kind === 'best-model' && a.trialId === sweep.bestTrialId);
   return {
@@ -50,8 +56,7 @@ export function table(header: string[], rows: string[][]): string {
 
 export function printLeaderboard(report: SweepReport): void {
   const paramNames = [...new Set(report.trials.flatMap((t) => Object.keys(t.params)))];
-  const ranked = [...report.trials].sort((a, b) => (b.valAuc ?? -1) - (a.valAuc ?? -1));
-  const rows = ranked.map((t, i) => [
+  const rows = report.trials.map((t, i) => [
     t.valAuc === null ? '-' : String(i + 1),
     t.trialId.slice(t.trialId.lastIndexOf('-trial-') + 1),
     t.status,

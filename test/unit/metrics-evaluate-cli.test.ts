@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluateFiles } from '../../src/cli/commands/evaluate.js';
+import { evaluateFiles } from '../../src/metrics/evaluate-files.js';
 import { UserError } from '../../src/errors.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/metrics/', import.meta.url));
@@ -107,7 +107,7 @@ test('bad input exits 2 with the message only (no stack) on stderr and nothing o
 
   const missing = await sweep('evaluate', join(dir, 'nope.tsv'), labelsTsv, '--json');
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /^error: cannot read predictions file '.*nope\.tsv': ENOENT/);
+  assert.match(missing.stderr, /^error: .*nope\.tsv: file not found/);
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
 });
 
@@ -183,17 +183,17 @@ test('malformed files: header, field counts, ids, empty files, unreadable paths'
   await rejectsWith(tsv([['id', 'A', 'A'], ['s1', 1, 1]]), labels, /line 1: duplicate column 'A'/);
   await rejectsWith(tsv([['id'], ['s1']]), labels, /line 1: no task columns besides 'id'/);
   await rejectsWith(tsv([['id', 'A', ''], ['s1', 1, 1]]), labels, /line 1: column 3 has an empty name/);
-  await rejectsWith(tsv([['id', 'A', 'B'], ['s1', 0.9, 0.2], ['s2', 0.1]]), labels, /line 3: expected 3 tab-separated fields as in the header, got 2/);
+  await rejectsWith(tsv([['id', 'A', 'B'], ['s1', 0.9, 0.2], ['s2', 0.1]]), labels, /line 3: the row has 2 tab-separated columns but the header has 3 \(id, A, B\)/);
   await rejectsWith(tsv([...goodPreds, ['s1', 0.5, 0.5]]), labels, /line 6: id 's1' already on line 2/);
   await rejectsWith(tsv(goodPreds), tsv([...goodLabels, ['s2', 1, 1]]), /line 6: id 's2' already on line 3/);
   await rejectsWith(tsv([['id', 'A', 'B'], ['', 0.5, 0.5]]), labels, /line 2: empty id/);
   const empty = join(dir, 'empty.tsv');
   writeFileSync(empty, '');
-  await rejectsWith(empty, labels, /empty\.tsv: empty file/);
-  await rejectsWith(tsv(goodPreds), empty, /empty\.tsv: empty file/);
-  await rejectsWith(tsv(goodPreds), tsv([['id', 'A', 'B']]), /no data rows after the header/);
+  await rejectsWith(empty, labels, /empty\.tsv: the file is empty/);
+  await rejectsWith(tsv(goodPreds), empty, /empty\.tsv: the file is empty/);
+  await rejectsWith(tsv(goodPreds), tsv([['id', 'A', 'B']]), /has a header but no data rows/);
   const aDir = join(dir, 'a-directory');
   mkdirSync(aDir);
-  await rejectsWith(aDir, labels, /cannot read predictions file '.*a-directory': .*EISDIR/);
-  await rejectsWith(tsv(goodPreds), join(dir, 'missing.tsv'), /cannot read labels file '.*missing\.tsv': ENOENT/);
+  await rejectsWith(aDir, labels, /a-directory: is a folder, expected a data file/);
+  await rejectsWith(tsv(goodPreds), join(dir, 'missing.tsv'), /missing\.tsv: file not found/);
 });
