@@ -44,17 +44,28 @@ function temporalAddress(raw: string | undefined): string | undefined {
 
 function databaseUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
+  databaseServer(raw);
+  return raw;
+}
+
+/**
+ * host:port of a DATABASE_URL (the first host of a postgres.js multi-host URL), or a UserError
+ * naming DATABASE_URL and what was expected. The one check of the variable, at config load and at connect.
+ */
+export function databaseServer(raw: string): string {
+  const problem = `DATABASE_URL: expected a URL like postgres://user:password@host:5432/dbname, got '${redact(raw)}'`;
   let url: URL;
   try {
-    url = new URL(raw);
+    // postgres.js accepts host1:port1,host2:port2; URL does not, so check the first host.
+    url = new URL(raw.replace(/@([^/?]*?),[^/?]*/, '@$1'));
   } catch {
-    throw new UserError(`DATABASE_URL: expected a URL like postgres://user:password@host:5432/dbname, got '${redact(raw)}'`);
+    throw new UserError(problem);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new UserError(`DATABASE_URL: expected the postgres:// or postgresql:// scheme, got '${url.protocol}'`);
   }
   if (!url.hostname) throw new UserError(`DATABASE_URL: the URL has no host: '${redact(raw)}'`);
-  return raw;
+  return `${url.hostname}:${url.port || 5432}`;
 }
 
 /** Hides a password in a connection string before it is printed. */

@@ -4,7 +4,7 @@
  * (labels, N x tasks). HDF5 shows MATLAB arrays with their dimensions reversed, which is why DanQ's
  * script transposes train.mat differently from valid/test.mat; here every file is read through its
  * MATLAB dimensions, so all three come out the same way. Channels are in DeepSEA's order A, G, C, T
- * (checked on ../shared/data/deepsea/example.h5: CpG depletion and reverse-complement pairs), and N
+ * (checked on test/fixtures/data/deepsea-example.h5, the DeepSEA example input: CpG depletion and reverse-complement pairs), and N
  * is an all-zero column, kept as such (BASE_NONE) to feed the network exactly what DanQ saw.
  */
 import type { Dataset, File as H5File } from 'h5wasm/node';

@@ -2,7 +2,7 @@
  * The PostgreSQL ResultsStore (postgres.js). Columns are snake_case; rows come back camelCase.
  */
 import postgres from 'postgres';
-import { redact } from '../config/index.js';
+import { databaseServer, redact } from '../config/index.js';
 import { UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
@@ -39,7 +39,7 @@ type Queryable = Sql | Tx;
 
 /** Connects, applies pending migrations, and returns the store. */
 export async function openDb(url: string): Promise<ResultsStore> {
-  const server = serverOf(url);
+  const server = databaseServer(url);
   const sql = connect(url);
   try {
     await migrate(sql);
@@ -48,20 +48,6 @@ export async function openDb(url: string): Promise<ResultsStore> {
     throw connectionProblem(err, server, url) ?? err;
   }
   return new PostgresResultsStore(sql);
-}
-
-/** host:port of a postgres:// URL; an unparsable one is the user's DATABASE_URL to fix. */
-function serverOf(url: string): string {
-  const problem = `DATABASE_URL: expected a URL like postgres://user:password@host:5432/dbname, got '${redact(url)}'`;
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new UserError(problem);
-  try {
-    // postgres.js accepts host1:port1,host2:port2; URL does not, so check the first host.
-    const parsed = new URL(url.replace(/@([^/?]*?),[^/?]*/, '@$1'));
-    if (!parsed.hostname) throw new Error('no host');
-    return `${parsed.hostname}:${parsed.port || 5432}`;
-  } catch {
-    throw new UserError(problem);
-  }
 }
 
 /** A UserError for failures the user fixes in DATABASE_URL or by starting the server; undefined for others. */

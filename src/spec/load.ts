@@ -19,14 +19,19 @@ export interface LoadedSpec {
 
 export async function loadSpec(file: string): Promise<LoadedSpec> {
   const abs = path.resolve(file);
+  return { spec: parseSpec(await readJsonFile(file, 'the sweep spec'), file), path: abs, baseDir: path.dirname(abs) };
+}
+
+/** A JSON file's value; a missing file or a syntax error (at FILE:line:column) is a UserError. `what` names the file's role. */
+export async function readJsonFile(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    text = await readFile(path.resolve(file), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read the sweep spec (${code === 'ENOENT' ? 'no such file' : (err as Error).message})`);
+    throw new UserError(`${file}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : (err as Error).message})`);
   }
-  return { spec: parseSpec(parseJson(text, file), file), path: abs, baseDir: path.dirname(abs) };
+  return parseJson(text, file);
 }
 
 /** Validates a parsed spec; `source` names it in the error (usually the file). */

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
 import { modelSpecSchema, presetNames, variantFieldSchemas, type ModelSpec, type VariantConfig } from '../../model/config.js';
 import { presetByName, resolveVariant } from '../../model/presets.js';
 import { DNA_CHANNELS, inspectVariant, type LayerInfo } from '../../model/shapes.js';
+import { formatIssues, readJsonFile } from '../../spec/load.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
 import { alignColumns } from '../report.js';
 
@@ -18,32 +18,18 @@ parameter (exit 2).
   --json          print {"params": N, "layers": [{"name", "type", "outputShape", "params"}]}
 `;
 
-/**
- * Reads the `model` object of a sweep spec, or the whole file when it is a bare variant.
- * TODO(lead): switch to the spec loader in src/spec once it lands.
- */
-function variantFromFile(path: string): VariantConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+/** Reads the `model` object of a sweep spec, or the whole file when it is a bare variant. */
+async function variantFromFile(path: string): Promise<VariantConfig> {
+  const json = await readJsonFile(path, 'the file');
   const isSpec = typeof json === 'object' && json !== null && 'model' in json;
   const model = isSpec ? (json as { model: unknown }).model : json;
-  const parsed = modelSpecSchema.safeParse(model);
+  const parsed = modelSpecSchema.safeParse(model, { reportInput: true });
   // Bad field values alone are left to inspectVariant, which reports them with the shape problems
-  // in one list; anything else (not an object, unknown key, bad preset) stops here.
+  // in one list; anything else (not an object, unknown key, bad preset) stops here. Paths read as
+  // the spec's `model` object, a bare variant file included, so unknown keys get the model's suggestions.
   const issues = parsed.success ? [] : parsed.error.issues;
   if (issues.some((issue) => !isVariantField(issue.path[0]))) {
-    const where = (issuePath: PropertyKey[]) => [...(isSpec ? ['model'] : []), ...issuePath.map(String)].join('.') || '(top level)';
-    throw UserError.of(`${path}: invalid model`, issues.map((issue) => `${where(issue.path)}: ${issue.message}`));
+    throw UserError.of(`${path}: invalid model`, formatIssues(issues, ['model']));
   }
   const { preset, ...overrides } = model as ModelSpec;
   return resolveVariant(preset, overrides);
@@ -98,7 +84,7 @@ const model: Command = {
       throw new UserError(`sweep model summary: give either --preset NAME or SPEC.json, not ${specPath === undefined ? 'neither' : 'both'}. See 'sweep model summary --help'.`);
     }
     const variant =
-      specPath === undefined ? resolveVariant(presetByName('--preset', values.preset!), {}) : variantFromFile(specPath);
+      specPath === undefined ? resolveVariant(presetByName('--preset', values.preset!), {}) : await variantFromFile(specPath);
     const inspection = inspectVariant(variant);
     if (!inspection.ok) {
       throw UserError.of(
