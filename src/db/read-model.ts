@@ -1,0 +1,429 @@
+/**
+ * Read-only views of the results database for people: the HTTP API (src/api) and `sweep report` serve
+ * these. Each view is a plain typed function of a ReadSource, returning JSON-ready rows (ISO times,
+ * finite numbers or null). Orderings that pick a best reuse ResultsStore.leaderboard, the SQL twin of
+ * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
+ */
+import postgres from 'postgres';
+import { openDb } from './postgres-store.js';
+import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
+
+/** The store (for the rows and rules it owns) plus a small pool for the aggregate queries below. */
+export interface ReadSource {
+  store: ResultsStore;
+  sql: postgres.Sql;
+  close(): Promise<void>;
+}
+
+export async function openReadSource(databaseUrl: string): Promise<ReadSource> {
+  const store = await openDb(databaseUrl);
+  const sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 10 });
+  return {
+    store,
+    sql,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await store.close();
+    },
+  };
+}
+
+export const TRIAL_STATUSES = ['pending', 'running', 'completed', 'early-stopped', 'failed', 'cancelled', 'pruned'] as const satisfies readonly TrialStatus[];
+
+/** Epoch metrics that learning curves can show, by their API name. */
+export const CURVE_METRICS = { val_auc: 'val_auc', val_pr_auc: 'val_pr_auc', val_loss: 'val_loss', train_loss: 'train_loss' } as const;
+export type CurveMetric = keyof typeof CURVE_METRICS;
+
+export type ParamType = 'number' | 'string' | 'boolean';
+export interface SearchedParameter {
+  name: string;
+  type: ParamType;
+  /** Distinct values among the sweep's trials. */
+  distinctValues: number;
+}
+
+export interface SweepSummary {
+  sweepId: string;
+  name: string;
+  status: SweepRow['status'];
+  strategy: string;
+  totalTrials: number;
+  /** Trials per state (every state present, zero included). */
+  pending: number;
+  running: number;
+  completed: number;
+  earlyStopped: number;
+  failed: number;
+  cancelled: number;
+  pruned: number;
+  bestTrialId: string | null;
+  /** The leaderboard's first trial's val ROC AUC (the best so far while running). */
+  bestValAuc: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** A trial as a flat row: each searched parameter is its own column, named `param_<name>`. */
+export interface TrialView {
+  trialId: string;
+  number: number;
+  status: TrialStatus;
+  worker: string | null;
+  backend: string | null;
+  paramCount: number | null;
+  epochsTrained: number;
+  bestEpoch: number | null;
+  valAuc: number | null;
+  valPrAuc: number | null;
+  valLoss: number | null;
+  /** Wall-clock seconds from start to finish (null until finished). */
+  durationSeconds: number | null;
+  failureReason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** A short text of all searched values, e.g. "convFilters=8 rnn=gru": a label for charts. */
+  label: string;
+  [param: `param_${string}`]: number | string | boolean | null;
+}
+
+export interface RankedTrial extends TrialView {
+  rank: number;
+}
+
+export interface CurvePoint {
+  trialId: string;
+  trial: number;
+  label: string;
+  epoch: number;
+  metric: CurveMetric;
+  value: number;
+  time: string;
+}
+
+export interface ParameterEffect {
+  parameter: string;
+  /** The value, or a bin like "[0.001, 0.003)" for a numeric parameter with more distinct values than bins. */
+  value: string;
+  /** Sort key: the value or the bin's lower edge, as a number when numeric. */
+  order: number | null;
+  trials: number;
+  /** Trials of this value with a val AUC. */
+  withResult: number;
+  failed: number;
+  bestValAuc: number | null;
+  meanValAuc: number | null;
+}
+
+export interface BestSoFarPoint {
+  time: string;
+  trialId: string;
+  trial: number;
+  valAuc: number;
+  bestValAuc: number;
+}
+
+export interface WorkerActivity {
+  worker: string;
+  trials: number;
+  epochs: number;
+  busySeconds: number;
+  samplesPerSec: number | null;
+  backends: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface ThroughputPoint {
+  time: string;
+  worker: string;
+  backend: string;
+  trialId: string;
+  epoch: number;
+  samplesPerSec: number;
+}
+
+export interface TimeWindow {
+  sweepId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+const finite = (n: number | null | undefined): number | null => (typeof n === 'number' && Number.isFinite(n) ? n : null);
+const camel = (status: TrialStatus) => status.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as 'pending' | 'running' | 'completed' | 'earlyStopped' | 'failed' | 'cancelled' | 'pruned';
+
+// ---- sweeps ----------------------------------------------------------------------------------
+
+/** Newest first; `status` filters. */
+export async function listSweepSummaries(src: ReadSource, filter: { status?: SweepRow['status']; limit?: number } = {}): Promise<SweepSummary[]> {
+  const sweeps = (await src.store.listSweeps()).filter((s) => !filter.status || s.status === filter.status).slice(0, filter.limit);
+  return Promise.all(sweeps.map((s) => summarize(src, s)));
+}
+
+/** undefined for an unknown sweep. */
+export async function getSweepSummary(src: ReadSource, sweepId: string): Promise<SweepSummary | undefined> {
+  const sweep = await src.store.getSweep(sweepId);
+  return sweep && summarize(src, sweep);
+}
+
+async function summarize(src: ReadSource, sweep: SweepRow): Promise<SweepSummary> {
+  const [counts, [best]] = await Promise.all([
+    src.sql<{ status: TrialStatus; n: number }[]>`select status, count(*)::int as n from trials where sweep_id = ${sweep.id} group by status`,
+    src.store.leaderboard(sweep.id, 1),
+  ]);
+  const byState = Object.fromEntries(TRIAL_STATUSES.map((s) => [camel(s), 0])) as Record<ReturnType<typeof camel>, number>;
+  for (const row of counts) byState[camel(row.status)] = row.n;
+  return {
+    sweepId: sweep.id,
+    name: sweep.name,
+    status: sweep.status,
+    strategy: sweep.strategy,
+    totalTrials: sweep.totalTrials,
+    ...byState,
+    bestTrialId: sweep.bestTrialId,
+    bestValAuc: finite(best?.bestValAuc),
+    createdAt: sweep.createdAt.toISOString(),
+    finishedAt: iso(sweep.finishedAt),
+  };
+}
+
+/** Trial counts in long form, one row per state (zeros included): the "trials by state" chart. */
+export function stateCounts(summary: SweepSummary): { state: TrialStatus; trials: number }[] {
+  return TRIAL_STATUSES.map((state) => ({ state, trials: summary[camel(state)] }));
+}
+
+// ---- trials ----------------------------------------------------------------------------------
+
+/** The searched parameters: the spec's space keys (else every params key), typed from the trials' values. */
+export function searchedParameters(sweep: SweepRow, trials: readonly TrialRow[]): SearchedParameter[] {
+  const space = (sweep.spec as { space?: Record<string, unknown> } | null)?.space;
+  const names = space && typeof space === 'object' ? Object.keys(space) : [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+  return names.map((name) => {
+    const values = trials.map((t) => t.params[name]).filter((v) => v !== undefined && v !== null);
+    const kinds = new Set(values.map((v) => typeof v));
+    const type: ParamType = kinds.size === 1 && kinds.has('number') ? 'number' : kinds.size === 1 && kinds.has('boolean') ? 'boolean' : 'string';
+    return { name, type, distinctValues: new Set(values.map((v) => JSON.stringify(v))).size };
+  });
+}
+
+function paramValue(value: unknown, type: ParamType): number | string | boolean | null {
+  if (value === undefined || value === null) return null;
+  if (type === 'string') return typeof value === 'string' ? value : JSON.stringify(value);
+  return value as number | boolean;
+}
+
+function formatValue(value: unknown): string {
+  return typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(3)).toString() : String(value);
+}
+
+function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): TrialView {
+  const duration = row.startedAt && row.finishedAt ? (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000 : null;
+  const view: TrialView = {
+    trialId: row.id,
+    number: row.number,
+    status: row.status,
+    worker: row.workerIdentity,
+    backend: row.backend,
+    paramCount: row.paramCount,
+    epochsTrained: row.epochsTrained,
+    bestEpoch: row.bestEpoch,
+    valAuc: finite(row.bestValAuc),
+    valPrAuc: finite(row.bestValPrAuc),
+    valLoss: finite(row.bestValLoss),
+    durationSeconds: duration,
+    failureReason: row.failureReason,
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+    label: trialLabel(row, parameters),
+  };
+  for (const p of parameters) view[`param_${p.name}`] = paramValue(row.params[p.name], p.type);
+  return view;
+}
+
+function trialLabel(row: TrialRow, parameters: readonly SearchedParameter[]): string {
+  const values = parameters.filter((p) => p.name in row.params).map((p) => `${p.name}=${formatValue(row.params[p.name])}`);
+  return `#${row.number}${values.length ? ' ' + values.join(' ') : ''}`;
+}
+
+export interface SweepTrials {
+  sweepId: string;
+  parameters: SearchedParameter[];
+  trials: TrialView[];
+}
+
+/** By trial number; undefined for an unknown sweep. */
+export async function sweepTrials(src: ReadSource, sweepId: string, filter: { status?: TrialStatus } = {}): Promise<SweepTrials | undefined> {
+  const sweep = await src.store.getSweep(sweepId);
+  if (!sweep) return undefined;
+  const rows = await src.store.listTrials(sweepId);
+  const parameters = searchedParameters(sweep, rows);
+  return { sweepId, parameters, trials: rows.filter((t) => !filter.status || t.status === filter.status).map((t) => trialView(t, parameters)) };
+}
+
+export interface Leaderboard {
+  sweepId: string;
+  parameters: SearchedParameter[];
+  trials: RankedTrial[];
+}
+
+/** The best `limit` trials, in ResultsStore.leaderboard's order (the workflow's best-pick rule). */
+export async function leaderboard(src: ReadSource, sweepId: string, limit: number): Promise<Leaderboard | undefined> {
+  const sweep = await src.store.getSweep(sweepId);
+  if (!sweep) return undefined;
+  const [all, ranked] = await Promise.all([src.store.listTrials(sweepId), src.store.leaderboard(sweepId, limit)]);
+  const parameters = searchedParameters(sweep, all);
+  return { sweepId, parameters, trials: ranked.map((t, i) => ({ rank: i + 1, ...trialView(t, parameters) })) };
+}
+
+// ---- learning curves ---------------------------------------------------------------------------
+
+export interface CurveQuery {
+  /** The sweep's trials (with `top`: only its best `top` by the leaderboard rule). */
+  sweepId?: string;
+  top?: number;
+  /** Or these trials, by id (any sweeps). */
+  trialIds?: readonly string[];
+  metrics: readonly CurveMetric[];
+}
+
+/** Long form, one row per trial, epoch and metric, ordered by trial then epoch. */
+export async function learningCurves(src: ReadSource, query: CurveQuery): Promise<CurvePoint[]> {
+  let trialIds: string[];
+  if (query.trialIds) trialIds = [...query.trialIds];
+  else if (query.top !== undefined) trialIds = (await src.store.leaderboard(query.sweepId!, query.top)).map((t) => t.id);
+  else trialIds = (await src.store.listTrials(query.sweepId!)).map((t) => t.id);
+  if (trialIds.length === 0 || query.metrics.length === 0) return [];
+  const rows = await src.sql<{ trialId: string; number: number; params: Record<string, unknown>; sweepId: string; epoch: number; recordedAt: Date; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]>`
+    select e.trial_id as "trialId", t.number, t.params, t.sweep_id as "sweepId", e.epoch, e.recorded_at as "recordedAt",
+           e.train_loss as "trainLoss", e.val_loss as "valLoss", e.val_auc as "valAuc", e.val_pr_auc as "valPrAuc"
+    from trial_epochs e join trials t on t.id = e.trial_id
+    where e.trial_id = any(${trialIds}::text[])
+    order by t.sweep_id, t.number, e.epoch`;
+  const field = { val_auc: 'valAuc', val_pr_auc: 'valPrAuc', val_loss: 'valLoss', train_loss: 'trainLoss' } as const;
+  const order = new Map(trialIds.map((id, i) => [id, i]));
+  const points: CurvePoint[] = [];
+  for (const r of query.trialIds ? rows : [...rows].sort((a, b) => order.get(a.trialId)! - order.get(b.trialId)! || a.epoch - b.epoch)) {
+    const label = `#${r.number} ${Object.entries(r.params).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ')}`.trim();
+    for (const metric of query.metrics) {
+      const value = finite(r[field[metric]]);
+      if (value !== null) points.push({ trialId: r.trialId, trial: r.number, label, epoch: r.epoch, metric, value, time: r.recordedAt.toISOString() });
+    }
+  }
+  return points;
+}
+
+// ---- parameter effects -------------------------------------------------------------------------
+
+/** For each searched parameter (or just `parameter`): value or bin -> trials, best and mean val AUC. */
+export async function parameterEffects(src: ReadSource, sweepId: string, options: { parameter?: string; bins: number }): Promise<{ sweepId: string; parameters: SearchedParameter[]; effects: ParameterEffect[] } | undefined> {
+  const sweep = await src.store.getSweep(sweepId);
+  if (!sweep) return undefined;
+  const rows = await src.store.listTrials(sweepId);
+  const parameters = searchedParameters(sweep, rows);
+  const chosen = options.parameter === undefined ? parameters : parameters.filter((p) => p.name === options.parameter);
+  return { sweepId, parameters, effects: chosen.flatMap((p) => effectsOf(p, rows, options.bins)) };
+}
+
+function effectsOf(parameter: SearchedParameter, rows: readonly TrialRow[], bins: number): ParameterEffect[] {
+  const groups = new Map<string, { order: number | null; rows: TrialRow[] }>();
+  const numbers = rows.map((r) => r.params[parameter.name]).filter((v): v is number => typeof v === 'number');
+  const binOf = parameter.type === 'number' && parameter.distinctValues > bins ? binner(numbers, bins) : undefined;
+  for (const row of rows) {
+    const value = row.params[parameter.name];
+    if (value === undefined) continue;
+    const [key, order] = binOf && typeof value === 'number' ? binOf(value) : [formatValue(value), typeof value === 'number' ? value : null];
+    const group = groups.get(key) ?? { order, rows: [] };
+    group.rows.push(row);
+    groups.set(key, group);
+  }
+  return [...groups.entries()]
+    .map(([value, g]) => {
+      const aucs = g.rows.map((r) => finite(r.bestValAuc)).filter((a): a is number => a !== null);
+      return {
+        parameter: parameter.name,
+        value,
+        order: g.order,
+        trials: g.rows.length,
+        withResult: aucs.length,
+        failed: g.rows.filter((r) => r.status === 'failed').length,
+        bestValAuc: aucs.length ? Math.max(...aucs) : null,
+        meanValAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null,
+      };
+    })
+    .sort((a, b) => (a.order !== null && b.order !== null ? a.order - b.order : a.value.localeCompare(b.value)));
+}
+
+/** Equal-width bins, on a log scale when the values are positive and span two decades or more. */
+function binner(values: readonly number[], bins: number): (v: number) => [string, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const log = lo > 0 && hi / lo >= 100;
+  const f = log ? Math.log10 : (x: number) => x;
+  const inv = log ? (x: number) => 10 ** x : (x: number) => x;
+  const width = (f(hi) - f(lo)) / bins || 1;
+  return (v) => {
+    const i = Math.min(bins - 1, Math.floor((f(v) - f(lo)) / width));
+    const [a, b] = [inv(f(lo) + i * width), inv(f(lo) + (i + 1) * width)];
+    return [`[${formatValue(a)}, ${formatValue(b)}${i === bins - 1 ? ']' : ')'}`, a];
+  };
+}
+
+// ---- best so far -------------------------------------------------------------------------------
+
+/** The best val ROC AUC reached so far, stepping at each trial's finish (trials with a result, by finish time). */
+export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestSoFarPoint[] | undefined> {
+  if (!(await src.store.getSweep(sweepId))) return undefined;
+  const rows = (await src.store.listTrials(sweepId))
+    .filter((t) => finite(t.bestValAuc) !== null && t.finishedAt)
+    .sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime() || a.number - b.number);
+  let best = -Infinity;
+  return rows.map((t) => {
+    best = Math.max(best, t.bestValAuc!);
+    return { time: t.finishedAt!.toISOString(), trialId: t.id, trial: t.number, valAuc: t.bestValAuc!, bestValAuc: best };
+  });
+}
+
+// ---- workers -----------------------------------------------------------------------------------
+
+function windowFilter(sql: postgres.Sql, w: TimeWindow) {
+  return sql`
+    ${w.sweepId === undefined ? sql`` : sql`and t.sweep_id = ${w.sweepId}`}
+    ${w.from === undefined ? sql`` : sql`and e.recorded_at >= ${w.from}`}
+    ${w.to === undefined ? sql`` : sql`and e.recorded_at <= ${w.to}`}`;
+}
+
+/** Per worker (from the epoch rows it recorded): trials, epochs, busy seconds, mean samples/s. */
+export async function workerActivity(src: ReadSource, window: TimeWindow = {}): Promise<WorkerActivity[]> {
+  const rows = await src.sql<{ worker: string; trials: number; epochs: number; busySeconds: number; samplesPerSec: number | null; backends: string; firstSeen: Date; lastSeen: Date }[]>`
+    select coalesce(e.worker_identity, '(unknown)') as worker, count(distinct e.trial_id)::int as trials, count(*)::int as epochs,
+           sum(e.seconds)::float8 as "busySeconds", avg(e.samples_per_sec)::float8 as "samplesPerSec",
+           string_agg(distinct coalesce(t.backend, '(unknown)'), ',') as backends,
+           min(e.recorded_at) as "firstSeen", max(e.recorded_at) as "lastSeen"
+    from trial_epochs e join trials t on t.id = e.trial_id
+    where true ${windowFilter(src.sql, window)}
+    group by 1 order by 1`;
+  return rows.map((r) => ({ ...r, samplesPerSec: finite(r.samplesPerSec), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
+}
+
+/** Training throughput over time, one point per epoch row, by time. */
+export async function throughput(src: ReadSource, window: TimeWindow = {}): Promise<ThroughputPoint[]> {
+  const rows = await src.sql<{ time: Date; worker: string; backend: string; trialId: string; epoch: number; samplesPerSec: number }[]>`
+    select e.recorded_at as time, coalesce(e.worker_identity, '(unknown)') as worker, coalesce(t.backend, '(unknown)') as backend,
+           e.trial_id as "trialId", e.epoch, e.samples_per_sec as "samplesPerSec"
+    from trial_epochs e join trials t on t.id = e.trial_id
+    where true ${windowFilter(src.sql, window)}
+    order by e.recorded_at, e.trial_id, e.epoch`;
+  return rows.filter((r) => Number.isFinite(r.samplesPerSec)).map((r) => ({ ...r, time: r.time.toISOString() }));
+}
+
+// ---- health ------------------------------------------------------------------------------------
+
+/** Round-trips the database; the error message (never the URL) when it cannot. */
+export async function checkDatabase(src: ReadSource): Promise<{ ok: true; schemaVersion: number } | { ok: false; error: string }> {
+  try {
+    const [row] = await src.sql<{ version: number }[]>`select coalesce(max(version), 0)::int as version from schema_migrations`;
+    return { ok: true, schemaVersion: row!.version };
+  } catch (err) {
+    return { ok: false, error: (err as { code?: string }).code ?? 'database unreachable' };
+  }
+}
