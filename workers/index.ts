@@ -5,6 +5,7 @@ import type { Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
 import { connectOrExplain } from '../src/stack/net.js';
+import { keepTrainingProcessesWarm, stopTrainingProcesses } from '../src/train/runner.js';
 import type { BackendName } from '../src/train/types.js';
 
 export type Queue = 'orchestration' | 'train';
@@ -75,6 +76,8 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     );
   }
   if (options.queues.includes('train')) {
+    // One warm training process per slot, so no trial waits for Node, tsx and tfjs to load.
+    keepTrainingProcessesWarm(options.concurrency);
     workers.push(
       await Worker.create({
         connection,
@@ -91,6 +94,7 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     );
   }
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
+    if (options.queues.includes('train')) stopTrainingProcesses();
     await db.close();
     await connection.close();
   });

@@ -1,20 +1,24 @@
 import {
+  ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   ParentClosePolicy,
+  allHandlersFinished,
   condition,
   continueAsNew,
   executeChild,
   isCancellation,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
-import type { TerminalSweepStatus } from '../src/db/types.js';
-import { planTrials } from '../src/spec/plan.js';
-import { pickBest, sweepStrategy, type TrialOutcome } from '../src/strategy/index.js';
+import type { TerminalSweepStatus } from '../src/domain/status.js';
+import { pickBest, sweepStrategy, topCandidates, type Decision, type StrategyState, type TrialOutcome } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
-import { trialWorkflow } from './trial.js';
+import { sweepDetails, trialSummary } from './summary.js';
+import { failedResult, trialWorkflow } from './trial.js';
 import {
   cancelSignal,
   nonRetryableErrors,
@@ -22,73 +26,157 @@ import {
   progressQuery,
   resumeSignal,
   type BestSoFar,
-  type SweepCarry,
+  type LeaderboardEntry,
   type SweepInput,
   type SweepResult,
   type SweepStatus,
   type TrialResult,
 } from './types.js';
 
-const db = proxyActivities<Activities>({
+/** Quick writes of the sweep's own rows, on the orchestration queue. */
+const sweepRecords = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: nonRetryableErrors },
 });
 
 export const trialWorkflowId = (sweepId: string, trial: number) => `${sweepId}-trial-${trial}`;
 
+/** Trials the workflow's current details rank (Temporal UI). */
+export const LEADERBOARD_SIZE = 5;
+
 const emptyCounts = (): Record<TrialOutcome, number> => ({ completed: 0, 'early-stopped': 0, failed: 0, cancelled: 0 });
 
 /**
  * One sweep: asks the strategy what to run, runs each trial as a child workflow (its own history in
  * the UI), at most `maxConcurrentTrials` at once, and picks the best by validation ROC AUC.
- * Deterministic: the plan is recomputed from the spec (pure), and all state is carried explicitly
- * across continue-as-new, which happens between trials once the history grows long.
+ * Everything it starts from is plain JSON in its input (planned outside, src/spec/plan.ts); all
+ * state is carried explicitly across continue-as-new, which happens between trials once the
+ * history grows long. An error it cannot handle fails it with the sweep row recorded 'failed'.
  */
 export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
-  const { sweepId, spec } = input;
-  const plan = planTrials(spec);
-  const carried: SweepCarry = input.carried ?? {
-    strategy: sweepStrategy.initial(spec, plan),
-    paused: false,
-    counts: emptyCounts(),
-    trialRuns: 0,
-  };
-  let strategy = carried.strategy;
-  let paused = carried.paused;
-  let best: BestSoFar | undefined = carried.best;
-  const counts = carried.counts;
-  let cancelled = false;
-  let trialRunsThisHistory = 0;
-  const running = new Set<number>();
-  const finished: TrialResult[] = [];
-  const trialsScope = new CancellationScope();
+  const sweep = new Sweep(input);
+  sweep.listen();
+  try {
+    return await sweep.run();
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    const reason = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+    await CancellationScope.nonCancellable(() => sweepRecords.finishSweep({ sweepId: input.sweepId, status: 'failed', failureReason: reason }));
+    throw ApplicationFailure.create({ type: 'SweepFailed', message: reason, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+  }
+}
 
-  const status = (): SweepStatus => (cancelled ? 'cancelled' : paused ? 'paused' : 'running');
-  setHandler(progressQuery, () => ({ sweepId, status: status(), totalTrials: plan.length, running: [...running], counts: { ...counts }, best }));
-  setHandler(pauseSignal, () => void (paused = true));
-  setHandler(resumeSignal, () => void (paused = false));
-  setHandler(cancelSignal, () => {
-    cancelled = true;
-    trialsScope.cancel();
-  });
+/** The sweep's state and the named steps that change it (signals, trial launches, results). */
+class Sweep {
+  private strategy: StrategyState;
+  private paused: boolean;
+  private best: BestSoFar | undefined;
+  private leaderboard: LeaderboardEntry[];
+  private readonly counts: Record<TrialOutcome, number>;
+  private readonly trialRunsBefore: number;
+  private trialRunsThisHistory = 0;
+  private cancelled = false;
+  private recordedStatus: SweepStatus = 'running';
+  private readonly running = new Set<number>();
+  private readonly finished: TrialResult[] = [];
+  private readonly trialsScope = new CancellationScope();
 
-  let recordedStatus: SweepStatus = 'running';
+  constructor(private readonly input: SweepInput) {
+    const carried = input.carried;
+    this.strategy = carried?.strategy ?? sweepStrategy.initial(input.setup);
+    this.paused = carried?.paused ?? false;
+    this.counts = carried?.counts ?? emptyCounts();
+    this.trialRunsBefore = carried?.trialRuns ?? 0;
+    this.best = carried?.best;
+    this.leaderboard = carried?.leaderboard ?? [];
+  }
 
-  const launch = (trial: number, untilEpoch: number) => {
-    const planned = plan[trial - 1]!;
+  private get status(): SweepStatus {
+    return this.cancelled ? 'cancelled' : this.paused ? 'paused' : 'running';
+  }
+
+  listen(): void {
+    setHandler(progressQuery, () => ({
+      sweepId: this.input.sweepId,
+      status: this.status,
+      totalTrials: this.input.totalTrials,
+      running: [...this.running],
+      counts: { ...this.counts },
+      best: this.best,
+    }));
+    setHandler(pauseSignal, () => this.setPaused(true));
+    setHandler(resumeSignal, () => this.setPaused(false));
+    setHandler(cancelSignal, () => this.cancel());
+  }
+
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.publishDetails();
+  }
+
+  private cancel(): void {
+    this.cancelled = true;
+    this.trialsScope.cancel();
+    this.publishDetails();
+  }
+
+  async run(): Promise<SweepResult> {
+    const { sweepId } = this.input;
+    this.publishDetails();
+    try {
+      if (!this.input.carried) await sweepRecords.recordSweepStatus({ sweepId, status: 'running' });
+      for (;;) {
+        this.absorbFinished();
+        if (this.status !== this.recordedStatus && !this.cancelled) {
+          this.recordedStatus = this.status;
+          await sweepRecords.recordSweepStatus({ sweepId, status: this.recordedStatus });
+        }
+        const draining = this.historyIsLong();
+        const done = !this.cancelled && !this.paused && !draining && this.launchWhileSlotsFree();
+        if (this.running.size === 0 && (done || this.cancelled)) break;
+        if (this.running.size === 0 && draining) {
+          await condition(allHandlersFinished);
+          return await continueAsNew<typeof sweepWorkflow>({ ...this.input, carried: this.carry() });
+        }
+        const [pausedBefore, cancelledBefore] = [this.paused, this.cancelled];
+        await condition(() => this.finished.length > 0 || this.paused !== pausedBefore || this.cancelled !== cancelledBefore);
+      }
+    } catch (err) {
+      // Cancelled from outside (Temporal UI or API) rather than by the cancel signal: the same outcome.
+      // The cancellation reaches the running trials through trialsScope, a child of the root scope.
+      if (!isCancellation(err)) throw err;
+      this.cancelled = true;
+    }
+    return CancellationScope.nonCancellable(() => this.finish());
+  }
+
+  /** Starts what the strategy decides while slots are free; true when the strategy has nothing left. */
+  private launchWhileSlotsFree(): boolean {
+    while (this.running.size < this.input.maxConcurrentTrials) {
+      const next = sweepStrategy.next(this.strategy);
+      this.strategy = next.state;
+      const decision = next.decision;
+      if (decision.kind === 'start' || decision.kind === 'continue') this.launch(decision);
+      // 'wait' with nothing running would wait forever: treat it as done.
+      else return decision.kind === 'done' || this.running.size === 0;
+    }
+    return false;
+  }
+
+  private launch(decision: Extract<Decision, { kind: 'start' | 'continue' }>): void {
+    const { sweepId, name, training } = this.input;
+    const { trial, params, untilEpoch } = decision;
     const trialId = trialWorkflowId(sweepId, trial);
-    void trialsScope
+    void this.trialsScope
       .run(() =>
         executeChild(trialWorkflow, {
           workflowId: trialId,
-          args: [{
-            sweepId, trialId, trial, params: planned.params, variant: planned.variant, dataset: input.dataset, untilEpoch,
-            earlyStopping: spec.training.earlyStopping, backend: spec.training.backend, objective: spec.objective, trainQueue: input.trainQueue,
-          }],
-          memo: { params: planned.params },
+          args: [{ sweepId, trialId, trial, params, untilEpoch, resumes: decision.kind === 'continue', training }],
+          staticSummary: trialSummary(trial, params),
+          memo: { params, untilEpoch },
           typedSearchAttributes: [
             { key: SweepIdAttr, value: sweepId },
-            { key: SweepNameAttr, value: spec.name },
+            { key: SweepNameAttr, value: name },
             { key: TrialNumberAttr, value: trial },
           ],
           cancellationType: 'WAIT_CANCELLATION_COMPLETED',
@@ -96,83 +184,71 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
         }),
       )
       .then(
-        (result) => void finished.push(result),
-        (err) => {
+        (result) => void this.finished.push(result),
+        (err: unknown) => {
           // The trial workflow records its own outcome; this is one cancelled, or terminated from the UI.
-          const status = isCancellation(err) || cancelled ? 'cancelled' : 'failed';
-          const result: TrialResult = { sweepId, trial, trialId, status, epochsTrained: 0, bestEpoch: 0, bestValAuc: Number.NaN, params: 0, objectiveByEpoch: [] };
-          if (status === 'cancelled') return void finished.push(result);
+          if (isCancellation(err) || this.cancelled) return void this.finished.push({ ...failedResult({ sweepId, trial, trialId, params }, ''), status: 'cancelled', failureReason: undefined });
           // Terminated or timed out: it could not record itself.
-          const failed = { ...result, failureReason: `trial workflow ended: ${(err as Error).message}` };
-          return db.recordTrialResult(failed).then(() => void finished.push(failed));
+          const failed = failedResult({ sweepId, trial, trialId, params }, `trial workflow ended: ${(err as Error).message}`);
+          return sweepRecords.recordTrialResult(failed, training.model).then(() => void this.finished.push(failed));
         },
       );
-    running.add(trial);
-    trialRunsThisHistory++;
-  };
-
-  const absorb = (result: TrialResult) => {
-    running.delete(result.trial);
-    counts[result.status]++;
-    strategy = sweepStrategy.report(strategy, { trial: result.trial, status: result.status, epochsTrained: result.epochsTrained, objectiveByEpoch: result.objectiveByEpoch });
-    if (result.status === 'failed' || result.status === 'cancelled') return;
-    const candidate = { trial: result.trial, trialId: result.trialId, valAuc: result.bestValAuc, bestEpoch: result.bestEpoch, params: result.params };
-    best = pickBest(best ? [best, candidate] : [candidate]);
-  };
-
-  const historyIsLong = () =>
-    input.trialRunsPerHistory !== undefined ? trialRunsThisHistory >= input.trialRunsPerHistory : workflowInfo().continueAsNewSuggested;
-
-  try {
-    if (!input.carried) await db.recordSweepStatus({ sweepId, status: 'running' });
-    for (;;) {
-      while (finished.length > 0) absorb(finished.shift()!);
-      if (status() !== recordedStatus && !cancelled) {
-        recordedStatus = status();
-        await db.recordSweepStatus({ sweepId, status: recordedStatus });
-      }
-      const draining = historyIsLong();
-      let done = false;
-      while (!cancelled && !paused && !draining && running.size < spec.maxConcurrentTrials) {
-        const next = sweepStrategy.next(strategy);
-        strategy = next.state;
-        const decision = next.decision;
-        if (decision.kind === 'start' || decision.kind === 'continue') launch(decision.trial, decision.untilEpoch);
-        else {
-          // 'wait' with nothing running would wait forever: treat it as done.
-          done = decision.kind === 'done' || running.size === 0;
-          break;
-        }
-      }
-      if (running.size === 0 && (done || cancelled)) break;
-      if (running.size === 0 && draining) {
-        await continueAsNew<typeof sweepWorkflow>({ ...input, carried: { strategy, paused, counts, trialRuns: carried.trialRuns + trialRunsThisHistory, best } });
-      }
-      const [pausedBefore, cancelledBefore] = [paused, cancelled];
-      await condition(() => finished.length > 0 || paused !== pausedBefore || cancelled !== cancelledBefore);
-    }
-  } catch (err) {
-    // Cancelled from outside (Temporal UI or API) rather than by the cancel signal: the same outcome.
-    // The cancellation reaches the running trials through trialsScope, a child of the root scope.
-    if (!isCancellation(err)) throw err;
-    cancelled = true;
+    this.running.add(trial);
+    this.trialRunsThisHistory++;
+    this.publishDetails();
   }
 
-  return CancellationScope.nonCancellable(async () => {
-    // Cancelled trials stop between batches and record themselves; count each one.
-    while (running.size > 0) {
-      await condition(() => finished.length > 0);
-      while (finished.length > 0) absorb(finished.shift()!);
+  private absorbFinished(): void {
+    if (this.finished.length === 0) return;
+    for (const result of this.finished.splice(0)) this.absorb(result);
+    this.publishDetails();
+  }
+
+  private absorb(result: TrialResult): void {
+    this.running.delete(result.trial);
+    this.counts[result.status]++;
+    this.strategy = sweepStrategy.report(this.strategy, { trial: result.trial, status: result.status, epochsTrained: result.epochsTrained, objectiveByEpoch: result.objectiveByEpoch });
+    if (result.status === 'failed' || result.status === 'cancelled' || result.bestValAuc === null) return;
+    const candidate: BestSoFar = { trial: result.trial, trialId: result.trialId, valAuc: result.bestValAuc, bestEpoch: result.bestEpoch, paramCount: result.paramCount, params: result.params };
+    this.best = pickBest(this.best ? [this.best, candidate] : [candidate]);
+    // A promoted trial reports again: its newer result replaces the older one.
+    this.leaderboard = topCandidates([...this.leaderboard.filter((e) => e.trial !== result.trial), candidate], LEADERBOARD_SIZE);
+  }
+
+  private historyIsLong(): boolean {
+    const { trialRunsPerHistory } = this.input;
+    return trialRunsPerHistory !== undefined ? this.trialRunsThisHistory >= trialRunsPerHistory : workflowInfo().continueAsNewSuggested;
+  }
+
+  private carry() {
+    return { strategy: this.strategy, paused: this.paused, counts: this.counts, trialRuns: this.trialRunsBefore + this.trialRunsThisHistory, best: this.best, leaderboard: this.leaderboard };
+  }
+
+  /** Waits for the running trials (cancelled ones stop between batches and record themselves), exports the best model, records the outcome. */
+  private async finish(): Promise<SweepResult> {
+    while (this.running.size > 0) {
+      await condition(() => this.finished.length > 0);
+      this.absorbFinished();
     }
-    const finalStatus: TerminalSweepStatus = cancelled ? 'cancelled' : 'completed';
-    let result: SweepResult = { sweepId, status: finalStatus, counts };
+    const { sweepId, training } = this.input;
+    const best = this.best;
+    const failureReason = !this.cancelled && !best ? `no trial produced a result (${this.counts.failed} failed, ${this.counts.cancelled} cancelled)` : undefined;
+    const status: TerminalSweepStatus = this.cancelled ? 'cancelled' : failureReason ? 'failed' : 'completed';
+    let result: SweepResult = { sweepId, status, counts: this.counts, ...(failureReason && { failureReason }) };
     if (best) {
-      const modelPath = await exportActivity(input.trainQueue).exportBestModel({ sweepId, trialId: best.trialId, variant: plan[best.trial - 1]!.variant });
+      const modelPath = await exportActivity(training.trainQueue).exportBestModel({ sweepId, trialId: best.trialId, model: training.model, params: best.params });
       result = { ...result, best: { ...best, modelPath } };
     }
-    await db.finishSweep({ sweepId, status: finalStatus, bestTrialId: best?.trialId });
+    await sweepRecords.finishSweep({ sweepId, status, bestTrialId: best?.trialId, failureReason });
+    this.publishDetails(status);
+    await condition(allHandlersFinished);
     return result;
-  });
+  }
+
+  /** The sweep's live state on its Temporal UI page: progress counts and the top trials. */
+  private publishDetails(status: string = this.status): void {
+    setCurrentDetails(sweepDetails({ status, totalTrials: this.input.totalTrials, running: this.running.size, counts: this.counts, leaderboard: this.leaderboard }));
+  }
 }
 
 function exportActivity(trainQueue: string) {
@@ -180,5 +256,6 @@ function exportActivity(trainQueue: string) {
     taskQueue: trainQueue,
     startToCloseTimeout: '30 minutes',
     retry: { maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableErrors },
+    summary: 'export the best model',
   });
 }

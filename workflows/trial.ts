@@ -1,55 +1,46 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  proxyActivities,
-  upsertMemo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
+import { trainSummary } from './summary.js';
 import { nonRetryableErrors, type TrialInput, type TrialResult } from './types.js';
 
-/** Bookkeeping activities: quick DB writes on the orchestration queue. */
-const db = proxyActivities<Activities>({
+/** Writes a trial's outcome when training could not (it failed for good, or was cancelled). */
+const trialRecords = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: nonRetryableErrors },
 });
 
 /**
- * One trial: train (on the train queue) until `untilEpoch`, resuming from the trial's checkpoint when
- * one exists, and record the outcome. Training heartbeats every few seconds, so a dead worker is
- * noticed within the heartbeat timeout and the retry resumes from the last checkpoint on any worker.
+ * One trial: one training activity (on the train queue) that records the trial's start, epochs and
+ * result itself, until `untilEpoch`, resuming from the trial's checkpoint when one exists.
+ * Training heartbeats every few seconds, so a dead worker is noticed within the heartbeat timeout
+ * and the retry resumes from the last checkpoint on any worker.
  * Never fails: a failed or cancelled trial is a result the sweep counts.
  */
 export async function trialWorkflow(input: TrialInput): Promise<TrialResult> {
-  const train = proxyActivities<Activities>({
-    taskQueue: input.trainQueue,
+  const { training } = input;
+  const trainer = proxyActivities<Activities>({
+    taskQueue: training.trainQueue,
     startToCloseTimeout: '30 days',
     heartbeatTimeout: '30 seconds',
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableErrors },
+    summary: trainSummary(input.untilEpoch, input.resumes, training.backend),
   });
-  await upsertMemo({ params: input.params, untilEpoch: input.untilEpoch });
-  await db.recordTrialStart(input);
-
-  let result: TrialResult;
   try {
-    result = await train.trainTrial(input);
+    return await trainer.trainTrial(input);
   } catch (err) {
-    if (!isCancellation(err)) {
-      result = failedResult(input, describe(err));
-    } else {
+    if (isCancellation(err)) {
       // Record the cancellation even though this workflow is being cancelled.
-      await CancellationScope.nonCancellable(() => db.recordTrialResult({ ...failedResult(input, 'cancelled'), status: 'cancelled', failureReason: undefined }));
+      await CancellationScope.nonCancellable(() => trialRecords.recordTrialResult({ ...failedResult(input, 'cancelled'), status: 'cancelled', failureReason: undefined }, training.model));
       throw err;
     }
+    const failed = failedResult(input, describe(err));
+    await CancellationScope.nonCancellable(() => trialRecords.recordTrialResult(failed, training.model));
+    return failed;
   }
-  // Non-cancellable: a trial that finished training just as the sweep was cancelled still gets recorded.
-  await CancellationScope.nonCancellable(() => db.recordTrialResult(result));
-  return result;
 }
 
-function failedResult(input: TrialInput, reason: string): TrialResult {
+export function failedResult(input: Pick<TrialInput, 'trial' | 'trialId' | 'sweepId' | 'params'>, reason: string): TrialResult {
   return {
     trial: input.trial,
     trialId: input.trialId,
@@ -57,8 +48,9 @@ function failedResult(input: TrialInput, reason: string): TrialResult {
     status: 'failed',
     epochsTrained: 0,
     bestEpoch: 0,
-    bestValAuc: Number.NaN,
-    params: 0,
+    bestValAuc: null,
+    paramCount: 0,
+    params: input.params,
     objectiveByEpoch: [],
     failureReason: reason,
   };

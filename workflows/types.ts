@@ -1,16 +1,18 @@
 /**
  * What crosses the boundary between the CLI/client, the sweep and trial workflows and the activities.
- * Pure types and Temporal message definitions: safe for workflow code.
+ * Pure types and Temporal message definitions: safe for workflow code. Everything here is plain
+ * JSON computed outside the workflow (src/spec/plan.ts), so a change to the spec schema, the model
+ * presets or the planner never changes what a running workflow replays.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DatasetSpec } from '../src/data/spec.js';
+import type { SweepStatus, TerminalSweepStatus } from '../src/domain/status.js';
+import type { BaseModel } from '../src/spec/plan.js';
 import type { SweepSpec } from '../src/spec/types.js';
-import type { StrategyState, TrialOutcome } from '../src/strategy/index.js';
+import type { Params, StrategySetup, StrategyState, TrialOutcome } from '../src/strategy/index.js';
 import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
-import type { VariantConfig } from '../src/model/config.js';
-import type { SweepStatus } from '../src/db/types.js';
 
-export type { SweepStatus } from '../src/db/types.js';
+export type { SweepStatus } from '../src/domain/status.js';
 
 /** Where a worker finds the sweep's data and how it proves it has the same bytes. */
 export interface DatasetRef {
@@ -21,14 +23,30 @@ export interface DatasetRef {
   fingerprint: string;
 }
 
-export interface SweepInput {
-  sweepId: string;
-  spec: SweepSpec;
+/** How every trial of the sweep trains, apart from its params. */
+export interface TrialTraining {
+  /** Every trial's variant is `variantOf(model, params)` (src/spec/plan.ts), resolved by the training activity. */
+  model: BaseModel;
   dataset: DatasetRef;
-  /** State carried across continue-as-new; absent on the first run. */
-  carried?: SweepCarry;
+  earlyStopping?: EarlyStopping;
+  /** The spec's training.backend; 'auto' defers to the worker's --backend. */
+  backend: BackendName | 'auto';
+  objective: SweepSpec['objective'];
   /** Task queue of the training workers. */
   trainQueue: string;
+}
+
+export interface SweepInput {
+  sweepId: string;
+  name: string;
+  /** What the strategy starts from (plain JSON, see src/strategy/types.ts). */
+  setup: StrategySetup;
+  /** Trials the sweep plans to run (for progress; the strategy decides when it is done). */
+  totalTrials: number;
+  maxConcurrentTrials: number;
+  training: TrialTraining;
+  /** State carried across continue-as-new; absent on the first run. */
+  carried?: SweepCarry;
   /** Continue-as-new after this many trial runs (default: when Temporal suggests it). */
   trialRunsPerHistory?: number;
 }
@@ -38,8 +56,12 @@ export interface BestSoFar {
   trialId: string;
   valAuc: number;
   bestEpoch: number;
-  params: number;
+  paramCount: number;
+  params: Params;
 }
+
+/** A finished trial as the leaderboard in the workflow's current details shows it. */
+export type LeaderboardEntry = BestSoFar;
 
 export interface SweepCarry {
   strategy: StrategyState;
@@ -47,23 +69,20 @@ export interface SweepCarry {
   counts: Record<TrialOutcome, number>;
   trialRuns: number;
   best?: BestSoFar;
+  /** Top trials by the best-model rule, best first (at most LEADERBOARD_SIZE). */
+  leaderboard?: LeaderboardEntry[];
 }
 
 export interface TrialInput {
   sweepId: string;
   trialId: string;
   trial: number;
-  params: Record<string, unknown>;
-  variant: VariantConfig;
-  dataset: DatasetRef;
+  params: Params;
   /** Train until this epoch (inclusive); more than the checkpoint's epoch = an ASHA promotion. */
   untilEpoch: number;
-  earlyStopping?: EarlyStopping;
-  /** The spec's training.backend; 'auto' defers to the worker's --backend. */
-  backend: BackendName | 'auto';
-  objective: SweepSpec['objective'];
-  /** Task queue of the training workers. */
-  trainQueue: string;
+  /** A promotion: the trial trained before and resumes from its checkpoint. */
+  resumes: boolean;
+  training: TrialTraining;
 }
 
 export interface TrialResult {
@@ -73,10 +92,12 @@ export interface TrialResult {
   status: TrialOutcome;
   epochsTrained: number;
   bestEpoch: number;
-  /** Validation ROC AUC at the best epoch; NaN when the trial has none. */
-  bestValAuc: number;
-  params: number;
-  objectiveByEpoch: number[];
+  /** Validation ROC AUC at the best epoch; null when the trial has none (Temporal's JSON carries NaN as null). */
+  bestValAuc: number | null;
+  /** The model's parameter count (0 when unknown). */
+  paramCount: number;
+  params: Params;
+  objectiveByEpoch: (number | null)[];
   backend?: BackendName;
   failureReason?: string;
   /** Epoch history (resumed epochs included), so the final DB write can fill any lost epoch row. */
@@ -94,11 +115,17 @@ export interface SweepProgress {
   best?: BestSoFar;
 }
 
+/**
+ * The sweep workflow's result. status 'failed' with `failureReason` when no trial produced a
+ * result; a workflow that fails on an error records the same on the sweep row and fails with an
+ * ApplicationFailure of type 'SweepFailed'.
+ */
 export interface SweepResult {
   sweepId: string;
-  status: SweepStatus;
+  status: TerminalSweepStatus;
   counts: Record<TrialOutcome, number>;
   best?: BestSoFar & { modelPath: string };
+  failureReason?: string;
 }
 
 export const pauseSignal = defineSignal('pause');
@@ -106,5 +133,5 @@ export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal('cancel');
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
-/** Activity failure types that retrying cannot fix. */
-export const nonRetryableErrors = ['NonFiniteLoss', 'InvalidVariant', 'DatasetMismatch', 'UserError'];
+/** Activity failure types that retrying cannot fix; each is thrown by src/activities or src/train. */
+export const nonRetryableErrors = ['NonFiniteLossError', 'InvalidVariant', 'DatasetMismatch', 'UserError'];

@@ -6,15 +6,17 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import type { ResultsStore } from '../db/types.js';
-import { prepareDatasetCached } from '../data/index.js';
+import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
+import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
+import { checkedVariantOf, variantOf, type BaseModel } from '../spec/plan.js';
 import { exportModel } from '../train/export.js';
 import { runTraining, TrainingError } from '../train/runner.js';
 import { objectiveOf } from '../strategy/objective.js';
+import type { Params } from '../strategy/index.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
-import type { VariantConfig } from '../model/config.js';
 import type { DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
-import type { SweepStatus, TerminalSweepStatus } from '../db/types.js';
+import type { SweepStatus, TerminalSweepStatus } from '../domain/status.js';
 
 export interface ActivityDeps {
   db: ResultsStore;
@@ -32,15 +34,33 @@ export const checkpointDir = (config: Config, sweepId: string, trialId: string) 
 export const bestModelDir = (config: Config, sweepId: string) => path.join(config.modelsDir, sweepId, 'best');
 
 export function createActivities({ db, config, identity, backend, trialLog }: ActivityDeps) {
-  async function datasetFor(ref: DatasetRef) {
+  // Manifests already checked against a sweep's fingerprint: prepareDatasetCached hands back the
+  // same object while the files' size and mtime are unchanged, so a trial re-checks nothing.
+  const verified = new WeakMap<DatasetManifest, string>();
+  async function datasetFor(ref: DatasetRef): Promise<DatasetManifest> {
     const manifest = await prepareDatasetCached(ref.spec, { seqLen: ref.seqLen, baseDir: ref.baseDir, cacheDir: config.cacheDir });
-    if (manifest.fingerprint !== ref.fingerprint) {
-      throw ApplicationFailure.nonRetryable(
-        `dataset fingerprint mismatch on worker ${identity}: the sweep was validated on ${ref.fingerprint.slice(0, 12)}, this worker's copy is ${manifest.fingerprint.slice(0, 12)}; give every worker the same files`,
-        'DatasetMismatch',
-      );
+    if (verified.get(manifest) === ref.fingerprint) return manifest;
+    try {
+      verifyFingerprint(manifest, ref.fingerprint);
+    } catch (err) {
+      if (isUserError(err)) throw ApplicationFailure.nonRetryable(`on worker ${identity}: ${err.message}`, 'DatasetMismatch');
+      throw err;
     }
+    verified.set(manifest, ref.fingerprint);
     return manifest;
+  }
+
+  async function finishTrial(result: TrialResult): Promise<void> {
+    await db.finishTrial(result.trialId, {
+      status: result.status,
+      epochsTrained: result.epochsTrained,
+      bestEpoch: result.bestEpoch || null,
+      bestValAuc: result.bestValAuc,
+      failureReason: result.failureReason ?? null,
+      paramCount: result.paramCount || undefined,
+      epochs: result.epochs,
+      worker: result.worker,
+    });
   }
 
   return {
@@ -48,27 +68,32 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
       await db.setSweepStatus(input.sweepId, input.status);
     },
 
-    async recordTrialStart(input: TrialInput): Promise<void> {
-      await db.upsertTrial({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant: input.variant });
-    },
-
+    /**
+     * The whole trial in one activity: records its start (idempotent upsert), trains, records every
+     * epoch and the result. A retry after any of these writes finds them done: the trial row
+     * ignores transitions out of a terminal status and training resumes from the checkpoint.
+     */
     async trainTrial(input: TrialInput): Promise<TrialResult> {
       const ctx = Context.current();
-      const chosen = input.backend === 'auto' ? backend : input.backend;
+      const { training } = input;
+      const chosen = training.backend === 'auto' ? backend : training.backend;
+      const { variant, problems } = checkedVariantOf(training.model, input.params);
+      await db.upsertTrial({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant });
+      if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid variant for params ${JSON.stringify(input.params)}: ${problems.join('; ')}`, 'InvalidVariant');
       // Heartbeat on a timer, not per epoch: preparing a large dataset on a new worker, or one epoch,
       // can outlast the heartbeat timeout, and the heartbeat is how cancellation reaches the activity.
       let lastEpoch = 0;
       ctx.heartbeat({ epoch: 0 });
       const beat = setInterval(() => ctx.heartbeat({ epoch: lastEpoch }), 5_000);
       try {
-        const dataset = await datasetFor(input.dataset);
-        const result = await runTraining(
-          { variant: input.variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: input.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId) },
+        const dataset = await datasetFor(training.dataset);
+        const trained = await runTraining(
+          { variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: training.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId) },
           {
             signal: ctx.cancellationSignal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
-            onStart: async (info: { backend: BackendName; params: number }) => {
-              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.params, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
+            onStart: async (info: { backend: BackendName; paramCount: number }) => {
+              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.paramCount, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
             },
             onEpoch: async (m: EpochMetrics) => {
               lastEpoch = m.epoch;
@@ -77,21 +102,25 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
             },
           },
         );
-        if (result.status === 'cancelled') throw new CancelledFailure('trial cancelled between batches; checkpoint kept');
-        return {
+        if (trained.status === 'cancelled') throw new CancelledFailure('trial cancelled between batches; checkpoint kept');
+        const result: TrialResult = {
           sweepId: input.sweepId,
           trial: input.trial,
           trialId: input.trialId,
-          status: result.status,
-          epochsTrained: result.epochs.length,
-          bestEpoch: result.bestEpoch,
-          bestValAuc: result.bestValAuc,
-          params: result.params,
-          objectiveByEpoch: result.epochs.map((e) => objectiveOf(input.objective.metric, e)),
-          backend: result.backend,
-          epochs: result.epochs,
+          status: trained.status,
+          epochsTrained: trained.epochs.length,
+          bestEpoch: trained.bestEpoch,
+          bestValAuc: Number.isFinite(trained.bestValAuc) ? trained.bestValAuc : null,
+          paramCount: trained.params,
+          params: input.params,
+          objectiveByEpoch: trained.epochs.map((e) => finiteOrNull(objectiveOf(training.objective.metric, e))),
+          backend: trained.backend,
+          epochs: trained.epochs,
           worker: identity,
         };
+        await finishTrial(result);
+        // The epochs are in the database; the workflow's history needs only the summary.
+        return { ...result, epochs: undefined };
       } catch (err) {
         if (isUserError(err)) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
         // Deterministic failures (non-finite loss, invalid variant) would fail again on retry.
@@ -102,30 +131,26 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
       }
     },
 
-    async recordTrialResult(result: TrialResult): Promise<void> {
-      await db.finishTrial(result.trialId, {
-        status: result.status,
-        epochsTrained: result.epochsTrained,
-        bestEpoch: result.bestEpoch || null,
-        bestValAuc: Number.isFinite(result.bestValAuc) ? result.bestValAuc : null,
-        failureReason: result.failureReason ?? null,
-        paramCount: result.params || undefined,
-        epochs: result.epochs,
-        worker: result.worker,
-      });
+    /** A trial's outcome when training could not record it (failed for good, cancelled, terminated). */
+    async recordTrialResult(result: TrialResult, model: BaseModel): Promise<void> {
+      // The trial may have failed before training recorded its row.
+      await db.upsertTrial({ sweepId: result.sweepId, trialId: result.trialId, number: result.trial, params: result.params, variant: variantOf(model, result.params) });
+      await finishTrial(result);
     },
 
-    async exportBestModel(input: { sweepId: string; trialId: string; variant: VariantConfig }): Promise<string> {
+    async exportBestModel(input: { sweepId: string; trialId: string; model: BaseModel; params: Params }): Promise<string> {
       const outDir = bestModelDir(config, input.sweepId);
-      await exportModel(checkpointDir(config, input.sweepId, input.trialId), input.variant, outDir);
+      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), outDir);
       await db.recordArtifact({ sweepId: input.sweepId, trialId: input.trialId, kind: 'best-model', uri: outDir });
       return outDir;
     },
 
-    async finishSweep(input: { sweepId: string; status: TerminalSweepStatus; bestTrialId?: string }): Promise<void> {
-      await db.finishSweep(input.sweepId, { status: input.status, bestTrialId: input.bestTrialId ?? null });
+    async finishSweep(input: { sweepId: string; status: TerminalSweepStatus; bestTrialId?: string; failureReason?: string }): Promise<void> {
+      await db.finishSweep(input.sweepId, { status: input.status, bestTrialId: input.bestTrialId ?? null, failureReason: input.failureReason ?? null });
     },
   };
 }
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -91,6 +91,14 @@ export const migrations: readonly Migration[] = [
       create index artifacts_sweep on artifacts (sweep_id);
     `,
   },
+  {
+    version: 2,
+    name: 'sweeps.failure_reason',
+    sql: /* sql */ `
+      -- Why a sweep failed (an uncaught workflow error, or no trial produced a result).
+      alter table sweeps add column failure_reason text;
+    `,
+  },
 ];
 
 /** Applies every pending migration; returns the versions it applied (none when up to date). */

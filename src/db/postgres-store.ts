@@ -112,12 +112,12 @@ class PostgresResultsStore implements ResultsStore {
     return this.updateSweep(sweepId, status, undefined);
   }
 
-  async finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null }): Promise<SweepRow> {
-    return this.updateSweep(sweepId, outcome.status, outcome.bestTrialId);
+  async finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null; failureReason?: string | null }): Promise<SweepRow> {
+    return this.updateSweep(sweepId, outcome.status, outcome.bestTrialId, outcome.failureReason ?? null);
   }
 
   /** Only a running or paused sweep changes status; bestTrialId undefined keeps the stored one. */
-  private async updateSweep(sweepId: string, status: SweepStatus, bestTrialId: string | null | undefined): Promise<SweepRow> {
+  private async updateSweep(sweepId: string, status: SweepStatus, bestTrialId: string | null | undefined, failureReason: string | null = null): Promise<SweepRow> {
     const terminal = status === 'completed' || status === 'cancelled' || status === 'failed';
     const [updated] = await naming(
       `trial ${bestTrialId} (best of sweep ${sweepId})`,
@@ -126,6 +126,7 @@ class PostgresResultsStore implements ResultsStore {
           status = ${status},
           best_trial_id = ${bestTrialId === undefined ? this.sql`best_trial_id` : bestTrialId},
           finished_at = ${terminal ? this.sql`now()` : null},
+          failure_reason = ${failureReason},
           updated_at = now()
         where id = ${sweepId} and status in ('running', 'paused')
         returning *`,

@@ -5,11 +5,9 @@
 import type { VariantConfig } from '../model/config.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
 
-export type SweepStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
-export type TerminalSweepStatus = Extract<SweepStatus, 'completed' | 'cancelled' | 'failed'>;
+import type { SweepStatus, TerminalSweepStatus, TrialStatus, TerminalTrialStatus } from '../domain/status.js';
 
-export type TrialStatus = 'pending' | 'running' | 'completed' | 'early-stopped' | 'failed' | 'cancelled' | 'pruned';
-export type TerminalTrialStatus = Exclude<TrialStatus, 'pending' | 'running'>;
+export type { SweepStatus, TerminalSweepStatus, TrialStatus, TerminalTrialStatus } from '../domain/status.js';
 
 export type ArtifactKind = 'best-model' | 'checkpoint';
 
@@ -24,6 +22,8 @@ export interface SweepRow {
   totalTrials: number;
   bestTrialId: string | null;
   workflowId: string;
+  /** Why the sweep failed (status 'failed'); null otherwise. */
+  failureReason: string | null;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
@@ -140,7 +140,7 @@ export interface ResultsStore {
   /** running <-> paused, or a terminal status; ignored once the sweep is terminal. */
   setSweepStatus(sweepId: string, status: SweepStatus): Promise<SweepRow>;
   /** Terminal status plus the best trial, once. */
-  finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null }): Promise<SweepRow>;
+  finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null; failureReason?: string | null }): Promise<SweepRow>;
   /** Inserts a pending trial; a repeat leaves the existing row untouched. */
   upsertTrial(trial: NewTrial): Promise<TrialRow>;
   markTrialRunning(trialId: string, start: TrialStart): Promise<TrialRow>;

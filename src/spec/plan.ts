@@ -1,75 +1,105 @@
 /**
- * Turns a spec into its trials: every variant a sweep can run, fixed before any training, so each
- * one is statically validated up front and a strategy only decides which runs next and how long.
- * Pure and deterministic (src/rng.ts, no Node modules): the sweep workflow re-plans from the spec
- * instead of carrying thousands of variants through its history.
+ * Turns a spec into what runs, outside workflow code: the strategy's plain-JSON setup, the base
+ * model every trial's variant is resolved from, and, for validation before start, every trial the
+ * grid/random/ASHA strategies will run (the same params they pick inside the workflow, from the
+ * same code in src/strategy/space.ts). The workflow never imports this module (it pulls in zod
+ * and the model presets): see workflows/sweep.ts.
  */
-import type { VariantConfig } from '../model/config.js';
+import type { PresetName, VariantConfig } from '../model/config.js';
 import { resolveVariant } from '../model/presets.js';
+import { inspectVariant } from '../model/shapes.js';
+import { nextParams, sequentialTrialCount } from '../strategy/sequential.js';
+import type { ParamSpace, ParamValue, Params, SearchSpace } from '../strategy/space.js';
+import type { StrategySetup } from '../strategy/types.js';
 import { Rng } from '../rng.js';
 import type { SweepSpec } from './schema.js';
-import { rangeOf, type Choice, type SpaceValue } from './space.js';
+import { rangeOf } from './space.js';
+import type { SweepInput } from '../../workflows/types.js';
 
-export type ParamValue = Choice;
+export type { ParamValue };
 
 export interface TrialPlan {
-  /** 1-based, in plan order. */
+  /** 1-based, in start order. */
   number: number;
   /** The searched values only (the `space` keys), for display, memo and the database. */
-  params: Record<string, ParamValue>;
+  params: Params;
   /** The full variant: preset, then `model`, then `training`, then `params`. */
   variant: VariantConfig;
 }
 
-/** Sampled floats keep 4 significant digits, so params read 0.0032 rather than 0.0031872... */
-const SIGNIFICANT_DIGITS = 4;
-
 /**
- * grid: the cartesian product of the space's arrays in the spec's key order, the last key varying
- * fastest (nested loops written top to bottom); trial 1 takes every key's first choice.
- * random and asha: `trials` draws from the strategy's seed (default training.seed), trial by trial
- * and key by key in spec order, so the first k trials do not depend on how many are drawn.
+ * What every trial's variant starts from: the preset name, the spec's fixed `model` fields and
+ * training's epochs/batchSize/seed. Plain JSON; a trial's variant is `variantOf(base, params)`.
  */
-export function planTrials(spec: SweepSpec): TrialPlan[] {
-  const space = Object.entries(spec.space);
-  const paramSets = spec.strategy.type === 'grid' ? gridParams(space) : sampledParams(space, spec.strategy.trials, new Rng(spec.strategy.seed ?? spec.training.seed));
+export interface BaseModel {
+  preset?: PresetName;
+  fields: Partial<VariantConfig>;
+}
+
+export function baseModelOf(spec: SweepSpec): BaseModel {
   const { preset, ...fixed } = spec.model;
   const { epochs, batchSize, seed } = spec.training;
-  return paramSets.map((params, i) => ({
-    number: i + 1,
-    params,
-    // Param values were checked against their fields by the schema, or are drawn from checked ranges.
-    variant: resolveVariant(preset, { ...fixed, epochs, batchSize, seed, ...(params as Partial<VariantConfig>) }),
-  }));
+  return { ...(preset !== undefined && { preset }), fields: { ...fixed, epochs, batchSize, seed } };
 }
 
-function gridParams(space: [string, SpaceValue][]): Record<string, ParamValue>[] {
-  let combinations: Record<string, ParamValue>[] = [{}];
-  for (const [key, value] of space) {
-    // The schema accepts only arrays under grid.
-    const choices = value as ParamValue[];
-    combinations = combinations.flatMap((params) => choices.map((choice) => ({ ...params, [key]: choice })));
-  }
-  return combinations;
+/** The trial's full variant. Params were checked against their fields by the schema or drawn from checked ranges. */
+export function variantOf(base: BaseModel, params: Params): VariantConfig {
+  return resolveVariant(base.preset, { ...base.fields, ...(params as Partial<VariantConfig>) });
 }
 
-function sampledParams(space: [string, SpaceValue][], trials: number, rng: Rng): Record<string, ParamValue>[] {
-  return Array.from({ length: trials }, () => Object.fromEntries(space.map(([key, value]) => [key, sample(value, rng)])));
+/** The variant, or the shape problems that make it unbuildable (`field: message`). */
+export function checkedVariantOf(base: BaseModel, params: Params): { variant: VariantConfig; problems: string[] } {
+  const variant = variantOf(base, params);
+  const inspection = inspectVariant(variant);
+  return { variant, problems: inspection.ok ? [] : inspection.problems.map((p) => `${p.param}: ${p.message}`) };
 }
 
-function sample(value: SpaceValue, rng: Rng): ParamValue {
-  if (Array.isArray(value)) return value[rng.int(0, value.length - 1)]!;
-  const { kind, low, high } = rangeOf(value);
-  switch (kind) {
-    case 'int':
-      return rng.int(low, high);
-    case 'uniform':
-      return roundWithin(rng.uniform(low, high), low, high);
-    case 'logUniform':
-      return roundWithin(Math.exp(rng.uniform(Math.log(low), Math.log(high))), low, high);
-  }
+export function searchSpaceOf(spec: SweepSpec): SearchSpace {
+  return Object.entries(spec.space).map(([name, value]): ParamSpace => (Array.isArray(value) ? { name, kind: 'choice', choices: [...value] } : { name, ...rangeOf(value) }));
 }
 
-function roundWithin(x: number, low: number, high: number): number {
-  return Math.min(high, Math.max(low, Number(x.toPrecision(SIGNIFICANT_DIGITS))));
+export function strategySetupOf(spec: SweepSpec): StrategySetup {
+  return { strategy: spec.strategy, objective: spec.objective, epochs: spec.training.epochs, seed: ('seed' in spec.strategy ? spec.strategy.seed : undefined) ?? spec.training.seed, space: searchSpaceOf(spec) };
+}
+
+/**
+ * Every trial the sweep will run, in start order: grid visits the cartesian product in the spec's
+ * key order, the last key varying fastest; random and asha draw `trials` points from the strategy's
+ * seed (default training.seed), trial by trial and key by key, so the first k trials do not depend
+ * on how many are drawn.
+ */
+export function planTrials(spec: SweepSpec): TrialPlan[] {
+  const setup = strategySetupOf(spec);
+  const base = baseModelOf(spec);
+  const sampler = spec.strategy.type === 'grid' ? 'grid' : 'random';
+  const count = spec.strategy.type === 'asha' ? spec.strategy.trials : sequentialTrialCount(setup);
+  let rngState = new Rng(setup.seed).state;
+  return Array.from({ length: count }, (_, i) => {
+    const next = nextParams({ sampler, space: setup.space, nextTrial: i + 1, rngState });
+    rngState = next.rngState;
+    return { number: i + 1, params: next.params, variant: variantOf(base, next.params) };
+  });
+}
+
+/** The sweep workflow's input: everything it needs, as plain JSON, so the workflow plans nothing itself. */
+export function sweepInputOf(
+  spec: SweepSpec,
+  run: { sweepId: string; baseDir: string; datasetFingerprint: string; seqLen: number; trainQueue: string; totalTrials: number; trialRunsPerHistory?: number },
+): SweepInput {
+  return {
+    sweepId: run.sweepId,
+    name: spec.name,
+    setup: strategySetupOf(spec),
+    totalTrials: run.totalTrials,
+    maxConcurrentTrials: spec.maxConcurrentTrials,
+    training: {
+      model: baseModelOf(spec),
+      dataset: { spec: spec.dataset, baseDir: run.baseDir, seqLen: run.seqLen, fingerprint: run.datasetFingerprint },
+      ...(spec.training.earlyStopping && { earlyStopping: spec.training.earlyStopping }),
+      backend: spec.training.backend,
+      objective: spec.objective,
+      trainQueue: run.trainQueue,
+    },
+    ...(run.trialRunsPerHistory !== undefined && { trialRunsPerHistory: run.trialRunsPerHistory }),
+  };
 }

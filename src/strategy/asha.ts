@@ -5,17 +5,21 @@
  * Rungs sit at minEpochs * eta^k epochs, capped at maxEpochs (the last rung). Whenever a slot is
  * free: for the highest rung below the top first, a trial is promoted when it is among the top
  * floor(n_k / eta) of the n_k trials that finished rung k and has not been promoted yet; promotion
- * resumes it from its checkpoint up to the next rung. Otherwise the next planned trial starts at
- * rung 0. A trial finishes rung k when it completes the rung's epochs; failed, cancelled and
+ * resumes it from its checkpoint up to the next rung. Otherwise a new trial starts at
+ * rung 0, with params drawn from the carried generator state. A trial finishes rung k when it completes the rung's epochs; failed, cancelled and
  * early-stopped trials never finish a rung, so they are neither counted nor promoted.
  *
  * A trial's score at rung k is its best objective over epochs 1..rung k (the same best-epoch view
  * the sweep uses to pick its best model). Ties go to the earlier trial. A non-finite score ranks last.
  */
+import { Rng } from '../rng.js';
+import { samplePoint, type Params, type SearchSpace } from './space.js';
 import type { Decision, Strategy, TrialReport } from './types.js';
 
 export interface RungEntry {
   trial: number;
+  /** Kept so a promotion can resume the trial with the same params. */
+  params: Params;
   /** null = not a finite number (NaN or infinite loss); ranks last. */
   score: number | null;
   promoted: boolean;
@@ -27,12 +31,15 @@ export interface AshaState {
   mode: 'max' | 'min';
   eta: number;
   rungEpochs: number[];
-  /** The next planned trial to start at rung 0 (1-based). */
+  space: SearchSpace;
+  /** The next trial to start at rung 0 (1-based). */
   nextTrial: number;
+  /** Generator state before drawing `nextTrial`'s params. */
+  rngState: number;
   /** Per rung, the trials that finished it, best first. */
   rungs: RungEntry[][];
   /** Trials running now and the rung each is training towards. */
-  running: { trial: number; rung: number }[];
+  running: { trial: number; rung: number; params: Params }[];
 }
 
 /** minEpochs, minEpochs * eta, minEpochs * eta^2, ... while below maxEpochs, then maxEpochs. */
@@ -44,17 +51,19 @@ export function ashaRungEpochs(minEpochs: number, maxEpochs: number, eta: number
 }
 
 export const ashaStrategy: Strategy<AshaState> = {
-  initial(spec, plan) {
-    if (spec.strategy.type !== 'asha') throw new Error(`ashaStrategy needs an asha strategy spec, got ${spec.strategy.type}`);
-    const { minEpochs, maxEpochs, reductionFactor } = spec.strategy;
+  initial(setup) {
+    if (setup.strategy.type !== 'asha') throw new Error(`ashaStrategy needs an asha strategy spec, got ${setup.strategy.type}`);
+    const { minEpochs, maxEpochs, reductionFactor, trials } = setup.strategy;
     const rungEpochs = ashaRungEpochs(minEpochs, maxEpochs, reductionFactor);
     return {
       type: 'asha',
-      trialCount: plan.length,
-      mode: spec.objective.mode,
+      trialCount: trials,
+      mode: setup.objective.mode,
       eta: reductionFactor,
       rungEpochs,
+      space: setup.space,
       nextTrial: 1,
+      rngState: new Rng(setup.seed).state,
       rungs: rungEpochs.map(() => []),
       running: [],
     };
@@ -66,14 +75,16 @@ export const ashaStrategy: Strategy<AshaState> = {
       const topCount = Math.floor(entries.length / state.eta);
       const index = entries.slice(0, topCount).findIndex((entry) => !entry.promoted);
       if (index < 0) continue;
-      const trial = entries[index]!.trial;
+      const { trial, params } = entries[index]!;
       const rungs = state.rungs.slice();
       rungs[rung] = entries.map((entry, i) => (i === index ? { ...entry, promoted: true } : entry));
-      return start({ kind: 'continue', trial, untilEpoch: state.rungEpochs[rung + 1]! }, rung + 1, { ...state, rungs });
+      return start({ kind: 'continue', trial, params, untilEpoch: state.rungEpochs[rung + 1]! }, rung + 1, { ...state, rungs });
     }
     if (state.nextTrial <= state.trialCount) {
       const trial = state.nextTrial;
-      return start({ kind: 'start', trial, untilEpoch: state.rungEpochs[0]! }, 0, { ...state, nextTrial: trial + 1 });
+      const rng = new Rng(0, state.rngState);
+      const params = samplePoint(state.space, rng);
+      return start({ kind: 'start', trial, params, untilEpoch: state.rungEpochs[0]! }, 0, { ...state, nextTrial: trial + 1, rngState: rng.state });
     }
     return { decision: { kind: state.running.length > 0 ? 'wait' : 'done' }, state };
   },
@@ -85,7 +96,7 @@ export const ashaStrategy: Strategy<AshaState> = {
     const rungEpochs = state.rungEpochs[run.rung]!;
     if (report.status !== 'completed' || report.epochsTrained < rungEpochs) return { ...state, running };
 
-    const entry: RungEntry = { trial: report.trial, score: bestScore(report, rungEpochs, state.mode), promoted: false };
+    const entry: RungEntry = { trial: report.trial, params: run.params, score: bestScore(report, rungEpochs, state.mode), promoted: false };
     const entries = state.rungs[run.rung]!;
     const at = entries.findIndex((other) => ranksBefore(entry, other, state.mode));
     const rungs = state.rungs.slice();
@@ -94,12 +105,12 @@ export const ashaStrategy: Strategy<AshaState> = {
   },
 };
 
-function start(decision: Decision & { trial: number }, rung: number, state: AshaState) {
-  return { decision, state: { ...state, running: [...state.running, { trial: decision.trial, rung }] } };
+function start(decision: Extract<Decision, { kind: 'start' | 'continue' }>, rung: number, state: AshaState) {
+  return { decision, state: { ...state, running: [...state.running, { trial: decision.trial, rung, params: decision.params }] } };
 }
 
 function bestScore(report: TrialReport, epochs: number, mode: 'max' | 'min'): number | null {
-  const finite = report.objectiveByEpoch.slice(0, epochs).filter(Number.isFinite);
+  const finite = report.objectiveByEpoch.slice(0, epochs).filter((x): x is number => x !== null && Number.isFinite(x));
   if (finite.length === 0) return null;
   return mode === 'max' ? Math.max(...finite) : Math.min(...finite);
 }

@@ -7,20 +7,21 @@ import { ashaStrategy, type AshaState } from './asha.js';
 import { sequentialStrategy, type SequentialState } from './sequential.js';
 import type { Strategy } from './types.js';
 
-export type { Decision, Strategy, TrialOutcome, TrialReport } from './types.js';
-export { pickBest, type BestCandidate } from './best.js';
+export type { Decision, Strategy, StrategySetup, TrialOutcome, TrialReport } from './types.js';
+export type { ParamSpace, ParamValue, Params, SearchSpace } from './space.js';
+export { pickBest, topCandidates, type BestCandidate } from './best.js';
 export { objectiveOf } from './objective.js';
 
 export type StrategyState = SequentialState | AshaState;
 
 export const sweepStrategy: Strategy<StrategyState> = {
-  initial(spec, plan) {
-    switch (spec.strategy.type) {
+  initial(setup) {
+    switch (setup.strategy.type) {
       case 'grid':
       case 'random':
-        return sequentialStrategy.initial(spec, plan);
+        return sequentialStrategy.initial(setup);
       case 'asha':
-        return ashaStrategy.initial(spec, plan);
+        return ashaStrategy.initial(setup);
     }
   },
   next(state) {

@@ -1,29 +1,59 @@
 /**
- * Grid and random search: every planned trial runs once, in plan order, for training.epochs.
- * (Grid and random differ only in how src/spec/plan.ts draws the plan.)
+ * Grid and random search: `trialCount` trials, each run once, in order, for training.epochs.
+ * Grid visits the points of the cartesian product in order; random draws each trial's params
+ * from the carried generator state, so trial k's params do not depend on how many are drawn.
  */
-import type { Strategy } from './types.js';
+import { Rng } from '../rng.js';
+import { gridPoint, gridSize, samplePoint, type Params, type SearchSpace } from './space.js';
+import type { Strategy, StrategySetup } from './types.js';
 
 export interface SequentialState {
   type: 'sequential';
+  sampler: 'grid' | 'random';
+  space: SearchSpace;
   trialCount: number;
   epochs: number;
-  /** The next planned trial to start (1-based). */
+  /** The next trial to start (1-based). */
   nextTrial: number;
+  /** Random search's generator state before drawing `nextTrial`'s params. */
+  rngState: number;
   running: number[];
 }
 
+/** How many trials a grid or random sweep runs. */
+export function sequentialTrialCount(setup: StrategySetup): number {
+  return setup.strategy.type === 'grid' ? gridSize(setup.space) : 'trials' in setup.strategy ? setup.strategy.trials : 0;
+}
+
+/** Params of the next trial and the generator state after drawing them. */
+export function nextParams(state: Pick<SequentialState, 'sampler' | 'space' | 'nextTrial' | 'rngState'>): { params: Params; rngState: number } {
+  if (state.sampler === 'grid') return { params: gridPoint(state.space, state.nextTrial - 1), rngState: state.rngState };
+  const rng = new Rng(0, state.rngState);
+  const params = samplePoint(state.space, rng);
+  return { params, rngState: rng.state };
+}
+
 export const sequentialStrategy: Strategy<SequentialState> = {
-  initial(spec, plan) {
-    return { type: 'sequential', trialCount: plan.length, epochs: spec.training.epochs, nextTrial: 1, running: [] };
+  initial(setup) {
+    return {
+      type: 'sequential',
+      sampler: setup.strategy.type === 'grid' ? 'grid' : 'random',
+      space: setup.space,
+      trialCount: sequentialTrialCount(setup),
+      epochs: setup.epochs,
+      nextTrial: 1,
+      rngState: new Rng(setup.seed).state,
+      running: [],
+    };
   },
 
   next(state) {
     if (state.nextTrial <= state.trialCount) {
       const trial = state.nextTrial;
+      const { params, rngState } = nextParams(state);
       return {
-        decision: { kind: 'start', trial, untilEpoch: state.epochs },
-        state: { ...state, nextTrial: trial + 1, running: [...state.running, trial] },
+        decision: { kind: 'start', trial, params, untilEpoch: state.epochs },
+        state: { ...state, nextTrial: trial + 1, rngState, running: [...state.running, trial] },
       };
     }
     return { decision: { kind: state.running.length > 0 ? 'wait' : 'done' }, state };

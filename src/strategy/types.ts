@@ -1,19 +1,23 @@
 /**
- * The one interface between a sweep workflow and a search strategy (grid, random, ASHA; a
- * Bayesian/TPE sampler later). Strategies run inside Temporal workflow code, so they are pure and
- * deterministic: no Node modules, no clocks, no Math.random (use src/rng.ts), and their state is
- * plain JSON that the workflow carries across continue-as-new.
+ * The one interface between a sweep workflow and a search strategy (grid, random, ASHA, TPE...).
+ * Strategies run inside Temporal workflow code, so they are pure and deterministic: no Node
+ * modules, no clocks, no Math.random (use src/rng.ts), and their state is plain JSON that the
+ * workflow carries across continue-as-new.
  *
- * Every trial a strategy can start is planned and statically validated up front (src/spec/plan.ts);
- * a strategy decides which planned trial runs next and for how many epochs.
+ * A strategy gets a plain-JSON `StrategySetup` (built outside the workflow by src/spec/plan.ts
+ * `strategySetupOf`) and chooses each trial's params itself, at run time if it likes (a sampler
+ * may use the results reported so far). A trial is runnable from its params alone: the training
+ * activity resolves the variant from the sweep's base model plus the params, and fails the trial
+ * non-retryably ('InvalidVariant') when that variant is invalid.
  */
-import type { SweepSpec, TrialPlan } from '../spec/types.js';
+import type { SweepSpec } from '../spec/types.js';
+import type { Params, SearchSpace } from './space.js';
 
 export type Decision =
-  /** Start planned trial `trial` from scratch and train it until epoch `untilEpoch` (inclusive). */
-  | { kind: 'start'; trial: number; untilEpoch: number }
-  /** Resume trial `trial` from its checkpoint and train it on until epoch `untilEpoch` (ASHA promotion). */
-  | { kind: 'continue'; trial: number; untilEpoch: number }
+  /** Start trial `trial` (numbered 1, 2, ... in start order) with `params`, training it until epoch `untilEpoch` (inclusive). */
+  | { kind: 'start'; trial: number; params: Params; untilEpoch: number }
+  /** Resume trial `trial` (same params) from its checkpoint and train it on until epoch `untilEpoch` (ASHA promotion). */
+  | { kind: 'continue'; trial: number; params: Params; untilEpoch: number }
   /** Nothing can start until a running trial reports. */
   | { kind: 'wait' }
   /** Nothing runs and nothing can start: the sweep is finished. */
@@ -28,12 +32,24 @@ export interface TrialReport {
   status: TrialOutcome;
   /** Epochs trained in total, resumed ones included. */
   epochsTrained: number;
-  /** The spec's objective metric after each epoch, from epoch 1 (resumed history included). */
-  objectiveByEpoch: readonly number[];
+  /** The spec's objective metric after each epoch, from epoch 1 (resumed history included); null = not finite (JSON has no NaN). */
+  objectiveByEpoch: readonly (number | null)[];
+}
+
+/** Everything a strategy may know about the sweep: plain JSON, no schema objects. */
+export interface StrategySetup {
+  /** The spec's `strategy` block as parsed (type, trials, ASHA's rungs, ...). */
+  strategy: SweepSpec['strategy'];
+  objective: SweepSpec['objective'];
+  /** training.epochs: how long a trial trains unless the strategy says otherwise. */
+  epochs: number;
+  /** The strategy's seed (strategy.seed, else training.seed). */
+  seed: number;
+  space: SearchSpace;
 }
 
 export interface Strategy<S> {
-  initial(spec: SweepSpec, plan: readonly TrialPlan[]): S;
+  initial(setup: StrategySetup): S;
   /**
    * The next thing to do. The workflow calls it while it has a free slot (maxConcurrentTrials)
    * and acts on 'start'/'continue' at once: the returned state already counts that trial as running.

@@ -1,14 +1,17 @@
 /**
- * Child-process entry of runner.ts: receives the request, opens the dataset splits, trains, and
- * streams progress back over IPC. Not imported by anything: `fork` runs it.
+ * Child-process entry of runner.ts: receives requests one after another, trains each, and streams
+ * progress back over IPC. Opened dataset splits are kept for the next trial of the same dataset
+ * (its fingerprint names immutable cache files). Not imported by anything: `fork` runs it.
  */
 import { openSplit, type EncodedSplit } from '../data/index.js';
+import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
 import type { ChildMessage, ParentMessage, SerializedError } from './runner.js';
 import { trainModel } from './train.js';
 import type { TrainRequest } from './types.js';
 
 let stopRequested = false;
+let opened: { key: string; train: EncodedSplit; valid: EncodedSplit } | undefined;
 
 const send = (message: ChildMessage) =>
   new Promise<void>((resolve, reject) => process.send!(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
@@ -20,18 +23,36 @@ process.on('message', (message: ParentMessage) => {
 // Parent gone (or done with us): never train on as an orphan.
 process.on('disconnect', () => process.exit());
 
+function splitsOf(dataset: DatasetManifest) {
+  const key = JSON.stringify([dataset.fingerprint, dataset.splits.train, dataset.splits.valid]);
+  if (opened?.key !== key) {
+    closeSplits();
+    const train = openSplit(dataset.splits.train, dataset);
+    try {
+      opened = { key, train, valid: openSplit(dataset.splits.valid, dataset) };
+    } catch (err) {
+      train.close();
+      throw err;
+    }
+  }
+  return opened;
+}
+
+function closeSplits() {
+  opened?.train.close();
+  opened?.valid.close();
+  opened = undefined;
+}
+
 async function run(request: TrainRequest): Promise<void> {
-  const opened: EncodedSplit[] = [];
+  stopRequested = false;
   try {
-    const train = openSplit(request.dataset.splits.train, request.dataset);
-    opened.push(train);
-    const valid = openSplit(request.dataset.splits.valid, request.dataset);
-    opened.push(valid);
+    const { train, valid } = splitsOf(request.dataset);
     const result = await trainModel(
       request,
       { train, valid },
       {
-        onStart: (info) => send({ type: 'started', ...info }),
+        onStart: (info) => send({ type: 'started', backend: info.backend, paramCount: info.params }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
         shouldStop: () => stopRequested,
         log: (line) => void send({ type: 'log', line }),
@@ -39,11 +60,9 @@ async function run(request: TrainRequest): Promise<void> {
     );
     await send({ type: 'result', result });
   } catch (err) {
+    // The parent retires a process after an error; its splits go with it.
+    closeSplits();
     await send({ type: 'error', error: serialize(err) });
-    process.exitCode = 1;
-  } finally {
-    for (const split of opened) split.close();
-    process.disconnect();
   }
 }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../workers/index.js';
 import { sweepWorkflow } from '../../workflows/sweep.js';
-import { progressQuery, type SweepInput, type SweepProgress } from '../../workflows/types.js';
+import { progressQuery, type SweepProgress } from '../../workflows/types.js';
+import { sweepInputOf } from '../../src/spec/plan.js';
 import { prepareSweep } from '../../src/cli/prepare.js';
 import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
 import { until } from './support/until.js';
@@ -86,13 +87,7 @@ test('continue-as-new mid-sweep: every trial runs exactly once, and the historie
   const { loaded, dataset } = await prepareSweep(file, h.config);
   const sweepId = `sweep-renewing-${Date.now().toString(36)}`;
   await h.db.createSweep({ id: sweepId, name: 'renewing', spec: loaded.spec, datasetFingerprint: dataset.fingerprint, strategy: 'random', totalTrials: 4, workflowId: sweepId });
-  const input: SweepInput = {
-    sweepId,
-    spec: loaded.spec,
-    dataset: { spec: loaded.spec.dataset, baseDir: loaded.baseDir, seqLen: dataset.seqLen, fingerprint: dataset.fingerprint },
-    trainQueue: h.config.taskQueues.train,
-    trialRunsPerHistory: 2,
-  };
+  const input = sweepInputOf(loaded.spec, { sweepId, baseDir: loaded.baseDir, datasetFingerprint: dataset.fingerprint, seqLen: dataset.seqLen, trainQueue: h.config.taskQueues.train, totalTrials: 4, trialRunsPerHistory: 2 });
   const handle = await h.client.workflow.start(sweepWorkflow, { taskQueue: h.config.taskQueues.orchestration, workflowId: sweepId, args: [input] });
   const result = await handle.result();
   assert.equal(result.status, 'completed');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpec } from '../../src/spec/load.js';
-import { planTrials } from '../../src/spec/plan.js';
+import { planTrials, strategySetupOf } from '../../src/spec/plan.js';
 import { ashaRungEpochs } from '../../src/strategy/asha.js';
 import { sweepStrategy } from '../../src/strategy/index.js';
 import { simulate, type SimResult } from './strategy-sim.js';
@@ -53,7 +53,7 @@ function assertPromotionsFromTopFraction(result: SimResult, rungs: number[], eta
       const { report } = event;
       const rung = rungs.indexOf(report.epochsTrained);
       if (report.status !== 'completed' || rung < 0) continue;
-      const scores = report.objectiveByEpoch.slice(0, rungs[rung]);
+      const scores = report.objectiveByEpoch.slice(0, rungs[rung]).map((x) => x ?? Number.NaN);
       finished[rung]!.push({ trial: report.trial, score: mode === 'max' ? Math.max(...scores) : Math.min(...scores) });
     } else if (event.decision.kind === 'continue') {
       promotions++;
@@ -139,21 +139,22 @@ test('a loss objective is minimised: the lowest best-so-far losses are promoted'
 
 test("a rung's score is the best objective up to the rung's epoch, in the objective's direction", () => {
   const lossSpec = ashaSpec({ trials: 4, minEpochs: 2, maxEpochs: 4, reductionFactor: 2 }, { metric: 'val_loss' });
-  let state = sweepStrategy.initial(lossSpec, planTrials(lossSpec));
+  let state = sweepStrategy.initial(strategySetupOf(lossSpec));
   const next = () => {
     const step = sweepStrategy.next(state);
     state = step.state;
     return step.decision;
   };
-  for (const trial of [1, 2, 3, 4]) assert.deepEqual(next(), { kind: 'start', trial, untilEpoch: 2 });
+  const lossPlan = planTrials(lossSpec);
+  for (const trial of [1, 2, 3, 4]) assert.deepEqual(next(), { kind: 'start', trial, params: lossPlan[trial - 1]!.params, untilEpoch: 2 });
   assert.deepEqual(next(), { kind: 'wait' });
   // Trial 1 has the best loss so far (0.2) but the worst last one (0.8).
   const losses: Record<number, number[]> = { 1: [0.2, 0.8], 2: [0.4, 0.4], 3: [0.5, 0.5], 4: [0.7, 0.6] };
   for (const [trial, objectiveByEpoch] of Object.entries(losses)) {
     state = sweepStrategy.report(state, { trial: Number(trial), status: 'completed', epochsTrained: 2, objectiveByEpoch });
   }
-  assert.deepEqual(next(), { kind: 'continue', trial: 1, untilEpoch: 4 });
-  assert.deepEqual(next(), { kind: 'continue', trial: 2, untilEpoch: 4 });
+  assert.deepEqual(next(), { kind: 'continue', trial: 1, params: lossPlan[0]!.params, untilEpoch: 4 });
+  assert.deepEqual(next(), { kind: 'continue', trial: 2, params: lossPlan[1]!.params, untilEpoch: 4 });
   assert.deepEqual(next(), { kind: 'wait' });
   state = sweepStrategy.report(state, { trial: 1, status: 'completed', epochsTrained: 4, objectiveByEpoch: [0.2, 0.8, 0.3, 0.3] });
   state = sweepStrategy.report(state, { trial: 2, status: 'completed', epochsTrained: 4, objectiveByEpoch: [0.4, 0.4, 0.3, 0.3] });
@@ -167,9 +168,9 @@ test('a NaN objective ranks last and is never promoted', () => {
 });
 
 test('duplicate reports are ignored; next() on a fresh sweep starts trial 1 at the first rung', () => {
-  let state = sweepStrategy.initial(spec, plan);
+  let state = sweepStrategy.initial(strategySetupOf(spec));
   const first = sweepStrategy.next(state);
-  assert.deepEqual(first.decision, { kind: 'start', trial: 1, untilEpoch: 1 });
+  assert.deepEqual(first.decision, { kind: 'start', trial: 1, params: plan[0]!.params, untilEpoch: 1 });
   state = first.state;
   const report = { trial: 1, status: 'completed', epochsTrained: 1, objectiveByEpoch: [0.7] } as const;
   const once = sweepStrategy.report(state, report);

@@ -5,9 +5,9 @@ import { objectiveOf } from '../../src/strategy/objective.js';
 
 test('the best trial has the highest validation AUC', () => {
   const candidates = [
-    { trial: 1, valAuc: 0.91, params: 100 },
-    { trial: 2, valAuc: 0.94, params: 900 },
-    { trial: 3, valAuc: 0.93, params: 10 },
+    { trial: 1, valAuc: 0.91, paramCount: 100 },
+    { trial: 2, valAuc: 0.94, paramCount: 900 },
+    { trial: 3, valAuc: 0.93, paramCount: 10 },
   ];
   assert.equal(pickBest(candidates)?.trial, 2);
   assert.equal(pickBest([...candidates].reverse())?.trial, 2);
@@ -15,10 +15,10 @@ test('the best trial has the highest validation AUC', () => {
 
 test('ties go to fewer parameters, then to the earlier trial, in any input order', () => {
   const candidates = [
-    { trial: 4, valAuc: 0.9, params: 500 },
-    { trial: 3, valAuc: 0.9, params: 200 },
-    { trial: 2, valAuc: 0.9, params: 200 },
-    { trial: 5, valAuc: 0.8, params: 1 },
+    { trial: 4, valAuc: 0.9, paramCount: 500 },
+    { trial: 3, valAuc: 0.9, paramCount: 200 },
+    { trial: 2, valAuc: 0.9, paramCount: 200 },
+    { trial: 5, valAuc: 0.8, paramCount: 1 },
   ];
   for (const order of [candidates, [...candidates].reverse(), [candidates[2]!, candidates[0]!, candidates[3]!, candidates[1]!]]) {
     assert.equal(pickBest(order)?.trial, 2);
@@ -26,14 +26,15 @@ test('ties go to fewer parameters, then to the earlier trial, in any input order
 });
 
 test('trials without a finite AUC are never best; no candidates, no best', () => {
-  assert.equal(pickBest([{ trial: 1, valAuc: Number.NaN, params: 1 }, { trial: 2, valAuc: 0.6, params: 9 }])?.trial, 2);
-  assert.equal(pickBest([{ trial: 1, valAuc: Number.NaN, params: 1 }]), undefined);
+  assert.equal(pickBest([{ trial: 1, valAuc: Number.NaN, paramCount: 1 }, { trial: 2, valAuc: 0.6, paramCount: 9 }])?.trial, 2);
+  assert.equal(pickBest([{ trial: 1, valAuc: Number.NaN, paramCount: 1 }]), undefined);
+  assert.equal(pickBest([{ trial: 1, valAuc: null, paramCount: 1 }, { trial: 2, valAuc: 0.6, paramCount: 9 }])?.trial, 2, 'null is how Temporal carries NaN');
   assert.equal(pickBest([]), undefined);
 });
 
 test('pickBest returns the candidate object itself, extra fields included', () => {
-  const best = { trial: 7, valAuc: 0.99, params: 3, trialId: 'sweep-x-trial-7' };
-  assert.equal(pickBest([{ trial: 1, valAuc: 0.5, params: 3, trialId: 'a' }, best]), best);
+  const best = { trial: 7, valAuc: 0.99, paramCount: 3, trialId: 'sweep-x-trial-7' };
+  assert.equal(pickBest([{ trial: 1, valAuc: 0.5, paramCount: 3, trialId: 'a' }, best]), best);
 });
 
 test('objectiveOf reads the metric the spec optimises from an epoch', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpec } from '../../src/spec/load.js';
-import { planTrials } from '../../src/spec/plan.js';
+import { planTrials, strategySetupOf } from '../../src/spec/plan.js';
 import { sweepStrategy } from '../../src/strategy/index.js';
 import { simulate } from './strategy-sim.js';
 
@@ -25,7 +25,7 @@ for (const strategy of [{ type: 'grid' }, { type: 'random', trials: 7, seed: 2 }
     const result = simulate(s, plan, { concurrency: 2, objective: (trial, epoch) => 0.5 + trial / 100 + epoch / 1000, jsonRoundTrip: true });
     assert.deepEqual(
       result.decisions,
-      plan.map((t) => ({ kind: 'start', trial: t.number, untilEpoch: 5 })),
+      plan.map((t) => ({ kind: 'start', trial: t.number, params: t.params, untilEpoch: 5 })),
     );
     assert.equal(result.totalEpochs, plan.length * 5);
   });
@@ -33,14 +33,15 @@ for (const strategy of [{ type: 'grid' }, { type: 'random', trials: 7, seed: 2 }
 
 test('sequential: wait while trials run, done when all reported; failures end a trial like any other report', () => {
   const s = spec({ type: 'random', trials: 2 });
-  let state = sweepStrategy.initial(s, planTrials(s));
+  const plan = planTrials(s);
+  let state = sweepStrategy.initial(strategySetupOf(s));
   const next = () => {
     const step = sweepStrategy.next(state);
     state = step.state;
     return step.decision;
   };
-  assert.deepEqual(next(), { kind: 'start', trial: 1, untilEpoch: 5 });
-  assert.deepEqual(next(), { kind: 'start', trial: 2, untilEpoch: 5 });
+  assert.deepEqual(next(), { kind: 'start', trial: 1, params: plan[0]!.params, untilEpoch: 5 });
+  assert.deepEqual(next(), { kind: 'start', trial: 2, params: plan[1]!.params, untilEpoch: 5 });
   assert.deepEqual(next(), { kind: 'wait' });
   state = sweepStrategy.report(state, { trial: 2, status: 'failed', epochsTrained: 0, objectiveByEpoch: [] });
   assert.deepEqual(next(), { kind: 'wait' });

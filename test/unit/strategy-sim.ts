@@ -6,6 +6,7 @@
  * strategy's state, so tests can judge the strategy's choices.
  */
 import assert from 'node:assert/strict';
+import { strategySetupOf } from '../../src/spec/plan.js';
 import type { SweepSpec, TrialPlan } from '../../src/spec/types.js';
 import { sweepStrategy, type Decision, type StrategyState, type TrialOutcome, type TrialReport } from '../../src/strategy/index.js';
 
@@ -39,7 +40,7 @@ export function simulate(spec: SweepSpec, plan: readonly TrialPlan[], options: S
     assert.deepEqual(copy, state, 'strategy state must survive JSON unchanged');
     return options.jsonRoundTrip ? copy : state;
   };
-  let state = pass(sweepStrategy.initial(spec, plan));
+  let state = pass(sweepStrategy.initial(strategySetupOf(spec)));
   const timeline: SimEvent[] = [];
   const epochsByTrial = new Map<number, number>();
   const running: { trial: number; until: number; finishAt: number }[] = [];
@@ -61,6 +62,7 @@ export function simulate(spec: SweepSpec, plan: readonly TrialPlan[], options: S
       if (last.kind === 'start') {
         assert.equal(trained, undefined, `trial ${trial} started twice`);
         assert.ok(trial >= 1 && trial <= plan.length, `trial ${trial} is not in the plan`);
+        assert.deepEqual(last.params, plan[trial - 1]!.params, `trial ${trial} runs the params sweep validation planned`);
       } else {
         assert.ok(trained !== undefined, `trial ${trial} continued before it started`);
         assert.ok(untilEpoch > trained, `trial ${trial} continued to epoch ${untilEpoch} from ${trained}`);

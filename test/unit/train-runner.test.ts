@@ -12,7 +12,7 @@ import type { DatasetManifest } from '../../src/data/types.js';
 import { isUserError } from '../../src/errors.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { runTraining, TrainingError } from '../../src/train/runner.js';
+import { keepTrainingProcessesWarm, runTraining, trainingProcessesForked, TrainingError } from '../../src/train/runner.js';
 import type { EpochMetrics, TrainRequest } from '../../src/train/types.js';
 import { tinyVariant } from './train-helpers.js';
 
@@ -49,7 +49,7 @@ test('trains in a child process, streams start and epochs in order, and leaves t
   });
   clearInterval(timer);
   assert.equal(result.status, 'completed');
-  assert.deepEqual(started, [{ backend: 'wasm', params: result.params }]);
+  assert.deepEqual(started, [{ backend: 'wasm', paramCount: result.params }]);
   assert.deepEqual(
     epochs.map((e) => e.epoch),
     [1, 2, 3],
@@ -104,4 +104,24 @@ test('a diverging run rejects with a non-retryable NonFiniteLossError', async ()
 
 test('an already aborted signal starts nothing', async () => {
   await assert.rejects(runTraining(request(tinyVariant()), { signal: AbortSignal.abort() }), { name: 'AbortError' });
+});
+
+test('one warm process per slot, reused by the next trials; a failed trial retires its process', async () => {
+  keepTrainingProcessesWarm(2);
+  const before = trainingProcessesForked();
+  const v = tinyVariant({ epochs: 1 });
+  // Two slots at once, then two more: the four trials run on the same two processes.
+  for (let round = 0; round < 2; round++) {
+    const results = await Promise.all([runTraining(request(v)), runTraining(request(v))]);
+    assert.deepEqual(results.map((r) => r.status), ['completed', 'completed']);
+  }
+  assert.ok(trainingProcessesForked() - before <= 2, `forked ${trainingProcessesForked() - before} processes for 4 trials on 2 slots`);
+  const afterReuse = trainingProcessesForked();
+  await assert.rejects(runTraining(request(tinyVariant({ learningRate: 1e38, optimizer: 'rmsprop' }))), { name: 'NonFiniteLossError' });
+  assert.equal(trainingProcessesForked() - afterReuse, 1, 'the failed process is replaced by a fresh one');
+  // A reused process trains from its own checkpoint dir like a fresh one: same result for the same request.
+  const req = request(v);
+  const [a, b] = [await runTraining(req), await runTraining({ ...req, checkpointDir: freshDir() })];
+  assert.deepEqual(b.epochs.map((e) => e.valAuc), a.epochs.map((e) => e.valAuc), 'a reused process is deterministic');
+  keepTrainingProcessesWarm(1);
 });

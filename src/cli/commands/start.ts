@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/index.js';
 import { UserError } from '../../errors.js';
 import { sweepWorkflow } from '../../../workflows/sweep.js';
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
-import type { SweepInput } from '../../../workflows/types.js';
+import { sweepInputOf } from '../../spec/plan.js';
 import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
@@ -58,17 +58,14 @@ Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 wh
       if (inProcessWorkers) {
         workers = await startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend });
       }
-      const input: SweepInput = {
-        sweepId,
-        spec,
-        dataset: { spec: spec.dataset, baseDir: loaded.baseDir, seqLen: dataset.seqLen, fingerprint: dataset.fingerprint },
-        trainQueue: config.taskQueues.train,
-      };
+      // The plan leaves here as plain JSON: the workflow never runs the planner, schema or presets.
+      const input = sweepInputOf(spec, { sweepId, baseDir: loaded.baseDir, datasetFingerprint: dataset.fingerprint, seqLen: dataset.seqLen, trainQueue: config.taskQueues.train, totalTrials: trials.length });
       const handle = await session.client.workflow.start(sweepWorkflow, {
         taskQueue: config.taskQueues.orchestration,
         workflowId: sweepId,
         args: [input],
         memo: { spec: positionals[0], trials: trials.length },
+        staticSummary: `sweep ${spec.name}: ${trials.length} trial(s), ${spec.strategy.type}, up to ${spec.maxConcurrentTrials} at once`,
         typedSearchAttributes: [
           { key: SweepIdAttr, value: sweepId },
           { key: SweepNameAttr, value: spec.name },
