@@ -3,6 +3,7 @@
  * its JSON Schema export can embed it.
  */
 import { z } from 'zod';
+import { expected, nonNegativeInt as nonNegativeIntField, positiveInt as positiveIntField } from '../field-schemas.js';
 
 export const datasetFormats = ['tsv', 'csv', 'fasta', 'deepsea', 'synthetic'] as const;
 export type DatasetFormat = (typeof datasetFormats)[number];
@@ -13,18 +14,9 @@ export type LengthPolicy = (typeof lengthPolicies)[number];
 const negativeKinds = ['background', 'shuffled'] as const;
 export type NegativeKind = (typeof negativeKinds)[number];
 
-function show(value: unknown): string {
-  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
-}
-
-function expected(what: string) {
-  return { error: (issue: { input?: unknown }) => `must be ${what}, got ${show(issue.input)}` };
-}
-
 const filePath = (description: string) => z.string(expected('a file path')).min(1, expected('a file path')).describe(description);
-const nonNegativeInt = (description: string) =>
-  z.int(expected('a non-negative integer')).nonnegative(expected('a non-negative integer')).describe(description);
-const positiveInt = (description: string) => z.int(expected('a positive integer')).positive(expected('a positive integer')).describe(description);
+const nonNegativeInt = (description: string) => nonNegativeIntField().describe(description);
+const positiveInt = (description: string) => positiveIntField().describe(description);
 
 /** Keys that only a synthetic dataset takes. */
 const syntheticKeys = ['samples', 'motifs', 'tasks', 'seed', 'negatives'] as const;

@@ -4,6 +4,7 @@
  * Pure types, constants and zod schemas: imported by workflows, so no tfjs and no Node modules here.
  */
 import { z } from 'zod';
+import { expected, nonNegativeInt, oneOf as oneOfField, positiveInt as positiveIntField } from '../field-schemas.js';
 
 export interface VariantConfig {
   seqLen: number;
@@ -35,19 +36,8 @@ export interface VariantConfig {
 export const presetNames = ['danq', 'danq-lite'] as const;
 export type PresetName = (typeof presetNames)[number];
 
-/** Shows a rejected value as the user wrote it (NaN and Infinity included, which JSON would turn into null). */
-export function formatValue(value: unknown): string {
-  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
-}
-
-/** One message for every way a value can fail its field schema: `must be <expected>, got <value>`. */
-function expected(what: string) {
-  return { error: (issue: { input?: unknown }) => `must be ${what}, got ${formatValue(issue.input)}` };
-}
-
 function positiveInt(description: string) {
-  const e = expected('a positive integer');
-  return z.int(e).positive(e).describe(description);
+  return positiveIntField().describe(description);
 }
 
 function dropoutRate(description: string) {
@@ -56,7 +46,7 @@ function dropoutRate(description: string) {
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, description: string) {
-  return z.enum(values, expected(values.map((v) => `'${v}'`).join(' or '))).describe(description);
+  return oneOfField(values).describe(description);
 }
 
 /**
@@ -79,10 +69,7 @@ export const variantFieldSchemas: { [K in keyof VariantConfig]-?: z.ZodType<Vari
     .boolean(expected('true or false'))
     .describe('true: keep every RNN step, then flatten + dense (DanQ); false: keep only the last step'),
   rnnDropout: dropoutRate('Dropout rate after the RNN'),
-  denseUnits: z
-    .int(expected('a non-negative integer'))
-    .nonnegative(expected('a non-negative integer'))
-    .describe('Hidden dense ReLU units before the output layer; 0 = none'),
+  denseUnits: nonNegativeInt().describe('Hidden dense ReLU units before the output layer; 0 = none'),
   outputActivation: oneOf(['sigmoid', 'softmax'], 'sigmoid: independent labels; softmax: one class of tasks (needs tasks >= 2)'),
   learningRate: z
     .number(expected('a positive number'))
@@ -91,10 +78,7 @@ export const variantFieldSchemas: { [K in keyof VariantConfig]-?: z.ZodType<Vari
   optimizer: oneOf(['adam', 'rmsprop'], 'Optimizer'),
   batchSize: positiveInt('Samples per training batch'),
   epochs: positiveInt('Maximum training epochs'),
-  seed: z
-    .int(expected('a non-negative integer'))
-    .nonnegative(expected('a non-negative integer'))
-    .describe('Seed for initialisation, shuffling and dropout'),
+  seed: nonNegativeInt().describe('Seed for initialisation, shuffling and dropout'),
 };
 
 /** A partial variant (fixed values in a spec, or overrides); unknown keys are rejected to catch typos. */
@@ -107,9 +91,7 @@ export const partialVariantSchema = z
   })
   .partial();
 
-export const presetNameSchema = z
-  .enum(presetNames, expected(presetNames.map((p) => `'${p}'`).join(' or ')))
-  .describe('Preset the fixed values start from (default danq-lite)');
+export const presetNameSchema = oneOfField(presetNames).describe('Preset the fixed values start from (default danq-lite)');
 
 /** A sweep spec's `model` object: an optional preset plus fixed variant fields. */
 export const modelSpecSchema = partialVariantSchema.extend({ preset: presetNameSchema.optional() });

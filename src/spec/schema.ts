@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec.js';
-import { formatValue, modelSpecSchema, variantFieldSchemas, type VariantConfig } from '../model/config.js';
+import { expected, formatValue, oneOf, positiveInt as positiveIntField } from '../field-schemas.js';
+import { modelSpecSchema, variantFieldSchemas, type VariantConfig } from '../model/config.js';
 import { backendChoices } from '../train/backend-name.js';
 import { MAX_TRIALS, TRAINING_FIELDS, choiceSchema, rangeOf, spaceValueSchema } from './space.js';
 
@@ -19,16 +20,7 @@ function isVariantField(key: string): key is keyof VariantConfig {
 /** The fields a space may search: all but epochs and seed, which training sets for every trial. */
 const searchableFields = variantFields.filter((field) => field !== 'epochs' && field !== 'seed');
 
-/** `expected <what>, got <value>` for every way a value can fail (a missing one reads `required`). */
-function expected(what: string) {
-  return { error: (issue: { input?: unknown }) => `expected ${what}, got ${formatValue(issue.input)}` };
-}
-
-function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, expected(values.map((v) => `"${v}"`).join(', ')));
-}
-
-const positiveInt = z.int(expected('a positive integer')).positive(expected('a positive integer'));
+const positiveInt = positiveIntField();
 const seedSchema = variantFieldSchemas.seed;
 const trialsSchema = positiveInt
   .max(MAX_TRIALS, { error: `expected at most ${MAX_TRIALS} trials` })

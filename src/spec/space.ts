@@ -3,7 +3,8 @@
  * the model's field schemas only, no Node modules): the planner, which workflows may run, uses it.
  */
 import { z } from 'zod';
-import { formatValue, type VariantConfig } from '../model/config.js';
+import { formatValue } from '../field-schemas.js';
+import type { VariantConfig } from '../model/config.js';
 
 /** The variant fields that `training` owns: set there, never in `model`; only batchSize may be searched. */
 export const TRAINING_FIELDS = ['epochs', 'batchSize', 'seed'] as const satisfies readonly (keyof VariantConfig)[];

@@ -84,7 +84,7 @@ test('every problem is reported at once, each with its JSON path', () => {
     `name: expected 1 to 64 letters, digits, '-' or '_', starting with a letter or digit, got "my sweep"`,
     'model.Seqlen: unknown field (did you mean seqLen?)',
     'space.learningRate.logUniform[0]: expected a number > 0',
-    'strategy.trials: expected a positive integer, got 0',
+    'strategy.trials: must be a positive integer, got 0',
     'training.seed: must be a non-negative integer, got -1',
     'extra: unknown field',
     'model.epochs: set training.epochs instead',
