@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   resume: { summary: 'Resume a paused sweep', load: async () => (await import('./commands/control.js')).resume },
   cancel: { summary: 'Cancel a sweep: running trials stop between batches', load: async () => (await import('./commands/control.js')).cancel },
   worker: { summary: 'Run a worker process that trains trials and runs sweep activities', load: async () => (await import('./commands/worker.js')).default },
+  serve: { summary: 'Serve the read-only HTTP API (for Grafana) over the results database', load: async () => (await import('./commands/serve.js')).default },
   dev: { summary: 'Run the embedded stack (Temporal, Postgres, workers) in the foreground', load: async () => (await import('./commands/dev.js')).default },
   model: { summary: 'Inspect model variants: sweep model summary', load: async () => (await import('./commands/model.js')).default },
   evaluate: { summary: 'ROC AUC and PR AUC of predictions against labels', load: async () => (await import('./commands/evaluate.js')).default },

@@ -1,0 +1,153 @@
+/**
+ * JSON Schemas (TypeBox) of the HTTP API's requests and responses. Fastify validates requests and
+ * serializes responses with them, and @fastify/swagger turns them into /openapi.json; the `satisfies`
+ * checks in routes.ts keep them equal to the read model's TypeScript types.
+ */
+import { Type, type TSchema } from 'typebox';
+import { CURVE_METRICS, TRIAL_STATUSES } from '../db/read-model.js';
+import type { SweepStatus } from '../db/types.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = Type.String({ format: 'date-time' });
+
+export const SweepStatusSchema = Type.Enum(['running', 'paused', 'completed', 'cancelled', 'failed'] as const satisfies readonly SweepStatus[]);
+export const TrialStatusSchema = Type.Enum(TRIAL_STATUSES);
+
+export const ErrorSchema = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() }, { $id: 'Error' });
+
+export const SearchedParameterSchema = Type.Object({
+  name: Type.String(),
+  type: Type.Enum(['number', 'string', 'boolean']),
+  distinctValues: Type.Integer(),
+});
+
+export const SweepSummarySchema = Type.Object({
+  sweepId: Type.String(),
+  name: Type.String(),
+  status: SweepStatusSchema,
+  strategy: Type.String(),
+  totalTrials: Type.Integer(),
+  pending: Type.Integer(),
+  running: Type.Integer(),
+  completed: Type.Integer(),
+  earlyStopped: Type.Integer(),
+  failed: Type.Integer(),
+  cancelled: Type.Integer(),
+  pruned: Type.Integer(),
+  bestTrialId: Nullable(Type.String()),
+  bestValAuc: Nullable(Type.Number()),
+  createdAt: Time,
+  finishedAt: Nullable(Time),
+});
+
+const trialFields = {
+  trialId: Type.String(),
+  number: Type.Integer(),
+  status: TrialStatusSchema,
+  worker: Nullable(Type.String()),
+  backend: Nullable(Type.String()),
+  paramCount: Nullable(Type.Integer()),
+  epochsTrained: Type.Integer(),
+  bestEpoch: Nullable(Type.Integer()),
+  valAuc: Nullable(Type.Number()),
+  valPrAuc: Nullable(Type.Number()),
+  valLoss: Nullable(Type.Number()),
+  durationSeconds: Nullable(Type.Number()),
+  failureReason: Nullable(Type.String()),
+  startedAt: Nullable(Time),
+  finishedAt: Nullable(Time),
+  label: Type.String(),
+};
+/** Searched parameters are extra columns `param_<name>`, typed as `parameters` says. */
+const paramColumns = { patternProperties: { '^param_': Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]) } };
+export const TrialSchema = Type.Object(trialFields, paramColumns);
+export const RankedTrialSchema = Type.Object({ rank: Type.Integer(), ...trialFields }, paramColumns);
+
+export const SweepListSchema = Type.Object({ sweeps: Type.Array(SweepSummarySchema) });
+export const StateCountsSchema = Type.Array(Type.Object({ state: TrialStatusSchema, trials: Type.Integer() }));
+export const SweepDetailSchema = Type.Object({ ...SweepSummarySchema.properties, parameters: Type.Array(SearchedParameterSchema), states: StateCountsSchema });
+export const SweepStatesSchema = Type.Object({ sweepId: Type.String(), states: StateCountsSchema });
+export const ParametersSchema = Type.Object({ sweepId: Type.String(), parameters: Type.Array(SearchedParameterSchema) });
+export const TrialsSchema = Type.Object({ sweepId: Type.String(), parameters: Type.Array(SearchedParameterSchema), trials: Type.Array(TrialSchema) });
+export const LeaderboardSchema = Type.Object({ sweepId: Type.String(), parameters: Type.Array(SearchedParameterSchema), trials: Type.Array(RankedTrialSchema) });
+
+export const CurveMetricSchema = Type.Enum(CURVE_METRICS);
+export const CurvesSchema = Type.Object({
+  points: Type.Array(
+    Type.Object({ trialId: Type.String(), trial: Type.Integer(), label: Type.String(), epoch: Type.Integer(), metric: CurveMetricSchema, value: Type.Number(), time: Time }),
+  ),
+});
+
+export const EffectsSchema = Type.Object({
+  sweepId: Type.String(),
+  parameters: Type.Array(SearchedParameterSchema),
+  effects: Type.Array(
+    Type.Object({
+      parameter: Type.String(),
+      value: Type.String(),
+      order: Nullable(Type.Number()),
+      trials: Type.Integer(),
+      withResult: Type.Integer(),
+      failed: Type.Integer(),
+      bestValAuc: Nullable(Type.Number()),
+      meanValAuc: Nullable(Type.Number()),
+    }),
+  ),
+});
+
+export const BestSoFarSchema = Type.Object({
+  sweepId: Type.String(),
+  points: Type.Array(Type.Object({ time: Time, trialId: Type.String(), trial: Type.Integer(), valAuc: Type.Number(), bestValAuc: Type.Number() })),
+});
+
+export const WorkersSchema = Type.Object({
+  workers: Type.Array(
+    Type.Object({
+      worker: Type.String(),
+      trials: Type.Integer(),
+      epochs: Type.Integer(),
+      busySeconds: Type.Number(),
+      samplesPerSec: Nullable(Type.Number()),
+      backends: Type.String(),
+      firstSeen: Time,
+      lastSeen: Time,
+    }),
+  ),
+});
+
+export const ThroughputSchema = Type.Object({
+  points: Type.Array(Type.Object({ time: Time, worker: Type.String(), backend: Type.String(), trialId: Type.String(), epoch: Type.Integer(), samplesPerSec: Type.Number() })),
+});
+
+export const HealthSchema = Type.Object({ status: Type.Enum(['ok', 'unavailable']), database: Type.String(), schemaVersion: Nullable(Type.Integer()) });
+export const IndexSchema = Type.Object({ service: Type.String(), version: Type.String(), openapi: Type.String() });
+
+// ---- requests ----
+
+export const SweepParams = Type.Object({ sweepId: Type.String({ minLength: 1, maxLength: 200, description: 'A sweep id, e.g. sweep-quickstart-1a2b3c' }) });
+const Limit = (description: string, fallback?: number) => Type.Integer({ minimum: 1, maximum: 1000, ...(fallback === undefined ? {} : { default: fallback }), description });
+/** Epoch milliseconds (Grafana's ${__from}) or an ISO 8601 time; checked in routes.ts. */
+const TimeParam = (description: string) => Type.String({ maxLength: 40, description: `${description}: epoch milliseconds or ISO 8601` });
+const CsvList = (description: string) => Type.String({ maxLength: 4000, description: `${description}, comma-separated` });
+
+export const SweepsQuery = Type.Object({ status: Type.Optional(SweepStatusSchema), limit: Type.Optional(Limit('At most this many sweeps, newest first')) });
+export const TrialsQuery = Type.Object({ status: Type.Optional(TrialStatusSchema) });
+export const LeaderboardQuery = Type.Object({ limit: Limit('Top N trials', 10) });
+export const SweepCurvesQuery = Type.Object({
+  metric: Type.Optional(CsvList(`Metrics (${CURVE_METRICS.join(', ')}); default val_auc`)),
+  top: Type.Optional(Limit('Only the best N trials (leaderboard order)')),
+  trials: Type.Optional(CsvList('Only these trial numbers')),
+});
+export const CurvesQuery = Type.Object({
+  trials: CsvList('Trial ids (any sweeps)'),
+  metric: Type.Optional(CsvList(`Metrics (${CURVE_METRICS.join(', ')}); default val_auc`)),
+});
+export const EffectsQuery = Type.Object({
+  parameter: Type.Optional(Type.String({ maxLength: 200, description: 'Only this searched parameter' })),
+  bins: Type.Integer({ minimum: 2, maximum: 50, default: 8, description: 'Numeric parameters with more distinct values are binned' }),
+});
+export const WorkersQuery = Type.Object({
+  sweep: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only epochs of this sweep' })),
+  from: Type.Optional(TimeParam('Epochs recorded at or after')),
+  to: Type.Optional(TimeParam('Epochs recorded at or before')),
+});
