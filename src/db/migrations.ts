@@ -99,6 +99,34 @@ export const migrations: readonly Migration[] = [
       alter table sweeps add column failure_reason text;
     `,
   },
+  {
+    version: 3,
+    name: 'read-only role sweep_grafana for Grafana',
+    // NOLOGIN and no password here: the operator sets one (README "Dashboards"). Roles are per
+    // cluster, so another database may create it at the same moment; a user without CREATEROLE
+    // skips it rather than failing the upgrade.
+    sql: /* sql */ `
+      do $$
+      begin
+        if not exists (select from pg_roles where rolname = 'sweep_grafana') then
+          if exists (select from pg_roles where rolname = current_user and (rolsuper or rolcreaterole)) then
+            begin
+              create role sweep_grafana nologin;
+            exception when duplicate_object or unique_violation then null;
+            end;
+          else
+            raise notice 'danq-sweep: % may not create roles; create sweep_grafana by hand for Grafana', current_user;
+          end if;
+        end if;
+        if exists (select from pg_roles where rolname = 'sweep_grafana') then
+          execute format('grant connect on database %I to sweep_grafana', current_database());
+          grant usage on schema public to sweep_grafana;
+          grant select on sweeps, trials, trial_epochs, artifacts to sweep_grafana;
+        end if;
+      end
+      $$;
+    `,
+  },
 ];
 
 /** Applies every pending migration; returns the versions it applied (none when up to date). */

@@ -31,8 +31,8 @@ export async function openReadSource(databaseUrl: string): Promise<ReadSource> {
 export const TRIAL_STATUSES = ['pending', 'running', 'completed', 'early-stopped', 'failed', 'cancelled', 'pruned'] as const satisfies readonly TrialStatus[];
 
 /** Epoch metrics that learning curves can show, by their API name. */
-export const CURVE_METRICS = { val_auc: 'val_auc', val_pr_auc: 'val_pr_auc', val_loss: 'val_loss', train_loss: 'train_loss' } as const;
-export type CurveMetric = keyof typeof CURVE_METRICS;
+export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const;
+export type CurveMetric = (typeof CURVE_METRICS)[number];
 
 export type ParamType = 'number' | 'string' | 'boolean';
 export interface SearchedParameter {

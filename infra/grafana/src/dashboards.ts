@@ -1,0 +1,200 @@
+/** The danq-sweep dashboards, defined once (see model.ts); `npm run dashboards` renders them per plugin. */
+import type { Dashboard, RowField } from './model.js';
+
+const trialFields: RowField[] = [
+  { key: 'number', name: 'trial', type: 'number' },
+  { key: 'label', name: 'variant', type: 'string' },
+  { key: 'status', name: 'status', type: 'string' },
+  { key: 'valAuc', name: 'val ROC AUC', type: 'number', nullable: true },
+  { key: 'valPrAuc', name: 'val PR AUC', type: 'number', nullable: true },
+  { key: 'bestEpoch', name: 'best epoch', type: 'number', nullable: true },
+  { key: 'epochsTrained', name: 'epochs', type: 'number' },
+  { key: 'paramCount', name: 'parameters', type: 'number', nullable: true },
+  { key: 'backend', name: 'backend', type: 'string', nullable: true },
+  { key: 'worker', name: 'worker', type: 'string', nullable: true },
+  { key: 'durationSeconds', name: 'duration', type: 'number', nullable: true },
+];
+
+const sweepVariable = {
+  name: 'sweep',
+  label: 'Sweep',
+  query: { path: '/sweeps', rows: 'sweeps', fields: [{ key: 'sweepId', name: 'sweep', type: 'string' as const }] },
+};
+
+export const sweepOverview: Dashboard = {
+  uid: 'danq-sweep-overview',
+  title: 'danq-sweep: sweep overview',
+  description: 'One sweep: progress, the leaderboard, what each searched parameter does, learning curves and failures.',
+  time: { from: 'now-7d', to: 'now' },
+  variables: [
+    sweepVariable,
+    {
+      name: 'param',
+      label: 'Parameter',
+      query: { path: '/sweeps/$sweep/parameters', rows: 'parameters', fields: [{ key: 'name', name: 'parameter', type: 'string' }] },
+      multi: true,
+      includeAll: true,
+    },
+  ],
+  panels: [
+    {
+      title: 'Trials by state',
+      question: 'How far along is the sweep: how many trials are pending, running, completed, stopped early or failed?',
+      type: 'barchart',
+      grid: { x: 0, y: 0, w: 8, h: 8 },
+      query: { path: '/sweeps/$sweep/states', rows: 'states', fields: [{ key: 'state', name: 'state', type: 'string' }, { key: 'trials', name: 'trials', type: 'number' }] },
+      options: { orientation: 'horizontal', showValue: 'always', legend: { showLegend: false } },
+    },
+    {
+      title: 'Best val ROC AUC so far',
+      question: 'Is the sweep still finding better models, or has the best validation ROC AUC levelled off?',
+      type: 'timeseries',
+      grid: { x: 8, y: 0, w: 16, h: 8 },
+      query: { path: '/sweeps/$sweep/best-so-far', rows: 'points', fields: [{ key: 'time', name: 'time', type: 'time' }, { key: 'bestValAuc', name: 'best val ROC AUC', type: 'number' }] },
+      defaults: { custom: { lineInterpolation: 'stepAfter', showPoints: 'always' }, decimals: 4 },
+    },
+    {
+      title: 'Leaderboard',
+      question: "Which variants are best, by the sweep's own rule (val ROC AUC, then fewer parameters, then the earlier trial)?",
+      type: 'table',
+      grid: { x: 0, y: 8, w: 24, h: 9 },
+      query: { path: '/sweeps/$sweep/leaderboard', params: [['limit', '10']], rows: 'trials', fields: [{ key: 'rank', name: 'rank', type: 'number' }, ...trialFields] },
+    },
+    {
+      title: 'val ROC AUC by $param',
+      question: 'What does each searched parameter do (LSTM vs GRU, filters, pool size...): best and mean val ROC AUC per value or bin, and how many trials tried it?',
+      type: 'barchart',
+      grid: { x: 0, y: 17, w: 8, h: 8 },
+      repeat: 'param',
+      query: {
+        path: '/sweeps/$sweep/effects',
+        params: [['parameter', '$param']],
+        rows: 'effects',
+        fields: [
+          { key: 'value', name: '$param', type: 'string' },
+          { key: 'bestValAuc', name: 'best val ROC AUC', type: 'number', nullable: true },
+          { key: 'meanValAuc', name: 'mean val ROC AUC', type: 'number', nullable: true },
+          { key: 'trials', name: 'trials', type: 'number' },
+        ],
+      },
+      defaults: { decimals: 4 },
+    },
+    {
+      title: 'Learning curves of the top 5 trials',
+      question: 'Do the best trials still improve at their last epoch (train longer?) or overfit (val AUC falling)?',
+      type: 'trend',
+      grid: { x: 0, y: 25, w: 24, h: 9 },
+      query: {
+        path: '/sweeps/$sweep/curves',
+        params: [['top', '5'], ['metric', 'val_auc']],
+        rows: 'points',
+        fields: [
+          { key: 'epoch', name: 'epoch', type: 'number' },
+          { key: 'value', name: 'val ROC AUC', type: 'number' },
+          { key: 'label', name: 'trial', type: 'string' },
+        ],
+      },
+      seriesBy: 'trial',
+      options: { xField: 'epoch' },
+      defaults: { decimals: 4 },
+    },
+    {
+      title: 'Failed trials',
+      question: 'Which trials failed, and why (diverged learning rate, out of memory...)?',
+      type: 'table',
+      grid: { x: 0, y: 34, w: 24, h: 7 },
+      query: {
+        path: '/sweeps/$sweep/trials',
+        params: [['status', 'failed']],
+        rows: 'trials',
+        fields: [
+          { key: 'number', name: 'trial', type: 'number' },
+          { key: 'label', name: 'variant', type: 'string' },
+          { key: 'failureReason', name: 'reason', type: 'string', nullable: true },
+          { key: 'epochsTrained', name: 'epochs', type: 'number' },
+          { key: 'worker', name: 'worker', type: 'string', nullable: true },
+          { key: 'finishedAt', name: 'failed at', type: 'time', nullable: true },
+        ],
+      },
+    },
+    {
+      title: 'All trials',
+      question: 'Every trial of the sweep with its status, results, backend, worker and duration.',
+      type: 'table',
+      grid: { x: 0, y: 41, w: 24, h: 10 },
+      query: { path: '/sweeps/$sweep/trials', rows: 'trials', fields: trialFields },
+    },
+  ],
+};
+
+const window: [string, string][] = [
+  ['from', '${__from}'],
+  ['to', '${__to}'],
+];
+
+export const workers: Dashboard = {
+  uid: 'danq-sweep-workers',
+  title: 'danq-sweep: workers',
+  description: 'What each worker did in the time range, and the training throughput of each backend over time.',
+  time: { from: 'now-24h', to: 'now' },
+  variables: [],
+  panels: [
+    {
+      title: 'Trials and busy time per worker',
+      question: 'Is the work spread over the workers, and how busy was each (training seconds) in the time range?',
+      type: 'barchart',
+      grid: { x: 0, y: 0, w: 12, h: 9 },
+      query: {
+        path: '/workers',
+        params: window,
+        rows: 'workers',
+        fields: [
+          { key: 'worker', name: 'worker', type: 'string' },
+          { key: 'trials', name: 'trials', type: 'number' },
+          { key: 'busySeconds', name: 'busy seconds', type: 'number' },
+        ],
+      },
+      options: { orientation: 'horizontal', showValue: 'always' },
+    },
+    {
+      title: 'Worker activity',
+      question: 'Per worker: trials, epochs, busy seconds, mean samples/s and the backends it used.',
+      type: 'table',
+      grid: { x: 12, y: 0, w: 12, h: 9 },
+      query: {
+        path: '/workers',
+        params: window,
+        rows: 'workers',
+        fields: [
+          { key: 'worker', name: 'worker', type: 'string' },
+          { key: 'trials', name: 'trials', type: 'number' },
+          { key: 'epochs', name: 'epochs', type: 'number' },
+          { key: 'busySeconds', name: 'busy seconds', type: 'number' },
+          { key: 'samplesPerSec', name: 'samples/s', type: 'number', nullable: true },
+          { key: 'backends', name: 'backends', type: 'string' },
+          { key: 'lastSeen', name: 'last seen', type: 'time' },
+        ],
+      },
+    },
+    {
+      title: 'Samples/s by backend',
+      question: 'How fast does each backend (tfjs-node-gpu, tfjs-node, wasm) train, and does throughput hold up over time?',
+      type: 'timeseries',
+      grid: { x: 0, y: 9, w: 24, h: 9 },
+      query: {
+        path: '/workers/throughput',
+        params: window,
+        rows: 'points',
+        fields: [
+          { key: 'time', name: 'time', type: 'time' },
+          { key: 'samplesPerSec', name: 'samples/s', type: 'number' },
+          { key: 'backend', name: 'backend', type: 'string' },
+        ],
+      },
+      seriesBy: 'backend',
+      defaults: { unit: 'none', custom: { drawStyle: 'points', pointSize: 6 } },
+    },
+  ],
+};
+
+export const dashboards = { 'sweep-overview': sweepOverview, workers } as const;

@@ -1,0 +1,28 @@
+// The committed Grafana dashboards are exactly what `npm run dashboards` generates from
+// infra/grafana/src/dashboards.ts, for both plugins, and no stale file is left behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { dashboardsDir, generatedFiles, plugins } from '../../infra/grafana/src/generate.js';
+
+test('committed dashboard JSON equals the generator output (run `npm run dashboards` after editing dashboards.ts)', () => {
+  const generated = generatedFiles();
+  for (const [file, text] of generated) {
+    const committed = path.join(dashboardsDir, file);
+    assert.ok(existsSync(committed), `${file} is missing: run npm run dashboards`);
+    assert.equal(readFileSync(committed, 'utf8'), text, `${file} differs from the generator: run npm run dashboards`);
+  }
+  const committed = plugins.flatMap((p) => readdirSync(path.join(dashboardsDir, p)).map((f) => path.join(p, f)));
+  assert.deepEqual(committed.sort(), [...generated.keys()].sort(), 'no dashboard file without a definition');
+});
+
+test('both plugins get the same panels and variables, each dashboard with its own uid', () => {
+  const parsed = [...generatedFiles()].map(([file, text]) => ({ file, d: JSON.parse(text) as { uid: string; panels: { title: string }[]; templating: { list: { name: string }[] } } }));
+  assert.equal(new Set(parsed.map((p) => p.d.uid)).size, parsed.length);
+  for (const name of ['sweep-overview', 'workers']) {
+    const [a, b] = plugins.map((plugin) => parsed.find((p) => p.file === path.join(plugin, `${name}.json`))!.d);
+    assert.deepEqual(a!.panels.map((p) => p.title), b!.panels.map((p) => p.title));
+    assert.deepEqual(a!.templating.list.map((v) => v.name), b!.templating.list.map((v) => v.name));
+  }
+});
