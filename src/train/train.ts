@@ -14,7 +14,8 @@ import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
 import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { countParams, initialWeights, lossFromLogits, Network, probabilities } from './network.js';
+import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
+import { createNetwork } from './native/network.js';
 import { Optimizer } from './optimizer.js';
 import type { BackendName, EarlyStopping, EpochMetrics, TrainRequest, TrainResult } from './types.js';
 
@@ -63,7 +64,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   if (state.earlyStopping.stopped) return result('early-stopped');
   if (state.epoch >= lastEpoch) return result('completed');
 
-  const network = new Network(v, state.weights);
+  const network = createNetwork(backend, v, state.weights);
   const optimizer = new Optimizer(v.optimizer, v.learningRate, network.variables);
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);

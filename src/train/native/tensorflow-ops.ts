@@ -1,0 +1,98 @@
+/**
+ * TensorFlow ops by name on the native backends (tfjs-node, tfjs-node-gpu): their
+ * NodeJSKernelBackend runs any op of the linked TensorFlow through
+ * `executeMultipleOutputs(opName, attrs, inputs, numOutputs)`, which is how the fused RNN kernels
+ * (BlockLSTMV2, GRUBlockCell, CudnnRNNV3 and their gradients) that tfjs itself never calls are
+ * reached. The outputs are ordinary engine-tracked tensors (tf.tidy disposes them).
+ * The native packages are optional: nothing here imports them statically.
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+
+/** The constants of tfjs-node's binding that op attributes need. */
+interface Binding {
+  TF_ATTR_FLOAT: number;
+  TF_ATTR_BOOL: number;
+  TF_ATTR_TYPE: number;
+  TF_ATTR_INT: number;
+  TF_ATTR_STRING: number;
+  TF_FLOAT: number;
+}
+
+export interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+/** The part of tfjs-node's NodeJSKernelBackend used here. */
+interface NodeKernelBackend {
+  binding: Binding;
+  isGPUPackage: boolean;
+  isUsingGpuDevice: boolean;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: unknown[], numOutputs: number): tf.Tensor[];
+}
+
+type Int64ScalarClass = new (value: number) => unknown;
+
+export class TensorFlowOps {
+  private constructor(
+    private readonly backend: NodeKernelBackend,
+    private readonly Int64Scalar: Int64ScalarClass,
+  ) {}
+
+  /** True when the active tfjs backend is a native one (tfjs-node or tfjs-node-gpu). */
+  static available(): boolean {
+    const backend = tf.backend() as Partial<NodeKernelBackend>;
+    return tf.getBackend() === 'tensorflow' && typeof backend.executeMultipleOutputs === 'function';
+  }
+
+  private static instance: TensorFlowOps | undefined;
+
+  /** The ops of the active backend; throws when it is not a native one. */
+  static active(): TensorFlowOps {
+    if (!TensorFlowOps.available()) throw new Error(`the native training step needs the tfjs-node backend, the active one is '${tf.getBackend()}'`);
+    const backend = tf.backend() as unknown as NodeKernelBackend;
+    if (TensorFlowOps.instance?.backend !== backend) {
+      // The backend recognises int64 scalars by `instanceof` its own package's class.
+      const pkg = backend.isGPUPackage ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      const { Int64Scalar } = createRequire(import.meta.url)(`${pkg}/dist/int64_tensors.js`) as { Int64Scalar: Int64ScalarClass };
+      TensorFlowOps.instance = new TensorFlowOps(backend, Int64Scalar);
+    }
+    return TensorFlowOps.instance;
+  }
+
+  /** True when TensorFlow runs ops on a GPU (tfjs-node-gpu with a usable CUDA device). */
+  get onGpu(): boolean {
+    return this.backend.isUsingGpuDevice;
+  }
+
+  run(op: string, attrs: OpAttr[], inputs: (tf.Tensor | unknown)[], numOutputs: number): tf.Tensor[] {
+    return this.backend.executeMultipleOutputs(op, attrs, inputs, numOutputs);
+  }
+
+  int64(value: number): unknown {
+    return new this.Int64Scalar(value);
+  }
+
+  float(name: string, value: number): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_FLOAT, value };
+  }
+
+  bool(name: string, value: boolean): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_BOOL, value };
+  }
+
+  int(name: string, value: number): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_INT, value };
+  }
+
+  string(name: string, value: string): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_STRING, value };
+  }
+
+  /** A float32 type attribute (`T` for most ops). */
+  float32(name = 'T'): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_TYPE, value: this.backend.binding.TF_FLOAT };
+  }
+}

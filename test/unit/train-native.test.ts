@@ -1,0 +1,156 @@
+/**
+ * The device-resident training step on tfjs-node (src/train/native): gradients equal autodiff
+ * through the stock tfjs-layers model (computed on the pure-JS cpu backend), predictions equal
+ * it, dropout draws equal the fast path's, training learns, resumes bit-identically, and the
+ * exported model predicts like the trained weights in plain tfjs. Skipped, with the reason, when
+ * tfjs-node is not built.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetManifest } from '../../src/data/types.js';
+import type { VariantConfig } from '../../src/model/config.js';
+import { Rng } from '../../src/rng.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { exportModel, loadExportedModel } from '../../src/train/export.js';
+import { NativeNetwork } from '../../src/train/native/network.js';
+import { Network, probabilities, weightSpecs } from '../../src/train/network.js';
+import { trainModel, type TrainSplits } from '../../src/train/train.js';
+import type { TrainRequest } from '../../src/train/types.js';
+import { synthSplits, tinyVariant } from './train-helpers.js';
+import { cases, maxRelativeDifference, networkGradients, stockGradients, stockPredictions } from './train-network-checks.js';
+
+/** Why the native tests cannot run here, or undefined when tfjs-node loads. */
+async function nativeUnavailable(): Promise<string | undefined> {
+  try {
+    await selectBackend('tfjs-node');
+    return undefined;
+  } catch (err) {
+    return `tfjs-node not built: npm run setup:native (${(err as Error).message})`;
+  }
+}
+const skip = await nativeUnavailable();
+
+/**
+ * Switches tfjs's backend for a reference computation and back (selectBackend refuses to leave a
+ * native backend in one process, which protects trials, not tests).
+ */
+async function useBackend(name: 'cpu' | 'tensorflow'): Promise<void> {
+  assert.ok(await tf.setBackend(name));
+}
+if (skip) console.log(`# SKIP native tests: ${skip}`);
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'danq-native-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => path.join(scratch, `run-${++dirs}`);
+const MANIFEST: DatasetManifest = { fingerprint: 'test', seqLen: 0, taskNames: [], splits: { train: { path: '', count: 0 }, valid: { path: '', count: 0 } } };
+
+function request(variant: VariantConfig, checkpointDir: string, overrides: Partial<TrainRequest> = {}): TrainRequest {
+  return { variant, dataset: MANIFEST, backend: 'tfjs-node', untilEpoch: variant.epochs, checkpointDir, ...overrides };
+}
+
+const TOLERANCE = 1e-5;
+
+test('gradients equal autodiff through the tfjs-layers model (native step vs stock model on cpu)', { skip }, async () => {
+  const all = cases(4);
+  await useBackend('cpu');
+  const stock = all.map(stockGradients);
+  await useBackend('tensorflow');
+  all.forEach((c, k) => {
+    const network = new NativeNetwork(c.v, c.weights);
+    const native = networkGradients(network, c);
+    network.dispose();
+    assert.ok(Math.abs(native.value - stock[k]!.value) < TOLERANCE * Math.max(1, Math.abs(stock[k]!.value)), `${c.label}: ${native.value} vs ${stock[k]!.value}`);
+    weightSpecs(c.v).forEach((spec, i) => {
+      const difference = maxRelativeDifference(native.grads[i]!, stock[k]!.grads[i]!);
+      assert.ok(difference < TOLERANCE, `${c.label} ${spec.name}: relative difference ${difference}`);
+    });
+  });
+});
+
+test('predictions equal the tfjs-layers model with the same weights', { skip }, async () => {
+  const all = cases(6);
+  await useBackend('cpu');
+  const stock = all.map(stockPredictions);
+  await useBackend('tensorflow');
+  all.forEach((c, k) => {
+    const network = new NativeNetwork(c.v, c.weights);
+    const native = tf.tidy(() => probabilities(network.logits(c.x, c.n), c.v.outputActivation).dataSync());
+    network.dispose();
+    assert.ok(maxRelativeDifference(native, stock[k]!) < TOLERANCE, `${c.label}: ${maxRelativeDifference(native, stock[k]!)}`);
+  });
+});
+
+test('with dropout, the native step draws the same masks as the fast path: same value and gradients', { skip }, async () => {
+  const all = cases(4).filter((c) => c.label === '{}' || c.label.includes('gru'));
+  await useBackend('cpu');
+  const fast = all.map((c) => {
+    const network = new Network(c.v, c.weights);
+    const result = networkGradients(network, c, new Rng(5));
+    network.dispose();
+    return result;
+  });
+  await useBackend('tensorflow');
+  all.forEach((c, k) => {
+    const network = new NativeNetwork(c.v, c.weights);
+    const native = networkGradients(network, c, new Rng(5));
+    network.dispose();
+    assert.ok(Math.abs(native.value - fast[k]!.value) < TOLERANCE * Math.max(1, Math.abs(fast[k]!.value)), `${c.label}: ${native.value} vs ${fast[k]!.value}`);
+    native.grads.forEach((g, i) => assert.ok(maxRelativeDifference(g, fast[k]!.grads[i]!) < TOLERANCE, `${c.label} weight ${i}`));
+  });
+});
+
+test('trains on tfjs-node: learns the planted motif, one host read per batch, no tensor leaks', { skip }, async () => {
+  const v = tinyVariant({ epochs: 4 });
+  const before = tf.memory().numTensors;
+  const result = await trainModel(request(v, freshDir()), synthSplits(v, 1000, 300));
+  assert.equal(result.backend, 'tfjs-node');
+  assert.ok(result.bestValAuc > 0.9, `best val AUC ${result.bestValAuc}`);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('resuming at untilEpoch 2 then 4 is bit-identical to 4 epochs at once on tfjs-node (LSTM and GRU)', { skip }, async () => {
+  for (const rnn of ['lstm', 'gru'] as const) {
+    const v = tinyVariant({ rnn, tasks: 2, epochs: 4 });
+    const splits = synthSplits(v, 300, 100);
+    const straightDir = freshDir();
+    const straight = await trainModel(request(v, straightDir), splits);
+    const dir = freshDir();
+    await trainModel(request(v, dir, { untilEpoch: 2 }), splits);
+    const resumed = await trainModel(request(v, dir), splits);
+    assert.deepEqual(withoutTimings(resumed), withoutTimings(straight), rnn);
+    assert.deepEqual(readCheckpoint(dir)!.weights, readCheckpoint(straightDir)!.weights, rnn);
+  }
+});
+
+test('a model trained on tfjs-node exports in tfjs-layers format and predicts the same in plain tfjs (cpu)', { skip }, async () => {
+  for (const overrides of [{ rnn: 'gru' as const }, { returnSequences: false, convStride: 2 }]) {
+    const v = tinyVariant({ epochs: 2, ...overrides });
+    const dir = freshDir();
+    const splits: TrainSplits = synthSplits(v, 200, 60);
+    await useBackend('tensorflow');
+    await trainModel(request(v, dir), splits);
+    const n = 8;
+    const x = new Float32Array(n * v.seqLen * 4);
+    splits.valid.readBatch(Int32Array.from({ length: n }, (_, i) => i), x, new Float32Array(n * v.tasks));
+    const network = new NativeNetwork(v, readCheckpoint(dir)!.bestWeights);
+    const native = tf.tidy(() => probabilities(network.logits(x, n), v.outputActivation).dataSync());
+    network.dispose();
+    const outDir = freshDir();
+    await exportModel(dir, v, outDir);
+    await useBackend('cpu');
+    const model = await loadExportedModel(outDir);
+    const loaded = tf.tidy(() => (model.predict(tf.tensor3d(x, [n, v.seqLen, 4])) as tf.Tensor).dataSync());
+    model.dispose();
+    assert.ok(maxRelativeDifference(loaded, native) < TOLERANCE, `${JSON.stringify(overrides)}: ${maxRelativeDifference(loaded, native)}`);
+  }
+});
+
+function withoutTimings(result: Awaited<ReturnType<typeof trainModel>>) {
+  return { ...result, epochs: result.epochs.map(({ seconds: _s, samplesPerSec: _r, ...rest }) => rest) };
+}
