@@ -1,139 +1,187 @@
 /**
- * Training throughput (samples/s, one core) per backend and model size:
- * - the fast path (src/train) through the real training loop, on wasm and on the pure-JS cpu backend;
- * - the stock tf.layers model (`trainOnBatch`) on cpu as the reference (it cannot train on wasm,
- *   which has no conv gradient kernel: that row shows the error);
- * - PyTorch CPU on one thread (bench/train_throughput_torch.py) when /usr/bin/python3 imports torch.
- * Every number is the best of a few short timed runs after a warm-up.
+ * Training throughput (samples/s) and peak RSS, per model size, path and thread count, in one run:
+ * - the wasm fast path (src/train/network.ts; wasm runs one thread in Node);
+ * - the fused native path (src/train/native) on tfjs-node;
+ * - stock tf.layers (`trainOnBatch`) on tfjs-node;
+ * - PyTorch 2.x and Keras 3 / TensorFlow CPU from the bench venv (bench/train_throughput_torch.py,
+ *   bench/train_throughput_keras.py), the same architecture, batch size and input shapes.
+ * Every row runs in its own process (tfjs backends and TensorFlow's thread pools are per process;
+ * peak RSS is the process's), at 1 and at 2 threads (TF_NUM_INTRAOP_THREADS, torch.set_num_threads).
+ * Timing: warm-up batches, then the best of `repeats` runs of `batches` batches.
+ * The bench venv (gitignored), about two minutes:
+ *   python3 -m venv .bench-venv && .bench-venv/bin/pip install torch tensorflow-cpu==2.21.0 keras
  *
- *   node --import tsx bench/train-throughput.ts [--batches N] [--repeats N] [--stock-batches N] [--json]
+ *   npm run bench:train -- [--models lite,mid,danq] [--threads 1,2] [--json]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { resolveSynthOptions, syntheticSplit } from '../src/data/index.js';
 import type { VariantConfig } from '../src/model/config.js';
 import { buildLayersModel } from '../src/model/layers.js';
 import { resolveVariant } from '../src/model/presets.js';
+import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
-import { trainModel } from '../src/train/train.js';
-import type { BackendName } from '../src/train/types.js';
+import { createNetwork } from '../src/train/native/network.js';
+import { initialWeights } from '../src/train/network.js';
+import { Optimizer } from '../src/train/optimizer.js';
+import { trainStep } from '../src/train/train.js';
 
-const { values: args } = parseArgs({
-  options: {
-    batches: { type: 'string', default: '10' },
-    repeats: { type: 'string', default: '3' },
-    'stock-batches': { type: 'string', default: '2' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const batches = Number(args.batches);
-const repeats = Number(args.repeats);
-const stockBatches = Number(args['stock-batches']);
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const VENV_PYTHON = path.join(root, '.bench-venv', 'bin', 'python');
 
-/** `stockBatch`: the stock path takes seconds per sample on the pure-JS backend, so it gets small batches. */
-const SIZES: { name: string; variant: VariantConfig; stockBatch: number }[] = [
-  { name: 'danq-lite', variant: resolveVariant('danq-lite', {}), stockBatch: 64 },
-  {
-    name: 'mid (500 bp, 128x19, pool 13, BiLSTM 64, dense 128)',
+interface Timing {
+  warmup: number;
+  batches: number;
+  repeats: number;
+}
+
+const MODELS: Record<string, { label: string; variant: VariantConfig; timing: Timing }> = {
+  lite: { label: 'danq-lite (200 bp, 64x19, pool 10, BiLSTM 32, dense 64, batch 64)', variant: resolveVariant('danq-lite', {}), timing: { warmup: 3, batches: 20, repeats: 3 } },
+  mid: {
+    label: 'mid (500 bp, 128x19, pool 13, BiLSTM 64, dense 128, batch 64)',
     variant: resolveVariant('danq-lite', { seqLen: 500, convFilters: 128, poolSize: 13, rnnUnits: 64, denseUnits: 128 }),
-    stockBatch: 8,
+    timing: { warmup: 2, batches: 8, repeats: 2 },
   },
-];
+  danq: { label: 'danq (1000 bp, 320x26, pool 13, BiLSTM 320, dense 925, 919 tasks, batch 100)', variant: resolveVariant('danq', {}), timing: { warmup: 1, batches: 3, repeats: 1 } },
+};
 
-interface Row {
-  model: string;
-  path: string;
-  backend: string;
-  samplesPerSec: number | null;
+type PathName = 'wasm fast path' | 'fused native (tfjs-node)' | 'stock tf.layers (tfjs-node)' | 'PyTorch' | 'Keras 3 / TensorFlow';
+const PATHS: PathName[] = ['wasm fast path', 'fused native (tfjs-node)', 'stock tf.layers (tfjs-node)', 'PyTorch', 'Keras 3 / TensorFlow'];
+
+interface Measurement {
+  samplesPerSec: number;
+  peakRssMb: number;
   note?: string;
 }
 
-const rows: Row[] = [];
-for (const { name, variant, stockBatch } of SIZES) {
-  const torch = torchSamplesPerSec(variant);
-  for (const backend of ['wasm', 'cpu'] as const) {
-    // The pure-JS backend is ~20x slower: fewer batches keep the bench short.
-    const n = backend === 'cpu' ? Math.max(1, Math.round(batches / 5)) : batches;
-    rows.push({ model: name, path: 'fast (src/train)', backend, samplesPerSec: await fastSamplesPerSec(variant, backend, n) });
-  }
-  for (const backend of ['cpu', 'wasm'] as const) {
-    rows.push({ model: name, path: 'stock tf.layers', backend, ...(await stockSamplesPerSec({ ...variant, batchSize: stockBatch }, backend)) });
-  }
-  rows.push({ model: name, path: 'PyTorch (reference)', backend: 'cpu, 1 thread', ...torch });
+interface Row extends Partial<Measurement> {
+  model: string;
+  path: PathName;
+  threads: number;
+  error?: string;
 }
-print(rows);
 
-/** Best epoch throughput of the real training loop; each epoch is `n` batches, the first is warm-up. */
-async function fastSamplesPerSec(variant: VariantConfig, backend: BackendName, n: number): Promise<number> {
-  const count = n * variant.batchSize;
-  const split = (samples: number, seed: number) =>
-    syntheticSplit(resolveSynthOptions({ tasks: variant.tasks, samples, seqLen: variant.seqLen, seed }));
-  const train = split(count, 1);
-  const valid = split(variant.batchSize, 2);
-  const checkpointDir = mkdtempSync(path.join(os.tmpdir(), 'danq-bench-'));
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'lite,mid,danq' },
+    threads: { type: 'string', default: '1,2' },
+    json: { type: 'boolean', default: false },
+    // Internal: measure one row in this process.
+    row: { type: 'string' },
+  },
+});
+
+if (args.row) {
+  const { model, path: which } = JSON.parse(args.row) as { model: string; path: PathName };
+  console.log(JSON.stringify(await measureHere(MODELS[model]!.variant, MODELS[model]!.timing, which)));
+} else {
+  const rows: Row[] = [];
+  for (const model of args.models.split(',')) {
+    if (!MODELS[model]) throw new Error(`--models: unknown model '${model}', expected ${Object.keys(MODELS).join(', ')}`);
+    for (const threads of args.threads.split(',').map(Number)) {
+      for (const which of PATHS) {
+        // wasm has no threads in Node: one row.
+        if (which === 'wasm fast path' && threads !== 1) continue;
+        const row = { model, path: which, threads, ...measureInChild(model, which, threads) };
+        rows.push(row);
+        process.stderr.write(`${JSON.stringify(row)}\n`);
+      }
+    }
+  }
+  print(rows);
+}
+
+function measureInChild(model: string, which: PathName, threads: number): Omit<Row, 'model' | 'path' | 'threads'> {
+  const env = { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', OMP_NUM_THREADS: String(threads) };
+  const { variant, timing } = MODELS[model]!;
+  let command: string;
+  let argv: string[];
+  if (which === 'PyTorch' || which === 'Keras 3 / TensorFlow') {
+    if (!existsSync(VENV_PYTHON)) {
+      return { error: 'no .bench-venv: python3 -m venv .bench-venv && .bench-venv/bin/pip install torch tensorflow-cpu==2.21.0 keras' };
+    }
+    command = VENV_PYTHON;
+    const script = which === 'PyTorch' ? 'train_throughput_torch.py' : 'train_throughput_keras.py';
+    argv = [path.join(root, 'bench', script), JSON.stringify({ variant, threads, ...timing })];
+  } else {
+    command = process.execPath;
+    argv = ['--import', 'tsx', fileURLToPath(import.meta.url), '--row', JSON.stringify({ model, path: which })];
+  }
   try {
-    const v = { ...variant, epochs: repeats + 1 };
-    const dataset = { fingerprint: 'bench', seqLen: v.seqLen, taskNames: [], splits: { train: { path: '', count }, valid: { path: '', count: v.batchSize } } };
-    const result = await trainModel({ variant: v, dataset, backend, untilEpoch: v.epochs, checkpointDir }, { train, valid });
-    return Math.max(...result.epochs.slice(1).map((e) => e.samplesPerSec));
-  } finally {
-    rmSync(checkpointDir, { recursive: true, force: true });
+    const out = execFileSync(command, argv, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '');
+    const lines = stderr.split('\n').filter((l) => /Error|error:|not available/.test(l));
+    return { error: (lines[0] ?? (err as Error).message).trim().slice(0, 160) };
   }
 }
 
-/** The stock Keras-style model: tf.layers conv1d + Bidirectional LSTM, `trainOnBatch`. */
-async function stockSamplesPerSec(variant: VariantConfig, backend: BackendName): Promise<Omit<Row, 'model' | 'path' | 'backend'>> {
+/** Random one-hot inputs and 0/1 labels, seeded: the same shapes every path sees. */
+function randomBatch(v: VariantConfig): { x: Float32Array; y: Float32Array } {
+  const rng = new Rng(3);
+  const x = new Float32Array(v.batchSize * v.seqLen * 4);
+  for (let i = 0; i < v.batchSize * v.seqLen; i++) x[i * 4 + Math.floor(rng.next() * 4)] = 1;
+  const y = Float32Array.from({ length: v.batchSize * v.tasks }, () => (rng.next() < 0.5 ? 1 : 0));
+  return { x, y };
+}
+
+async function measureHere(v: VariantConfig, timing: Timing, which: PathName): Promise<Measurement> {
+  const backend = which === 'wasm fast path' ? 'wasm' : 'tfjs-node';
   await selectBackend(backend);
-  const model = buildLayersModel(variant);
-  model.compile({ optimizer: tf.train.adam(variant.learningRate), loss: 'binaryCrossentropy' });
-  const x = tf.tidy(() => tf.oneHot(tf.randomUniform([variant.batchSize, variant.seqLen], 0, 4, 'int32'), 4).toFloat());
-  const y = tf.tidy(() => tf.randomUniform([variant.batchSize, variant.tasks]).round());
-  try {
-    await model.trainOnBatch(x, y);
+  const { x, y } = randomBatch(v);
+  let step: () => unknown;
+  let dispose: () => void;
+  if (which === 'stock tf.layers (tfjs-node)') {
+    const model = buildLayersModel(v, { fastWeightInit: true });
+    model.compile({ optimizer: v.optimizer === 'adam' ? tf.train.adam(v.learningRate) : tf.train.rmsprop(v.learningRate), loss: 'binaryCrossentropy' });
+    const xs = tf.tensor3d(x, [v.batchSize, v.seqLen, 4]);
+    const ys = tf.tensor2d(y, [v.batchSize, v.tasks]);
+    step = () => model.trainOnBatch(xs, ys);
+    dispose = () => {
+      tf.dispose([xs, ys]);
+      model.dispose();
+    };
+  } else {
+    const network = createNetwork(backend, v, initialWeights(v, new Rng(1)));
+    const optimizer = new Optimizer(v.optimizer, v.learningRate, network.variables);
+    const dropout = new Rng(5);
+    step = () => void trainStep(network, optimizer, x, y, v.batchSize, dropout);
+    dispose = () => {
+      network.dispose();
+      optimizer.dispose();
+    };
+  }
+  for (let i = 0; i < timing.warmup; i++) await step();
+  let best = 0;
+  for (let r = 0; r < timing.repeats; r++) {
     const started = performance.now();
-    for (let i = 0; i < stockBatches; i++) await model.trainOnBatch(x, y);
-    const samplesPerSec = (stockBatches * variant.batchSize) / ((performance.now() - started) / 1000);
-    return { samplesPerSec, note: `batch ${variant.batchSize}` };
-  } catch (err) {
-    return { samplesPerSec: null, note: `cannot train: ${(err as Error).message.split('\n')[0]}` };
-  } finally {
-    tf.dispose([x, y]);
-    model.dispose();
+    for (let i = 0; i < timing.batches; i++) await step();
+    best = Math.max(best, (timing.batches * v.batchSize) / ((performance.now() - started) / 1000));
   }
+  dispose();
+  return { samplesPerSec: best, peakRssMb: process.resourceUsage().maxRSS / 1024, note: which === 'stock tf.layers (tfjs-node)' ? 'trainOnBatch' : undefined };
 }
 
-function torchSamplesPerSec(variant: VariantConfig): Omit<Row, 'model' | 'path' | 'backend'> {
-  const script = fileURLToPath(new URL('./train_throughput_torch.py', import.meta.url));
-  try {
-    const out = execFileSync('/usr/bin/python3', [script, JSON.stringify({ variant, warmup: 3, batches, repeats })], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const { torch, samplesPerSec } = JSON.parse(out.trim().split('\n').at(-1)!) as { torch: string; samplesPerSec: number };
-    return { samplesPerSec, note: `torch ${torch}` };
-  } catch (err) {
-    return { samplesPerSec: null, note: `skipped: ${String((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').at(-1)}` };
-  }
-}
-
-function print(table: Row[]): void {
+function print(rows: Row[]): void {
   if (args.json) {
-    console.log(JSON.stringify(table, null, 2));
+    console.log(JSON.stringify(rows, null, 2));
     return;
   }
-  const reference = new Map(table.filter((r) => r.path.startsWith('PyTorch')).map((r) => [r.model, r.samplesPerSec]));
-  console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, ${os.cpus()[0]?.model ?? 'unknown CPU'}; one core per row`);
-  console.log('| model | path | backend | samples/s | vs PyTorch | note |');
-  console.log('|---|---|---|---:|---:|---|');
-  for (const r of table) {
-    const torch = reference.get(r.model);
-    const ratio = r.samplesPerSec !== null && torch ? `${Number((r.samplesPerSec / torch).toPrecision(2))}x` : '';
-    const rate = r.samplesPerSec === null ? 'n/a' : r.samplesPerSec.toFixed(r.samplesPerSec < 10 ? 2 : 0);
-    console.log(`| ${r.model} | ${r.path} | ${r.backend} | ${rate} | ${ratio} | ${r.note ?? ''} |`);
+  const torch = new Map(rows.filter((r) => r.path === 'PyTorch').map((r) => [`${r.model}/${r.threads}`, r.samplesPerSec]));
+  const oneThread = new Map(rows.filter((r) => r.threads === 1).map((r) => [`${r.model}/${r.path}`, r.samplesPerSec]));
+  console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`);
+  console.log('| model | path | threads | samples/s | vs PyTorch (same threads) | vs own 1 thread | peak RSS |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${Number((a / b).toPrecision(2))}x` : '');
+  for (const r of rows) {
+    const rate = r.samplesPerSec === undefined ? (r.error ?? 'n/a') : r.samplesPerSec.toFixed(r.samplesPerSec < 100 ? 1 : 0);
+    const rss = r.peakRssMb === undefined ? '' : `${(r.peakRssMb / 1024).toFixed(2)} GB`;
+    const scaling = r.threads === 1 ? '' : ratio(r.samplesPerSec, oneThread.get(`${r.model}/${r.path}`));
+    console.log(`| ${MODELS[r.model]!.label} | ${r.path} | ${r.threads} | ${rate} | ${ratio(r.samplesPerSec, torch.get(`${r.model}/${r.threads}`))} | ${scaling} | ${rss} |`);
   }
 }

@@ -1,11 +1,13 @@
-"""PyTorch CPU reference for bench/train-throughput.ts: the same DanQ variant, one thread.
+"""PyTorch CPU reference for bench/train-throughput.ts: the same DanQ variant and batch.
 
-Reads a JSON object on argv[1]: {"variant": VariantConfig, "warmup": int, "batches": int,
-"repeats": int}; prints one JSON line {"torch": version, "samplesPerSec": best of the repeats}.
+Reads a JSON object on argv[1]: {"variant": VariantConfig, "threads": int, "warmup": int,
+"batches": int, "repeats": int}; prints one JSON line {"samplesPerSec": best of the repeats,
+"peakRssMb", "note": torch version}.
 Same architecture and loss as the TypeScript fast path; PyTorch's GRU is reset-after (cuDNN
 style), which differs slightly from tfjs-layers' reset-before GRU in cost and math.
 """
 import json
+import resource
 import sys
 import time
 
@@ -57,7 +59,7 @@ class DanQ(nn.Module):
 def main():
     args = json.loads(sys.argv[1])
     v = args["variant"]
-    torch.set_num_threads(1)
+    torch.set_num_threads(args["threads"])
     torch.manual_seed(v["seed"])
     model = DanQ(v)
     lr = v["learningRate"]
@@ -91,7 +93,8 @@ def main():
         for _ in range(args["batches"]):
             step()
         best = max(best, args["batches"] * batch / (time.perf_counter() - start))
-    print(json.dumps({"torch": torch.__version__, "samplesPerSec": best}))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"samplesPerSec": best, "peakRssMb": peak, "note": f"torch {torch.__version__}"}))
 
 
 if __name__ == "__main__":

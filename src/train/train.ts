@@ -142,7 +142,8 @@ function readTrainBatch(split: EncodedSplit, indices: Int32Array, reverse: Uint8
   );
 }
 
-function trainStep(network: Network, optimizer: Optimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
+/** One optimisation step on a filled batch; returns its loss (the one host read of the step). */
+export function trainStep(network: Network, optimizer: Optimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
   const v = network.variant;
   return tf.tidy(() => {
     const labels = tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]);

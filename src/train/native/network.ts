@@ -1,9 +1,8 @@
 /**
  * The DanQ network on the native backends (tfjs-node, tfjs-node-gpu): the same weights, layout
  * and dropout draws as the fast path in ../network.ts, but every op is a TensorFlow op on the
- * device, so a training step reads nothing back to the host until its loss: conv as Conv2D over
- * [batch, seqLen, 1, 4], MaxPool before the bias and ReLU (equal: both are per-channel monotonic,
- * and pooling first touches fewer values), the RNN through TensorFlow's fused kernels (rnn.ts),
+ * device, so a training step reads nothing back to the host until its loss: conv, pool, bias and
+ * ReLU as MatMul + Max (conv-pool.ts), the RNN through TensorFlow's fused kernels (rnn.ts),
  * dense layers as fused MatMul + BiasAdd (+ Relu). Dropout masks come from the same seeded Rng
  * as on wasm, drawn on the host and uploaded (an upload does not stall the device).
  */
@@ -12,6 +11,7 @@ import type { VariantConfig } from '../../model/config.js';
 import type { Rng } from '../../rng.js';
 import { dropoutMask, Network } from '../network.js';
 import type { BackendName } from '../types.js';
+import { convPoolRelu } from './conv-pool.js';
 import { rnnKernelFor, rnnSequence, type RnnKernel } from './rnn.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
@@ -26,19 +26,22 @@ export class NativeNetwork extends Network {
 
   override logits(x: Float32Array, batch: number, dropout?: Rng): tf.Tensor2D {
     const v = this.variant;
-    const { steps, convPositionsUsed } = this.dims;
+    const { steps } = this.dims;
     const [convKernel, convBias, ...rest] = this.variables;
     const [forwardKernel, forwardRecurrent, forwardBias, backwardKernel, backwardRecurrent, backwardBias] = rest;
     const denseWeights = rest.slice(6);
 
-    // Only the input that some pool window reads.
-    const inputLength = (convPositionsUsed - 1) * v.convStride + v.convKernel;
-    let input = tf.tensor4d(x.subarray(0, batch * v.seqLen * 4), [batch, v.seqLen, 1, 4]);
-    if (inputLength < v.seqLen) input = tf.slice(input, [0, 0, 0, 0], [batch, inputLength, 1, 4]);
-    const conv = tf.conv2d(input, tf.reshape(convKernel!, [v.convKernel, 1, 4, v.convFilters]) as tf.Tensor4D, [v.convStride, 1], 'valid');
-    const pooled = tf.maxPool(conv, [v.poolSize, 1], [v.poolStride, 1], 'valid');
-    // Time-major [steps, batch, filters], the RNN kernels' layout and the fast path's mask order.
-    let sequence = tf.relu(tf.add(tf.transpose(tf.reshape(pooled, [batch, steps, v.convFilters]), [1, 0, 2]), convBias!)) as tf.Tensor3D;
+    // Time-major [steps, batch, filters]: the RNN kernels' layout and the fast path's mask order.
+    let sequence = convPoolRelu(x, convKernel!, convBias!, {
+      batch,
+      seqLen: v.seqLen,
+      convKernel: v.convKernel,
+      convStride: v.convStride,
+      filters: v.convFilters,
+      steps,
+      poolSize: v.poolSize,
+      poolStride: v.poolStride,
+    });
     if (dropout && v.convDropout > 0) {
       sequence = tf.mul(sequence, tf.tensor3d(dropoutMask(sequence.size, v.convDropout, dropout), sequence.shape));
     }

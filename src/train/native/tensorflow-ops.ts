@@ -17,6 +17,7 @@ interface Binding {
   TF_ATTR_INT: number;
   TF_ATTR_STRING: number;
   TF_FLOAT: number;
+  TF_INT32: number;
 }
 
 export interface OpAttr {
@@ -89,6 +90,10 @@ export class TensorFlowOps {
 
   string(name: string, value: string): OpAttr {
     return { name, type: this.backend.binding.TF_ATTR_STRING, value };
+  }
+
+  int32Type(name: string): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_TYPE, value: this.backend.binding.TF_INT32 };
   }
 
   /** A float32 type attribute (`T` for most ops). */
