@@ -14,10 +14,10 @@
  *   GRU on CPU). GRUBlockCell is reset-before: c = tanh([x, r * h] W_c + b_c), h = u h + (1 - u) c,
  *   exactly tfjs-layers' GRU (reset_after false), so the exported model matches. Its gates are
  *   [r, u] where tfjs-layers orders [z, r, h] (u = z): columns are reordered at the boundary.
- * - GPU (tfjs-node-gpu with a CUDA device): `CudnnRNNV3` / `CudnnRNNBackpropV3` for LSTM
- *   (cuDNN's LSTM equals Keras' with gate order i, f, c, o; cuDNN has two biases, the recurrent one
- *   is fed zeros). cuDNN's GRU is reset-after, which tfjs-layers cannot express, so GRU keeps
- *   GRUBlockCell (which has a GPU kernel) on GPU too. Selected by `rnnKernelFor`; never run here.
+ * - GPU (tfjs-node-gpu with a CUDA device), behind the CUDNN_SWITCH: `CudnnRNNV3` /
+ *   `CudnnRNNBackpropV3` for LSTM (cuDNN's LSTM equals Keras' with gate order i, f, c, o; cuDNN has
+ *   two biases, the recurrent one is fed zeros). cuDNN's GRU is reset-after, which tfjs-layers
+ *   cannot express, so GRU keeps GRUBlockCell (which has a GPU kernel) on GPU too. Never run here.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../../model/config.js';
@@ -26,9 +26,15 @@ import { TensorFlowOps } from './tensorflow-ops.js';
 /** Which TensorFlow kernel family runs the RNN. */
 export type RnnKernel = 'block' | 'cudnn';
 
-/** cuDNN for LSTM when TensorFlow runs on a GPU; the block kernels otherwise (see the module comment for GRU). */
-export function rnnKernelFor(cell: VariantConfig['rnn'], ops: TensorFlowOps): RnnKernel {
-  return cell === 'lstm' && ops.onGpu ? 'cudnn' : 'block';
+/**
+ * The switch for cuDNN: `DANQ_SWEEP_CUDNN_RNN=1` runs LSTM through CudnnRNNV3 when TensorFlow
+ * runs on a GPU. Off by default because that path has never run (no CUDA 12 GPU reachable from
+ * this project); without it a GPU runs the block kernels, which TensorFlow also has for GPU.
+ */
+export const CUDNN_SWITCH = 'DANQ_SWEEP_CUDNN_RNN';
+
+export function rnnKernelFor(cell: VariantConfig['rnn'], ops: TensorFlowOps, env: NodeJS.ProcessEnv = process.env): RnnKernel {
+  return cell === 'lstm' && ops.onGpu && env[CUDNN_SWITCH] === '1' ? 'cudnn' : 'block';
 }
 
 type SequenceOp = (xs: tf.Tensor3D, kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor) => tf.Tensor3D;
