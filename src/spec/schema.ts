@@ -26,6 +26,17 @@ const trialsSchema = positiveInt
   .max(MAX_TRIALS, { error: `expected at most ${MAX_TRIALS} trials` })
   .describe('Number of variants drawn from the space');
 
+/** TPE's options, for "type": "tpe" and for asha with "sampler": "tpe". */
+const tpeOptionFields = {
+  startupTrials: positiveInt
+    .optional()
+    .describe('Finished trials drawn at random before TPE models the results (default 10, as Optuna); at most strategy.trials'),
+  multivariate: z
+    .boolean(expected('true or false'))
+    .optional()
+    .describe('true (default, as Optuna 5): one joint model over all parameters; false: one model per parameter'),
+};
+
 const strategySchema = z.discriminatedUnion(
   'type',
   [
@@ -49,10 +60,20 @@ const strategySchema = z.discriminatedUnion(
           .default(3)
           .describe('eta: the top 1/eta of a rung is promoted; rungs at minEpochs * eta^k'),
         seed: seedSchema.optional().describe('Seed of the draws (default training.seed)'),
+        sampler: oneOf(['random', 'tpe']).default('random').describe('How new rung-0 trials are drawn: random, or TPE fitted to the results so far (BOHB-like)'),
+        ...tpeOptionFields,
       })
       .describe('Asynchronous successive halving (Li et al. 2018)'),
+    z
+      .strictObject({
+        type: z.literal('tpe'),
+        trials: trialsSchema,
+        ...tpeOptionFields,
+        seed: seedSchema.optional().describe('Seed of the sampler (default training.seed)'),
+      })
+      .describe('Tree-structured Parzen Estimator (as Optuna\'s TPESampler): each trial\'s params are chosen from the results so far'),
   ],
-  { error: "expected {\"type\": \"grid\" | \"random\" | \"asha\", ...}" },
+  { error: "expected {\"type\": \"grid\" | \"random\" | \"asha\" | \"tpe\", ...}" },
 );
 
 const earlyStoppingSchema = z.strictObject({
@@ -180,6 +201,7 @@ function crossFieldProblems(spec: unknown, ctx: z.RefinementCtx): void {
       issue(['training', 'epochs'], 'required');
     }
   }
+  if (strategy?.type === 'tpe' || strategy?.type === 'asha') tpeOptionProblems(strategy, issue);
   if (strategy?.type === 'asha' && typeof strategy.minEpochs === 'number' && typeof strategy.maxEpochs === 'number' && strategy.minEpochs > strategy.maxEpochs) {
     issue(['strategy', 'minEpochs'], `expected minEpochs <= maxEpochs, got ${strategy.minEpochs} > ${strategy.maxEpochs}`);
   }
@@ -189,6 +211,18 @@ function crossFieldProblems(spec: unknown, ctx: z.RefinementCtx): void {
   if (objective?.mode !== undefined && typeof metric === 'string' && Object.hasOwn(OBJECTIVE_MODES, metric)) {
     const mode = OBJECTIVE_MODES[metric as ObjectiveMetric];
     if (objective.mode !== mode) issue(['objective', 'mode'], `${metric} is ${mode === 'max' ? 'maximised' : 'minimised'}: expected "${mode}" (or leave mode out)`);
+  }
+}
+
+/** startupTrials within trials; TPE's options only where TPE samples. */
+function tpeOptionProblems(strategy: Record<string, unknown>, issue: (path: (string | number)[], message: string) => void): void {
+  const usesTpe = strategy.type === 'tpe' || strategy.sampler === 'tpe';
+  for (const option of Object.keys(tpeOptionFields)) {
+    if (!usesTpe && strategy[option] !== undefined) issue(['strategy', option], `only with "sampler": "tpe" (or "type": "tpe")`);
+  }
+  const { startupTrials, trials } = strategy;
+  if (usesTpe && typeof startupTrials === 'number' && typeof trials === 'number' && Number.isInteger(startupTrials) && startupTrials > trials) {
+    issue(['strategy', 'startupTrials'], `expected a positive integer <= strategy.trials (${trials}), got ${startupTrials}`);
   }
 }
 
@@ -211,7 +245,7 @@ function spaceValueProblems(
   const parsed = spaceValueSchema.safeParse(value);
   if (!parsed.success || Array.isArray(parsed.data)) return;
   if (strategyType === 'grid') {
-    issue(['space', key], `grid search needs an array of choices; ranges need strategy random or asha`);
+    issue(['space', key], `grid search needs an array of choices; ranges need strategy random, asha or tpe`);
   }
   const range = rangeOf(parsed.data);
   const type = fieldJsonTypes[key];

@@ -6,7 +6,8 @@
 import type { VariantConfig } from '../model/config.js';
 import { DEFAULT_PRESET } from '../model/presets.js';
 import { inspectVariant } from '../model/shapes.js';
-import { planTrials, type TrialPlan } from './plan.js';
+import { tpeSpaceOf, validationProbes } from '../strategy/tpe-space.js';
+import { planTrials, variantFor, type TrialPlan } from './plan.js';
 import type { SweepSpec } from './schema.js';
 import { TRAINING_FIELDS } from './space.js';
 
@@ -19,12 +20,24 @@ export interface SweepValidation {
 export function validateSweep(spec: SweepSpec): SweepValidation {
   const trials = planTrials(spec);
   const problems = new Set<string>();
-  for (const trial of trials) {
+  for (const trial of [...trials, ...runTimeProbes(spec)]) {
     const inspection = inspectVariant(trial.variant);
     if (inspection.ok) continue;
     for (const problem of inspection.problems) problems.add(`${sourceOf(spec, trial, problem.param)}: ${problem.message}`);
   }
   return { trials, problems: [...problems] };
+}
+
+/**
+ * TPE chooses params at run time, anywhere in the space: besides its planned draws, check the
+ * corners of the space (tpe-space.ts's validationProbes). A variant that still fails its shapes at
+ * run time fails its trial at once (a non-retryable UserError from the model build), and TPE counts
+ * it as a failure.
+ */
+function runTimeProbes(spec: SweepSpec): TrialPlan[] {
+  const strategy = spec.strategy;
+  if (strategy.type !== 'tpe' && !(strategy.type === 'asha' && strategy.sampler === 'tpe')) return [];
+  return validationProbes(tpeSpaceOf(spec.space)).map((params) => ({ number: 0, params, variant: variantFor(spec, params) }));
 }
 
 /**

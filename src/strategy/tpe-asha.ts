@@ -1,0 +1,69 @@
+/**
+ * `"strategy": {"type": "asha", "sampler": "tpe", ...}`: ASHA (asha.ts, unchanged) decides what runs
+ * and for how long; each new rung-0 trial's params come from TPE fitted to the results so far, in
+ * the spirit of BOHB (Falkner et al. 2018). Promotions resume the same trial (same params) from its
+ * checkpoint, as in plain ASHA.
+ *
+ * A trial's observation is the highest rung it finished and its score there (ASHA's best-epoch score):
+ * trials that got further rank first, then by score, as Optuna ranks pruned trials by the step they
+ * reached. A trial that stopped early before rung 0 ranks below every rung-0 result; failed trials
+ * and non-finite scores are observations of failure; trials training towards rung 0 are in flight
+ * (constant liar).
+ */
+import { ashaStrategy, type AshaState } from './asha.js';
+import { DEFAULT_STARTUP_TRIALS } from './tpe.js';
+import { tpeSpaceOf, type Params } from './tpe-space.js';
+import { initialSampler, observeTrial, paramsOfTrial, proposeTrial, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
+import type { Strategy, TrialReport } from './types.js';
+
+export interface AshaTpeState {
+  type: 'asha-tpe';
+  asha: AshaState;
+  sampler: TpeSamplerState;
+}
+
+export const ashaTpeStrategy: Strategy<AshaTpeState> & { paramsOf(state: AshaTpeState, trial: number): Params | undefined } = {
+  initial(spec, plan) {
+    if (spec.strategy.type !== 'asha' || spec.strategy.sampler !== 'tpe') throw new Error('ashaTpeStrategy needs an asha strategy spec with sampler "tpe"');
+    const options = { startupTrials: spec.strategy.startupTrials ?? DEFAULT_STARTUP_TRIALS, multivariate: spec.strategy.multivariate ?? true };
+    return {
+      type: 'asha-tpe',
+      asha: ashaStrategy.initial(spec, plan),
+      sampler: initialSampler(tpeSpaceOf(spec.space), options, spec.strategy.seed ?? spec.training.seed),
+    };
+  },
+
+  next(state) {
+    const step = ashaStrategy.next(state.asha);
+    if (step.decision.kind !== 'start') return { decision: step.decision, state: { ...state, asha: step.state } };
+    const proposal = proposeTrial(state.sampler, step.decision.trial);
+    if (proposal === undefined) {
+      // A finite space with every configuration tried: no new rung-0 trials, promotions go on.
+      return ashaTpeStrategy.next({ ...state, asha: { ...state.asha, trialCount: step.decision.trial - 1 } });
+    }
+    return { decision: step.decision, state: { ...state, asha: step.state, sampler: proposal.sampler } };
+  },
+
+  report(state, report) {
+    const asha = ashaStrategy.report(state.asha, report);
+    if (asha === state.asha) return state;
+    return { asha, sampler: observeTrial(state.sampler, report.trial, outcomeOf(asha, report)), type: 'asha-tpe' };
+  },
+
+  paramsOf(state, trial) {
+    return paramsOfTrial(state.sampler, trial);
+  },
+};
+
+function outcomeOf(asha: AshaState, report: TrialReport): Pick<TpeTrial, 'state' | 'level' | 'score'> {
+  const sign = asha.mode === 'max' ? 1 : -1;
+  for (let rung = asha.rungs.length - 1; rung >= 0; rung--) {
+    const entry = asha.rungs[rung]!.find((e) => e.trial === report.trial);
+    if (entry === undefined) continue;
+    return entry.score === null ? { state: 'failed', level: rung, score: null } : { state: 'observed', level: rung, score: sign * entry.score };
+  }
+  if (report.status === 'cancelled') return { state: 'cancelled', level: 0, score: null };
+  const finite = report.status === 'failed' ? [] : report.objectiveByEpoch.filter(Number.isFinite);
+  if (finite.length === 0) return { state: 'failed', level: 0, score: null };
+  return { state: 'observed', level: -1, score: sign * (asha.mode === 'max' ? Math.max(...finite) : Math.min(...finite)) };
+}
