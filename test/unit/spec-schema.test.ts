@@ -99,7 +99,7 @@ test('every problem is reported at once, each with its JSON path', () => {
 
 test('grid needs arrays: a range is an error naming the key', () => {
   assert.deepEqual(problemsOf(rawSpec({ space: { rnn: ['lstm'], learningRate: { logUniform: [0.0001, 0.01] } } })), [
-    'space.learningRate: grid search needs an array of choices; ranges need strategy random or asha',
+    'space.learningRate: grid search needs an array of choices; ranges need strategy random, asha or tpe',
   ]);
 });
 
