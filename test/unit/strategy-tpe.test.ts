@@ -166,6 +166,27 @@ test('tpe: Optuna default weights and Parzen estimator values', () => {
   assert.ok(Math.abs(flat.logPdf({ x: 0.5 }) - 0.04097780049094946) < 1e-12, String(flat.logPdf({ x: 0.5 })));
 });
 
+test('tpe: the Parzen estimator matches Optuna 5.0.0 on a mixed space (float, log float, int, categorical)', () => {
+  // Golden values from Optuna 5.0.0 (pip), its own estimator with TPESampler's defaults:
+  //   from optuna.distributions import FloatDistribution, CategoricalDistribution, IntDistribution
+  //   from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator, _ParzenEstimatorParameters
+  //   from optuna.samplers._tpe.sampler import default_weights
+  //   space = {"x": FloatDistribution(-5, 10), "lr": FloatDistribution(1e-5, 0.1, log=True),
+  //            "k": IntDistribution(4, 40), "c": CategoricalDistribution(["a", "b", "c"])}
+  //   obs = {"x": np.array([1.0, -3.2, 7.5, 2.2, 9.9]), "lr": np.array([1e-3, 2e-2, 5e-5, 3e-4, 0.09]),
+  //          "k": np.array([4, 10, 40, 22, 23]), "c": np.array([0, 2, 2, 1, 0])}
+  //   pe = _ParzenEstimator(obs, space, _ParzenEstimatorParameters(1.0, True, False, default_weights, True))
+  //   pe.log_pdf({"x": np.array([0.0, 5.0, -4.9]), "lr": np.array([1e-4, 0.05, 2e-5]),
+  //               "k": np.array([5, 22, 39]), "c": np.array([0, 1, 2])})
+  const expected = [-8.504815821417342, -10.560362069994287, -10.777829233730944];
+  const space = tpeSpaceOf({ x: { uniform: [-5, 10] }, lr: { logUniform: [1e-5, 0.1] }, k: { int: [4, 40] }, c: ['a', 'b', 'c'] });
+  const rows: [number, number, number, string][] = [[1.0, 1e-3, 4, 'a'], [-3.2, 2e-2, 10, 'c'], [7.5, 5e-5, 40, 'c'], [2.2, 3e-4, 22, 'b'], [9.9, 0.09, 23, 'a']];
+  const trials = rows.map(([x, lr, k, c], i): TpeTrial => ({ trial: i + 1, params: { x, lr, k, c }, state: 'observed', level: 0, score: 0 }));
+  const estimator = buildEstimator(space, trials);
+  const points: Params[] = [{ x: 0, lr: 1e-4, k: 5, c: 'a' }, { x: 5, lr: 0.05, k: 22, c: 'b' }, { x: -4.9, lr: 2e-5, k: 39, c: 'c' }];
+  points.forEach((point, i) => assert.ok(Math.abs(estimator.logPdf(point) - expected[i]!) < 1e-12, `${estimator.logPdf(point)} vs Optuna ${expected[i]}`));
+});
+
 test('tpe: never repeats a configuration of a discrete space, and stops when the space is used up', () => {
   const space = { rnn: ['lstm', 'gru'], convDropout: [0.1, 0.2], convFilters: { int: [16, 18] } };
   for (const concurrency of [1, 4]) {
