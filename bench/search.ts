@@ -13,12 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { table } from '../src/cli/report.js';
-import { planTrials } from '../src/spec/plan.js';
-import type { ParamValue, SweepSpec } from '../src/spec/types.js';
-import { sweepStrategy, paramsChosenFor, type StrategyState } from '../src/strategy/index.js';
+import { strategySetupOf } from '../src/spec/plan.js';
+import type { SweepSpec } from '../src/spec/types.js';
+import { sweepStrategy, type StrategyState } from '../src/strategy/index.js';
 import { objectives, type BenchObjective } from './search-objectives.js';
-
-type Params = Record<string, ParamValue>;
 
 const BUDGETS = [30, 60, 100];
 const MAX_BUDGET = Math.max(...BUDGETS);
@@ -40,8 +38,7 @@ function specFor(objective: BenchObjective, strategy: Record<string, unknown>, s
 
 /** Runs one sweep through the real Strategy: `concurrency` in flight, the oldest reported first. */
 function runStrategy(objective: BenchObjective, spec: SweepSpec, concurrency: number): number[] {
-  const plan = planTrials(spec);
-  let state: StrategyState = sweepStrategy.initial(spec, plan);
+  let state: StrategyState = sweepStrategy.initial(strategySetupOf(spec));
   const inFlight: { trial: number; value: number | null }[] = [];
   const curve: number[] = [];
   let best: number | undefined;
@@ -51,8 +48,7 @@ function runStrategy(objective: BenchObjective, spec: SweepSpec, concurrency: nu
       state = next.state;
       if (next.decision.kind !== 'start') break;
       const trial = next.decision.trial;
-      const params: Params = paramsChosenFor(state, trial) ?? plan[trial - 1]!.params;
-      inFlight.push({ trial, value: objective.evaluate(params) });
+      inFlight.push({ trial, value: objective.evaluate(next.decision.params) });
     }
     const run = inFlight.shift();
     if (run === undefined) return curve;

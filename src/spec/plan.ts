@@ -66,7 +66,8 @@ export function strategySetupOf(spec: SweepSpec): StrategySetup {
  * Every trial the sweep will run, in start order: grid visits the cartesian product in the spec's
  * key order, the last key varying fastest; random and asha draw `trials` points from the strategy's
  * seed (default training.seed), trial by trial and key by key, so the first k trials do not depend
- * on how many are drawn.
+ * on how many are drawn. TPE (alone or as asha's sampler) chooses params from results at run time:
+ * its plan is random draws, shape-checked with the corners of the space (src/spec/validate.ts).
  */
 export function planTrials(spec: SweepSpec): TrialPlan[] {
   const setup = strategySetupOf(spec);

@@ -222,7 +222,7 @@ function tpeOptionProblems(strategy: Record<string, unknown>, issue: (path: (str
   }
   const { startupTrials, trials } = strategy;
   if (usesTpe && typeof startupTrials === 'number' && typeof trials === 'number' && Number.isInteger(startupTrials) && startupTrials > trials) {
-    issue(['strategy', 'startupTrials'], `expected a positive integer <= strategy.trials (${trials}), got ${startupTrials}`);
+    issue(['strategy', 'startupTrials'], `must be a positive integer <= strategy.trials (${trials}), got ${startupTrials}`);
   }
 }
 

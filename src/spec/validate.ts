@@ -7,7 +7,7 @@ import type { VariantConfig } from '../model/config.js';
 import { DEFAULT_PRESET } from '../model/presets.js';
 import { inspectVariant } from '../model/shapes.js';
 import { tpeSpaceOf, validationProbes } from '../strategy/tpe-space.js';
-import { planTrials, variantFor, type TrialPlan } from './plan.js';
+import { baseModelOf, planTrials, searchSpaceOf, variantOf, type TrialPlan } from './plan.js';
 import type { SweepSpec } from './schema.js';
 import { TRAINING_FIELDS } from './space.js';
 
@@ -31,13 +31,14 @@ export function validateSweep(spec: SweepSpec): SweepValidation {
 /**
  * TPE chooses params at run time, anywhere in the space: besides its planned draws, check the
  * corners of the space (tpe-space.ts's validationProbes). A variant that still fails its shapes at
- * run time fails its trial at once (a non-retryable UserError from the model build), and TPE counts
+ * run time fails its trial at once ('InvalidVariant', not retried), and TPE counts
  * it as a failure.
  */
 function runTimeProbes(spec: SweepSpec): TrialPlan[] {
   const strategy = spec.strategy;
   if (strategy.type !== 'tpe' && !(strategy.type === 'asha' && strategy.sampler === 'tpe')) return [];
-  return validationProbes(tpeSpaceOf(spec.space)).map((params) => ({ number: 0, params, variant: variantFor(spec, params) }));
+  const base = baseModelOf(spec);
+  return validationProbes(tpeSpaceOf(searchSpaceOf(spec))).map((params) => ({ number: 0, params, variant: variantOf(base, params) }));
 }
 
 /**

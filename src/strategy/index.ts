@@ -5,6 +5,8 @@
  */
 import { ashaStrategy, type AshaState } from './asha.js';
 import { sequentialStrategy, type SequentialState } from './sequential.js';
+import { tpeStrategy, type TpeState } from './tpe.js';
+import { ashaTpeStrategy, type AshaTpeState } from './tpe-asha.js';
 import type { Strategy } from './types.js';
 
 export type { Decision, Strategy, StrategySetup, TrialOutcome, TrialReport } from './types.js';
@@ -12,7 +14,7 @@ export type { ParamSpace, ParamValue, Params, SearchSpace } from './space.js';
 export { pickBest, topCandidates, type BestCandidate } from './best.js';
 export { objectiveOf } from './objective.js';
 
-export type StrategyState = SequentialState | AshaState;
+export type StrategyState = SequentialState | AshaState | TpeState | AshaTpeState;
 
 export const sweepStrategy: Strategy<StrategyState> = {
   initial(setup) {
@@ -21,7 +23,9 @@ export const sweepStrategy: Strategy<StrategyState> = {
       case 'random':
         return sequentialStrategy.initial(setup);
       case 'asha':
-        return ashaStrategy.initial(setup);
+        return setup.strategy.sampler === 'tpe' ? ashaTpeStrategy.initial(setup) : ashaStrategy.initial(setup);
+      case 'tpe':
+        return tpeStrategy.initial(setup);
     }
   },
   next(state) {
@@ -30,6 +34,10 @@ export const sweepStrategy: Strategy<StrategyState> = {
         return sequentialStrategy.next(state);
       case 'asha':
         return ashaStrategy.next(state);
+      case 'tpe':
+        return tpeStrategy.next(state);
+      case 'asha-tpe':
+        return ashaTpeStrategy.next(state);
     }
   },
   report(state, report) {
@@ -38,6 +46,10 @@ export const sweepStrategy: Strategy<StrategyState> = {
         return sequentialStrategy.report(state, report);
       case 'asha':
         return ashaStrategy.report(state, report);
+      case 'tpe':
+        return tpeStrategy.report(state, report);
+      case 'asha-tpe':
+        return ashaTpeStrategy.report(state, report);
     }
   },
 };

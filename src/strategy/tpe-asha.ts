@@ -11,9 +11,9 @@
  * (constant liar).
  */
 import { ashaStrategy, type AshaState } from './asha.js';
-import { DEFAULT_STARTUP_TRIALS } from './tpe.js';
-import { tpeSpaceOf, type Params } from './tpe-space.js';
-import { initialSampler, observeTrial, paramsOfTrial, proposeTrial, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
+import { DEFAULT_STARTUP_TRIALS, finiteObjectives } from './tpe.js';
+import { tpeSpaceOf } from './tpe-space.js';
+import { initialSampler, observeTrial, proposeTrial, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
 import type { Strategy, TrialReport } from './types.js';
 
 export interface AshaTpeState {
@@ -22,15 +22,11 @@ export interface AshaTpeState {
   sampler: TpeSamplerState;
 }
 
-export const ashaTpeStrategy: Strategy<AshaTpeState> & { paramsOf(state: AshaTpeState, trial: number): Params | undefined } = {
-  initial(spec, plan) {
-    if (spec.strategy.type !== 'asha' || spec.strategy.sampler !== 'tpe') throw new Error('ashaTpeStrategy needs an asha strategy spec with sampler "tpe"');
-    const options = { startupTrials: spec.strategy.startupTrials ?? DEFAULT_STARTUP_TRIALS, multivariate: spec.strategy.multivariate ?? true };
-    return {
-      type: 'asha-tpe',
-      asha: ashaStrategy.initial(spec, plan),
-      sampler: initialSampler(tpeSpaceOf(spec.space), options, spec.strategy.seed ?? spec.training.seed),
-    };
+export const ashaTpeStrategy: Strategy<AshaTpeState> = {
+  initial(setup) {
+    if (setup.strategy.type !== 'asha' || setup.strategy.sampler !== 'tpe') throw new Error('ashaTpeStrategy needs an asha strategy spec with sampler "tpe"');
+    const options = { startupTrials: setup.strategy.startupTrials ?? DEFAULT_STARTUP_TRIALS, multivariate: setup.strategy.multivariate ?? true };
+    return { type: 'asha-tpe', asha: ashaStrategy.initial(setup), sampler: initialSampler(tpeSpaceOf(setup.space), options, setup.seed) };
   },
 
   next(state) {
@@ -41,17 +37,17 @@ export const ashaTpeStrategy: Strategy<AshaTpeState> & { paramsOf(state: AshaTpe
       // A finite space with every configuration tried: no new rung-0 trials, promotions go on.
       return ashaTpeStrategy.next({ ...state, asha: { ...state.asha, trialCount: step.decision.trial - 1 } });
     }
-    return { decision: step.decision, state: { ...state, asha: step.state, sampler: proposal.sampler } };
+    // ASHA drew random params for the trial; TPE's replace them, in the decision and in ASHA's record
+    // of the running trial (which its rung entries, and so its promotions, take the params from).
+    const { trial } = step.decision;
+    const asha = { ...step.state, running: step.state.running.map((r) => (r.trial === trial ? { ...r, params: proposal.params } : r)) };
+    return { decision: { ...step.decision, params: proposal.params }, state: { ...state, asha, sampler: proposal.sampler } };
   },
 
   report(state, report) {
     const asha = ashaStrategy.report(state.asha, report);
     if (asha === state.asha) return state;
     return { asha, sampler: observeTrial(state.sampler, report.trial, outcomeOf(asha, report)), type: 'asha-tpe' };
-  },
-
-  paramsOf(state, trial) {
-    return paramsOfTrial(state.sampler, trial);
   },
 };
 
@@ -63,7 +59,7 @@ function outcomeOf(asha: AshaState, report: TrialReport): Pick<TpeTrial, 'state'
     return entry.score === null ? { state: 'failed', level: rung, score: null } : { state: 'observed', level: rung, score: sign * entry.score };
   }
   if (report.status === 'cancelled') return { state: 'cancelled', level: 0, score: null };
-  const finite = report.status === 'failed' ? [] : report.objectiveByEpoch.filter(Number.isFinite);
+  const finite = report.status === 'failed' ? [] : finiteObjectives(report);
   if (finite.length === 0) return { state: 'failed', level: 0, score: null };
   return { state: 'observed', level: -1, score: sign * (asha.mode === 'max' ? Math.max(...finite) : Math.min(...finite)) };
 }

@@ -32,7 +32,7 @@
  * Pure and deterministic: all randomness comes from src/rng.ts, whose state is carried.
  */
 import { Rng } from '../rng.js';
-import type { ParamValue } from '../spec/types.js';
+import type { ParamValue } from './space.js';
 import { logGaussMass, truncnormLogPdf, truncnormPpf } from './tpe-math.js';
 import { configKey, enumerateSpace, roundFloat, sampleUniform, spaceSize, type Params, type TpeParam } from './tpe-space.js';
 
@@ -96,10 +96,6 @@ export function proposeTrial(sampler: TpeSamplerState, trial: number): { sampler
 /** Records what became of a proposed trial (again when an ASHA trial finishes a higher rung). */
 export function observeTrial(sampler: TpeSamplerState, trial: number, outcome: Pick<TpeTrial, 'state' | 'level' | 'score'>): TpeSamplerState {
   return { ...sampler, trials: sampler.trials.map((t) => (t.trial === trial ? { ...t, ...outcome } : t)) };
-}
-
-export function paramsOfTrial(sampler: TpeSamplerState, trial: number): Params | undefined {
-  return sampler.trials.find((t) => t.trial === trial)?.params;
 }
 
 // ---- drawing -----------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 /**
- * A sweep's `space` as a model-based sampler sees it: an ordered list of parameters, each
- * categorical, an integer range or a float range (linear or log), built from the spec's plain JSON.
- * Pure and dependency-free (no zod: src/spec/space.ts validates the same JSON before it gets here),
- * so it can run inside workflow code and travel in a strategy's carried state.
+ * The search space as a model-based sampler sees it: an ordered list of parameters, each
+ * categorical, an integer range or a float range (linear or log), built from the strategy setup's
+ * SearchSpace (space.ts). Pure and dependency-free, so it runs inside workflow code and travels in
+ * a strategy's carried state.
  */
 import type { Rng } from '../rng.js';
-import type { ParamValue } from '../spec/types.js';
+import { samplePoint, type ParamValue, type SearchSpace } from './space.js';
 
 export type TpeParam =
   | { name: string; kind: 'categorical'; choices: ParamValue[] }
@@ -14,44 +14,40 @@ export type TpeParam =
 
 export type Params = Record<string, ParamValue>;
 
-/** Sampled floats keep 4 significant digits, as src/spec/plan.ts draws them for random search. */
+/** Sampled floats keep 4 significant digits, as space.ts draws them for random search. */
 const SIGNIFICANT_DIGITS = 4;
 
-/** The spec's `space` (already validated by the schema), in key order. */
-export function tpeSpaceOf(space: Readonly<Record<string, unknown>>): TpeParam[] {
-  return Object.entries(space).map(([name, value]): TpeParam => {
-    if (Array.isArray(value)) return { name, kind: 'categorical', choices: value as ParamValue[] };
-    const range = value as { uniform?: [number, number]; logUniform?: [number, number]; int?: [number, number] };
-    if (range.int) return { name, kind: 'int', low: range.int[0], high: range.int[1] };
-    if (range.logUniform) return { name, kind: 'float', low: range.logUniform[0], high: range.logUniform[1], log: true };
-    if (range.uniform) return { name, kind: 'float', low: range.uniform[0], high: range.uniform[1], log: false };
-    throw new Error(`space.${name}: not a space value: ${JSON.stringify(value)}`);
+export function tpeSpaceOf(space: SearchSpace): TpeParam[] {
+  return space.map((param): TpeParam => {
+    switch (param.kind) {
+      case 'choice':
+        return { name: param.name, kind: 'categorical', choices: param.choices };
+      case 'int':
+        return { name: param.name, kind: 'int', low: param.low, high: param.high };
+      case 'uniform':
+      case 'logUniform':
+        return { name: param.name, kind: 'float', low: param.low, high: param.high, log: param.kind === 'logUniform' };
+    }
   });
 }
 
-/** A float as the sweep stores it: 4 significant digits, kept inside [low, high]. */
+/** The SearchSpace a TPE space came from, for draws from the prior with random search's own code. */
+function searchSpaceOf(space: readonly TpeParam[]): SearchSpace {
+  return space.map((param) => {
+    if (param.kind === 'categorical') return { name: param.name, kind: 'choice', choices: param.choices };
+    if (param.kind === 'int') return { name: param.name, kind: 'int', low: param.low, high: param.high };
+    return { name: param.name, kind: param.log ? 'logUniform' : 'uniform', low: param.low, high: param.high };
+  });
+}
+
+/** A float as random search stores it (space.ts): 4 significant digits, kept inside [low, high]. */
 export function roundFloat(x: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, Number(x.toPrecision(SIGNIFICANT_DIGITS))));
 }
 
-/** One draw from the prior: uniform over choices, integers, the range or its logarithm. */
+/** One draw from the prior: uniform over choices, integers, the range or its logarithm (random search's draw). */
 export function sampleUniform(space: readonly TpeParam[], rng: Rng): Params {
-  const params: Params = {};
-  for (const param of space) {
-    switch (param.kind) {
-      case 'categorical':
-        params[param.name] = param.choices[rng.int(0, param.choices.length - 1)]!;
-        break;
-      case 'int':
-        params[param.name] = rng.int(param.low, param.high);
-        break;
-      case 'float':
-        params[param.name] = param.log
-          ? roundFloat(Math.exp(rng.uniform(Math.log(param.low), Math.log(param.high))), param.low, param.high)
-          : roundFloat(rng.uniform(param.low, param.high), param.low, param.high);
-    }
-  }
-  return params;
+  return samplePoint(searchSpaceOf(space), rng);
 }
 
 /** The same configuration: every parameter equal (params are compared by value, in the space's order). */

@@ -3,13 +3,13 @@
  * sampler (tpe-sampler.ts) proposes from every result so far, up to `trials` trials, at most
  * maxConcurrentTrials at once (running trials count against their own region: constant liar).
  *
- * Unlike grid and random, the params are chosen at run time, when the trial starts: they live in
- * this state (`paramsOf`), not in the plan. A trial's observation is its best objective over its
+ * The params are chosen at run time, when the trial starts, from the results reported so far. A
+ * trial's observation is its best objective over its
  * epochs (the same best-epoch view the sweep uses to pick its best model); a failed trial, or one
  * without a finite objective, is an observation of failure.
  */
-import { tpeSpaceOf, type Params } from './tpe-space.js';
-import { initialSampler, observeTrial, paramsOfTrial, proposeTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
+import { tpeSpaceOf } from './tpe-space.js';
+import { initialSampler, observeTrial, proposeTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
 import type { Strategy, TrialReport } from './types.js';
 
 export interface TpeState {
@@ -25,17 +25,17 @@ export interface TpeState {
 /** Optuna's n_startup_trials default. */
 export const DEFAULT_STARTUP_TRIALS = 10;
 
-export const tpeStrategy: Strategy<TpeState> & { paramsOf(state: TpeState, trial: number): Params | undefined } = {
-  initial(spec) {
-    if (spec.strategy.type !== 'tpe') throw new Error(`tpeStrategy needs a tpe strategy spec, got ${spec.strategy.type}`);
-    const options: TpeOptions = { startupTrials: spec.strategy.startupTrials ?? DEFAULT_STARTUP_TRIALS, multivariate: spec.strategy.multivariate ?? true };
+export const tpeStrategy: Strategy<TpeState> = {
+  initial(setup) {
+    if (setup.strategy.type !== 'tpe') throw new Error(`tpeStrategy needs a tpe strategy spec, got ${setup.strategy.type}`);
+    const options: TpeOptions = { startupTrials: setup.strategy.startupTrials ?? DEFAULT_STARTUP_TRIALS, multivariate: setup.strategy.multivariate ?? true };
     return {
       type: 'tpe',
-      trialCount: spec.strategy.trials,
-      epochs: spec.training.epochs,
-      mode: spec.objective.mode,
+      trialCount: setup.strategy.trials,
+      epochs: setup.epochs,
+      mode: setup.objective.mode,
       nextTrial: 1,
-      sampler: initialSampler(tpeSpaceOf(spec.space), options, spec.strategy.seed ?? spec.training.seed),
+      sampler: initialSampler(tpeSpaceOf(setup.space), options, setup.seed),
     };
   },
 
@@ -46,7 +46,7 @@ export const tpeStrategy: Strategy<TpeState> & { paramsOf(state: TpeState, trial
     const proposal = proposeTrial(state.sampler, trial);
     // A finite space with every configuration run or running: nothing new to try.
     if (proposal === undefined) return { decision: { kind: running ? 'wait' : 'done' }, state: { ...state, trialCount: trial - 1 } };
-    return { decision: { kind: 'start', trial, untilEpoch: state.epochs }, state: { ...state, nextTrial: trial + 1, sampler: proposal.sampler } };
+    return { decision: { kind: 'start', trial, params: proposal.params, untilEpoch: state.epochs }, state: { ...state, nextTrial: trial + 1, sampler: proposal.sampler } };
   },
 
   report(state, report) {
@@ -54,16 +54,16 @@ export const tpeStrategy: Strategy<TpeState> & { paramsOf(state: TpeState, trial
     if (entry?.state !== 'running') return state;
     return { ...state, sampler: observeTrial(state.sampler, report.trial, outcomeOf(report, state.mode)) };
   },
-
-  paramsOf(state, trial) {
-    return paramsOfTrial(state.sampler, trial);
-  },
 };
 
 /** A finished single-fidelity trial as the sampler sees it. */
 function outcomeOf(report: TrialReport, mode: 'max' | 'min'): Pick<TpeTrial, 'state' | 'level' | 'score'> {
   if (report.status === 'cancelled') return { state: 'cancelled', level: 0, score: null };
-  const finite = report.status === 'failed' ? [] : report.objectiveByEpoch.filter(Number.isFinite);
+  const finite = report.status === 'failed' ? [] : finiteObjectives(report);
   if (finite.length === 0) return { state: 'failed', level: 0, score: null };
   return { state: 'observed', level: 0, score: mode === 'max' ? Math.max(...finite) : -Math.min(...finite) };
+}
+
+export function finiteObjectives(report: TrialReport): number[] {
+  return report.objectiveByEpoch.filter((x): x is number => x !== null && Number.isFinite(x));
 }

@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpec } from '../../src/spec/load.js';
-import { planTrials } from '../../src/spec/plan.js';
+import { planTrials, searchSpaceOf, strategySetupOf } from '../../src/spec/plan.js';
 import type { ParamValue, SweepSpec } from '../../src/spec/types.js';
 import { validateSweep } from '../../src/spec/validate.js';
-import { paramsChosenFor, sweepStrategy, type Decision, type StrategyState, type TrialReport } from '../../src/strategy/index.js';
+import { sweepStrategy, type Decision, type StrategyState, type TrialReport } from '../../src/strategy/index.js';
 import { buildEstimator, gamma, splitTrials, trialWeights, type TpeTrial } from '../../src/strategy/tpe-sampler.js';
-import { tpeSpaceOf, validationProbes } from '../../src/strategy/tpe-space.js';
+import { tpeSpaceOf as tpeSpaceOfSearchSpace, validationProbes } from '../../src/strategy/tpe-space.js';
+
+/** A TPE space from a spec's `space` JSON. */
+const tpeSpaceOf = (space: Record<string, unknown>) => tpeSpaceOfSearchSpace(searchSpaceOf({ space } as unknown as SweepSpec));
 
 type Params = Record<string, ParamValue>;
 
@@ -40,13 +43,12 @@ interface Run {
  * first; checks every step's state survives JSON and, with `jsonRoundTrip`, continues from the copy.
  */
 function drive(spec: SweepSpec, objective: Objective, options: { concurrency?: number; jsonRoundTrip?: boolean; stopAfter?: number; from?: StrategyState } = {}) {
-  const plan = planTrials(spec);
   const pass = (state: StrategyState) => {
     const copy = JSON.parse(JSON.stringify(state)) as StrategyState;
     assert.deepEqual(copy, state, 'strategy state must survive JSON unchanged');
     return options.jsonRoundTrip ? copy : state;
   };
-  let state = pass(options.from ?? sweepStrategy.initial(spec, plan));
+  let state = pass(options.from ?? sweepStrategy.initial(strategySetupOf(spec)));
   const inFlight: { trial: number; params: Params; from: number; until: number }[] = [];
   const runs: Run[] = [];
   const epochsOf = new Map<number, number>();
@@ -58,7 +60,7 @@ function drive(spec: SweepSpec, objective: Objective, options: { concurrency?: n
       state = pass(next.state);
       decision = next.decision;
       if (decision.kind !== 'start' && decision.kind !== 'continue') break;
-      const params = paramsChosenFor(state, decision.trial) ?? plan[decision.trial - 1]!.params;
+      const params = decision.params;
       runs.push({ trial: decision.trial, kind: decision.kind, params, runningParams: inFlight.map((r) => r.params) });
       inFlight.push({ trial: decision.trial, params, from: epochsOf.get(decision.trial) ?? 0, until: decision.untilEpoch });
       if (options.stopAfter !== undefined && runs.length >= options.stopAfter) return { runs, state };
@@ -68,12 +70,12 @@ function drive(spec: SweepSpec, objective: Objective, options: { concurrency?: n
       assert.equal(decision.kind, 'done');
       return { runs, state };
     }
-    const curve: number[] = [];
+    const curve: (number | null)[] = [];
     let failed = false;
     for (let epoch = 1; epoch <= run.until; epoch++) {
       const value = objective(run.params, epoch);
       if (value === null) failed = true;
-      curve.push(value ?? NaN);
+      curve.push(value);
     }
     epochsOf.set(run.trial, failed ? run.from : run.until);
     const report: TrialReport = failed
@@ -261,16 +263,16 @@ function problemsOf(strategy: Record<string, unknown>, space?: Record<string, un
 }
 
 test('spec: tpe fields are checked and errors name them', () => {
-  assert.deepEqual(problemsOf({ startupTrials: 50 }), ['strategy.startupTrials: expected a positive integer <= strategy.trials (40), got 50']);
-  assert.deepEqual(problemsOf({ startupTrials: 0 }), ['strategy.startupTrials: expected a positive integer, got 0']);
-  assert.deepEqual(problemsOf({ multivariate: 'yes' }), ['strategy.multivariate: expected true or false, got "yes"']);
+  assert.deepEqual(problemsOf({ startupTrials: 50 }), ['strategy.startupTrials: must be a positive integer <= strategy.trials (40), got 50']);
+  assert.deepEqual(problemsOf({ startupTrials: 0 }), ['strategy.startupTrials: must be a positive integer, got 0']);
+  assert.deepEqual(problemsOf({ multivariate: 'yes' }), ['strategy.multivariate: must be true or false, got "yes"']);
   assert.deepEqual(problemsOf({ trials: undefined }), ['strategy.trials: required']);
   assert.deepEqual(problemsOf({ minEpochs: 1 }), ['strategy.minEpochs: unknown field']);
   const asha = { type: 'asha', minEpochs: 1, maxEpochs: 3 };
   // training.epochs 3 equals maxEpochs, as asha requires.
-  assert.deepEqual(problemsOf({ ...asha, sampler: 'bayes' }), ['strategy.sampler: expected "random", "tpe", got "bayes"']);
+  assert.deepEqual(problemsOf({ ...asha, sampler: 'bayes' }), [`strategy.sampler: must be 'random' or 'tpe', got "bayes"`]);
   assert.deepEqual(problemsOf({ ...asha, startupTrials: 5 }), ['strategy.startupTrials: only with "sampler": "tpe" (or "type": "tpe")']);
-  assert.deepEqual(problemsOf({ ...asha, sampler: 'tpe', startupTrials: 41 }), ['strategy.startupTrials: expected a positive integer <= strategy.trials (40), got 41']);
+  assert.deepEqual(problemsOf({ ...asha, sampler: 'tpe', startupTrials: 41 }), ['strategy.startupTrials: must be a positive integer <= strategy.trials (40), got 41']);
   const spec = tpeSpec({ ...asha, sampler: 'tpe' });
   assert.ok(spec.strategy.type === 'asha' && spec.strategy.sampler === 'tpe');
   const plain = tpeSpec({ ...asha }).strategy;
