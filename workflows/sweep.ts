@@ -17,6 +17,7 @@ import type { Activities } from '../src/activities/index.js';
 import type { TerminalSweepStatus } from '../src/domain/status.js';
 import { pickBest, sweepStrategy, topCandidates, type Decision, type StrategyState, type TrialOutcome } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
+import { describeFailure } from './errors.js';
 import { sweepDetails, trialSummary } from './summary.js';
 import { failedResult, trialWorkflow } from './trial.js';
 import {
@@ -60,7 +61,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     return await sweep.run();
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    const reason = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+    const reason = describeFailure(err);
     await CancellationScope.nonCancellable(() => sweepRecords.finishSweep({ sweepId: input.sweepId, status: 'failed', failureReason: reason }));
     throw ApplicationFailure.create({ type: 'SweepFailed', message: reason, nonRetryable: true, cause: err instanceof Error ? err : undefined });
   }

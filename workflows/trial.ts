@@ -1,5 +1,6 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
+import { describeFailure } from './errors.js';
 import { trainSummary } from './summary.js';
 import { nonRetryableErrors, type TrialInput, type TrialResult } from './types.js';
 
@@ -34,7 +35,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialResult> {
       await CancellationScope.nonCancellable(() => trialRecords.recordTrialResult({ ...failedResult(input, 'cancelled'), status: 'cancelled', failureReason: undefined }, training.model));
       throw err;
     }
-    const failed = failedResult(input, describe(err));
+    const failed = failedResult(input, describeFailure(err));
     await CancellationScope.nonCancellable(() => trialRecords.recordTrialResult(failed, training.model));
     return failed;
   }
@@ -54,10 +55,4 @@ export function failedResult(input: Pick<TrialInput, 'trial' | 'trialId' | 'swee
     objectiveByEpoch: [],
     failureReason: reason,
   };
-}
-
-function describe(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return cause instanceof Error ? cause.message : String(cause);
 }
