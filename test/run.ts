@@ -1,5 +1,5 @@
 /**
- * `npm test`: starts ONE real Temporal dev server and ONE real PostgreSQL for the whole run (ephemeral
+ * `npm test`: starts ONE real Temporal dev server (with its Web UI, for the browser test) and ONE real PostgreSQL for the whole run (ephemeral
  * ports, temp dirs), runs every test file with Node's test runner against them, and tears both down.
  * Optional arguments filter test files by substring: `npm test -- metrics db-`.
  */
@@ -24,9 +24,9 @@ if (files.length === 0) {
 const home = mkdtempSync(path.join(tmpdir(), 'danq-sweep-test-'));
 const needsServers = files.some((f) => f.includes('integration'));
 const started = Date.now();
-const temporal = needsServers ? await startTemporalDevServer({ dataDir: path.join(home, 'temporal'), port: 0, uiPort: 0, headless: true }) : undefined;
+const temporal = needsServers ? await startTemporalDevServer({ dataDir: path.join(home, 'temporal'), port: 0, uiPort: 0 }) : undefined;
 const postgres = needsServers ? await startEmbeddedPostgres({ dataDir: path.join(home, 'postgres'), port: 0 }) : undefined;
-if (needsServers) console.log(`# servers up in ${Date.now() - started} ms: Temporal ${temporal!.address}, PostgreSQL ${postgres!.url}`);
+if (needsServers) console.log(`# servers up in ${Date.now() - started} ms: Temporal ${temporal!.address} (UI ${temporal!.uiUrl}), PostgreSQL ${postgres!.url}`);
 
 let code = 1;
 try {
@@ -37,7 +37,7 @@ try {
       env: {
         ...process.env,
         SWEEP_HOME: path.join(home, 'sweep'),
-        ...(temporal && { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' }),
+        ...(temporal && { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_UI_URL: temporal.uiUrl ?? '' }),
         ...(postgres && { DATABASE_URL: postgres.url }),
       },
     });

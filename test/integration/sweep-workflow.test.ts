@@ -5,8 +5,9 @@
 // the non-retryable error list, and what the Temporal UI shows (summaries, current details).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -175,4 +176,33 @@ test('the Temporal UI reads like a sweep: trial summaries on the children, activ
   // Top 5 (here all 4), best first: trial 4 has the highest AUC.
   assert.match(details, /\| 1 \| trial 4: 16 filters, gru, lr 3e-3 \| 0\.6400 \|/);
   assert.equal(details.match(/^\| \d \| trial/gm)?.length, 4);
+  uiSweep = workflowId;
+});
+
+let uiSweep: string | undefined;
+
+/** The page as headless Chromium renders it (Debian's chromium; .ci/run installs it). */
+function renderedPage(url: string): Promise<string> {
+  const profile = mkdtempSync(path.join(tmpdir(), 'chromium-'));
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage', '--no-first-run', '--window-size=1600,3000'];
+  return new Promise((resolve, reject) => {
+    execFile('chromium', [...flags, `--user-data-dir=${profile}`, '--virtual-time-budget=20000', '--dump-dom', url], { timeout: 90_000, maxBuffer: 64 << 20 }, (err, stdout) => {
+      rmSync(profile, { recursive: true, force: true });
+      if (err) reject(new Error(`chromium could not render ${url} (apt-get install chromium): ${err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+test("the sweep's page in the Temporal Web UI (headless Chromium) names every trial; a trial's page names its training", async () => {
+  const ui = process.env.TEMPORAL_UI_URL;
+  assert.ok(ui, 'TEMPORAL_UI_URL is set by test/run.ts, which starts the dev server with its UI');
+  assert.ok(uiSweep, 'the UI sweep ran');
+  const sweep = await env.client.workflow.getHandle(uiSweep).describe();
+  const page = await renderedPage(`${ui}/namespaces/default/workflows/${uiSweep}/${sweep.runId}/history`);
+  const summaries = [...new Set(page.match(/trial \d: [^<"]+/g) ?? [])].sort();
+  assert.deepEqual(summaries, ['trial 1: 8 filters, lstm, lr 3e-3', 'trial 2: 8 filters, gru, lr 3e-3', 'trial 3: 16 filters, lstm, lr 3e-3', 'trial 4: 16 filters, gru, lr 3e-3']);
+  const trial = await env.client.workflow.getHandle(`${uiSweep}-trial-2`).describe();
+  const trialPage = await renderedPage(`${ui}/namespaces/default/workflows/${uiSweep}-trial-2/${trial.runId}/history`);
+  assert.match(trialPage, /train epochs 1-2 on the worker's backend/);
 });
