@@ -59,6 +59,7 @@ try {
       const slot = (span!.span * concurrency) / span!.n;
       const training = span!.trained / span!.n;
       rows.push([`danq-sweep, ${concurrency} slot(s)`, String(span!.n), wall.toFixed(1), (slot * 1000).toFixed(0), (training * 1000).toFixed(0), ((slot - training) * 1000).toFixed(0)]);
+      console.log(rows.at(-1)!.join('  '));
     } finally {
       worker.kill('SIGTERM');
       await new Promise((r) => worker.once('exit', r));
@@ -72,7 +73,13 @@ try {
       execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
       execFileSync(python, ['-m', 'pip', 'install', '-q', 'optuna>=5,<6', 'psycopg2-binary'], { stdio: 'inherit' });
     }
-    const url = pg.url.replace(/^postgres:/, 'postgresql+psycopg2:');
+    // Optuna's own database on the same server (its tables would clash with ours).
+    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+    await admin`create database optuna`;
+    await admin.end();
+    const optunaUrl = new URL(pg.url);
+    optunaUrl.pathname = '/optuna';
+    const url = optunaUrl.toString().replace(/^postgres:/, 'postgresql+psycopg2:');
     for (const processes of [1, 2]) {
       const study = `empty-${processes}`;
       const script = `import optuna, sys\noptuna.logging.set_verbosity(optuna.logging.WARNING)\ns = optuna.load_study(study_name='${study}', storage='${url}')\ns.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=int(sys.argv[1]))`;
@@ -87,6 +94,7 @@ try {
       const wall = (Date.now() - started) / 1000;
       const slotMs = (wall * processes * 1000) / trials;
       rows.push([`Optuna + PostgreSQL, ${processes} process(es)`, String(trials), wall.toFixed(1), slotMs.toFixed(0), '0', slotMs.toFixed(0)]);
+      console.log(rows.at(-1)!.join('  '));
     }
   }
   console.log(table(['run', 'trials', 'wall s', 'slot ms/trial', 'training ms/trial', 'overhead ms/trial'], rows));
