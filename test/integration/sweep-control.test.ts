@@ -39,7 +39,8 @@ async function startDetached(file: string): Promise<string> {
 const progress = (id: string) => h.client.workflow.getHandle(id).query(progressQuery);
 
 test('pause stops new trials from starting; resume continues; the sweep completes with every trial once', async () => {
-  const id = await startDetached(specFile('pausing', 3, 1));
+  // Enough trials that the pause (a CLI start away) lands mid-sweep: warm training processes make a 1-epoch trial take ~1 s.
+  const id = await startDetached(specFile('pausing', 8, 2));
   assert.equal((await h.sweep('pause', id)).code, 0);
   const paused = await until('paused', async () => ((await progress(id)).status === 'paused' ? await progress(id) : undefined));
   // Whatever was running when the pause arrived finishes, and nothing new starts.
@@ -48,7 +49,7 @@ test('pause stops new trials from starting; resume continues; the sweep complete
     return p.running.length === 0 ? p : undefined;
   });
   const doneWhilePaused = Object.values(settled.counts).reduce((a, b) => a + b, 0);
-  assert.ok(doneWhilePaused < 3, 'a paused sweep does not finish');
+  assert.ok(doneWhilePaused < 8, 'a paused sweep does not finish');
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual((await progress(id)).counts, settled.counts, 'no trial ran while paused');
   assert.equal((await h.db.getSweep(id))?.status, 'paused');
@@ -57,9 +58,9 @@ test('pause stops new trials from starting; resume continues; the sweep complete
   assert.equal((await h.sweep('resume', id)).code, 0);
   const result = await h.client.workflow.getHandle(id).result();
   assert.equal(result.status, 'completed');
-  assert.equal(result.counts.completed, 3);
+  assert.equal(result.counts.completed, 8);
   const rows = await h.db.listTrials(id);
-  assert.deepEqual(rows.map((t) => t.number), [1, 2, 3]);
+  assert.deepEqual(rows.map((t) => t.number), [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.equal((await h.db.getSweep(id))?.status, 'completed');
 });
 
