@@ -29,9 +29,11 @@ async function assertMatchesDatabase(report: SweepReport) {
   const sweep = await h.db.getSweep(report.sweepId);
   assert.equal(sweep?.status, report.status);
   const rows = await h.db.listTrials(report.sweepId);
+  // The report lists trials in leaderboard order; compare them by id.
+  const byId = <T extends { trialId: string }>(list: T[]) => [...list].sort((a, b) => a.trialId.localeCompare(b.trialId));
   assert.deepEqual(
-    rows.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason })),
-    report.trials,
+    byId(rows.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason }))),
+    byId(report.trials),
   );
   const maxAuc = Math.max(...rows.map((t) => t.bestValAuc ?? -Infinity));
   assert.equal(report.best?.valAuc, maxAuc);
