@@ -37,8 +37,19 @@ type Sql = ReturnType<typeof connect>;
 type Tx = postgres.TransactionSql<{ int8: number }>;
 type Queryable = Sql | Tx;
 
-/** Connects, applies pending migrations, and returns the store. */
-export async function openDb(url: string): Promise<ResultsStore> {
+export interface OpenDbOptions {
+  /**
+   * Where the one-line outage warnings go (default stderr): one when the server becomes
+   * unreachable, one when it is back.
+   */
+  warn?: (line: string) => void;
+}
+
+/**
+ * Connects, applies pending migrations, and returns the store. The server must answer now (else a
+ * UserError naming DATABASE_URL); afterwards every call waits out an outage (see waitingOutOutages).
+ */
+export async function openDb(url: string, options: OpenDbOptions = {}): Promise<ResultsStore> {
   const server = databaseServer(url);
   const sql = connect(url);
   try {
@@ -47,7 +58,69 @@ export async function openDb(url: string): Promise<ResultsStore> {
     await sql.end({ timeout: 1 });
     throw connectionProblem(err, server, url) ?? err;
   }
-  return new PostgresResultsStore(sql);
+  return waitingOutOutages(new PostgresResultsStore(sql), server, options.warn ?? ((line) => console.error(line)));
+}
+
+/**
+ * Errors that say the server is unreachable, restarting or shutting down (an infrastructure fault),
+ * as opposed to errors in the query: node socket errors, postgres.js's own connection errors,
+ * SQLSTATE class 08 (connection exception) and 57P01-57P03 (admin/crash shutdown, cannot connect now).
+ * CONNECTION_ENDED/DESTROYED are absent: they follow our own close().
+ */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED'].includes(code) ||
+    code.startsWith('08') ||
+    ['57P01', '57P02', '57P03'].includes(code)
+  );
+}
+
+const OUTAGE_RETRY_MAX_MS = 5_000;
+
+/**
+ * The store, with every call retried for as long as PostgreSQL is unreachable: a database outage is
+ * an infrastructure fault that must never fail a trial or lose an epoch, so callers wait (training
+ * goes on and heartbeats meanwhile) and their writes land once the server is back. Retrying is safe
+ * because every write is idempotent, including a transaction whose commit was in flight when the
+ * connection dropped. One warning line per outage, one when it is over; close() ends the waiting.
+ */
+function waitingOutOutages(store: PostgresResultsStore, server: string, warn: (line: string) => void): ResultsStore {
+  let downSince: number | undefined;
+  let closed = false;
+  async function retrying<T>(call: () => Promise<T>): Promise<T> {
+    for (let delay = 250; ; delay = Math.min(delay * 2, OUTAGE_RETRY_MAX_MS)) {
+      try {
+        const result = await call();
+        if (downSince !== undefined) {
+          warn(`PostgreSQL at ${server} is back after ${Math.round((Date.now() - downSince) / 1000)} s; the writes that waited are stored`);
+          downSince = undefined;
+        }
+        return result;
+      } catch (err) {
+        if (closed || !isConnectionError(err)) throw err;
+        if (downSince === undefined) {
+          downSince = Date.now();
+          warn(`PostgreSQL at ${server} is unreachable (${(err as { code: string }).code}): waiting for it; training goes on and its results are stored when it is back`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property === 'close') {
+        return () => {
+          closed = true;
+          return target.close();
+        };
+      }
+      return (...args: unknown[]) => retrying(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+    },
+  });
 }
 
 /** A UserError for failures the user fixes in DATABASE_URL or by starting the server; undefined for others. */

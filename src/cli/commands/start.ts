@@ -12,6 +12,7 @@ import { openSession } from '../session.js';
 import { sweepReport, printLeaderboard } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
+import { sweepOutcome } from '../outcome.js';
 
 const command: Command = {
   usage: `Usage: sweep start SPEC.json [--detach] [--json] [--concurrency N] [--backend NAME]
@@ -25,7 +26,8 @@ SWEEP_HOME) with in-process workers, unless a 'sweep dev' already serves workers
   --concurrency N   trials trained at once by the in-process workers (default: maxConcurrentTrials, at most the cores)
   --backend NAME    in-process workers' backend: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu
 
-Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 when it could not run.`,
+Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 3 when it failed
+(no trial produced a result), 2 for bad input, 1 when it could not run, 130 after Ctrl-C.`,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       'start',
@@ -78,8 +80,8 @@ Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 wh
         return 0;
       }
 
-      const outcome = await followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length));
-      if (outcome === 'interrupted') {
+      const followed = await followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length));
+      if (followed === 'interrupted') {
         log(`\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep status ${sweepId} --watch follows it again, sweep cancel ${sweepId} stops it.`);
         return 130;
       }
@@ -87,7 +89,9 @@ Exit 0 when the sweep completed (even with failed trials), 2 for bad input, 1 wh
       const report = await sweepReport(session.db, sweepId);
       if (values.json) printJson(report);
       else printLeaderboard(report);
-      return 0;
+      const outcome = sweepOutcome(report);
+      if (outcome.message) process.stderr.write(outcome.message + '\n');
+      return outcome.exitCode;
     } finally {
       await stopWorkers();
       await session.close();

@@ -8,6 +8,7 @@ import { withSession } from '../session.js';
 import type { sweepWorkflow } from '../../../workflows/sweep.js';
 import type { ResultsStore } from '../../db/types.js';
 import { UserError } from '../../errors.js';
+import { sweepOutcome } from '../outcome.js';
 
 /** These commands read PostgreSQL only (the record of truth), so they work while Temporal is down. */
 async function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
@@ -27,14 +28,17 @@ export const status: Command = {
 
 The sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC.
   --watch   follow a running sweep's progress (as sweep start does) until it ends, then print the table;
-            Ctrl-C stops watching, not the sweep`,
+            Ctrl-C stops watching, not the sweep
+Exit 0, or 3 when the sweep failed (no trial produced a result); failed trials are counted.`,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('status', argv, { json: { type: 'boolean' }, watch: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
     const sweepId = positionals[0]!;
     const report = values.watch ? await watch(sweepId, !values.json) : await withDb((db) => sweepReport(db, sweepId));
     if (values.json) printJson(report);
     else printLeaderboard(report);
-    return 0;
+    const outcome = sweepOutcome(report);
+    if (outcome.message) process.stderr.write(outcome.message + '\n');
+    return outcome.exitCode;
   },
 };
 
