@@ -4,7 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, t
 import type { Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
-import { connectOrExplain } from '../src/stack/net.js';
+import { canConnect, connectOrExplain } from '../src/stack/net.js';
 import { keepTrainingProcessesWarm, stopTrainingProcesses } from '../src/train/runner.js';
 import type { BackendName } from '../src/train/types.js';
 
@@ -27,7 +27,11 @@ export interface WorkerPool {
   identity: string;
   /** Resolves when every worker has stopped; rejects if one fails. */
   done: Promise<void>;
-  shutdown(): Promise<void>;
+  /**
+   * Stops polling; running trials finish their epoch in progress (at most SHUTDOWN_GRACE_SECONDS)
+   * and are retried elsewhere from that checkpoint. With a reason (the signal), says so in one line.
+   */
+  shutdown(reason?: string): Promise<void>;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -38,11 +42,45 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/**
+ * How long a train worker told to stop (SIGTERM, Ctrl-C) lets its running trials finish the epoch in
+ * progress; after that they stop between batches. Either way the trial resumes on another worker
+ * from its last checkpoint, losing at most the unfinished epoch.
+ */
+export const SHUTDOWN_GRACE_SECONDS = 60;
+
+// A Temporal server that is down or restarting: the SDK retries, and logs each failed poll,
+// heartbeat or completion as a warning. One line when the connection is lost, one when it is back.
+const TEMPORAL_TROUBLE = /transport error|tcp connect|connection refused|connection reset|broken pipe|unavailable|error trying to connect|dns error|deadline exceeded|h2 protocol/i;
+const temporalLink = {
+  address: '',
+  downSince: undefined as number | undefined,
+  /** True when the line was about the connection (reported once per outage). */
+  absorb(text: string): boolean {
+    if (!TEMPORAL_TROUBLE.test(text) || !this.address) return false;
+    if (this.downSince !== undefined) return true;
+    this.downSince = Date.now();
+    console.error(`Temporal at ${this.address} is unreachable: tasks, heartbeats and results wait for it (training goes on); retrying`);
+    const [host, port] = [this.address.slice(0, this.address.lastIndexOf(':')), Number(this.address.slice(this.address.lastIndexOf(':') + 1))];
+    const probe = setInterval(() => {
+      void canConnect(host, port).then((up) => {
+        if (!up || this.downSince === undefined) return;
+        console.error(`Temporal at ${this.address} is back after ${Math.round((Date.now() - this.downSince) / 1000)} s`);
+        this.downSince = undefined;
+        clearInterval(probe);
+      });
+    }, 1000);
+    probe.unref();
+    return true;
+  },
+};
+
 // Warnings and errors only, one line each: a failed trial is an expected outcome, recorded with its
 // reason, so no stack traces; minus the notice that a train-only worker polls no workflow tasks.
 const quietLogger = new DefaultLogger('WARN', ({ level, message, meta }) => {
   if (message.startsWith('No workflows registered')) return;
-  const error = meta?.error instanceof Error ? `: ${meta.error.message}` : '';
+  const error = meta?.error instanceof Error ? `: ${meta.error.message}` : meta?.error !== undefined ? `: ${String(meta.error)}` : '';
+  if (temporalLink.absorb(`${message}${error}`)) return;
   const where = [meta?.activityType, meta?.workflowId].filter(Boolean).join(' ');
   console.error(`[${level}] ${message}${where ? ` (${where})` : ''}${error}`);
 });
@@ -59,9 +97,11 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     runtimeInstalled = true;
   }
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
+  temporalLink.address = options.temporalAddress;
   const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () => NativeConnection.connect({ address: options.temporalAddress }));
   const db = await openDb(options.databaseUrl);
-  const activities = createActivities({ db, config: options.config, identity, backend: options.backend, trialLog: options.trialLog });
+  const draining = new AbortController();
+  const activities = createActivities({ db, config: options.config, identity, backend: options.backend, trialLog: options.trialLog, draining: draining.signal });
   const workers: Worker[] = [];
   if (options.queues.includes('orchestration')) {
     workers.push(
@@ -75,23 +115,23 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
       }),
     );
   }
+  let trainWorker: Worker | undefined;
   if (options.queues.includes('train')) {
     // One warm training process per slot, so no trial waits for Node, tsx and tfjs to load.
     keepTrainingProcessesWarm(options.concurrency);
-    workers.push(
-      await Worker.create({
-        connection,
-        namespace: options.config.namespace,
-        taskQueue: options.config.taskQueues.train,
-        activities,
-        identity,
-        maxConcurrentActivityTaskExecutions: options.concurrency,
-        shutdownGraceTime: '10 seconds',
-        // Cancellation reaches an activity in a heartbeat response: without this, heartbeats are
-        // throttled to 80% of the heartbeat timeout and a cancel could take ~24 s to arrive.
-        maxHeartbeatThrottleInterval: '2 seconds',
-      }),
-    );
+    trainWorker = await Worker.create({
+      connection,
+      namespace: options.config.namespace,
+      taskQueue: options.config.taskQueues.train,
+      activities,
+      identity,
+      maxConcurrentActivityTaskExecutions: options.concurrency,
+      shutdownGraceTime: `${SHUTDOWN_GRACE_SECONDS} seconds`,
+      // Cancellation reaches an activity in a heartbeat response: without this, heartbeats are
+      // throttled to 80% of the heartbeat timeout and a cancel could take ~24 s to arrive.
+      maxHeartbeatThrottleInterval: '2 seconds',
+    });
+    workers.push(trainWorker);
   }
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
     if (options.queues.includes('train')) stopTrainingProcesses();
@@ -101,7 +141,13 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
   return {
     identity,
     done,
-    async shutdown() {
+    async shutdown(reason) {
+      if (reason && !draining.signal.aborted) {
+        const trials = trainWorker?.getStatus().numInFlightActivities ?? 0;
+        const what = trials > 0 ? `${trials} running trial(s) finish their epoch in progress (at most ${SHUTDOWN_GRACE_SECONDS} s, then they stop between batches) and resume from that checkpoint on another worker; then it exits` : 'no trial is running; it exits now';
+        console.error(`worker ${identity}: ${reason}: shutting down, polling stopped; ${what}`);
+      }
+      draining.abort();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
     },

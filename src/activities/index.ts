@@ -27,13 +27,15 @@ export interface ActivityDeps {
   backend: BackendName | 'auto';
   /** Where training processes' log lines go (e.g. which backend runs); dropped when absent. */
   trialLog?: (line: string) => void;
+  /** Aborted when the worker starts shutting down: training stops after the epoch in progress. */
+  draining?: AbortSignal;
 }
 
 /** Where a trial's checkpoint lives: under SWEEP_ARTIFACTS, which every worker must share. */
 export const checkpointDir = (config: Config, sweepId: string, trialId: string) => path.join(config.artifactsDir, sweepId, trialId, 'checkpoint');
 export const bestModelDir = (config: Config, sweepId: string) => path.join(config.modelsDir, sweepId, 'best');
 
-export function createActivities({ db, config, identity, backend, trialLog }: ActivityDeps) {
+export function createActivities({ db, config, identity, backend, trialLog, draining }: ActivityDeps) {
   // Manifests already checked against a sweep's fingerprint: prepareDatasetCached hands back the
   // same object while the files' size and mtime are unchanged, so a trial re-checks nothing.
   const verified = new WeakMap<DatasetManifest, string>();
@@ -83,6 +85,10 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
       // Heartbeat on a timer, not per epoch: preparing a large dataset on a new worker, or one epoch,
       // can outlast the heartbeat timeout, and the heartbeat is how cancellation reaches the activity.
       let lastEpoch = 0;
+      // Stops training between batches: on cancellation at once, on worker shutdown after the epoch in progress.
+      const stop = new AbortController();
+      const cancelled = () => stop.abort();
+      ctx.cancellationSignal.addEventListener('abort', cancelled, { once: true });
       ctx.heartbeat({ epoch: 0 });
       const beat = setInterval(() => ctx.heartbeat({ epoch: lastEpoch }), 5_000);
       try {
@@ -90,7 +96,7 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
         const trained = await runTraining(
           { variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: training.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId) },
           {
-            signal: ctx.cancellationSignal,
+            signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
             onStart: async (info: { backend: BackendName; paramCount: number }) => {
               await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.paramCount, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
@@ -99,9 +105,13 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
               lastEpoch = m.epoch;
               await db.recordEpoch(input.trialId, m, identity);
               ctx.heartbeat({ epoch: m.epoch });
+              if (draining?.aborted) stop.abort();
             },
           },
         );
+        if (trained.status === 'cancelled' && !ctx.cancellationSignal.aborted && draining?.aborted) {
+          throw ApplicationFailure.retryable(`worker ${identity} shut down after epoch ${lastEpoch}; the trial resumes from that checkpoint on another worker`, 'WorkerShutdown');
+        }
         if (trained.status === 'cancelled') throw new CancelledFailure('trial cancelled between batches; checkpoint kept');
         const result: TrialResult = {
           sweepId: input.sweepId,
@@ -128,6 +138,7 @@ export function createActivities({ db, config, identity, backend, trialLog }: Ac
         throw err;
       } finally {
         clearInterval(beat);
+        ctx.cancellationSignal.removeEventListener('abort', cancelled);
       }
     },
 

@@ -33,8 +33,7 @@ Every worker must see the same SWEEP_ARTIFACTS folder (checkpoints) and DATABASE
     const info = { identity: pool.identity, temporal: stack.temporalAddress, namespace: stack.namespace, queues, concurrency, backend };
     if (values.json) printJson(info);
     else console.log(`worker ${pool.identity}: ${queues.join(' + ')} queue(s), ${concurrency} training slot(s), backend ${backend}, Temporal ${stack.temporalAddress}`);
-    const stop = () => void pool.shutdown();
-    process.once('SIGINT', stop).once('SIGTERM', stop);
+    process.once('SIGINT', () => void pool.shutdown('SIGINT')).once('SIGTERM', () => void pool.shutdown('SIGTERM'));
     try {
       await pool.done;
     } finally {
