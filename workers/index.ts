@@ -51,7 +51,7 @@ export const SHUTDOWN_GRACE_SECONDS = 60;
 
 // A Temporal server that is down or restarting: the SDK retries, and logs each failed poll,
 // heartbeat or completion as a warning. One line when the connection is lost, one when it is back.
-const TEMPORAL_TROUBLE = /transport error|tcp connect|connection refused|connection reset|broken pipe|unavailable|error trying to connect|dns error|deadline exceeded|h2 protocol/i;
+const TEMPORAL_TROUBLE = /gRPC call \S+ retried|transport error|tcp connect|connection refused|connection reset|broken pipe|unavailable|error trying to connect|dns error|deadline exceeded|h2 protocol/i;
 const temporalLink = {
   address: '',
   downSince: undefined as number | undefined,
@@ -93,7 +93,8 @@ let runtimeInstalled = false;
  */
 export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPool> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: quietLogger });
+    // Core's own logs (gRPC retries among them) come through quietLogger too, instead of straight to stderr.
+    Runtime.install({ logger: quietLogger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
     runtimeInstalled = true;
   }
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;

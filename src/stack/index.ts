@@ -19,7 +19,8 @@ export interface Stack {
 }
 
 interface StackState {
-  temporal?: { pid: number; address: string; uiUrl: string | null };
+  /** ownerPid: the process that stops it (absent in state files written before adoption existed). */
+  temporal?: { pid: number; address: string; uiUrl: string | null; ownerPid?: number };
   /** Live processes using the embedded servers: the one that started them stops them only after the others leave. */
   users?: number[];
   /** pid of a `sweep dev` that runs workers. */
@@ -97,20 +98,23 @@ export async function openStack(config: Config, options: { log?: (line: string) 
       const state = readState(config);
       if (!temporalAddress && options.temporal !== false) {
         const running = await runningTemporal(state);
-        if (running) {
+        if (running && running.ownerPid !== undefined && running.ownerPid !== process.pid && !isProcessAlive(running.ownerPid)) {
+          // Its owner died without stopping it (say, a SIGKILLed `sweep start`): adopt it, so it
+          // stops when this process is done with it instead of running on as an orphan.
+          ({ address: temporalAddress, uiUrl } = running);
+          state.temporal = { ...running, ownerPid: process.pid };
+          stops.push(stopTemporalAt(config, running.pid));
+          log(`Adopting the Temporal dev server at ${temporalAddress}, left running by a process that exited (it stops when this command ends)`);
+        } else if (running) {
           ({ address: temporalAddress, uiUrl } = running);
           log(`Reusing the Temporal dev server at ${temporalAddress}`);
         } else {
           const server = await startTemporalDevServer({ dataDir: path.join(config.home, 'temporal'), port: config.ports.temporal, uiPort: config.ports.ui, namespace: config.namespace });
           ({ address: temporalAddress, uiUrl } = server);
-          state.temporal = { pid: server.pid, address: server.address, uiUrl: server.uiUrl };
+          state.temporal = { pid: server.pid, address: server.address, uiUrl: server.uiUrl, ownerPid: process.pid };
           stops.push(async () => {
             await server.stop();
-            await withStackLock(config, async () => {
-              const latest = readState(config);
-              delete latest.temporal;
-              writeState(config, latest);
-            });
+            await forgetTemporal(config);
           });
           log(`Started the Temporal dev server at ${temporalAddress} (UI ${uiUrl})`);
         }
@@ -152,6 +156,37 @@ export async function openStack(config: Config, options: { log?: (line: string) 
       }
       for (const stop of stops.reverse()) await stop();
     },
+  };
+}
+
+async function forgetTemporal(config: Config): Promise<void> {
+  await withStackLock(config, async () => {
+    const latest = readState(config);
+    delete latest.temporal;
+    writeState(config, latest);
+  });
+}
+
+/** Stops an adopted Temporal dev server (not our child: signal it and poll), SIGKILL after 10 s. */
+function stopTemporalAt(config: Config, pid: number): () => Promise<void> {
+  return async () => {
+    const deadline = Date.now() + 10_000;
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    while (isProcessAlive(pid)) {
+      if (Date.now() > deadline) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await forgetTemporal(config);
   };
 }
 

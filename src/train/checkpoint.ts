@@ -7,7 +7,7 @@
  * Layout: magic `DANQCKP1`, u32 little-endian header length, a JSON header (padded to 4 bytes),
  * then the float32 arrays the header lists, in order.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { VariantConfig } from '../model/config.js';
 import type { OptimizerState } from './optimizer.js';
@@ -84,17 +84,53 @@ export function writeFileAtomically(file: string, chunks: readonly Uint8Array[])
   renameSync(temp, file);
 }
 
-/** The checkpoint in `dir`, or undefined when there is none. */
+/** A checkpoint file whose content cannot be a checkpoint (torn or damaged bytes); unlike a read error, retrying cannot help. */
+export class CorruptCheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptCheckpointError';
+  }
+}
+
+/** The checkpoint in `dir`, or undefined when there is none; CorruptCheckpointError when its bytes are damaged. */
 export function readCheckpoint(dir: string): Checkpoint | undefined {
   const file = checkpointPath(dir);
   if (!existsSync(file)) return undefined;
   const bytes = readFileSync(file);
-  if (bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error(`${file} is not a danq-sweep checkpoint`);
+  try {
+    return parseCheckpoint(file, bytes);
+  } catch (err) {
+    throw err instanceof CorruptCheckpointError ? err : new CorruptCheckpointError(`${file} is truncated or corrupt (${(err as Error).message})`);
+  }
+}
+
+/**
+ * The checkpoint to resume from. A damaged one is moved aside (to `checkpoint.bin.corrupt`, with
+ * the reason in `checkpoint.bin.corrupt.txt`, for inspection) and training starts over from epoch 1,
+ * which the seed makes the same run; `onDiscard` gets the reason. A file that cannot be read at all
+ * (permissions, I/O) still throws: the checkpoint may be fine.
+ */
+export function readCheckpointOrDiscard(dir: string, onDiscard: (reason: string) => void): Checkpoint | undefined {
+  try {
+    return readCheckpoint(dir);
+  } catch (err) {
+    if (!(err instanceof CorruptCheckpointError)) throw err;
+    const file = checkpointPath(dir);
+    renameSync(file, `${file}.corrupt`);
+    const reason = `${err.message}: moved it to ${file}.corrupt and training from epoch 1`;
+    writeFileSync(`${file}.corrupt.txt`, `${new Date().toISOString()} ${reason}\n`);
+    onDiscard(reason);
+    return undefined;
+  }
+}
+
+function parseCheckpoint(file: string, bytes: Buffer): Checkpoint {
+  if (bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new CorruptCheckpointError(`${file} is not a danq-sweep checkpoint`);
   const headerLength = bytes.readUInt32LE(MAGIC.length);
   const dataStart = MAGIC.length + 4 + headerLength;
-  if (dataStart > bytes.length) throw new Error(`${file} is truncated or corrupt (${bytes.length} bytes, header alone needs ${dataStart})`);
+  if (dataStart > bytes.length) throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, header alone needs ${dataStart})`);
   const header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, dataStart)) as Header;
-  if (header.version !== 1) throw new Error(`${file}: unsupported checkpoint version ${String(header.version)}`);
+  if (header.version !== 1) throw new CorruptCheckpointError(`${file}: unsupported checkpoint version ${String(header.version)}`);
   let offset = dataStart;
   const take = (lengths: number[]) =>
     lengths.map((length) => {
@@ -107,7 +143,7 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
   const weights = take(header.arrays.weights);
   const slots = take(header.arrays.slots);
   const bestWeights = take(header.arrays.bestWeights);
-  if (offset !== bytes.length) throw new Error(`${file} is truncated or corrupt (${bytes.length} bytes, expected ${offset})`);
+  if (offset !== bytes.length) throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, expected ${offset})`);
   const { version: _version, optimizerStep, arrays: _arrays, ...rest } = header;
   return { ...rest, optimizer: { step: optimizerStep, slots }, weights, bestWeights };
 }

@@ -13,7 +13,7 @@ import type { VariantConfig } from '../model/config.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
 import { selectBackend } from './backend.js';
-import { type Checkpoint, type EarlyStoppingState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
 import { createNetwork } from './native/network.js';
 import { Optimizer } from './optimizer.js';
@@ -50,7 +50,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   const params = countParams(v);
   checkSplits(v, splits);
   const lastEpoch = Math.min(req.untilEpoch, v.epochs);
-  const state = readCheckpoint(req.checkpointDir) ?? freshState(v, backend);
+  const state = readCheckpointOrDiscard(req.checkpointDir, (reason) => hooks.log?.(`discarded a damaged checkpoint: ${reason}`)) ?? freshState(v, backend);
   checkResumable(state, v, req.checkpointDir);
   if (state.backend !== backend) {
     hooks.log?.(`resuming a checkpoint written on ${state.backend} with ${backend}: results may differ in the last bits`);

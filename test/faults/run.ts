@@ -18,7 +18,7 @@ const files = readdirSync(path.join(root, 'test', 'faults'))
   .filter((f) => f.endsWith('.test.ts'))
   .sort()
   .map((f) => path.join('test', 'faults', f))
-  .filter((f) => filters.length === 0 || f.includes('baseline') || filters.some((s) => f.includes(s)));
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
 const work = mkdtempSync(path.join(tmpdir(), 'danq-sweep-faults-'));
 const results = path.join(work, 'results.jsonl');

@@ -1,10 +1,10 @@
 /** Checkpoint files: exact round trip, atomic replacement, truncation detected. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { type Checkpoint, checkpointPath, readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { type Checkpoint, checkpointPath, CorruptCheckpointError, readCheckpoint, readCheckpointOrDiscard, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { tinyVariant } from './train-helpers.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'danq-checkpoint-'));
@@ -48,4 +48,28 @@ test('no checkpoint is undefined; a truncated one is an error', () => {
   assert.throws(() => readCheckpoint(dir), /truncated or corrupt/);
   truncateSync(file, 100);
   assert.throws(() => readCheckpoint(dir), /truncated or corrupt/);
+});
+
+test('a damaged checkpoint is moved aside with its reason, and resuming starts over', () => {
+  for (const [name, damage] of [
+    ['garbage', (file: string) => writeFileSync(file, Buffer.alloc(64, 7))],
+    ['torn', (file: string) => truncateSync(file, 20)],
+    ['bad header', (file: string) => writeFileSync(file, Buffer.concat([Buffer.from('DANQCKP1'), Buffer.from([4, 0, 0, 0]), Buffer.from('{"ve')]))],
+  ] as const) {
+    const dir = path.join(scratch, `damaged-${name.replace(' ', '-')}`);
+    writeCheckpoint(dir, sample(2));
+    const file = checkpointPath(dir);
+    damage(file);
+    assert.throws(() => readCheckpoint(dir), CorruptCheckpointError, name);
+    const reasons: string[] = [];
+    assert.equal(readCheckpointOrDiscard(dir, (r) => reasons.push(r)), undefined, name);
+    assert.equal(reasons.length, 1);
+    assert.match(reasons[0]!, /checkpoint\.bin.*: moved it to .*checkpoint\.bin\.corrupt and training from epoch 1/);
+    assert.ok(!existsSync(file) && existsSync(`${file}.corrupt`), `${name}: the damaged file is kept aside`);
+    assert.match(readFileSync(`${file}.corrupt.txt`, 'utf8'), /training from epoch 1/);
+  }
+  const intact = path.join(scratch, 'intact');
+  writeCheckpoint(intact, sample(3));
+  assert.equal(readCheckpointOrDiscard(intact, () => assert.fail('an intact checkpoint is not discarded'))!.epoch, 3);
+  assert.equal(readCheckpointOrDiscard(path.join(scratch, 'missing'), () => assert.fail('no checkpoint is not damage')), undefined);
 });

@@ -1,4 +1,7 @@
+import os from 'node:os';
+import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../config/index.js';
+import { startWorkers, type WorkerPool } from '../../../workers/index.js';
 import { openDb } from '../../db/index.js';
 import { openStack } from '../../stack/index.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
@@ -46,13 +49,38 @@ async function watch(sweepId: string, show: boolean): Promise<SweepReport> {
   return withSession(async ({ client, db, stack, config }) => {
     const sweep = await db.getSweep(sweepId);
     if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
-    if (sweep.status === 'running' || sweep.status === 'paused') {
-      if (show && !config.temporalAddress && !stack.workersRunning) console.error('Note: no `sweep dev` is running, so no worker serves this embedded stack and the sweep will not progress.');
-      const outcome = await followSweep(client.workflow.getHandle<typeof sweepWorkflow>(sweep.workflowId), new ProgressView(show ? process.stdout : null, sweep.totalTrials));
-      if (outcome === 'interrupted') console.error(`\nStopped watching ${sweepId}; it goes on.`);
+    let workers: WorkerPool | undefined;
+    try {
+      if (sweep.status === 'running' || sweep.status === 'paused') {
+        if (!config.temporalAddress && !stack.workersRunning) {
+          // Nothing else can serve the embedded stack (its `sweep start` was stopped): serve it here.
+          const concurrency = Math.max(1, Math.min((sweep.spec as { maxConcurrentTrials?: number }).maxConcurrentTrials ?? 1, os.availableParallelism()));
+          console.error(`No \`sweep dev\` serves this embedded stack: running the sweep's workers in this process until it ends (Ctrl-C stops them; the sweep waits, durable).`);
+          workers = await startWorkers({ config, temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend: 'auto' });
+        } else if (show && !(await hasPollers(client, stack.namespace, config.taskQueues.orchestration))) {
+          console.error(`Note: no worker polls task queue '${config.taskQueues.orchestration}' at ${stack.temporalAddress}: the sweep waits until one runs (sweep worker).`);
+        }
+        const outcome = await followSweep(client.workflow.getHandle<typeof sweepWorkflow>(sweep.workflowId), new ProgressView(show ? process.stdout : null, sweep.totalTrials));
+        if (outcome === 'interrupted') console.error(`\nStopped watching ${sweepId}; it goes on${workers ? ' when workers run (sweep dev, or sweep status --watch again)' : ''}.`);
+      }
+    } finally {
+      await workers?.shutdown();
     }
     return sweepReport(db, sweepId);
   });
+}
+
+/** temporal.api.enums.v1.TaskQueueType (@temporalio/proto is not a direct dependency). */
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
+
+/** Whether any worker polled the queue's workflow tasks lately (Temporal keeps pollers for about a minute). */
+async function hasPollers(client: Client, namespace: string, taskQueue: string): Promise<boolean> {
+  try {
+    const { pollers } = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
+    return (pollers ?? []).length > 0;
+  } catch {
+    return true; // cannot tell: say nothing
+  }
 }
 
 export const list: Command = {

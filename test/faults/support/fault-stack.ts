@@ -30,6 +30,8 @@ export interface FaultStack {
   /** Every worker process started so far (their epoch logs count redone epochs). */
   workers: WorkerProcess[];
   worker(queue: 'train' | 'orchestration' | 'all', concurrency?: number): Promise<WorkerProcess>;
+  /** SIGKILLs every worker process still running (between scenarios on one stack). */
+  killWorkers(): Promise<void>;
   spec(name: string, spec: object): string;
   sweep(...args: string[]): Promise<CliResult>;
   /** `sweep start SPEC --detach --json`: the sweep id, and when the command was run. */
@@ -98,6 +100,10 @@ export async function openFaultStack(): Promise<FaultStack> {
       const worker = await startWorkerProcess({ env, cwd: dir, queue, concurrency });
       workers.push(worker);
       return worker;
+    },
+    async killWorkers() {
+      for (const w of workers) w.kill('SIGKILL', { group: true });
+      await Promise.all(workers.map((w) => w.exited));
     },
     spec(name, spec) {
       const file = path.join(dir, `${name}.json`);
