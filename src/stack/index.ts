@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { redact, type Config } from '../config/index.js';
 import { canConnect, isProcessAlive } from './net.js';
-import { startEmbeddedPostgres } from './postgres.js';
+import { processState, startEmbeddedPostgres } from './postgres.js';
 import { startTemporalDevServer } from './temporal.js';
 
 /** Where the CLI and workers connect: an external cluster, or the embedded stack under SWEEP_HOME. */
@@ -176,7 +176,8 @@ function stopTemporalAt(config: Config, pid: number): () => Promise<void> {
     } catch {
       /* already gone */
     }
-    while (isProcessAlive(pid)) {
+    // An orphan's exit may never be reaped (a container's init may not): a zombie counts as stopped.
+    while (processState(pid) === 'running') {
       if (Date.now() > deadline) {
         try {
           process.kill(pid, 'SIGKILL');

@@ -262,7 +262,7 @@ async function answers(url: string): Promise<boolean> {
 }
 
 /** A zombie (exited, not yet reaped by its parent) counts as gone: its server is down. */
-function processState(pid: number): 'running' | 'zombie' | 'gone' {
+export function processState(pid: number): 'running' | 'zombie' | 'gone' {
   try {
     process.kill(pid, 0);
   } catch (err) {

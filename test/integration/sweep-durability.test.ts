@@ -4,8 +4,8 @@
 // and the retry resumes from the checkpoint in SWEEP_ARTIFACTS, bit-identical to an unbroken run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { runSweepCli, sweepBin } from '../support/cli.js';
+import { runSweepCli } from '../support/cli.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,7 @@ let db: ResultsStore;
 let orchestration: WorkerPool;
 let connection: Connection;
 let client: Client;
-const trainWorkers: ChildProcess[] = [];
+const trainWorkers: WorkerProcess[] = [];
 
 before(async () => {
   database = await createFreshDatabase('durability');
@@ -52,7 +52,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const child of trainWorkers) killGroup(child, 'SIGKILL');
+  for (const worker of trainWorkers) worker.kill('SIGKILL', { group: true });
   await orchestration?.shutdown();
   await connection?.close();
   await db?.close();
@@ -60,36 +60,14 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
 const sweep = (...args: string[]) => runSweepCli(args, { env, cwd: dir });
 
-/** `sweep worker --queue train` in its own process group, so a SIGKILL to the group also takes its training child. */
-async function trainWorker(): Promise<{ child: ChildProcess; identity: string; exited: Promise<void> }> {
-  const child = spawn(process.execPath, [sweepBin, 'worker', '--queue', 'train', '--concurrency', '1'], { env, cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  trainWorkers.push(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  // "worker <identity>: train queue(s), ..." once it polls.
-  const identity = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /^worker (\S+): /m.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`sweep worker exited (${code}) before it was ready:\n${output}`)));
-  });
-  return { child, identity, exited };
+/** A `sweep worker --queue train` process; a SIGKILL to its group also takes its training child. */
+async function trainWorker(): Promise<WorkerProcess> {
+  const worker = await startWorkerProcess({ env, cwd: dir, queue: 'train', concurrency: 1 });
+  trainWorkers.push(worker);
+  return worker;
 }
-
 
 const metricsOf = (rows: readonly { epoch: number; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]) =>
   rows.map(({ epoch, trainLoss, valLoss, valAuc, valPrAuc }) => ({ epoch, trainLoss, valLoss, valAuc, valPrAuc }));
@@ -115,7 +93,7 @@ test('a SIGKILLed training worker: the trial resumes from its checkpoint on anot
   const trialId = `${sweepId}-trial-1`;
 
   await until('two recorded epochs', async () => ((await db.trialEpochs(trialId).catch(() => [])).length >= 2 ? true : undefined));
-  killGroup(first.child, 'SIGKILL');
+  first.kill('SIGKILL', { group: true });
   await first.exited;
   const beforeKill: EpochRow[] = await db.trialEpochs(trialId);
   const k = beforeKill.length;
@@ -161,6 +139,6 @@ test('a SIGKILLed training worker: the trial resumes from its checkpoint on anot
   assert.equal(trial?.bestValAuc, reference.bestValAuc);
   assert.equal(trial?.bestEpoch, reference.bestEpoch);
 
-  killGroup(second.child, 'SIGTERM');
+  second.kill('SIGTERM', { group: true });
   await second.exited;
 });
