@@ -3,7 +3,7 @@
  * Every write is idempotent, so a retried activity never duplicates or regresses a row.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import path from 'node:path';
+import { joinLocation } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
@@ -31,9 +31,9 @@ export interface ActivityDeps {
   draining?: AbortSignal;
 }
 
-/** Where a trial's checkpoint lives: under SWEEP_ARTIFACTS, which every worker must share. */
-export const checkpointDir = (config: Config, sweepId: string, trialId: string) => path.join(config.artifactsDir, sweepId, trialId, 'checkpoint');
-export const bestModelDir = (config: Config, sweepId: string) => path.join(config.modelsDir, sweepId, 'best');
+/** Where a trial's checkpoint lives: under SWEEP_ARTIFACTS (a shared directory or S3), which every train worker reaches. */
+export const checkpointDir = (config: Config, sweepId: string, trialId: string) => joinLocation(config.artifactsDir, sweepId, trialId, 'checkpoint');
+export const bestModelDir = (config: Config, sweepId: string) => joinLocation(config.modelsDir, sweepId, 'best');
 
 export function createActivities({ db, config, identity, backend, trialLog, draining }: ActivityDeps) {
   // Manifests already checked against a sweep's fingerprint: prepareDatasetCached hands back the
@@ -94,7 +94,7 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       try {
         const dataset = await datasetFor(training.dataset);
         const trained = await runTraining(
-          { variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: training.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId) },
+          { variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: training.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId), s3: config.s3 },
           {
             signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
@@ -151,7 +151,7 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
 
     async exportBestModel(input: { sweepId: string; trialId: string; model: BaseModel; params: Params }): Promise<string> {
       const outDir = bestModelDir(config, input.sweepId);
-      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), outDir);
+      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), outDir, config.s3);
       await db.recordArtifact({ sweepId: input.sweepId, trialId: input.trialId, kind: 'best-model', uri: outDir });
       return outDir;
     },

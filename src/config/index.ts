@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isS3Location, parseS3Location, type S3Options } from '../artifacts/location.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -14,10 +15,15 @@ export interface Config {
   namespace: string;
   /** DATABASE_URL (postgres://...); unset = start/reuse the embedded PostgreSQL. */
   databaseUrl?: string;
-  /** SWEEP_ARTIFACTS: checkpoints and exported models; must be shared by all workers (default SWEEP_HOME/artifacts). */
+  /**
+   * SWEEP_ARTIFACTS: trial checkpoints, an artifact location (src/artifacts): a directory every
+   * worker shares, or `s3://bucket/prefix` (default SWEEP_HOME/artifacts).
+   */
   artifactsDir: string;
-  /** SWEEP_MODELS: exported best models, `<sweep id>/best/`; shared like artifactsDir when workers are remote (default SWEEP_HOME/models). */
+  /** SWEEP_MODELS: exported best models, `<sweep id>/best/`; a directory or `s3://bucket/prefix` like artifactsDir (default SWEEP_HOME/models). */
   modelsDir: string;
+  /** How to reach S3-compatible storage for s3:// locations. */
+  s3: S3Options;
   /** SWEEP_CACHE: encoded datasets, per machine (default SWEEP_HOME/cache). */
   cacheDir: string;
   /** Embedded stack ports: SWEEP_TEMPORAL_PORT (7233), SWEEP_UI_PORT (8233), SWEEP_PG_PORT (5433). */
@@ -68,6 +74,62 @@ export function databaseServer(raw: string): string {
   return `${url.hostname}:${url.port || 5432}`;
 }
 
+/** A directory (resolved against cwd) or a validated s3://bucket/prefix URL. */
+function artifactLocation(env: Env, name: string, fallback: string, cwd: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return path.resolve(cwd, fallback);
+  if (!isS3Location(raw)) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new UserError(`${name}: expected a directory or s3://bucket/prefix, got '${redact(raw)}'`);
+    return path.resolve(cwd, raw);
+  }
+  const problem = parseS3Location(raw).problem;
+  if (problem) throw new UserError(`${name}: ${problem}`);
+  return raw.replace(/\/+$/, '');
+}
+
+function booleanVar(env: Env, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new UserError(`${name}: expected true or false, got '${raw}'`);
+}
+
+/**
+ * S3 settings: the endpoint from SWEEP_S3_ENDPOINT, else AWS_ENDPOINT_URL_S3, else
+ * AWS_ENDPOINT_URL (unset: AWS itself); path-style addressing (SWEEP_S3_FORCE_PATH_STYLE) defaults
+ * to on with a custom endpoint, as most S3-compatible servers expect; credentials from
+ * AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the AWS SDK's default chain.
+ */
+export function s3Options(env: Env = process.env): S3Options {
+  const endpointVar = ['SWEEP_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'].find((name) => env[name]);
+  let endpoint: string | undefined;
+  if (endpointVar) {
+    const raw = env[endpointVar]!;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      /* reported below */
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+      throw new UserError(`${endpointVar}: expected an http:// or https:// URL of an S3-compatible server (e.g. http://127.0.0.1:7070), got '${redact(raw)}'`);
+    }
+    endpoint = raw;
+  }
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new UserError(`${accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}: set it together with ${accessKeyId ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'}, or unset both to use the AWS SDK's default credentials`);
+  }
+  return {
+    endpoint,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    forcePathStyle: booleanVar(env, 'SWEEP_S3_FORCE_PATH_STYLE') ?? endpoint !== undefined,
+    ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }) } }),
+  };
+}
+
 /** Hides a password in a connection string before it is printed. */
 export function redact(connection: string): string {
   return connection.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
@@ -80,8 +142,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     temporalAddress: temporalAddress(env.TEMPORAL_ADDRESS),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     databaseUrl: databaseUrl(env.DATABASE_URL),
-    artifactsDir: path.resolve(cwd, env.SWEEP_ARTIFACTS || path.join(home, 'artifacts')),
-    modelsDir: path.resolve(cwd, env.SWEEP_MODELS || path.join(home, 'models')),
+    artifactsDir: artifactLocation(env, 'SWEEP_ARTIFACTS', path.join(home, 'artifacts'), cwd),
+    modelsDir: artifactLocation(env, 'SWEEP_MODELS', path.join(home, 'models'), cwd),
+    s3: s3Options(env),
     cacheDir: path.resolve(cwd, env.SWEEP_CACHE || path.join(home, 'cache')),
     ports: {
       temporal: port(env, 'SWEEP_TEMPORAL_PORT', 7233),

@@ -1,14 +1,15 @@
 /**
  * A trial's checkpoint: everything needed to continue training bit-identically (weights,
  * optimizer slots and step, RNG states, epoch history, early-stopping state) plus the best-epoch
- * weights for export. One file, `checkpoint.bin`, written atomically (temp file, fsync, rename),
- * so a crash mid-write leaves the previous checkpoint intact.
+ * weights for export. One object, `checkpoint.bin`, in an artifact store (a directory or S3;
+ * src/artifacts), written atomically, so a crash mid-write leaves the previous checkpoint intact
+ * and a worker on another machine resumes from the last complete one.
  *
  * Layout: magic `DANQCKP1`, u32 little-endian header length, a JSON header (padded to 4 bytes),
  * then the float32 arrays the header lists, in order.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { getBytes, openArtifactStore, type ArtifactStore, type S3Options } from '../artifacts/index.js';
 import type { VariantConfig } from '../model/config.js';
 import type { OptimizerState } from './optimizer.js';
 import type { BackendName, EpochMetrics } from './types.js';
@@ -48,12 +49,17 @@ interface Header extends Omit<Checkpoint, 'optimizer' | 'weights' | 'bestWeights
   arrays: { weights: number[]; slots: number[]; bestWeights: number[] };
 }
 
+/** The checkpoint file when the location is a directory. */
 export function checkpointPath(dir: string): string {
   return path.join(dir, CHECKPOINT_FILE);
 }
 
-export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
-  mkdirSync(dir, { recursive: true });
+/** A trial's checkpoint location (a directory or s3:// URL), or a store already open on it. */
+export type CheckpointLocation = ArtifactStore | string;
+
+const storeOf = (where: CheckpointLocation, s3?: S3Options) => (typeof where === 'string' ? openArtifactStore(where, s3) : where);
+
+export async function writeCheckpoint(where: CheckpointLocation, checkpoint: Checkpoint, s3?: S3Options): Promise<void> {
   const { optimizer, weights, bestWeights, ...rest } = checkpoint;
   const header: Header = {
     version: 1,
@@ -68,23 +74,10 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   prefix.writeUInt32LE(Buffer.byteLength(json), MAGIC.length);
 
   const arrays = [...weights, ...optimizer.slots, ...bestWeights].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  writeFileAtomically(checkpointPath(dir), [prefix, Buffer.from(json, 'utf8'), ...arrays]);
+  await (await storeOf(where, s3)).put(CHECKPOINT_FILE, [prefix, Buffer.from(json, 'utf8'), ...arrays]);
 }
 
-/** Writes `chunks` to a temp file, fsyncs it and renames it over `file`. */
-export function writeFileAtomically(file: string, chunks: readonly Uint8Array[]): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
-  try {
-    for (const chunk of chunks) writeSync(fd, chunk);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-}
-
-/** A checkpoint file whose content cannot be a checkpoint (torn or damaged bytes); unlike a read error, retrying cannot help. */
+/** A checkpoint whose content cannot be a checkpoint (torn or damaged bytes); unlike a read error, retrying cannot help. */
 export class CorruptCheckpointError extends Error {
   constructor(message: string) {
     super(message);
@@ -92,11 +85,12 @@ export class CorruptCheckpointError extends Error {
   }
 }
 
-/** The checkpoint in `dir`, or undefined when there is none; CorruptCheckpointError when its bytes are damaged. */
-export function readCheckpoint(dir: string): Checkpoint | undefined {
-  const file = checkpointPath(dir);
-  if (!existsSync(file)) return undefined;
-  const bytes = readFileSync(file);
+/** The checkpoint at `where`, or undefined when there is none; CorruptCheckpointError when its bytes are damaged. */
+export async function readCheckpoint(where: CheckpointLocation, s3?: S3Options): Promise<Checkpoint | undefined> {
+  const store = await storeOf(where, s3);
+  const file = store.locate(CHECKPOINT_FILE);
+  const bytes = await getBytes(store, CHECKPOINT_FILE);
+  if (!bytes) return undefined;
   try {
     return parseCheckpoint(file, bytes);
   } catch (err) {
@@ -107,18 +101,20 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
 /**
  * The checkpoint to resume from. A damaged one is moved aside (to `checkpoint.bin.corrupt`, with
  * the reason in `checkpoint.bin.corrupt.txt`, for inspection) and training starts over from epoch 1,
- * which the seed makes the same run; `onDiscard` gets the reason. A file that cannot be read at all
- * (permissions, I/O) still throws: the checkpoint may be fine.
+ * which the seed makes the same run; `onDiscard` gets the reason. A checkpoint that cannot be read
+ * at all (permissions, I/O, the object store down) still throws: it may be fine.
  */
-export function readCheckpointOrDiscard(dir: string, onDiscard: (reason: string) => void): Checkpoint | undefined {
+export async function readCheckpointOrDiscard(where: CheckpointLocation, onDiscard: (reason: string) => void, s3?: S3Options): Promise<Checkpoint | undefined> {
+  const store = await storeOf(where, s3);
   try {
-    return readCheckpoint(dir);
+    return await readCheckpoint(store);
   } catch (err) {
     if (!(err instanceof CorruptCheckpointError)) throw err;
-    const file = checkpointPath(dir);
-    renameSync(file, `${file}.corrupt`);
-    const reason = `${err.message}: moved it to ${file}.corrupt and training from epoch 1`;
-    writeFileSync(`${file}.corrupt.txt`, `${new Date().toISOString()} ${reason}\n`);
+    const damaged = (await getBytes(store, CHECKPOINT_FILE)) ?? Buffer.alloc(0);
+    await store.put(`${CHECKPOINT_FILE}.corrupt`, damaged);
+    await store.delete(CHECKPOINT_FILE);
+    const reason = `${err.message}: moved it to ${store.locate(`${CHECKPOINT_FILE}.corrupt`)} and training from epoch 1`;
+    await store.put(`${CHECKPOINT_FILE}.corrupt.txt`, Buffer.from(`${new Date().toISOString()} ${reason}\n`));
     onDiscard(reason);
     return undefined;
   }

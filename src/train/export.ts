@@ -1,24 +1,26 @@
 /**
  * Export of trained weights as a standard TF.js layers model (model.json + weights.bin), loadable
  * with plain `tf.loadLayersModel` (tfjs-node: `file://DIR/model.json`; elsewhere
- * `loadExportedModel(dir)`). The fast path's weights already have the layers model's layout, so
+ * `loadExportedModel(location)`, which also reads s3:// locations). The fast path's weights already have the layers model's layout, so
  * exporting is `setWeights` + save; nothing custom needs registering on load.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { getBytes, openArtifactStore, type ArtifactStore, type S3Options } from '../artifacts/index.js';
 import type { VariantConfig } from '../model/config.js';
 import { buildLayersModel } from '../model/layers.js';
 import { quietTfjs } from './backend.js';
-import { readCheckpoint, writeFileAtomically } from './checkpoint.js';
+import { readCheckpoint } from './checkpoint.js';
 import { weightSpecs } from './network.js';
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
 
-/** Writes the best-epoch weights of the checkpoint in `checkpointDir` to `outDir`; returns the model.json path. */
-export async function exportModel(checkpointDir: string, variant: VariantConfig, outDir: string): Promise<string> {
-  const checkpoint = readCheckpoint(checkpointDir);
+/**
+ * Writes the best-epoch weights of the checkpoint at `checkpointDir` to `outDir` (each a directory
+ * or s3:// location); returns the location of model.json.
+ */
+export async function exportModel(checkpointDir: string, variant: VariantConfig, outDir: string, s3?: S3Options): Promise<string> {
+  const checkpoint = await readCheckpoint(checkpointDir, s3);
   if (!checkpoint) throw new Error(`no checkpoint in ${checkpointDir} to export`);
   const weights = checkpoint.bestWeights;
   const specs = weightSpecs(variant);
@@ -28,7 +30,7 @@ export async function exportModel(checkpointDir: string, variant: VariantConfig,
   try {
     tf.tidy(() => model.setWeights(specs.map((spec, i) => tf.tensor(weights[i]!, spec.shape, 'float32'))));
     model.setUserDefinedMetadata({ danqSweep: { variant } });
-    mkdirSync(outDir, { recursive: true });
+    const out = await openArtifactStore(outDir, s3);
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
@@ -41,28 +43,35 @@ export async function exportModel(checkpointDir: string, variant: VariantConfig,
           weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs! }],
         };
         // model.json last: a reader that finds it finds the weights it names.
-        writeFileAtomically(path.join(outDir, WEIGHTS_FILE), [new Uint8Array(weightData)]);
-        writeFileAtomically(path.join(outDir, MODEL_FILE), [Buffer.from(JSON.stringify(modelJson))]);
+        await out.put(WEIGHTS_FILE, new Uint8Array(weightData));
+        await out.put(MODEL_FILE, Buffer.from(JSON.stringify(modelJson)));
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
       }),
     );
   } finally {
     model.dispose();
   }
-  return path.join(outDir, MODEL_FILE);
+  return (await openArtifactStore(outDir, s3)).locate(MODEL_FILE);
 }
 
-/** Loads an exported model with plain `tf.loadLayersModel` through a file-reading IO handler. */
-export function loadExportedModel(dir: string): Promise<tf.LayersModel> {
+/** Loads an exported model (a directory or s3:// location) with plain `tf.loadLayersModel` through an artifact-store IO handler. */
+export async function loadExportedModel(location: string, s3?: S3Options): Promise<tf.LayersModel> {
+  const store = await openArtifactStore(location, s3);
   return tf.loadLayersModel({
     load: async () => {
-      const modelJson = JSON.parse(readFileSync(path.join(dir, MODEL_FILE), 'utf8')) as tf.io.ModelJSON;
+      const modelJson = JSON.parse((await required(store, MODEL_FILE)).toString('utf8')) as tf.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs = manifest.flatMap((group) => group.weights);
-        const buffers = manifest.flatMap((group) => group.paths.map((p) => readFileSync(path.join(dir, p))));
-        const data = Buffer.concat(buffers);
+        const paths = manifest.flatMap((group) => group.paths.map((p) => p.replace(/^\.\//, '')));
+        const data = Buffer.concat(await Promise.all(paths.map((p) => required(store, p))));
         return [specs, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)];
       });
     },
   });
+}
+
+async function required(store: ArtifactStore, key: string): Promise<Buffer> {
+  const bytes = await getBytes(store, key);
+  if (!bytes) throw new Error(`${store.locate(key)} not found: not an exported model`);
+  return bytes;
 }

@@ -38,7 +38,7 @@ export type ChildMessage =
 export interface RunTrainingOptions {
   /** Once the child has chosen its backend, before the first epoch. */
   onStart?(info: { backend: BackendName; paramCount: number }): void | Promise<void>;
-  /** After each epoch (its checkpoint is on disk). Callbacks run one at a time, in order. */
+  /** After each epoch (its checkpoint is stored). Callbacks run one at a time, in order. */
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** The child's log lines and its stdout/stderr, line by line. */
   onLog?(line: string): void;

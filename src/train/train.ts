@@ -12,6 +12,7 @@ import { evaluateTasks } from '../metrics/index.js';
 import type { VariantConfig } from '../model/config.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
+import { openArtifactStore } from '../artifacts/index.js';
 import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
@@ -27,7 +28,7 @@ export interface TrainSplits {
 export interface TrainHooks {
   /** Once the backend is chosen, before any epoch. */
   onStart?(info: { backend: BackendName; params: number }): void | Promise<void>;
-  /** After each epoch, once its checkpoint is on disk. */
+  /** After each epoch, once its checkpoint is stored. */
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** Polled between batches; true stops with status 'cancelled' (the last checkpoint stays). */
   shouldStop?(): boolean;
@@ -50,7 +51,8 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   const params = countParams(v);
   checkSplits(v, splits);
   const lastEpoch = Math.min(req.untilEpoch, v.epochs);
-  const state = readCheckpointOrDiscard(req.checkpointDir, (reason) => hooks.log?.(`discarded a damaged checkpoint: ${reason}`)) ?? freshState(v, backend);
+  const store = await openArtifactStore(req.checkpointDir, req.s3);
+  const state = (await readCheckpointOrDiscard(store, (reason) => hooks.log?.(`discarded a damaged checkpoint: ${reason}`))) ?? freshState(v, backend);
   checkResumable(state, v, req.checkpointDir);
   if (state.backend !== backend) {
     hooks.log?.(`resuming a checkpoint written on ${state.backend} with ${backend}: results may differ in the last bits`);
@@ -114,7 +116,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       state.optimizer = optimizer.getState();
       state.rng = { shuffle: shuffle.state, dropout: dropout.state };
       state.backend = backend;
-      writeCheckpoint(req.checkpointDir, state);
+      await writeCheckpoint(store, state);
       hooks.log?.(formatEpoch(metrics));
       await hooks.onEpoch?.(metrics);
       if (state.earlyStopping.stopped) return result('early-stopped');

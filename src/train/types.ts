@@ -2,6 +2,7 @@
  * The training contract between the orchestrator (activities, runner) and the training engine.
  * Plain JSON except `bestValAuc`, which is NaN when no epoch has completed.
  */
+import type { S3Options } from '../artifacts/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import type { VariantConfig } from '../model/config.js';
 
@@ -40,8 +41,10 @@ export interface TrainRequest {
   /** Train until this epoch number (inclusive, capped at variant.epochs); ASHA promotions raise it and resume. */
   untilEpoch: number;
   earlyStopping?: EarlyStopping;
-  /** Directory for this trial's checkpoint; when it holds one, training resumes from it. */
+  /** This trial's checkpoint location, a directory or s3:// URL (src/artifacts); when it holds one, training resumes from it. */
   checkpointDir: string;
+  /** How to reach S3 when checkpointDir is an s3:// URL (default: from the environment). */
+  s3?: S3Options;
 }
 
 export interface TrainResult {

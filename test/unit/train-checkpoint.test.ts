@@ -25,51 +25,51 @@ function sample(epoch: number): Checkpoint {
   };
 }
 
-test('a checkpoint reads back exactly as written', () => {
+test('a checkpoint reads back exactly as written', async () => {
   const dir = path.join(scratch, 'roundtrip');
-  writeCheckpoint(dir, sample(1));
-  assert.deepEqual(readCheckpoint(dir), sample(1));
+  await writeCheckpoint(dir, sample(1));
+  assert.deepEqual(await readCheckpoint(dir), sample(1));
 });
 
-test('rewriting replaces the file atomically and leaves no temp files', () => {
+test('rewriting replaces the file atomically and leaves no temp files', async () => {
   const dir = path.join(scratch, 'rewrite');
-  writeCheckpoint(dir, sample(1));
-  writeCheckpoint(dir, sample(2));
-  assert.equal(readCheckpoint(dir)!.epoch, 2);
+  await writeCheckpoint(dir, sample(1));
+  await writeCheckpoint(dir, sample(2));
+  assert.equal((await readCheckpoint(dir))!.epoch, 2);
   assert.deepEqual(readdirSync(dir), ['checkpoint.bin']);
 });
 
-test('no checkpoint is undefined; a truncated one is an error', () => {
-  assert.equal(readCheckpoint(path.join(scratch, 'none')), undefined);
+test('no checkpoint is undefined; a truncated one is an error', async () => {
+  assert.equal(await readCheckpoint(path.join(scratch, 'none')), undefined);
   const dir = path.join(scratch, 'truncated');
-  writeCheckpoint(dir, sample(1));
+  await writeCheckpoint(dir, sample(1));
   const file = checkpointPath(dir);
   truncateSync(file, statSync(file).size - 4);
-  assert.throws(() => readCheckpoint(dir), /truncated or corrupt/);
+  await assert.rejects(() => readCheckpoint(dir), /truncated or corrupt/);
   truncateSync(file, 100);
-  assert.throws(() => readCheckpoint(dir), /truncated or corrupt/);
+  await assert.rejects(() => readCheckpoint(dir), /truncated or corrupt/);
 });
 
-test('a damaged checkpoint is moved aside with its reason, and resuming starts over', () => {
+test('a damaged checkpoint is moved aside with its reason, and resuming starts over', async () => {
   for (const [name, damage] of [
     ['garbage', (file: string) => writeFileSync(file, Buffer.alloc(64, 7))],
     ['torn', (file: string) => truncateSync(file, 20)],
     ['bad header', (file: string) => writeFileSync(file, Buffer.concat([Buffer.from('DANQCKP1'), Buffer.from([4, 0, 0, 0]), Buffer.from('{"ve')]))],
   ] as const) {
     const dir = path.join(scratch, `damaged-${name.replace(' ', '-')}`);
-    writeCheckpoint(dir, sample(2));
+    await writeCheckpoint(dir, sample(2));
     const file = checkpointPath(dir);
     damage(file);
-    assert.throws(() => readCheckpoint(dir), CorruptCheckpointError, name);
+    await assert.rejects(() => readCheckpoint(dir), CorruptCheckpointError, name);
     const reasons: string[] = [];
-    assert.equal(readCheckpointOrDiscard(dir, (r) => reasons.push(r)), undefined, name);
+    assert.equal(await readCheckpointOrDiscard(dir, (r) => reasons.push(r)), undefined, name);
     assert.equal(reasons.length, 1);
     assert.match(reasons[0]!, /checkpoint\.bin.*: moved it to .*checkpoint\.bin\.corrupt and training from epoch 1/);
     assert.ok(!existsSync(file) && existsSync(`${file}.corrupt`), `${name}: the damaged file is kept aside`);
     assert.match(readFileSync(`${file}.corrupt.txt`, 'utf8'), /training from epoch 1/);
   }
   const intact = path.join(scratch, 'intact');
-  writeCheckpoint(intact, sample(3));
-  assert.equal(readCheckpointOrDiscard(intact, () => assert.fail('an intact checkpoint is not discarded'))!.epoch, 3);
-  assert.equal(readCheckpointOrDiscard(path.join(scratch, 'missing'), () => assert.fail('no checkpoint is not damage')), undefined);
+  await writeCheckpoint(intact, sample(3));
+  assert.equal((await readCheckpointOrDiscard(intact, () => assert.fail('an intact checkpoint is not discarded')))!.epoch, 3);
+  assert.equal(await readCheckpointOrDiscard(path.join(scratch, 'missing'), () => assert.fail('no checkpoint is not damage')), undefined);
 });

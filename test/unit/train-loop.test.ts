@@ -58,8 +58,8 @@ test('resuming at untilEpoch 2 then 4 is bit-identical to training 4 epochs at o
     assert.equal(first.epochs.length, 2);
     const resumed = await trainModel(request(v, dir, { dataset, untilEpoch: 4 }), splits);
     assert.deepEqual(withoutTimings(resumed), withoutTimings(straight));
-    assert.deepEqual(readCheckpoint(dir)!.weights, readCheckpoint(straightDir)!.weights);
-    weights.push(readCheckpoint(dir)!.weights);
+    assert.deepEqual((await readCheckpoint(dir))!.weights, (await readCheckpoint(straightDir))!.weights);
+    weights.push((await readCheckpoint(dir))!.weights);
   }
   // The augmentation is in effect: it trains other weights from the same seed.
   assert.notDeepEqual(weights[1], weights[0]);
@@ -77,7 +77,7 @@ test('a run cancelled mid-epoch resumes from its last checkpoint bit-identically
   const cancelled = await trainModel(request(v, dir), splits, { shouldStop: () => ++batches > batchesPerEpoch + 3 });
   assert.equal(cancelled.status, 'cancelled');
   assert.equal(cancelled.epochs.length, 1);
-  assert.equal(readCheckpoint(dir)!.epoch, 1);
+  assert.equal((await readCheckpoint(dir))!.epoch, 1);
   const resumed = await trainModel(request(v, dir), splits);
   assert.deepEqual(withoutTimings(resumed), withoutTimings(straight));
 });
@@ -110,7 +110,7 @@ test('with reverse complement, validation scores are the mean of both strands\' 
   const dir = freshDir();
   const [epoch] = (await trainModel(request(v, dir, { dataset: REVERSE_COMPLEMENT }), splits)).epochs;
   // Epoch 1 validated the weights its checkpoint holds: score each strand alone with them.
-  const network = new Network(v, readCheckpoint(dir)!.weights);
+  const network = new Network(v, (await readCheckpoint(dir))!.weights);
   const reverseStrand: EncodedSplit = { ...splits.valid, readBatch: (indices, x, y) => splits.valid.readBatch(indices, x, y, { reverseComplement: true }) };
   const forward = predict(network, splits.valid, false);
   const reverse = predict(network, reverseStrand, false);
@@ -134,7 +134,7 @@ test('cancelling before the first batch trains nothing and writes no checkpoint'
   assert.deepEqual(result.epochs, []);
   assert.equal(result.bestEpoch, 0);
   assert.ok(Number.isNaN(result.bestValAuc));
-  assert.equal(readCheckpoint(dir), undefined);
+  assert.equal(await readCheckpoint(dir), undefined);
 });
 
 test('early stopping keeps the best epoch, and a later call does not train on', async () => {
@@ -151,8 +151,8 @@ test('early stopping keeps the best epoch, and a later call does not train on', 
   // The best weights kept are epoch 1's, not the last epoch's.
   const epochOneDir = freshDir();
   await trainModel(request(v, epochOneDir, { untilEpoch: 1 }), splits);
-  assert.deepEqual(readCheckpoint(dir)!.bestWeights, readCheckpoint(epochOneDir)!.weights);
-  assert.notDeepEqual(readCheckpoint(dir)!.bestWeights, readCheckpoint(dir)!.weights);
+  assert.deepEqual((await readCheckpoint(dir))!.bestWeights, (await readCheckpoint(epochOneDir))!.weights);
+  assert.notDeepEqual((await readCheckpoint(dir))!.bestWeights, (await readCheckpoint(dir))!.weights);
   const again = await trainModel(request(v, dir, { earlyStopping }), splits);
   assert.equal(again.status, 'early-stopped');
   assert.equal(again.epochs.length, 3);
@@ -196,7 +196,7 @@ test('the exported model loads with tf.loadLayersModel and predicts like the bes
   assert.deepEqual(readdirSync(outDir).sort(), ['model.json', 'weights.bin']);
 
   const model = await loadExportedModel(outDir);
-  const network = new Network(v, readCheckpoint(dir)!.bestWeights);
+  const network = new Network(v, (await readCheckpoint(dir))!.bestWeights);
   const n = 8;
   const x = new Float32Array(n * v.seqLen * 4);
   splits.valid.readBatch(Int32Array.from({ length: n }, (_, i) => i), x, new Float32Array(n * v.tasks));

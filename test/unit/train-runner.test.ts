@@ -66,7 +66,7 @@ test('an abort stops the child between batches: status cancelled, last checkpoin
   assert.equal(result.status, 'cancelled');
   // Normally 1; the child may finish another short epoch before the cancel message lands.
   assert.ok(result.epochs.length >= 1 && result.epochs.length < v.epochs);
-  assert.equal(readCheckpoint(req.checkpointDir)!.epoch, result.epochs.length);
+  assert.equal((await readCheckpoint(req.checkpointDir))!.epoch, result.epochs.length);
 });
 
 test('a child that does not stop within the grace period is killed: AbortError', async () => {

@@ -30,7 +30,8 @@ export interface SweepHarness {
 /** A tiny, easy synthetic dataset: trials take seconds. */
 export const tinyDataset = { format: 'synthetic', samples: 500, validFraction: 0.3, seed: 3 } as const;
 
-export async function openSweepHarness(options: { concurrency?: number } = {}): Promise<SweepHarness> {
+/** `env`: extra variables for the workers and the CLI (e.g. SWEEP_ARTIFACTS=s3://...). */
+export async function openSweepHarness(options: { concurrency?: number; env?: Record<string, string> } = {}): Promise<SweepHarness> {
   const database: FreshDatabase = await createFreshDatabase('sweep');
   const dir = mkdtempSync(path.join(tmpdir(), 'sweep-it-'));
   const suffix = randomBytes(4).toString('hex');
@@ -40,6 +41,7 @@ export async function openSweepHarness(options: { concurrency?: number } = {}): 
     SWEEP_HOME: path.join(dir, 'home'),
     SWEEP_QUEUE: `sweep-${suffix}`,
     SWEEP_TRAIN_QUEUE: `sweep-train-${suffix}`,
+    ...options.env,
   };
   const config = loadConfig(env);
   const db = await openDb(database.url);

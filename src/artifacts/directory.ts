@@ -1,0 +1,60 @@
+/** The directory implementation of the artifact store (see index.ts for the contract). */
+import type { ReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { checkKey, type ArtifactStore, type Body } from './index.js';
+
+const TEMP_MARK = '.tmp-';
+
+export class DirectoryStore implements ArtifactStore {
+  constructor(readonly location: string) {}
+
+  locate(key: string): string {
+    checkKey(key);
+    return path.join(this.location, ...key.split('/'));
+  }
+
+  async put(key: string, body: Body): Promise<void> {
+    const file = this.locate(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temp = `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
+    const handle = await open(temp, 'w');
+    try {
+      for await (const chunk of body instanceof Uint8Array ? [body] : body) await handle.write(chunk);
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await rm(temp, { force: true });
+      throw err;
+    }
+    await handle.close();
+    await rename(temp, file);
+  }
+
+  async get(key: string): Promise<ReadStream | undefined> {
+    const file = this.locate(key);
+    // Opened before returning, so a missing file is undefined rather than a stream error.
+    const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    return handle?.createReadStream();
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    const entries = await readdir(this.location, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    return entries
+      .filter((e) => e.isFile() && !e.name.includes(TEMP_MARK))
+      .map((e) => path.relative(this.location, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+      .filter((key) => key.startsWith(prefix))
+      .sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.locate(key), { force: true });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The artifact store: where checkpoints and exported models live, so that any worker can resume a
+ * trial or export its model. Two implementations behind one small contract:
+ * - a directory (the default; every worker must share it, e.g. over NFS),
+ * - S3-compatible object storage (`s3://bucket/prefix`): nothing shared but the bucket.
+ *
+ * Contract, for both:
+ * - keys are '/'-separated relative paths (no '.', '..' or empty segments);
+ * - `put` is atomic from a reader's point of view: a `get` sees the previous object or the new one
+ *   whole, never a part (directory: temp file, fsync, rename; S3: a PUT or a completed multipart
+ *   upload), and a failed `put` leaves the previous object in place;
+ * - bodies are streamed both ways (a checkpoint of the full DanQ model is ~750 MB);
+ * - `get` of a missing key is undefined, `delete` of a missing key is no error;
+ * - `list` returns every key under a prefix, sorted, without the store's own temp files.
+ */
+import type { Readable } from 'node:stream';
+import { UserError } from '../errors.js';
+import { DirectoryStore } from './directory.js';
+import { isS3Location, parseS3Location, type S3Options } from './location.js';
+
+export { isS3Location, joinLocation, type S3Options } from './location.js';
+
+export type Body = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+export interface ArtifactStore {
+  /** The location this store was opened on: a directory path or s3://bucket/prefix. */
+  readonly location: string;
+  put(key: string, body: Body): Promise<void>;
+  get(key: string): Promise<Readable | undefined>;
+  list(prefix?: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+  /** The location of one key, e.g. to record where a model was written. */
+  locate(key: string): string;
+}
+
+/**
+ * The store for a location. `s3` is needed only for s3:// locations; without it the settings come
+ * from the environment (src/config's s3Options), as in a process that has no Config.
+ */
+export async function openArtifactStore(location: string, s3?: S3Options): Promise<ArtifactStore> {
+  if (!isS3Location(location)) return new DirectoryStore(location);
+  const parsed = parseS3Location(location);
+  if (parsed.problem) throw new UserError(parsed.problem);
+  const options = s3 ?? (await import('../config/index.js')).s3Options();
+  const { S3Store } = await import('./s3.js'); // the AWS SDK loads only where a location needs it
+  return new S3Store(parsed, options);
+}
+
+/** The whole object as one buffer, or undefined when there is none. */
+export async function getBytes(store: ArtifactStore, key: string): Promise<Buffer | undefined> {
+  const stream = await store.get(key);
+  if (!stream) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Throws on keys outside the contract, so both stores accept exactly the same ones. */
+export function checkKey(key: string): void {
+  if (key === '' || key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new Error(`invalid artifact key '${key}': expected a relative '/'-separated path without '.', '..' or empty segments`);
+  }
+}

@@ -1,0 +1,107 @@
+/** The S3-compatible implementation of the artifact store (see index.ts for the contract). */
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
+import { checkKey, type ArtifactStore, type Body } from './index.js';
+import type { S3Location, S3Options } from './location.js';
+
+/** Errors that a retry cannot fix (with any 403): the trial fails with the message instead of retrying forever. */
+const PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidBucketName']);
+/** Parts of a multipart upload; objects smaller than this go up in one PUT. */
+const PART_SIZE = 16 * 1024 * 1024;
+
+/** An S3 failure, naming the object and the operation; `nonRetryable` for configuration errors. */
+export class ArtifactStoreError extends Error {
+  readonly nonRetryable: boolean;
+  constructor(message: string, cause: S3ServiceException | undefined) {
+    super(message);
+    this.name = 'ArtifactStoreError';
+    this.nonRetryable = cause !== undefined && (PERMANENT.has(cause.name) || cause.$metadata.httpStatusCode === 403);
+  }
+}
+
+// One client per setting, so that a worker's many checkpoint writes reuse connections.
+const clients = new Map<string, S3Client>();
+function clientFor(options: S3Options): S3Client {
+  const id = JSON.stringify(options);
+  let client = clients.get(id);
+  if (!client) {
+    client = new S3Client({ region: options.region, endpoint: options.endpoint, forcePathStyle: options.forcePathStyle, credentials: options.credentials });
+    clients.set(id, client);
+  }
+  return client;
+}
+
+export class S3Store implements ArtifactStore {
+  readonly location: string;
+  private readonly client: S3Client;
+
+  constructor(
+    private readonly where: S3Location,
+    options: S3Options,
+  ) {
+    this.location = `s3://${where.bucket}${where.prefix ? `/${where.prefix}` : ''}`;
+    this.client = clientFor(options);
+  }
+
+  locate(key: string): string {
+    return `s3://${this.where.bucket}/${this.objectKey(key)}`;
+  }
+
+  async put(key: string, body: Body): Promise<void> {
+    const Key = this.objectKey(key);
+    // One PUT for a buffer; a stream goes up in parts, and the object appears only when the upload completes.
+    const Body = body instanceof Uint8Array ? body : Readable.from(body);
+    await this.call('put', key, () => new Upload({ client: this.client, params: { Bucket: this.where.bucket, Key, Body }, partSize: PART_SIZE, queueSize: 2 }).done());
+  }
+
+  async get(key: string): Promise<Readable | undefined> {
+    const Key = this.objectKey(key);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key }));
+      return response.Body as Readable;
+    } catch (err) {
+      if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404) && err.name !== 'NoSuchBucket') return undefined;
+      throw this.failure('get', key, err);
+    }
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    const base = this.where.prefix ? `${this.where.prefix}/` : '';
+    const keys: string[] = [];
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.call('list', prefix, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.where.bucket, Prefix: base + prefix, ContinuationToken })),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(base.length));
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    return keys.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    const Key = this.objectKey(key);
+    await this.call('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key })));
+  }
+
+  private objectKey(key: string): string {
+    checkKey(key);
+    return this.where.prefix ? `${this.where.prefix}/${key}` : key;
+  }
+
+  private async call<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw this.failure(operation, key, err);
+    }
+  }
+
+  private failure(operation: string, key: string, err: unknown): ArtifactStoreError {
+    const code = err instanceof S3ServiceException ? err.name : (err as { code?: string }).code;
+    const reason = err instanceof Error ? err.message : String(err);
+    const where = `s3://${this.where.bucket}/${this.where.prefix ? `${this.where.prefix}/` : ''}${key}`;
+    return new ArtifactStoreError(`${operation} ${where} failed: ${code ? `${code}: ` : ''}${reason}`, err instanceof S3ServiceException ? err : undefined);
+  }
+}
