@@ -39,3 +39,29 @@ test('passwords never reach messages', () => {
   assert.equal(redact('postgres://user:s3cret@host:5432/db'), 'postgres://user:***@host:5432/db');
   assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://user:s3cret@/db bad' }, '/'), (err: Error) => !err.message.includes('s3cret'));
 });
+
+test('artifact locations: a directory (resolved) or s3://bucket/prefix; S3 settings from the usual variables', () => {
+  const c = loadConfig({ SWEEP_ARTIFACTS: 's3://my-bucket/sweeps/ckpt/', SWEEP_MODELS: 'models', AWS_ENDPOINT_URL: 'http://10.0.0.5:7070', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' }, '/w');
+  assert.equal(c.artifactsDir, 's3://my-bucket/sweeps/ckpt');
+  assert.equal(c.modelsDir, path.resolve('/w/models'));
+  assert.deepEqual(c.s3, { endpoint: 'http://10.0.0.5:7070', region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+  // SWEEP_S3_ENDPOINT wins; AWS itself (no endpoint) uses virtual-hosted style unless told otherwise.
+  assert.equal(loadConfig({ SWEEP_S3_ENDPOINT: 'https://s3.internal', AWS_ENDPOINT_URL: 'http://other:1' }, '/').s3.endpoint, 'https://s3.internal');
+  assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1' }, '/').s3, { endpoint: undefined, region: 'eu-west-1', forcePathStyle: false });
+  assert.equal(loadConfig({ SWEEP_S3_ENDPOINT: 'http://h:1', SWEEP_S3_FORCE_PATH_STYLE: 'false' }, '/').s3.forcePathStyle, false);
+});
+
+for (const [env, pattern] of [
+  [{ SWEEP_ARTIFACTS: 's3://Bad_Bucket/x' }, /^SWEEP_ARTIFACTS: expected s3:\/\/bucket\/prefix with a valid bucket name/],
+  [{ SWEEP_MODELS: 's3://' }, /^SWEEP_MODELS: expected s3:\/\/bucket\/prefix/],
+  [{ SWEEP_ARTIFACTS: 's3://bucket/a/../b' }, /^SWEEP_ARTIFACTS: the prefix .* must not contain/],
+  [{ SWEEP_ARTIFACTS: 'gs://bucket/x' }, /^SWEEP_ARTIFACTS: expected a directory or s3:\/\/bucket\/prefix, got 'gs:\/\/bucket\/x'/],
+  [{ SWEEP_S3_ENDPOINT: 'minio:9000' }, /^SWEEP_S3_ENDPOINT: expected an http:\/\/ or https:\/\/ URL/],
+  [{ AWS_ENDPOINT_URL: 'ftp://x' }, /^AWS_ENDPOINT_URL: expected an http:\/\/ or https:\/\/ URL/],
+  [{ SWEEP_S3_FORCE_PATH_STYLE: 'maybe' }, /^SWEEP_S3_FORCE_PATH_STYLE: expected true or false, got 'maybe'/],
+  [{ AWS_ACCESS_KEY_ID: 'k' }, /^AWS_SECRET_ACCESS_KEY: set it together with AWS_ACCESS_KEY_ID/],
+] as const) {
+  test(`bad ${Object.keys(env)[0]} is a UserError naming the variable: ${Object.values(env)[0]}`, () => {
+    assert.throws(() => loadConfig(env, '/'), (err: unknown) => err instanceof UserError && pattern.test(err.message) && err.exitCode === 2);
+  });
+}

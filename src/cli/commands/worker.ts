@@ -15,7 +15,7 @@ Polls the Temporal cluster at TEMPORAL_ADDRESS (or the embedded stack) until Ctr
   --queue        train: training only (GPU machines); orchestration: workflows and DB activities; all (default)
   --backend      auto (default: tfjs-node-gpu, tfjs-node, wasm, cpu - the first that loads), or one of them
   --concurrency  trials trained at once (default: 1 per GPU for tfjs-node-gpu; else the number of cores)
-Every worker must see the same SWEEP_ARTIFACTS folder (checkpoints) and DATABASE_URL.`,
+Every train worker must reach the same SWEEP_ARTIFACTS (a shared folder or s3://bucket/prefix) and DATABASE_URL.`,
   async run(argv) {
     const { values } = parseCommandArgs(
       'worker',
