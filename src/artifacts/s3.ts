@@ -5,8 +5,11 @@ import { Readable } from 'node:stream';
 import { checkKey, type ArtifactStore, type Body } from './index.js';
 import type { S3Location, S3Options } from './location.js';
 
-/** Errors that a retry cannot fix (with any 403): the trial fails with the message instead of retrying forever. */
-const PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidBucketName']);
+/**
+ * Errors that a retry cannot fix (with any 403): the trial fails with the message instead of
+ * retrying forever. XAdminUserNotFound is versitygw's answer (a 404) to an unknown access key.
+ */
+const PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidBucketName', 'XAdminUserNotFound']);
 /** Parts of a multipart upload; objects smaller than this go up in one PUT. */
 const PART_SIZE = 16 * 1024 * 1024;
 
@@ -61,7 +64,8 @@ export class S3Store implements ArtifactStore {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key }));
       return response.Body as Readable;
     } catch (err) {
-      if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404) && err.name !== 'NoSuchBucket') return undefined;
+      // Only a missing object is "none": any other 404 (bucket, unknown key id) must not read as "no checkpoint yet".
+      if (err instanceof S3ServiceException && err.name === 'NoSuchKey') return undefined;
       throw this.failure('get', key, err);
     }
   }

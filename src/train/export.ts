@@ -1,8 +1,9 @@
 /**
  * Export of trained weights as a standard TF.js layers model (model.json + weights.bin), loadable
  * with plain `tf.loadLayersModel` (tfjs-node: `file://DIR/model.json`; elsewhere
- * `loadExportedModel(location)`, which also reads s3:// locations). The fast path's weights already have the layers model's layout, so
- * exporting is `setWeights` + save; nothing custom needs registering on load.
+ * `loadExportedModel(location)`, which also reads s3:// locations). The fast path's weights
+ * already have the layers model's layout, so exporting is `setWeights` + save; nothing custom
+ * needs registering on load.
  */
 import * as tf from '@tensorflow/tfjs';
 import { getBytes, openArtifactStore, type ArtifactStore, type S3Options } from '../artifacts/index.js';
@@ -26,11 +27,11 @@ export async function exportModel(checkpointDir: string, variant: VariantConfig,
   const specs = weightSpecs(variant);
   // The worker process exports on tfjs's default backend, which it never selected.
   quietTfjs();
+  const out = await openArtifactStore(outDir, s3);
   const model = buildLayersModel(variant, { fastWeightInit: true });
   try {
     tf.tidy(() => model.setWeights(specs.map((spec, i) => tf.tensor(weights[i]!, spec.shape, 'float32'))));
     model.setUserDefinedMetadata({ danqSweep: { variant } });
-    const out = await openArtifactStore(outDir, s3);
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
@@ -51,7 +52,7 @@ export async function exportModel(checkpointDir: string, variant: VariantConfig,
   } finally {
     model.dispose();
   }
-  return (await openArtifactStore(outDir, s3)).locate(MODEL_FILE);
+  return out.locate(MODEL_FILE);
 }
 
 /** Loads an exported model (a directory or s3:// location) with plain `tf.loadLayersModel` through an artifact-store IO handler. */

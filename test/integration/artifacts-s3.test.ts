@@ -92,12 +92,14 @@ test('S3 errors name the object and the cause; a missing bucket is not retried',
     return true;
   });
   const wrongKey = await openArtifactStore(`s3://${s3.bucket}/p`, { ...s3.options, credentials: { accessKeyId: 'nobody', secretAccessKey: 'wrong' } });
-  // versitygw answers 403 with its own code (XAdminUserNotFound); AWS says InvalidAccessKeyId.
-  await assert.rejects(() => wrongKey.list(), (err: Error & { nonRetryable?: boolean }) => {
-    assert.match(err.message, new RegExp(`^list s3://${s3.bucket}/p/ failed: \\w+: `));
-    assert.equal(err.nonRetryable, true);
-    return true;
-  });
+  // An unknown access key: versitygw says XAdminUserNotFound (404), AWS InvalidAccessKeyId (403). A get must not read it as "no checkpoint".
+  for (const attempt of [() => wrongKey.list(), () => wrongKey.get('checkpoint.bin')]) {
+    await assert.rejects(attempt, (err: Error & { nonRetryable?: boolean }) => {
+      assert.match(err.message, new RegExp(`^(list|get) s3://${s3.bucket}/p/(checkpoint.bin)? failed: \\w+: `));
+      assert.equal(err.nonRetryable, true);
+      return true;
+    });
+  }
 });
 
 test('a sweep with SWEEP_ARTIFACTS and SWEEP_MODELS on S3: checkpoints and the best model are objects, nothing on local disk', async () => {
