@@ -1,6 +1,6 @@
 #!/bin/sh
 # Waits for the Temporal server, creates the namespace and registers danq-sweep's custom search
-# attributes (SweepId, SweepName, TrialNumber), idempotently. Runs in temporalio/admin-tools.
+# attributes, idempotently. Runs in temporalio/admin-tools.
 set -eu
 NS=${TEMPORAL_NAMESPACE:-default}
 ADDR=${TEMPORAL_ADDRESS:?set TEMPORAL_ADDRESS=host:port}
@@ -12,9 +12,9 @@ until temporal operator cluster health --address "$ADDR" >/dev/null 2>&1; do
 done
 temporal operator namespace describe --address "$ADDR" -n "$NS" >/dev/null 2>&1 ||
   temporal operator namespace create --address "$ADDR" -n "$NS"
-for attr in SweepId:Keyword SweepName:Keyword TrialNumber:Int; do
-  name=${attr%%:*}
-  if temporal operator search-attribute list --address "$ADDR" --namespace "$NS" | grep -qw "$name"; then continue; fi
-  temporal operator search-attribute create --address "$ADDR" --namespace "$NS" --name "$name" --type "${attr##*:}"
-done
+# The attribute list lives in infra/temporal/search-attributes.sh (checked against the workflows),
+# mounted at /infra-temporal; it is skipped once the attributes exist.
+if ! temporal operator search-attribute list --address "$ADDR" --namespace "$NS" | grep -qw SweepId; then
+  "$(command -v bash || echo sh)" /infra-temporal/search-attributes.sh
+fi
 echo "namespace $NS ready with danq-sweep's search attributes"
