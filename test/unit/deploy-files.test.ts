@@ -79,8 +79,11 @@ test('compose: docker-compose config resolves the stack with .env.example, and t
   for (const name of ['train-cpu', 'train-gpu-0']) assert.ok(Number.parseInt(services[name]!.stop_grace_period!, 10) >= 40, `${name}: grace covers 10 s shutdown + 30 s trial stop`);
   const mounts = services.grafana!.volumes!.map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
   assert.ok(mounts.some((m) => m.startsWith(`${path.join(root, 'infra/grafana/provisioning')}:/etc/grafana/provisioning`)), mounts.join(', '));
-  assert.ok(mounts.some((m) => m.startsWith(`${path.join(root, 'infra/grafana/dashboards')}:/var/lib/grafana/dashboards`)), mounts.join(', '));
+  assert.ok(mounts.some((m) => m.startsWith(`${path.join(root, 'infra/grafana/dashboards')}:/var/lib/grafana/dashboards/danq-sweep`)), mounts.join(', '));
   assert.match(services.grafana!.image!, /^grafana\/grafana:12\./);
+  // Every ${VAR} the provisioned data sources expand is set.
+  const provisioning = readFileSync(path.join(root, 'infra/grafana/provisioning/datasources/danq-sweep.yaml'), 'utf8').replace(/^\s*#.*$/gm, '');
+  for (const [, name] of provisioning.matchAll(/\$\{(\w+)\}/g)) assert.ok(name! in services.grafana!.environment!, `grafana: ${name} is set`);
   assert.match(services.grafana!.environment!.GF_PLUGINS_PREINSTALL!, /yesoreyeram-infinity-datasource/);
 });
 
