@@ -124,7 +124,7 @@ test('resuming at untilEpoch 2 then 4 is bit-identical to 4 epochs at once on tf
     await trainModel(request(v, dir, { untilEpoch: 2 }), splits);
     const resumed = await trainModel(request(v, dir), splits);
     assert.deepEqual(withoutTimings(resumed), withoutTimings(straight), rnn);
-    assert.deepEqual(readCheckpoint(dir)!.weights, readCheckpoint(straightDir)!.weights, rnn);
+    assert.deepEqual((await readCheckpoint(dir))!.weights, (await readCheckpoint(straightDir))!.weights, rnn);
   }
 });
 
@@ -138,7 +138,7 @@ test('a model trained on tfjs-node exports in tfjs-layers format and predicts th
     const n = 8;
     const x = new Float32Array(n * v.seqLen * 4);
     splits.valid.readBatch(Int32Array.from({ length: n }, (_, i) => i), x, new Float32Array(n * v.tasks));
-    const network = new NativeNetwork(v, readCheckpoint(dir)!.bestWeights);
+    const network = new NativeNetwork(v, (await readCheckpoint(dir))!.bestWeights);
     const native = tf.tidy(() => probabilities(network.logits(x, n), v.outputActivation).dataSync());
     network.dispose();
     const outDir = freshDir();
