@@ -6,7 +6,8 @@
  *      CUDA-enabled tensorflow for @tensorflow/tfjs-node-gpu), checks its sha256 and takes its C API
  *      libraries and headers into the cache (.tools/tensorflow/<wheel>-<version>/, or
  *      SWEEP_NATIVE_CACHE). --gpu also installs the CUDA 12 libraries the wheel pins for its
- *      `and-cuda` extra (the nvidia-*-cu12 wheels) into the cache's cuda/ folder.
+ *      `and-cuda` extra (the nvidia-*-cu12 wheels) into the cache's cuda/ folder (nvidia/ links to
+ *      it, where the libraries' RUNPATH looks).
  *   2. node_modules/<package>/deps becomes a link to that cache folder (binding.gyp reads
  *      deps/include and links deps/lib; the addon's RUNPATH is $ORIGIN/../../deps/lib).
  *   3. node-pre-gyp builds the addon for this Node's N-API version only, against this Node's own
@@ -213,12 +214,15 @@ async function ensureTensorFlow(variant: Variant, force: boolean): Promise<strin
       run(
         pipCommand[0]!,
         [
+          // py3-none-manylinux wheels: this machine's own tags select them (no --platform pinning).
           ...pipCommand.slice(1), 'install', '--quiet', '--no-deps', '--no-cache-dir', '--only-binary=:all:',
-          '--python-version', WHEEL_TAGS.python, '--implementation', 'cp', '--abi', WHEEL_TAGS.abi, '--platform', WHEEL_TAGS.platform,
           '--target', path.join(tmp, 'cuda'), ...cudaRequirements,
         ],
         { what: 'pip install of the CUDA 12 wheels' },
       );
+      // The wheel's libraries carry RUNPATH $ORIGIN/../nvidia/<lib>/lib: next to lib/, they find
+      // the CUDA libraries without LD_LIBRARY_PATH (only the driver's libcuda.so.1 comes from the system).
+      symlinkSync(path.join('cuda', 'nvidia'), path.join(tmp, 'nvidia'));
       say(`CUDA libraries installed in ${seconds(started)}`);
     }
     writeFileSync(

@@ -11,7 +11,7 @@ import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
 import { checkedVariantOf, variantOf, type BaseModel } from '../spec/plan.js';
 import { exportModel } from '../train/export.js';
-import { runTraining, TrainingError } from '../train/runner.js';
+import { runTraining, TrainingError, type TrainingStarted } from '../train/runner.js';
 import { objectiveOf } from '../strategy/objective.js';
 import type { Params } from '../strategy/index.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
@@ -98,8 +98,8 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
           {
             signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
-            onStart: async (info: { backend: BackendName; paramCount: number }) => {
-              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, paramCount: info.paramCount, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
+            onStart: async (info: TrainingStarted) => {
+              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, runtime: info.runtime, paramCount: info.paramCount, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
             },
             onEpoch: async (m: EpochMetrics) => {
               lastEpoch = m.epoch;

@@ -127,6 +127,16 @@ export const migrations: readonly Migration[] = [
       $$;
     `,
   },
+  {
+    version: 4,
+    name: 'trials.backend_version, trials.backend_device',
+    sql: /* sql */ `
+      -- Which library's kernels a trial ran: TensorFlow's version for tfjs-node(-gpu), tfjs's for wasm/cpu;
+      -- and the device, so a tfjs-node-gpu trial that fell back to CPU does not read as a GPU trial.
+      alter table trials add column backend_version text;
+      alter table trials add column backend_device text check (backend_device in ('cpu', 'gpu'));
+    `,
+  },
 ];
 
 /** Applies every pending migration; returns the versions it applied (none when up to date). */

@@ -221,6 +221,8 @@ class PostgresResultsStore implements ResultsStore {
           status = 'running',
           worker_identity = ${start.worker},
           backend = ${start.backend},
+          backend_version = ${start.runtime?.version ?? null},
+          backend_device = ${start.runtime?.device ?? null},
           param_count = coalesce(${start.paramCount ?? null}::bigint, param_count),
           attempts = greatest(attempts, ${start.attempt}),
           started_at = coalesce(started_at, now()),

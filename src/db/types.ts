@@ -3,7 +3,7 @@
  * ResultsStore, and PostgreSQL is its implementation. Pure types: safe to import from workflows.
  */
 import type { VariantConfig } from '../model/config.js';
-import type { BackendName, EpochMetrics } from '../train/types.js';
+import type { BackendName, BackendRuntime, EpochMetrics } from '../train/types.js';
 
 import type { SweepStatus, TerminalSweepStatus, TrialStatus, TerminalTrialStatus } from '../domain/status.js';
 
@@ -38,6 +38,10 @@ export interface TrialRow {
   variant: VariantConfig;
   status: TrialStatus;
   backend: BackendName | null;
+  /** Version of the library whose kernels ran (TensorFlow's for tfjs-node/-gpu, e.g. 2.21.0; tfjs's for wasm/cpu). */
+  backendVersion: string | null;
+  /** 'gpu' only when tfjs-node-gpu had a usable GPU. */
+  backendDevice: BackendRuntime['device'] | null;
   workerIdentity: string | null;
   failureReason: string | null;
   /** Highest epoch recorded (resumed history included). */
@@ -93,6 +97,8 @@ export interface NewTrial {
 export interface TrialStart {
   worker: string;
   backend: BackendName;
+  /** The training process's backend library version and device (trials.backend_version, backend_device). */
+  runtime?: BackendRuntime;
   /** Temporal's activity attempt (1-based); the row keeps the highest, so a repeated write never double counts. */
   attempt: number;
   paramCount?: number;

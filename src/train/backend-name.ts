@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { BackendName } from './types.js';
 
@@ -6,8 +7,56 @@ export const AUTO_BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] 
 
 export const backendChoices = ['auto', ...AUTO_BACKEND_ORDER] as const;
 
-/** Checks a --backend value (pure: no tfjs import, so the CLI can check flags before loading tfjs). */
+/** Checks a --backend value (no tfjs import here, so the CLI can check flags before loading tfjs). */
 export function parseBackend(value: string, flag = '--backend'): BackendName | 'auto' {
   if ((backendChoices as readonly string[]).includes(value)) return value as BackendName | 'auto';
   throw new UserError(`${flag}: expected one of ${backendChoices.join(', ')}, got '${value}'`);
+}
+
+/**
+ * Why this machine has no NVIDIA GPU for TensorFlow, or undefined when it may have one. Cheap and
+ * pure (no tfjs, no CUDA): `auto` asks it before loading tfjs-node-gpu at all.
+ */
+export function nvidiaGpuAbsence(
+  env: Record<string, string | undefined> = process.env,
+  exists: (file: string) => boolean = existsSync,
+): string | undefined {
+  const visible = env.CUDA_VISIBLE_DEVICES;
+  if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) return `CUDA_VISIBLE_DEVICES='${visible}' hides every GPU`;
+  if (!exists('/proc/driver/nvidia/version')) return 'no NVIDIA driver: /proc/driver/nvidia/version is absent';
+  return undefined;
+}
+
+/** Intra-op threads per training process unless SWEEP_TRAIN_THREADS says otherwise. */
+export const DEFAULT_TRAIN_THREADS = 1;
+
+/**
+ * The environment of a training process: TensorFlow's start-up chatter off (TF_CPP_MIN_LOG_LEVEL=2),
+ * and one intra-op and one inter-op thread per training slot, which was faster than TensorFlow's
+ * defaults on small models here (per-op overhead dominates; slots already use the cores).
+ * SWEEP_TRAIN_THREADS=N gives each process N intra-op threads (large models, one slot per machine);
+ * TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS / TF_CPP_MIN_LOG_LEVEL, when set, win.
+ */
+export function trainingProcessEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  const raw = env.SWEEP_TRAIN_THREADS;
+  const threads = raw === undefined || raw === '' ? DEFAULT_TRAIN_THREADS : Number(raw);
+  if (!Number.isInteger(threads) || threads < 1) throw new UserError(`SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '${raw}'`);
+  return {
+    ...env,
+    TF_CPP_MIN_LOG_LEVEL: env.TF_CPP_MIN_LOG_LEVEL || '2',
+    TF_NUM_INTRAOP_THREADS: env.TF_NUM_INTRAOP_THREADS || String(threads),
+    TF_NUM_INTEROP_THREADS: env.TF_NUM_INTEROP_THREADS || '1',
+  };
+}
+
+/**
+ * TensorFlow's own stderr lines that TF_CPP_MIN_LOG_LEVEL does not reach (absl logs everything
+ * before its initialisation, e.g. the oneDNN notice): true for an INFO line at level >= 1 and a
+ * WARNING line at level >= 2. The runner keeps them out of the trial log, not out of crash reports.
+ */
+export function isSuppressedTensorFlowLine(line: string, minLogLevel: string | undefined): boolean {
+  const level = Number(minLogLevel ?? 0);
+  if (line === 'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR') return level >= 1;
+  const severity = /^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.-]+:\d+\] /.exec(line)?.[1];
+  return (severity === 'I' && level >= 1) || (severity === 'W' && level >= 2);
 }

@@ -6,6 +6,7 @@
 import { openSplit, type EncodedSplit } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
+import { activeBackendRuntime } from './backend.js';
 import type { ChildMessage, ParentMessage, SerializedError } from './runner.js';
 import { trainModel } from './train.js';
 import type { TrainRequest } from './types.js';
@@ -52,7 +53,7 @@ async function run(request: TrainRequest): Promise<void> {
       request,
       { train, valid },
       {
-        onStart: (info) => send({ type: 'started', backend: info.backend, paramCount: info.params }),
+        onStart: (info) => send({ type: 'started', backend: info.backend, paramCount: info.params, runtime: activeBackendRuntime() }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
         shouldStop: () => stopRequested,
         log: (line) => void send({ type: 'log', line }),

@@ -17,7 +17,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import type { BackendName, EpochMetrics, TrainRequest, TrainResult } from './types.js';
+import { isSuppressedTensorFlowLine, trainingProcessEnv } from './backend-name.js';
+import type { BackendName, BackendRuntime, EpochMetrics, TrainRequest, TrainResult } from './types.js';
 
 export type ParentMessage = { type: 'start'; request: TrainRequest } | { type: 'cancel' };
 
@@ -29,15 +30,22 @@ export interface SerializedError {
 }
 
 export type ChildMessage =
-  | { type: 'started'; backend: BackendName; paramCount: number }
+  | { type: 'started'; backend: BackendName; paramCount: number; runtime: BackendRuntime }
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'log'; line: string }
   | { type: 'result'; result: TrainResult }
   | { type: 'error'; error: SerializedError };
 
+/** What the child reports once its backend is up: `runtime` says which TensorFlow (or tfjs) and device. */
+export interface TrainingStarted {
+  backend: BackendName;
+  paramCount: number;
+  runtime: BackendRuntime;
+}
+
 export interface RunTrainingOptions {
   /** Once the child has chosen its backend, before the first epoch. */
-  onStart?(info: { backend: BackendName; paramCount: number }): void | Promise<void>;
+  onStart?(info: TrainingStarted): void | Promise<void>;
   /** After each epoch (its checkpoint is stored). Callbacks run one at a time, in order. */
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** The child's log lines and its stdout/stderr, line by line. */
@@ -87,8 +95,9 @@ class TrainingProcess {
 
   constructor() {
     forked++;
-    // The child loads TypeScript through tsx, resolved from here so any cwd works.
-    this.child = fork(CHILD_ENTRY, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', silent: true });
+    // The child loads TypeScript through tsx, resolved from here so any cwd works. The environment
+    // carries TensorFlow's thread and log settings (read when its library loads).
+    this.child = fork(CHILD_ENTRY, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', silent: true, env: trainingProcessEnv() });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.listener?.line(line, 'stdout'));
     createInterface({ input: this.child.stderr! }).on('line', (line) => this.listener?.line(line, 'stderr'));
     this.child.on('message', (message: ChildMessage) => this.listener?.message(message));
@@ -186,6 +195,7 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
   return new Promise<TrainResult>((resolve, reject) => {
     const proc = takeTrainingProcess(request.backend);
     const { child } = proc;
+    const tfLogLevel = trainingProcessEnv().TF_CPP_MIN_LOG_LEVEL;
     const stderrTail: string[] = [];
 
     let settled = false;
@@ -233,7 +243,7 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
       message(message) {
         switch (message.type) {
           case 'started':
-            enqueue(() => options.onStart?.({ backend: message.backend, paramCount: message.paramCount }));
+            enqueue(() => options.onStart?.({ backend: message.backend, paramCount: message.paramCount, runtime: message.runtime }));
             break;
           case 'epoch':
             enqueue(() => options.onEpoch?.(message.metrics));
@@ -255,6 +265,7 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
         if (stream === 'stderr') {
           stderrTail.push(line);
           if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+          if (isSuppressedTensorFlowLine(line, tfLogLevel)) return;
         }
         onLog?.(line);
       },

@@ -58,3 +58,14 @@ export interface TrainResult {
   backend: BackendName;
   params: number;
 }
+
+/** What a trial's kernels ran on, recorded with the trial (trials.backend_version, backend_device). */
+export interface BackendRuntime {
+  backend: BackendName;
+  /** The library whose kernels ran. */
+  library: 'tensorflow' | 'tfjs-backend-wasm' | 'tfjs-backend-cpu';
+  /** Its version: TensorFlow's (TF_Version, e.g. 2.21.0) for the native backends, tfjs's otherwise. */
+  version: string;
+  /** Where TensorFlow placed the ops: 'gpu' only for tfjs-node-gpu with a usable GPU. */
+  device: 'cpu' | 'gpu';
+}
