@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import { prepareDataset } from '../../src/data/index.js';
 import type { DatasetManifest } from '../../src/data/types.js';
 import { isUserError } from '../../src/errors.js';
@@ -49,7 +50,8 @@ test('trains in a child process, streams start and epochs in order, and leaves t
   });
   clearInterval(timer);
   assert.equal(result.status, 'completed');
-  assert.deepEqual(started, [{ backend: 'wasm', paramCount: result.params }]);
+  // The child reports which library's kernels run, for the trial's row.
+  assert.deepEqual(started, [{ backend: 'wasm', paramCount: result.params, runtime: { backend: 'wasm', library: 'tfjs-backend-wasm', version: tf.version_core, device: 'cpu' } }]);
   assert.deepEqual(
     epochs.map((e) => e.epoch),
     [1, 2, 3],
