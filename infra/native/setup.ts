@@ -5,8 +5,8 @@
  *   1. pip downloads the pinned TensorFlow wheel (tensorflow-cpu for @tensorflow/tfjs-node, the
  *      CUDA-enabled tensorflow for @tensorflow/tfjs-node-gpu), checks its sha256 and takes its C API
  *      libraries and headers into the cache (.tools/tensorflow/<wheel>-<version>/, or
- *      SWEEP_NATIVE_CACHE). --gpu also installs the CUDA 12 libraries the wheel pins for its
- *      `and-cuda` extra (the nvidia-*-cu12 wheels) into the cache's cuda/ folder (nvidia/ links to
+ *      SWEEP_NATIVE_CACHE). --gpu also installs the CUDA 12 libraries of the wheel's `and-cuda`
+ *      extra (the nvidia-*-cu12 wheels, pinned in CUDA_WHEELS) into the cache's cuda/ folder (nvidia/ links to
  *      it, where the libraries' RUNPATH looks).
  *   2. node_modules/<package>/deps becomes a link to that cache folder (binding.gyp reads
  *      deps/include and links deps/lib; the addon's RUNPATH is $ORIGIN/../../deps/lib).
@@ -40,6 +40,26 @@ const TF_VERSION = '2.21.0';
 const TFJS_NODE_VERSION = '4.22.0';
 /** The wheel's tags, fixed so every machine gets the same file whatever its own Python is. */
 const WHEEL_TAGS = { python: '3.11', abi: 'cp311', platform: 'manylinux_2_27_x86_64' };
+
+/**
+ * The CUDA 12 wheels for --gpu, pinned to what pip resolved for tensorflow 2.21.0's `and-cuda` ranges
+ * on 2026-12-01 (CUDA 12.9, cuDNN 9.28), so every GPU machine gets the same libraries. The script
+ * checks the wheel still names exactly these packages.
+ */
+const CUDA_WHEELS: Record<string, string> = {
+  'nvidia-cublas-cu12': '12.9.3.13',
+  'nvidia-cuda-cupti-cu12': '12.9.79',
+  'nvidia-cuda-nvcc-cu12': '12.9.86',
+  'nvidia-cuda-nvrtc-cu12': '12.9.86',
+  'nvidia-cuda-runtime-cu12': '12.9.79',
+  'nvidia-cudnn-cu12': '9.28.0.42',
+  'nvidia-cufft-cu12': '11.4.1.4',
+  'nvidia-curand-cu12': '10.3.10.19',
+  'nvidia-cusolver-cu12': '11.7.5.82',
+  'nvidia-cusparse-cu12': '12.5.10.65',
+  'nvidia-nccl-cu12': '2.32.3',
+  'nvidia-nvjitlink-cu12': '12.9.86',
+};
 
 interface Variant {
   flag: 'cpu' | 'gpu';
@@ -208,15 +228,19 @@ async function ensureTensorFlow(variant: Variant, force: boolean): Promise<strin
     rmSync(path.join(tmp, 'wheel'), { recursive: true, force: true });
     say(`extracted in ${seconds(started)}`);
     if (variant.cuda) {
-      if (cudaRequirements.length === 0) throw new Error(`${wheelFile} names no nvidia-* requirements for its and-cuda extra`);
+      const named = cudaRequirements.map((r) => /^[A-Za-z0-9_.-]+/.exec(r)![0]).sort();
+      if (named.join() !== Object.keys(CUDA_WHEELS).sort().join()) {
+        throw new Error(`${wheelFile} asks for ${named.join(', ')} (and-cuda); this script pins ${Object.keys(CUDA_WHEELS).join(', ')}: update CUDA_WHEELS`);
+      }
+      const pinned = Object.entries(CUDA_WHEELS).map(([name, version]) => `${name}==${version}`);
       started = Date.now();
-      say(`installing the CUDA 12 libraries it pins (${cudaRequirements.join(' ')}; about 3 GB)...`);
+      say(`installing the CUDA 12 libraries (${pinned.join(' ')}; about 3 GB download, 4.2 GB on disk)...`);
       run(
         pipCommand[0]!,
         [
           // py3-none-manylinux wheels: this machine's own tags select them (no --platform pinning).
           ...pipCommand.slice(1), 'install', '--quiet', '--no-deps', '--no-cache-dir', '--only-binary=:all:',
-          '--target', path.join(tmp, 'cuda'), ...cudaRequirements,
+          '--target', path.join(tmp, 'cuda'), ...pinned,
         ],
         { what: 'pip install of the CUDA 12 wheels' },
       );
@@ -227,7 +251,7 @@ async function ensureTensorFlow(variant: Variant, force: boolean): Promise<strin
     }
     writeFileSync(
       path.join(tmp, 'READY.json'),
-      JSON.stringify({ wheel: wheelFile, sha256: actual, tensorflow: TF_VERSION, cuda: cudaRequirements, preparedAt: new Date().toISOString() }, null, 2) + '\n',
+      JSON.stringify({ wheel: wheelFile, sha256: actual, tensorflow: TF_VERSION, cuda: variant.cuda ? CUDA_WHEELS : {}, preparedAt: new Date().toISOString() }, null, 2) + '\n',
     );
     if (!force && existsSync(ready)) {
       // Another setup run filled the cache meanwhile: keep its copy, which others may already link to.
