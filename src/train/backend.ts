@@ -106,6 +106,11 @@ export async function selectBackend(
 
 async function activate(name: BackendName): Promise<void> {
   if (activeBackend === name) return;
+  // A package that cannot load at all says so first: that is what the user has to fix.
+  if (name === 'tfjs-node' || name === 'tfjs-node-gpu') {
+    const status = nativeAddonStatus(name);
+    if (status.state !== 'built') throw new BackendUnavailable(status.reason);
+  }
   if (activeBackend !== undefined && activeBackend !== name && TFJS_BACKEND_NAMES[activeBackend] === 'tensorflow' && TFJS_BACKEND_NAMES[name] === 'tensorflow') {
     // Both native packages register the same 'tensorflow' backend; one process can hold only one.
     throw new BackendUnavailable(`this process already runs ${activeBackend}`);
@@ -130,9 +135,8 @@ export function quietTfjs(): void {
   tf.env().set('PROD', true);
 }
 
+/** Imports a native package whose addon activate() found built. */
 async function importNative(name: 'tfjs-node' | 'tfjs-node-gpu'): Promise<void> {
-  const status = nativeAddonStatus(name);
-  if (status.state !== 'built') throw new BackendUnavailable(status.reason);
   const pkg = NATIVE_PACKAGES[name]!;
   // Without a driver, TensorFlow's cuInit error would be a second, alarming line: our own says it.
   if (name === 'tfjs-node-gpu' && nvidiaGpuAbsence() !== undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '3';
