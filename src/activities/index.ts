@@ -10,7 +10,7 @@ import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
 import { checkedVariantOf, variantOf, type BaseModel } from '../spec/plan.js';
-import { exportModel } from '../train/export.js';
+import { exportedDataset, exportModel } from '../train/export.js';
 import { runTraining, TrainingError, type TrainingStarted } from '../train/runner.js';
 import { objectiveOf } from '../strategy/objective.js';
 import type { Params } from '../strategy/index.js';
@@ -151,7 +151,8 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
 
     async exportBestModel(input: { sweepId: string; trialId: string; model: BaseModel; params: Params }): Promise<string> {
       const outDir = bestModelDir(config, input.sweepId);
-      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), outDir, config.s3);
+      const sweep = await db.getSweep(input.sweepId);
+      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), outDir, config.s3, sweep && exportedDataset(sweep, config.cacheDir));
       await db.recordArtifact({ sweepId: input.sweepId, trialId: input.trialId, kind: 'best-model', uri: outDir });
       return outDir;
     },

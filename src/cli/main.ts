@@ -18,6 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   model: { summary: 'Inspect model variants: sweep model summary', load: async () => (await import('./commands/model.js')).default },
   evaluate: { summary: 'ROC AUC and PR AUC of predictions against labels', load: async () => (await import('./commands/evaluate.js')).default },
   data: { summary: 'Datasets: sweep data synth', load: async () => (await import('./commands/data.js')).default },
+  predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default },
 };
 
 export function version(): string {

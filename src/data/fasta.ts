@@ -100,6 +100,96 @@ export class LabelTable {
   }
 }
 
+/** One FASTA record as readFastaRecords hands it over. */
+export interface FastaRecord {
+  id: string;
+  /** Line of its '>' header. */
+  line: number;
+  /** 1-based record number in the file. */
+  number: number;
+  /** How messages name the record: "file record n ('id', line l)". */
+  name: string;
+  /** Base codes; only the first min(length, kept) are stored (see readFastaRecords). */
+  codes: Uint8Array;
+  /** Number of bases in the record. */
+  length: number;
+}
+
+/**
+ * One streaming pass over a FASTA file: every base is validated, and each record is handed to
+ * `onRecord` (synchronously; its codes buffer is reused for the next record) for fitLength.
+ */
+export async function readFastaRecords(
+  file: SourceFile,
+  opts: EncodeOptions,
+  onRecord: (record: FastaRecord) => void,
+): Promise<FileDigest> {
+  const { seqLen, lengthPolicy } = opts;
+  let seq = new Uint8Array(Math.max(1 << 16, seqLen));
+  let scratch = new Uint8Array(1 << 12);
+  const scratchFor = (n: number) => (scratch.length >= n ? scratch : (scratch = new Uint8Array(n)));
+  let length = 0;
+  let record: { id: string; line: number; number: number } | undefined;
+  let records = 0;
+  let sawContent = false;
+  const recordName = (r: { id: string; line: number; number: number }) => `${file.display} record ${r.number} ('${r.id}', line ${r.line})`;
+
+  const finish = () => {
+    if (record) onRecord({ ...record, name: recordName(record), codes: seq, length });
+  };
+
+  const digest = await readLines(
+    file,
+    (buf, start, end, line) => {
+      if (isBlank(buf, start, end)) return;
+      sawContent = true;
+      const first = buf[start];
+      if (first === GT) {
+        finish();
+        const header = buf.toString('utf8', start + 1, end).trim();
+        const id = header.split(/\s/, 1)[0] ?? '';
+        records++;
+        if (id === '') throw new UserError(`${file.display} line ${line}: record ${records} has no id after '>'.`);
+        record = { id, line, number: records };
+        length = 0;
+        return;
+      }
+      if (first === SEMICOLON) return;
+      if (!record) {
+        throw new UserError(`${file.display} line ${line}: sequence data before the first '>' header line. A FASTA file starts each record with '>id'.`);
+      }
+      while (end > start && (buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
+      const n = end - start;
+      // Bases past what the length policy can use are checked but not kept: a whole chromosome
+      // under the 'error' policy costs no memory; under 'center-crop' it is kept up to a limit.
+      const keep = lengthPolicy === 'center-crop' ? MAX_CROP_BASES : seqLen;
+      if (length + n > keep && lengthPolicy === 'center-crop') {
+        throw new UserError(`${recordName(record)}: longer than ${MAX_CROP_BASES >> 20} Mb; cut the sequences to windows around the regions of interest first.`);
+      }
+      let into: Uint8Array;
+      let at = 0;
+      if (length + n > keep) {
+        into = scratchFor(n);
+      } else {
+        if (length + n > seq.length) {
+          const grown = new Uint8Array(Math.max(seq.length * 2, length + n));
+          grown.set(seq.subarray(0, length));
+          seq = grown;
+        }
+        into = seq;
+        at = length;
+      }
+      const bad = codeBases(buf, start, end, into, at);
+      if (bad >= 0) throw invalidBaseError(`${file.display} line ${line} (record ${record.number}, '${record.id}')`, length + bad + 1, buf[start + bad]!);
+      length += n;
+    },
+    opts.onBytes,
+  );
+  finish();
+  if (!sawContent) throw new UserError(`${file.display}: the file is empty. Expected FASTA records: a '>id' line followed by sequence lines.`);
+  return digest;
+}
+
 /** One streaming pass over a FASTA file: every record is validated, labelled and encoded into `out`. */
 export async function encodeFastaFile(
   file: SourceFile,
@@ -111,75 +201,14 @@ export async function encodeFastaFile(
   const { seqLen, lengthPolicy } = opts;
   const fileIndex = fastaFiles.indexOf(file);
   const writer = new SplitWriter(out, seqLen, labels.taskNames.length);
-  let seq = new Uint8Array(Math.max(1 << 16, seqLen));
-  let scratch = new Uint8Array(1 << 12);
-  const scratchFor = (n: number) => (scratch.length >= n ? scratch : (scratch = new Uint8Array(n)));
-  let length = 0;
-  let record: { id: string; line: number; number: number } | undefined;
-  let records = 0;
-  let sawContent = false;
-  const recordName = (r: { id: string; line: number; number: number }) => `${file.display} record ${r.number} ('${r.id}', line ${r.line})`;
-
-  const finish = () => {
-    if (!record) return;
-    const r = record;
-    const row = labels.claim(r.id, recordName(r), fastaFiles, fileIndex, r.line);
-    const off = writer.begin();
-    fitLength(seq, length, seqLen, lengthPolicy, writer.buf, off, () => recordName(r));
-    labels.copyLabels(row, writer.buf, off + seqLen);
-    writer.commit();
-  };
-
   try {
-    const digest = await readLines(
-      file,
-      (buf, start, end, line) => {
-        if (isBlank(buf, start, end)) return;
-        sawContent = true;
-        const first = buf[start];
-        if (first === GT) {
-          finish();
-          const header = buf.toString('utf8', start + 1, end).trim();
-          const id = header.split(/\s/, 1)[0] ?? '';
-          records++;
-          if (id === '') throw new UserError(`${file.display} line ${line}: record ${records} has no id after '>'.`);
-          record = { id, line, number: records };
-          length = 0;
-          return;
-        }
-        if (first === SEMICOLON) return;
-        if (!record) {
-          throw new UserError(`${file.display} line ${line}: sequence data before the first '>' header line. A FASTA file starts each record with '>id'.`);
-        }
-        while (end > start && (buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
-        const n = end - start;
-        // Bases past what the length policy can use are checked but not kept: a whole chromosome
-        // under the 'error' policy costs no memory; under 'center-crop' it is kept up to a limit.
-        const keep = lengthPolicy === 'center-crop' ? MAX_CROP_BASES : seqLen;
-        if (length + n > keep && lengthPolicy === 'center-crop') {
-          throw new UserError(`${recordName(record)}: longer than ${MAX_CROP_BASES >> 20} Mb; cut the sequences to windows around the regions of interest first.`);
-        }
-        let into: Uint8Array;
-        let at = 0;
-        if (length + n > keep) {
-          into = scratchFor(n);
-        } else {
-          if (length + n > seq.length) {
-            const grown = new Uint8Array(Math.max(seq.length * 2, length + n));
-            grown.set(seq.subarray(0, length));
-            seq = grown;
-          }
-          into = seq;
-          at = length;
-        }
-        const bad = codeBases(buf, start, end, into, at);
-        if (bad >= 0) throw invalidBaseError(`${file.display} line ${line} (record ${record.number}, '${record.id}')`, length + bad + 1, buf[start + bad]!);
-        length += n;
-      },
-      opts.onBytes,
-    );
-    finish();
-    if (!sawContent) throw new UserError(`${file.display}: the file is empty. Expected FASTA records: a '>id' line followed by sequence lines.`);
+    const digest = await readFastaRecords(file, opts, (r) => {
+      const row = labels.claim(r.id, r.name, fastaFiles, fileIndex, r.line);
+      const off = writer.begin();
+      fitLength(r.codes, r.length, seqLen, lengthPolicy, writer.buf, off, () => r.name);
+      labels.copyLabels(row, writer.buf, off + seqLen);
+      writer.commit();
+    });
     return { taskNames: labels.taskNames, count: writer.count, digest };
   } finally {
     writer.close();

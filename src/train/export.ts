@@ -6,21 +6,49 @@
  * needs registering on load.
  */
 import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
 import { getBytes, openArtifactStore, type ArtifactStore, type S3Options } from '../artifacts/index.js';
+import type { DatasetSpec, LengthPolicy } from '../data/spec.js';
+import { readMeta } from '../data/store.js';
 import type { VariantConfig } from '../model/config.js';
 import { buildLayersModel } from '../model/layers.js';
 import { quietTfjs } from './backend.js';
 import { readCheckpoint } from './checkpoint.js';
 import { weightSpecs } from './network.js';
 
-const MODEL_FILE = 'model.json';
+export const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
 
 /**
- * Writes the best-epoch weights of the checkpoint at `checkpointDir` to `outDir` (each a directory
- * or s3:// location); returns the location of model.json.
+ * What predicting with the model needs to know about the data it was trained on, kept in
+ * model.json's userDefinedMetadata.danqSweep.dataset next to the variant.
  */
-export async function exportModel(checkpointDir: string, variant: VariantConfig, outDir: string, s3?: S3Options): Promise<string> {
+export interface ExportedDataset {
+  /** The label columns, in output order; absent when the exporting worker had no encoded cache of the data. */
+  taskNames?: string[];
+  /** Trained on both strands: predictions average the two strands, as validation did. */
+  reverseComplement: boolean;
+  lengthPolicy: LengthPolicy;
+  fingerprint: string;
+}
+
+/** The ExportedDataset of a sweep from its stored spec and dataset fingerprint, task names from this machine's cache. */
+export function exportedDataset(sweep: { spec: unknown; datasetFingerprint: string }, cacheDir: string): ExportedDataset {
+  const dataset = (sweep.spec as { dataset?: DatasetSpec } | null)?.dataset;
+  const taskNames = readMeta(path.join(cacheDir, sweep.datasetFingerprint))?.taskNames;
+  return {
+    ...(taskNames ? { taskNames } : {}),
+    reverseComplement: dataset?.reverseComplement ?? false,
+    lengthPolicy: dataset?.lengthPolicy ?? 'error',
+    fingerprint: sweep.datasetFingerprint,
+  };
+}
+
+/**
+ * Writes the best-epoch weights of the checkpoint at `checkpointDir` to `outDir` (each a directory
+ * or s3:// location), with what predicting needs to know about the data; returns the location of model.json.
+ */
+export async function exportModel(checkpointDir: string, variant: VariantConfig, outDir: string, s3?: S3Options, dataset?: ExportedDataset): Promise<string> {
   const checkpoint = await readCheckpoint(checkpointDir, s3);
   if (!checkpoint) throw new Error(`no checkpoint in ${checkpointDir} to export`);
   const weights = checkpoint.bestWeights;
@@ -31,7 +59,7 @@ export async function exportModel(checkpointDir: string, variant: VariantConfig,
   const model = buildLayersModel(variant, { fastWeightInit: true });
   try {
     tf.tidy(() => model.setWeights(specs.map((spec, i) => tf.tensor(weights[i]!, spec.shape, 'float32'))));
-    model.setUserDefinedMetadata({ danqSweep: { variant } });
+    model.setUserDefinedMetadata({ danqSweep: { variant, ...(dataset ? { dataset } : {}) } });
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);

@@ -14,7 +14,7 @@ import { UserError } from '../../errors.js';
 import { sweepOutcome } from '../outcome.js';
 
 /** These commands read PostgreSQL only (the record of truth), so they work while Temporal is down. */
-async function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
+export async function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const stack = await openStack(config, { temporal: false });
   const db = await openDb(stack.databaseUrl);
