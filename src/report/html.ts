@@ -1,0 +1,224 @@
+/**
+ * The sweep report: one self-contained HTML file (the Vega, Vega-Lite and vega-embed builds are
+ * inlined, so it opens without a network). Charts are Vega-Lite specs rendered to SVG in the page;
+ * sequence logos are inline SVG (logo.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { jasparMotifs } from '../data/synth.js';
+import { reverseComplement } from '../motifs/compare.js';
+import type { MotifAnalysis } from '../motifs/index.js';
+import { logoSvg } from './logo.js';
+import type { ReportData } from './queries.js';
+
+/** The minified browser build of each library, next to its package entry point. */
+const LIBRARIES: [pkg: string, file: string][] = [
+  ['vega', 'vega.min.js'],
+  ['vega-lite', 'vega-lite.min.js'],
+  ['vega-embed', 'vega-embed.min.js'],
+];
+
+function inlineLibraries(): string {
+  const require = createRequire(import.meta.url);
+  return LIBRARIES.map(([pkg, file]) => {
+    const source = readFileSync(path.join(path.dirname(require.resolve(pkg)), file), 'utf8');
+    return `<script>/* ${pkg} (BSD-3-Clause) */\n${source.replace(/<\/script/gi, '<\\/script')}</script>`;
+  }).join('\n');
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export interface MotifSection {
+  analysis: MotifAnalysis | null;
+  /** Where the sequences came from, or why there are no motifs. */
+  note: string;
+  /** Filters shown (best p-value first). */
+  top: number;
+}
+
+type Spec = Record<string, unknown>;
+
+function charts(data: ReportData): { id: string; title: string; spec: Spec }[] {
+  const width = 360;
+  const curves = data.epochs;
+  const out: { id: string; title: string; spec: Spec }[] = [];
+  if (curves.length > 0) {
+    const line = (field: string, title: string): Spec => ({
+      width,
+      height: 220,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 }, title: 'epoch' },
+        y: { field, type: 'quantitative', scale: { zero: false }, title },
+        color: { field: 'trial', type: 'nominal', title: 'trial' },
+        tooltip: [{ field: 'trial' }, { field: 'epoch' }, { field, format: '.4f' }],
+      },
+    });
+    out.push({
+      id: 'chart-curves',
+      title: `Learning curves of the top ${new Set(curves.map((e) => e.trialId)).size} trials`,
+      spec: {
+        data: { values: curves.map((e) => ({ ...e, trial: shortTrial(e.trialId) })) },
+        hconcat: [line('valAuc', 'validation ROC AUC'), line('valLoss', 'validation loss'), line('trainLoss', 'training loss')],
+      },
+    });
+  }
+  const scored = data.trials.filter((t) => t.bestValAuc !== null);
+  const params = [...new Set(scored.flatMap((t) => Object.keys(t.params)))];
+  if (params.length > 0) {
+    out.push({
+      id: 'chart-params',
+      title: 'Validation ROC AUC against each searched parameter',
+      spec: {
+        hconcat: params.map((p) => {
+          const values = scored.filter((t) => p in t.params).map((t) => ({ value: t.params[p], valAuc: t.bestValAuc, trial: shortTrial(t.id), status: t.status }));
+          const numbers = values.every((v) => typeof v.value === 'number');
+          const numeric = numbers && new Set(values.map((v) => v.value)).size > 2;
+          const nums = values.map((v) => v.value as number);
+          const log = numeric && Math.min(...nums) > 0 && Math.max(...nums) / Math.min(...nums) >= 100;
+          return {
+            width: Math.min(width, 220),
+            height: 200,
+            data: { values: values.map((v) => ({ ...v, value: numbers ? v.value : String(v.value) })) },
+            mark: { type: 'point', filled: true, size: 70 },
+            encoding: {
+              // Few distinct numbers: ordinal, in numeric order.
+              x: { field: 'value', type: numeric ? 'quantitative' : numbers ? 'ordinal' : 'nominal', title: p, ...(log ? { scale: { type: 'log' } } : {}) },
+              y: { field: 'valAuc', type: 'quantitative', scale: { zero: false }, title: 'best val ROC AUC' },
+              color: { field: 'status', type: 'nominal' },
+              tooltip: [{ field: 'trial' }, { field: 'value', title: p }, { field: 'valAuc', format: '.4f' }],
+            },
+          };
+        }),
+      },
+    });
+  }
+  const timed = data.trials.filter((t) => t.startedAt);
+  if (timed.length > 0) {
+    const now = data.sweep.finishedAt ?? data.sweep.updatedAt;
+    out.push({
+      id: 'chart-timeline',
+      title: 'Trials per worker over time',
+      spec: {
+        width: 2 * width,
+        height: { step: 28 },
+        data: {
+          values: timed.map((t) => ({
+            trial: shortTrial(t.id),
+            worker: t.workerIdentity ?? '(unknown)',
+            status: t.status,
+            start: t.startedAt!.toISOString(),
+            end: (t.finishedAt ?? now).toISOString(),
+            valAuc: t.bestValAuc,
+          })),
+        },
+        mark: { type: 'bar', cornerRadius: 2, height: { band: 0.7 } },
+        encoding: {
+          y: { field: 'worker', type: 'nominal', title: 'worker' },
+          x: { field: 'start', type: 'temporal', title: 'time', axis: { format: '%H:%M:%S' } },
+          x2: { field: 'end' },
+          color: { field: 'status', type: 'nominal' },
+          tooltip: [{ field: 'trial' }, { field: 'status' }, { field: 'start', type: 'temporal', format: '%H:%M:%S' }, { field: 'end', type: 'temporal', format: '%H:%M:%S' }, { field: 'valAuc', format: '.4f' }],
+        },
+      },
+    });
+  }
+  return out;
+}
+
+function shortTrial(trialId: string): string {
+  return trialId.slice(trialId.lastIndexOf('-trial-') + 1);
+}
+
+function leaderboard(data: ReportData): string {
+  const params = [...new Set(data.trials.flatMap((t) => Object.keys(t.params)))];
+  const head = ['rank', 'trial', 'status', 'val ROC AUC', 'val PR AUC', 'epochs', 'params (count)', 'backend', 'worker', ...params];
+  let rank = 0;
+  const rows = data.trials.map((t) => {
+    const cells = [
+      t.bestValAuc === null ? '-' : String(++rank),
+      shortTrial(t.id),
+      t.status + (t.failureReason ? `: ${t.failureReason}` : ''),
+      t.bestValAuc === null ? '-' : t.bestValAuc.toFixed(4),
+      t.bestValPrAuc === null ? '-' : t.bestValPrAuc.toFixed(4),
+      String(t.epochsTrained),
+      t.paramCount === null ? '-' : t.paramCount.toLocaleString('en-US'),
+      t.backend ?? '-',
+      t.workerIdentity ?? '-',
+      ...params.map((p) => (p in t.params ? formatParam(t.params[p]) : '')),
+    ];
+    const best = t.id === data.sweep.bestTrialId ? ' class="best"' : '';
+    return `<tr${best}>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  return `<table class="leaderboard"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function formatParam(value: unknown): string {
+  return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value);
+}
+
+function motifSection(section: MotifSection): string {
+  const { analysis } = section;
+  if (!analysis) return `<p class="note">${escapeHtml(section.note)}</p>`;
+  const jaspar = jasparMotifs();
+  const ranked = analysis.filters
+    .filter((f) => f.matches.length > 0)
+    .sort((a, b) => a.matches[0]!.pValue - b.matches[0]!.pValue || b.matches[0]!.score - a.matches[0]!.score)
+    .slice(0, section.top);
+  const cards = ranked.map((f) => {
+    const m = f.matches[0]!;
+    const target = jaspar.find((j) => j.index === m.jaspar)!.pfm;
+    const core = f.pfm.slice(f.core.start, f.core.start + f.core.width);
+    return `<div class="motif"><div class="motif-head">filter ${f.filter}: ${f.sites} sites, ${f.informationContent.toFixed(1)} bits</div>
+${logoSvg(core, { title: `filter ${f.filter}` })}
+<div class="motif-head">best JASPAR match #${m.jaspar} (${m.strand === '-' ? 'reverse complement' : 'forward'}): score ${m.score.toFixed(2)}, p ${m.pValue.toExponential(1)}, E ${m.eValue.toPrecision(2)}</div>
+${logoSvg(m.strand === '-' ? reverseComplement(target) : target, { title: `JASPAR #${m.jaspar}` })}</div>`;
+  });
+  return `<p class="note">${escapeHtml(section.note)}. ${escapeHtml(analysis.comparison)}.</p><div class="motifs">${cards.join('\n')}</div>`;
+}
+
+export function reportHtml(data: ReportData, motifs: MotifSection, generatedAt: Date): string {
+  const { sweep } = data;
+  const best = data.trials.find((t) => t.id === sweep.bestTrialId);
+  const specs = charts(data);
+  const json = JSON.stringify(specs.map(({ id, spec }) => ({ id, spec: { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec } }))).replace(/</g, '\\u003c');
+  const summary = [
+    ['status', sweep.status],
+    ['strategy', sweep.strategy],
+    ['trials', String(sweep.totalTrials)],
+    ['created', sweep.createdAt.toISOString()],
+    ['finished', sweep.finishedAt?.toISOString() ?? '-'],
+    ['best', best ? `${shortTrial(best.id)}: val ROC AUC ${best.bestValAuc?.toFixed(4)} at epoch ${best.bestEpoch}` : '-'],
+    ['model', data.bestModelDir ?? '-'],
+    ['dataset fingerprint', sweep.datasetFingerprint.slice(0, 16)],
+  ];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(sweep.id)}: sweep report</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; } td, th { padding: 3px 9px; border-bottom: 1px solid #eee; text-align: left; white-space: nowrap; }
+tr.best { background: #eef6ee; font-weight: 600; } .summary td:first-child { color: #666; }
+.note { color: #555; max-width: 70em; } .motifs { display: flex; flex-wrap: wrap; gap: 18px; }
+.motif { border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; } .motif-head { font-size: 12px; color: #444; margin: 4px 0; }
+</style>
+${inlineLibraries()}
+</head><body>
+<h1>Sweep ${escapeHtml(sweep.id)}</h1>
+<table class="summary">${summary.map(([k, v]) => `<tr><td>${escapeHtml(k!)}</td><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>
+<h2>Leaderboard</h2>
+${leaderboard(data)}
+${specs.map((s) => `<h2>${escapeHtml(s.title)}</h2>\n<div class="chart" id="${s.id}"></div>`).join('\n')}
+<h2>Motifs of the best model</h2>
+${motifSection(motifs)}
+<p class="note">Generated by danq-sweep on ${generatedAt.toISOString()}.</p>
+<script type="application/json" id="chart-specs">${json}</script>
+<script>
+for (const { id, spec } of JSON.parse(document.getElementById('chart-specs').textContent)) {
+  vegaEmbed('#' + id, spec, { renderer: 'svg', actions: false }).catch((err) => console.error('chart ' + id + ': ' + err));
+}
+</script>
+</body></html>
+`;
+}
