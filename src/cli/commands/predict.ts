@@ -60,6 +60,15 @@ const predict: Command = {
     const progress = new ByteProgress('predict', fileSize(input.file));
     const out = TsvOutput.open(values.out);
     const started = performance.now();
+    // Ctrl-C or a kill between batches: take back what was written, as for an error.
+    const interrupted = (signal: NodeJS.Signals) => {
+      out.abort();
+      progress.finish();
+      process.stderr.write(`predict stopped by ${signal}; nothing written\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     let count: number;
     try {
       count = await predictFile(model, weights, input, (text) => out.write(text), {
