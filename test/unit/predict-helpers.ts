@@ -31,7 +31,7 @@ export async function trainAndExport(motifs: number[], options: { variant?: Part
     { train: syntheticSplit(synth(trainCount, 1)), valid: syntheticSplit(synth(validCount, 2)) },
   );
   const dir = path.join(work, 'model');
-  await exportModel(checkpointDir, variant, dir, { taskNames, reverseComplement: false, lengthPolicy: 'error', fingerprint: 'test' });
+  await exportModel(checkpointDir, variant, dir, undefined, { taskNames, reverseComplement: false, lengthPolicy: 'error', fingerprint: 'test' });
   const validTsv = path.join(work, 'valid.tsv');
   writeSyntheticTsv(validTsv, synth(validCount, 2));
   return { dir, validTsv, variant, bestValAuc: result.bestValAuc, synth };

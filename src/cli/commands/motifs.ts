@@ -59,7 +59,7 @@ const motifs: Command = {
     const weights = await loadWeights(model);
     const analysis = await analyseFilters(model.variant, weights, fileSource(input, model.variant.seqLen, model.lengthPolicy), { threshold, top });
     if (values.out !== undefined) {
-      const { writeFileAtomically } = await import('../../train/checkpoint.js');
+      const { writeFileAtomically } = await import('../../atomic-file.js');
       try {
         writeFileAtomically(values.out, [Buffer.from(formatMeme(analysis.filters))]);
       } catch (err) {

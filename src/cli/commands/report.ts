@@ -37,7 +37,7 @@ const report: Command = {
     const data = values.data === undefined ? undefined : sequenceInput(values.data, values.format, '--data');
     const { buildReport } = await import('../../report/index.js');
     const html = await buildReport(withDb, loadConfig(), positionals[0]!, { data, motifs, curves, backend });
-    const { writeFileAtomically } = await import('../../train/checkpoint.js');
+    const { writeFileAtomically } = await import('../../atomic-file.js');
     try {
       writeFileAtomically(out, [Buffer.from(html)]);
     } catch (err) {
