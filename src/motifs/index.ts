@@ -8,7 +8,7 @@ import { jasparMotifs } from '../data/synth.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { VariantConfig } from '../model/config.js';
 import { readSequences, type SequenceInput } from '../predict/sequences.js';
-import { compareToTargets, consensus, rowInformation, trimFlanks } from './compare.js';
+import { compareToTargets, consensus, rowInformation, trimFlanks, type Match } from './compare.js';
 import { filterMotifs, type FilterMotif, type OneHotSource } from './filters.js';
 
 export { formatMeme } from './meme.js';
@@ -18,16 +18,11 @@ export const COMPARISON_METHOD =
   'Tomtom-like: best offset on both strands, sum of column Pearson correlations over >= 5 overlapping columns, filter motif flanks under 0.3 bits trimmed; ' +
   'empirical p-value against the same score of 20 column-shuffled copies of the filter motif versus all 519 JASPAR motifs (seeded); E = p x 519';
 
-export interface JasparMatch {
+/** A comparison match whose target is a JASPAR motif. */
+export interface JasparMatch extends Omit<Match, 'target'> {
   /** Index in src/data/jaspar (JASPAR CORE 2016 vertebrates as shipped with DanQ; the same indices synthetic data plants). */
   jaspar: number;
   consensus: string;
-  score: number;
-  pValue: number;
-  eValue: number;
-  strand: '+' | '-';
-  offset: number;
-  overlap: number;
 }
 
 export interface FilterReport extends FilterMotif {
