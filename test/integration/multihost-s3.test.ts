@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +22,7 @@ import { runSweepCli, sweepBin } from '../support/cli.js';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database.js';
 import { createHosts, forward, netnsUnavailable, removeHosts, type Forwarder, type TestHost } from './support/netns.js';
 import { startS3Server, type S3TestServer } from './support/s3-server.js';
+import { writeResumeSpec } from './support/resume-spec.js';
 import { until } from './support/until.js';
 
 const EPOCHS = 10;
@@ -145,19 +146,7 @@ test(`a trial resumes on another host from its checkpoint in S3 after its worker
     const direct = spawn(hosts[0]!.exec[0]!, [...hosts[0]!.exec.slice(1), process.execPath, '-e', `require('net').connect(${hostPort(env.TEMPORAL_ADDRESS!).port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(3))`]);
     assert.equal(await new Promise((r) => direct.once('exit', r)), 3, 'inside a namespace, 127.0.0.1 is its own loopback');
   }
-  const file = path.join(dir, 'multihost.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name: 'multihost',
-      dataset: { format: 'synthetic', samples: 3000, validFraction: 0.3, seed: 3 },
-      model: { preset: 'danq-lite', seqLen: 60, convFilters: 8, convKernel: 9, poolSize: 4, rnnUnits: 8, denseUnits: 8 },
-      space: { learningRate: [0.005] },
-      strategy: { type: 'grid' },
-      training: { epochs: EPOCHS, batchSize: 32, seed: 1 },
-      maxConcurrentTrials: 1,
-    }),
-  );
+  const file = writeResumeSpec(dir, 'multihost', EPOCHS);
   const first = await trainWorker(0);
   const started = await runSweepCli(['start', file, '--detach', '--json'], { env, cwd: dir });
   assert.equal(started.code, 0, started.stderr);

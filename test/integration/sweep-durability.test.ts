@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSweepCli } from '../support/cli.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeResumeSpec } from './support/resume-spec.js';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -73,19 +74,7 @@ const metricsOf = (rows: readonly { epoch: number; trainLoss: number; valLoss: n
   rows.map(({ epoch, trainLoss, valLoss, valAuc, valPrAuc }) => ({ epoch, trainLoss, valLoss, valAuc, valPrAuc }));
 
 test('a SIGKILLed training worker: the trial resumes from its checkpoint on another worker, no epoch lost or trained twice', async () => {
-  const file = path.join(dir, 'durable.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name: 'durable',
-      dataset: { format: 'synthetic', samples: 3000, validFraction: 0.3, seed: 3 },
-      model: { preset: 'danq-lite', seqLen: 60, convFilters: 8, convKernel: 9, poolSize: 4, rnnUnits: 8, denseUnits: 8 },
-      space: { learningRate: [0.005] },
-      strategy: { type: 'grid' },
-      training: { epochs: EPOCHS, batchSize: 32, seed: 1 },
-      maxConcurrentTrials: 1,
-    }),
-  );
+  const file = writeResumeSpec(dir, 'durable', EPOCHS);
   const first = await trainWorker();
   const started = await sweep('start', file, '--detach', '--json');
   assert.equal(started.code, 0, started.stderr);
