@@ -80,7 +80,9 @@ export async function streamFile(
     },
   });
   const raw = createReadStream(file.abs, { highWaterMark: 1 << 20 });
-  // The consumer's own error (a bad record) must win over the AbortError that tearing down the streams reports.
+  // The consumer's own error (a bad record) must win over the AbortError that tearing down the streams
+  // reports. A stream error (truncated gzip) can reach the consumer through its source first, so it is
+  // classified the same way whichever path it took.
   let consumerError: unknown;
   const sink = async (source: AsyncIterable<Buffer>) => {
     try {
@@ -94,8 +96,9 @@ export async function streamFile(
     if (gzip) await pipeline(raw, hasher, createGunzip({ chunkSize: 1 << 20 }), sink);
     else await pipeline(raw, hasher, sink);
   } catch (err) {
-    if (consumerError !== undefined) throw consumerError;
-    throw gzip ? gzipError(file, err) : fileError(file, err);
+    const cause = consumerError ?? err;
+    if (isUserError(cause)) throw cause;
+    throw gzip ? gzipError(file, cause) : fileError(file, cause);
   }
   return { sha256: hash.digest('hex'), bytes };
 }
