@@ -30,6 +30,10 @@ export function batchOf(v: VariantConfig, n: number): Float32Array {
   split.readBatch(Int32Array.from({ length: n }, (_, i) => i), x, new Float32Array(n));
   // One ambiguous base (N = 0.25 each), as the data layer encodes it.
   x.fill(0.25, 4 * 7, 4 * 8);
+  // A poly-A run in the second sample: identical conv windows, so every pool window over it ties.
+  if (n > 1) {
+    for (let p = 0; p < Math.min(v.seqLen, 40); p++) x.set([1, 0, 0, 0], (v.seqLen + p) * 4);
+  }
   return x;
 }
 

