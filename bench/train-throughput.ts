@@ -26,8 +26,8 @@ import { resolveVariant } from '../src/model/presets.js';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
 import { createNetwork } from '../src/train/native/network.js';
+import { createOptimizer } from '../src/train/native/optimizer.js';
 import { initialWeights } from '../src/train/network.js';
-import { Optimizer } from '../src/train/optimizer.js';
 import { trainStep } from '../src/train/train.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -148,7 +148,7 @@ async function measureHere(v: VariantConfig, timing: Timing, which: PathName): P
     };
   } else {
     const network = createNetwork(backend, v, initialWeights(v, new Rng(1)));
-    const optimizer = new Optimizer(v.optimizer, v.learningRate, network.variables);
+    const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
     const dropout = new Rng(5);
     step = () => void trainStep(network, optimizer, x, y, v.batchSize, dropout);
     dispose = () => {

@@ -12,10 +12,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../model/config.js';
 
-const EPSILON = 1e-7;
-const ADAM_BETA1 = 0.9;
-const ADAM_BETA2 = 0.999;
-const RMSPROP_RHO = 0.9;
+export const EPSILON = 1e-7;
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const RMSPROP_RHO = 0.9;
 
 export interface OptimizerState {
   /** Updates applied so far. */
@@ -24,7 +24,16 @@ export interface OptimizerState {
   slots: Float32Array[];
 }
 
-export class Optimizer {
+/** What training needs of an optimizer; native/optimizer.ts has the fused-kernel one. */
+export interface WeightOptimizer {
+  /** Applies one update; `grads[i]` is the gradient of `weights[i]`. Does not dispose grads. */
+  apply(grads: readonly tf.Tensor[]): void;
+  getState(): OptimizerState;
+  setState(state: OptimizerState): void;
+  dispose(): void;
+}
+
+export class Optimizer implements WeightOptimizer {
   private step = 0;
   /** slots[k][i]: slot k of weight i. */
   private readonly slots: tf.Variable[][];

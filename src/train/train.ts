@@ -17,7 +17,8 @@ import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
 import { createNetwork } from './native/network.js';
-import { Optimizer } from './optimizer.js';
+import { createOptimizer } from './native/optimizer.js';
+import type { WeightOptimizer } from './optimizer.js';
 import type { BackendName, EarlyStopping, EpochMetrics, TrainRequest, TrainResult } from './types.js';
 
 export interface TrainSplits {
@@ -67,7 +68,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   if (state.epoch >= lastEpoch) return result('completed');
 
   const network = createNetwork(backend, v, state.weights);
-  const optimizer = new Optimizer(v.optimizer, v.learningRate, network.variables);
+  const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
   const shuffle = new Rng(0, state.rng.shuffle);
@@ -145,7 +146,7 @@ function readTrainBatch(split: EncodedSplit, indices: Int32Array, reverse: Uint8
 }
 
 /** One optimisation step on a filled batch; returns its loss (the one host read of the step). */
-export function trainStep(network: Network, optimizer: Optimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
+export function trainStep(network: Network, optimizer: WeightOptimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
   const v = network.variant;
   return tf.tidy(() => {
     const labels = tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]);

@@ -16,6 +16,7 @@ interface Binding {
   TF_ATTR_TYPE: number;
   TF_ATTR_INT: number;
   TF_ATTR_STRING: number;
+  TF_ATTR_SHAPE: number;
   TF_FLOAT: number;
   TF_INT32: number;
 }
@@ -90,6 +91,10 @@ export class TensorFlowOps {
 
   string(name: string, value: string): OpAttr {
     return { name, type: this.backend.binding.TF_ATTR_STRING, value };
+  }
+
+  shape(name: string, dims: readonly number[]): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_SHAPE, value: dims };
   }
 
   int32Type(name: string): OpAttr {
