@@ -67,7 +67,12 @@ export class NativeOptimizer implements WeightOptimizer {
       const adam = this.kind === 'adam';
       const [beta1Power, beta2Power] = adam ? [tf.scalar(ADAM_BETA1 ** t), tf.scalar(ADAM_BETA2 ** t)] : [c.zero, c.zero];
       this.handles.forEach(({ w, m, v }, i) => {
-        if (!adam) this.assign(m, tf.zerosLike(grads[i]!));
+        if (!adam) {
+          // Disposed before the update, so the variable owns the buffer and is updated in place.
+          const zeros = tf.zerosLike(grads[i]!);
+          this.assign(m, zeros);
+          zeros.dispose();
+        }
         this.ops.run('ResourceApplyAdam', this.applyAttrs, [w, m, v, beta1Power, beta2Power, c.learningRate, c.beta1, c.beta2, c.epsilon, grads[i]], 0);
         this.weights[i]!.assign(this.read(w));
       });
