@@ -74,6 +74,8 @@ export class NativeOptimizer implements WeightOptimizer {
           zeros.dispose();
         }
         this.ops.run('ResourceApplyAdam', this.applyAttrs, [w, m, v, beta1Power, beta2Power, c.learningRate, c.beta1, c.beta2, c.epsilon, grads[i]], 0);
+        // Between updates RMSprop's m holds a scalar: full DanQ's would otherwise keep 184 MB.
+        if (!adam) this.assign(m, c.zero);
         this.weights[i]!.assign(this.read(w));
       });
     });
@@ -107,7 +109,7 @@ export class NativeOptimizer implements WeightOptimizer {
   }
 
   private assign(handle: tf.Tensor, value: tf.Tensor): void {
-    this.ops.run('AssignVariableOp', [this.ops.float32('dtype'), this.ops.bool('validate_shape', true)], [handle, value], 0);
+    this.ops.run('AssignVariableOp', [this.ops.float32('dtype'), this.ops.bool('validate_shape', false)], [handle, value], 0);
   }
 
   private read(handle: tf.Tensor): tf.Tensor {
