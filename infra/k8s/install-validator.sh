@@ -5,7 +5,8 @@ set -euo pipefail
 VERSION=1.37.0
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VENV="$ROOT/.tools/kubernetes-validate-$VERSION"
-if [ -f "$VENV/.complete" ]; then echo "$VENV/bin/kubernetes-validate"; exit 0; fi
+# A venv that was moved or copied keeps its old interpreter path in its scripts: rebuild it then.
+if [ -f "$VENV/.complete" ] && "$VENV/bin/kubernetes-validate" --version >/dev/null 2>&1; then echo "$VENV/bin/kubernetes-validate"; exit 0; fi
 python=$(command -v python3 || true)
 if [ -z "$python" ] || ! "$python" -m venv --help >/dev/null 2>&1; then
   echo "kubernetes-validate needs Python 3 with venv (Debian: apt-get install python3-venv)" >&2
