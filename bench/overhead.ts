@@ -1,69 +1,259 @@
 /**
  * Orchestration overhead per trial (issue 10), not a test: N tiny random-search trials (seqLen 50,
  * one epoch, a few hundred samples) through the real CLI (`sweep worker` + `sweep start`) on a
- * Temporal dev server and PostgreSQL started here, at concurrency 1 and 2. Overhead per trial =
- * slot time (trial span x slots / trials) minus the training seconds the trials recorded.
+ * Temporal dev server and PostgreSQL started here, at 1 and 2 slots. Overhead per trial = slot
+ * time (trial span x slots / trials) minus the training seconds the trials recorded. Also prints
+ * where a trial's slot time goes (from the Temporal histories and the trial rows), and with
+ * N >= 2,000 the per-trial cost of every 1,000 trials (first vs last: flat or growing?).
  * With --optuna, the same number of empty Optuna trials on PostgreSQL storage (1 and 2 processes),
  * from the venv .bench-venv/ (created on first use: python3 -m venv + pip install optuna psycopg2-binary).
- *   npm run bench:overhead -- [--trials N] [--optuna]
+ * With --workers, 1 vs 2 `sweep worker` processes (1 slot each) on the same CPU-bound sweep.
+ *   npm run bench:overhead -- [--trials N] [--slots 1,2] [--optuna] [--workers] [--cpu-trials M]
+ * SWEEP_TEMPORAL_PORT / SWEEP_PG_PORT pin the servers' ports (default: free ones).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import postgres from 'postgres';
 import { table } from '../src/cli/report.js';
 import { startEmbeddedPostgres } from '../src/stack/postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal.js';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '100' }, optuna: { type: 'boolean', default: false } } });
+const { EventType } = proto.temporal.api.enums.v1;
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '100' },
+    slots: { type: 'string', default: '1,2' },
+    optuna: { type: 'boolean', default: false },
+    workers: { type: 'boolean', default: false },
+    'cpu-trials': { type: 'string', default: '8' },
+  },
+});
 const trials = Number(values.trials);
+const slotCounts = values.slots.split(',').filter(Boolean).map(Number);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sweepBin = path.join(root, 'bin/sweep.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-overhead-'));
-const temporal = await startTemporalDevServer({ dataDir: path.join(dir, 'temporal'), port: 0, uiPort: 0, headless: true });
-const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 0 });
+const temporal = await startTemporalDevServer({ dataDir: path.join(dir, 'temporal'), port: Number(process.env.SWEEP_TEMPORAL_PORT ?? 0), uiPort: 0, headless: true });
+const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: Number(process.env.SWEEP_PG_PORT ?? 0) });
 const env = { ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: pg.url, SWEEP_HOME: path.join(dir, 'home') };
+const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
 const rows: string[][] = [];
+const notes: string[] = [];
+
+const tinySpec = (name: string, count: number, slots: number) => ({
+  name,
+  dataset: { format: 'synthetic', samples: 300, validFraction: 0.3, seed: 1 },
+  model: { preset: 'danq-lite', seqLen: 50, convKernel: 9, poolSize: 4, rnnUnits: 4, denseUnits: 4, tasks: 1 },
+  space: { convFilters: [4, 8], learningRate: { logUniform: [0.001, 0.01] } },
+  strategy: { type: 'random', trials: count, seed: 1 },
+  training: { epochs: 1, batchSize: 64, seed: 1 },
+  maxConcurrentTrials: slots,
+});
+
+/** Seconds per trial that keep a core busy with training (the 1 vs 2 workers comparison). */
+const cpuSpec = (name: string, count: number) => ({
+  name,
+  dataset: { format: 'synthetic', samples: 2000, validFraction: 0.2, seed: 1 },
+  model: { preset: 'danq-lite', seqLen: 200, tasks: 1 },
+  space: { convFilters: [16, 32], learningRate: { logUniform: [0.001, 0.01] } },
+  strategy: { type: 'random', trials: count, seed: 1 },
+  training: { epochs: 1, batchSize: 64, seed: 1 },
+  maxConcurrentTrials: 2,
+});
+
+function startWorker(slots: number): ChildProcess {
+  return spawn(process.execPath, [sweepBin, 'worker', '--concurrency', String(slots)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function stopWorkers(workers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map((w) => {
+      const exited = new Promise((r) => w.once('exit', r));
+      w.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
+interface SweepRun {
+  sweepId: string;
+  wall: number;
+  /** First trial start to last trial end, seconds. */
+  span: number;
+  completed: number;
+  /** Sum of the recorded epoch seconds. */
+  trained: number;
+}
+
+/** Runs one sweep through `sweep start` against the given worker processes (each with `slots` slots). */
+async function runSweep(spec: { name: string }, workerCount: number, slots: number): Promise<SweepRun> {
+  const file = path.join(dir, `${spec.name}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  const workers = Array.from({ length: workerCount }, () => startWorker(slots));
+  try {
+    const started = Date.now();
+    execFileSync(process.execPath, [sweepBin, 'start', file, '--json'], { env, stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+    const wall = (Date.now() - started) / 1000;
+    const [row] = await sql<{ sweepId: string; span: number; trained: number; completed: number }[]>`
+      select s.id as "sweepId",
+             extract(epoch from max(t.finished_at) - min(t.started_at))::float8 as span,
+             (select coalesce(sum(e.seconds), 0) from trial_epochs e join trials t2 on t2.id = e.trial_id where t2.sweep_id = s.id)::float8 as trained,
+             count(*) filter (where t.status = 'completed')::int as completed
+      from sweeps s join trials t on t.sweep_id = s.id where s.name = ${spec.name} group by s.id`;
+    return { ...row!, wall };
+  } finally {
+    await stopWorkers(workers);
+  }
+}
+
+const ms = (event: HistoryEvent) => Number(event.eventTime!.seconds) * 1000 + (event.eventTime!.nanos ?? 0) / 1e6;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function historyOf(workflowId: string, runId?: string): Promise<HistoryEvent[]> {
+  return (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+}
+
+/** The sweep's runs (one per continue-as-new), oldest first, with their history lengths. */
+async function sweepRuns(sweepId: string): Promise<{ runId: string; events: number }[]> {
+  const runs: { runId: string; start: number; events: number }[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = "${sweepId}"` })) runs.push({ runId: w.runId, start: w.startTime.getTime(), events: w.historyLength });
+  return runs.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Median milliseconds of each step of a trial's slot time, over up to `sample` trials of the
+ * sweep's first run: the sweep's workflow task that starts the trial (queued, then on the worker),
+ * for a trial run as a child workflow (sweeps before the 'trials-as-activities' patch) its own
+ * workflow tasks, the training task's dispatch, and inside the training activity the set-up before
+ * the trial row says running, the epochs it recorded, the rest until the row says finished.
+ */
+async function breakdown(sweepId: string, sample: number): Promise<string[][]> {
+  const [first] = await sweepRuns(sweepId);
+  const events = await historyOf(sweepId, first!.runId);
+  const dbRows = await sql<{ id: string; startedAt: Date; finishedAt: Date; seconds: number }[]>`
+    select t.id, t.started_at as "startedAt", t.finished_at as "finishedAt", (select coalesce(sum(seconds), 0) from trial_epochs where trial_id = t.id)::float8 as seconds
+    from trials t where t.sweep_id = ${sweepId}`;
+  const db = new Map(dbRows.map((r) => [r.id, r]));
+  const steps: Record<string, number[]> = {};
+  const add = (name: string, value: number) => (steps[name] ??= []).push(value);
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  const after = (from: number, type: number, list = events) => list.find((e) => Number(e.eventId) > from && e.eventType === type);
+  /** The workflow task after event `from` of `list`: time queued and time on the worker. */
+  const task = (prefix: string, from: HistoryEvent, list = events) => {
+    const started = after(Number(from.eventId), EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, list);
+    const completed = started && after(Number(started.eventId), EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, list);
+    if (!started || !completed) return;
+    add(`${prefix} workflow task: queued`, ms(started) - ms(from));
+    add(`${prefix} workflow task: on the worker`, ms(completed) - ms(started));
+  };
+  /** Training task dispatch and the activity's inside, from its three events and the trial row. */
+  const activity = (scheduled: HistoryEvent, started: HistoryEvent, completed: HistoryEvent, trialId: string) => {
+    const row = db.get(trialId);
+    add('training task dispatch (scheduled -> started)', ms(started) - ms(scheduled));
+    if (!row?.startedAt || !row.finishedAt) return;
+    add('activity: set-up until the trial row is running', row.startedAt.getTime() - ms(started));
+    add('activity: epochs (recorded training seconds)', row.seconds * 1000);
+    add('activity: running -> finished, minus epochs', row.finishedAt.getTime() - row.startedAt.getTime() - row.seconds * 1000);
+    add('activity: finished -> task completed', ms(completed) - row.finishedAt.getTime());
+  };
+  const json = (payload: proto.temporal.api.common.v1.IPayload | undefined) => JSON.parse(Buffer.from(payload!.data!).toString('utf8')) as { trialId: string };
+  let previousDone: HistoryEvent | undefined;
+  let seen = 0;
+  for (const e of events) {
+    const launched =
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainTrial' || e.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED;
+    const done = e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED || (e.activityTaskCompletedEventAttributes && byId.get(Number(e.activityTaskCompletedEventAttributes.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name === 'trainTrial');
+    if (done) previousDone = e;
+    if (!launched) continue;
+    // Skip the first trial (cold worker caches) and take the next `sample`.
+    if (seen++ === 0 || seen > sample + 1) continue;
+    if (previousDone) {
+      add('sweep: previous trial done -> next trial scheduled', ms(e) - ms(previousDone));
+      task('sweep:', previousDone);
+    }
+    if (e.activityTaskScheduledEventAttributes) {
+      const id = String(e.eventId);
+      const started = events.find((x) => String(x.activityTaskStartedEventAttributes?.scheduledEventId) === id);
+      const completed = events.find((x) => String(x.activityTaskCompletedEventAttributes?.scheduledEventId) === id);
+      if (started && completed) activity(e, started, completed, json(e.activityTaskScheduledEventAttributes.input?.payloads?.[0]).trialId);
+      continue;
+    }
+    const id = e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
+    const childEvents = await historyOf(id);
+    const find = (type: number) => childEvents.find((x) => x.eventType === type);
+    const started = find(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+    const scheduled = find(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    const taskStarted = find(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
+    const taskDone = find(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
+    const finished = find(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    const notified = events.find((x) => x.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId === id);
+    if (!started || !scheduled || !taskStarted || !taskDone || !finished || !notified) continue;
+    add('trial workflow created', ms(started) - ms(e));
+    task('trial: first', started, childEvents);
+    activity(scheduled, taskStarted, taskDone, id);
+    add('trial: last workflow task -> workflow completed', ms(finished) - ms(taskDone));
+    add('sweep notified of the trial result', ms(notified) - ms(finished));
+  }
+  return Object.entries(steps).map(([name, xs]) => [name, String(xs.length), median(xs).toFixed(1)]);
+}
+
+/** Per-trial slot cost of each block of 1,000 trials, in the order they finished. */
+async function perThousand(sweepId: string, slots: number): Promise<string[][]> {
+  const blocks = await sql<{ block: number; n: number; from: number; to: number }[]>`
+    with ranked as (
+      select finished_at, started_at, (row_number() over (order by finished_at) - 1) / 1000 as block
+      from trials where sweep_id = ${sweepId} and finished_at is not null)
+    select block::int, count(*)::int as n,
+           extract(epoch from min(started_at))::float8 as "from", extract(epoch from max(finished_at))::float8 as "to"
+    from ranked group by block order by block`;
+  let previousEnd: number | undefined;
+  return blocks.map((b) => {
+    const start = previousEnd ?? b.from;
+    previousEnd = b.to;
+    return [`${b.block * 1000 + 1}-${b.block * 1000 + b.n}`, String(b.n), (((b.to - start) * 1000 * slots) / b.n).toFixed(0)];
+  });
+}
 
 try {
-  for (const concurrency of [1, 2]) {
-    const name = `overhead-c${concurrency}`;
-    const file = path.join(dir, `${name}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        name,
-        dataset: { format: 'synthetic', samples: 300, validFraction: 0.3, seed: 1 },
-        model: { preset: 'danq-lite', seqLen: 50, convKernel: 9, poolSize: 4, rnnUnits: 4, denseUnits: 4, tasks: 1 },
-        space: { convFilters: [4, 8], learningRate: { logUniform: [0.001, 0.01] } },
-        strategy: { type: 'random', trials, seed: 1 },
-        training: { epochs: 1, batchSize: 64, seed: 1 },
-        maxConcurrentTrials: concurrency,
-      }),
-    );
-    const worker = spawn(process.execPath, [sweepBin, 'worker', '--concurrency', String(concurrency)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    try {
-      const started = Date.now();
-      execFileSync(process.execPath, [sweepBin, 'start', file, '--json'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-      const wall = (Date.now() - started) / 1000;
-      const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
-      const [span] = await sql<{ span: number; trained: number; n: number }[]>`
-        select extract(epoch from max(t.finished_at) - min(t.started_at))::float8 as span,
-               (select sum(e.seconds) from trial_epochs e join trials t2 on t2.id = e.trial_id join sweeps s2 on s2.id = t2.sweep_id where s2.name = ${name})::float8 as trained,
-               count(*)::int as n
-        from trials t join sweeps s on s.id = t.sweep_id where s.name = ${name} and t.status = 'completed'`;
-      await sql.end();
-      const slot = (span!.span * concurrency) / span!.n;
-      const training = span!.trained / span!.n;
-      rows.push([`danq-sweep, ${concurrency} slot(s)`, String(span!.n), wall.toFixed(1), (slot * 1000).toFixed(0), (training * 1000).toFixed(0), ((slot - training) * 1000).toFixed(0)]);
-      console.log(rows.at(-1)!.join('  '));
-    } finally {
-      worker.kill('SIGTERM');
-      await new Promise((r) => worker.once('exit', r));
+  for (const slots of slotCounts) {
+    const run = await runSweep(tinySpec(`overhead-c${slots}`, trials, slots), 1, slots);
+    const slot = (run.span * slots) / run.completed;
+    const training = run.trained / run.completed;
+    rows.push([`danq-sweep, ${slots} slot(s)`, String(run.completed), run.wall.toFixed(1), (slot * 1000).toFixed(0), (training * 1000).toFixed(0), ((slot - training) * 1000).toFixed(0)]);
+    console.log(rows.at(-1)!.join('  '));
+    console.log(`\nWhere the slot time of a trial goes (${slots} slot(s), median ms):`);
+    console.log(table(['step', 'trials', 'ms'], await breakdown(run.sweepId, 40)));
+    const runs = await sweepRuns(run.sweepId);
+    notes.push(`${slots} slot(s): sweep history ${runs.length} run(s) (continue-as-new), at most ${Math.max(...runs.map((r) => r.events))} events per run`);
+    if (run.completed >= 2000) {
+      console.log(`\nPer-trial slot cost by block of 1,000 trials (${slots} slot(s)):`);
+      console.log(table(['trials', 'n', 'slot ms/trial'], await perThousand(run.sweepId, slots)));
     }
+    console.log();
+  }
+
+  if (values.workers) {
+    const count = Number(values['cpu-trials']);
+    const walls: number[] = [];
+    for (const workerCount of [1, 2]) {
+      const run = await runSweep(cpuSpec(`cpu-bound-w${workerCount}`, count), workerCount, 1);
+      walls.push(run.span);
+      rows.push([`CPU-bound sweep, ${workerCount} worker process(es) x 1 slot`, String(run.completed), run.wall.toFixed(1), ((run.span * 1000 * workerCount) / run.completed).toFixed(0), ((run.trained * 1000) / run.completed).toFixed(0), '']);
+      console.log(rows.at(-1)!.join('  '));
+    }
+    notes.push(`1 vs 2 sweep worker processes on the CPU-bound sweep: speedup ${(walls[0]! / walls[1]!).toFixed(2)}x (trial span ${walls[0]!.toFixed(1)} s vs ${walls[1]!.toFixed(1)} s)`);
   }
 
   if (values.optuna) {
@@ -74,9 +264,7 @@ try {
       execFileSync(python, ['-m', 'pip', 'install', '-q', 'optuna>=5,<6', 'psycopg2-binary'], { stdio: 'inherit' });
     }
     // Optuna's own database on the same server (its tables would clash with ours).
-    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-    await admin`create database optuna`;
-    await admin.end();
+    await sql`create database optuna`;
     const optunaUrl = new URL(pg.url);
     optunaUrl.pathname = '/optuna';
     const url = optunaUrl.toString().replace(/^postgres:/, 'postgresql+psycopg2:');
@@ -98,7 +286,10 @@ try {
     }
   }
   console.log(table(['run', 'trials', 'wall s', 'slot ms/trial', 'training ms/trial', 'overhead ms/trial'], rows));
+  for (const note of notes) console.log(note);
 } finally {
+  await sql.end();
+  await client.connection.close();
   await temporal.stop();
   await pg.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -18,8 +19,8 @@ import type { TerminalSweepStatus } from '../src/domain/status.js';
 import { pickBest, sweepStrategy, topCandidates, type Decision, type StrategyState, type TrialOutcome } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
 import { describeFailure } from './errors.js';
-import { sweepDetails, trialSummary } from './summary.js';
-import { failedResult, trialWorkflow } from './trial.js';
+import { sweepDetails, trainSummary, trialSummary } from './summary.js';
+import { failedResult, runTrial, trialWorkflow } from './trial.js';
 import {
   cancelSignal,
   nonRetryableErrors,
@@ -31,6 +32,7 @@ import {
   type SweepInput,
   type SweepResult,
   type SweepStatus,
+  type TrialInput,
   type TrialResult,
 } from './types.js';
 
@@ -40,6 +42,9 @@ const sweepRecords = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: nonRetryableErrors },
 });
 
+/** Patch id: each trial is one activity of the sweep workflow instead of a child workflow. */
+export const TRIALS_AS_ACTIVITIES = 'trials-as-activities';
+
 export const trialWorkflowId = (sweepId: string, trial: number) => `${sweepId}-trial-${trial}`;
 
 /** Trials the workflow's current details rank (Temporal UI). */
@@ -48,8 +53,8 @@ export const LEADERBOARD_SIZE = 5;
 const emptyCounts = (): Record<TrialOutcome, number> => ({ completed: 0, 'early-stopped': 0, failed: 0, cancelled: 0 });
 
 /**
- * One sweep: asks the strategy what to run, runs each trial as a child workflow (its own history in
- * the UI), at most `maxConcurrentTrials` at once, and picks the best by validation ROC AUC.
+ * One sweep: asks the strategy what to run, runs each trial as one training activity (labelled with
+ * the trial's params in the UI), at most `maxConcurrentTrials` at once, and picks the best by validation ROC AUC.
  * Everything it starts from is plain JSON in its input (planned outside, src/spec/plan.ts); all
  * state is carried explicitly across continue-as-new, which happens between trials once the
  * history grows long. An error it cannot handle fails it with the sweep row recorded 'failed'.
@@ -165,29 +170,16 @@ class Sweep {
   }
 
   private launch(decision: Extract<Decision, { kind: 'start' | 'continue' }>): void {
-    const { sweepId, name, training } = this.input;
+    const { sweepId, training } = this.input;
     const { trial, params, untilEpoch } = decision;
     const trialId = trialWorkflowId(sweepId, trial);
+    const trialInput: TrialInput = { sweepId, trialId, trial, params, untilEpoch, resumes: decision.kind === 'continue', training };
     void this.trialsScope
-      .run(() =>
-        executeChild(trialWorkflow, {
-          workflowId: trialId,
-          args: [{ sweepId, trialId, trial, params, untilEpoch, resumes: decision.kind === 'continue', training }],
-          staticSummary: trialSummary(trial, params),
-          memo: { params, untilEpoch },
-          typedSearchAttributes: [
-            { key: SweepIdAttr, value: sweepId },
-            { key: SweepNameAttr, value: name },
-            { key: TrialNumberAttr, value: trial },
-          ],
-          cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        }),
-      )
+      .run(() => this.runTrial(trialInput))
       .then(
         (result) => void this.finished.push(result),
         (err: unknown) => {
-          // The trial workflow records its own outcome; this is one cancelled, or terminated from the UI.
+          // runTrial records its own outcome; this is one cancelled, or a trial workflow (older sweeps) terminated from the UI.
           if (isCancellation(err) || this.cancelled) return void this.finished.push({ ...failedResult({ sweepId, trial, trialId, params }, ''), status: 'cancelled', failureReason: undefined });
           // Terminated or timed out: it could not record itself.
           const failed = failedResult({ sweepId, trial, trialId, params }, `trial workflow ended: ${(err as Error).message}`);
@@ -197,6 +189,29 @@ class Sweep {
     this.running.add(trial);
     this.trialRunsThisHistory++;
     this.publishDetails();
+  }
+
+  /**
+   * One trial in the sweep's own history: a single training activity (runTrial). A child workflow
+   * per trial cost about 200 ms of workflow tasks per trial (bench:overhead); sweeps started before
+   * this patch keep running their trials as child workflows, with their own page in the UI.
+   */
+  private runTrial(input: TrialInput): Promise<TrialResult> {
+    const { trial, params, untilEpoch, resumes, training } = input;
+    if (patched(TRIALS_AS_ACTIVITIES)) return runTrial(input, `${trialSummary(trial, params)} · ${trainSummary(untilEpoch, resumes, training.backend)}`);
+    return executeChild(trialWorkflow, {
+      workflowId: input.trialId,
+      args: [input],
+      staticSummary: trialSummary(trial, params),
+      memo: { params, untilEpoch },
+      typedSearchAttributes: [
+        { key: SweepIdAttr, value: input.sweepId },
+        { key: SweepNameAttr, value: this.input.name },
+        { key: TrialNumberAttr, value: trial },
+      ],
+      cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    });
   }
 
   private absorbFinished(): void {

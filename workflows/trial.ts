@@ -11,13 +11,22 @@ const trialRecords = proxyActivities<Activities>({
 });
 
 /**
+ * One trial as its own workflow (sweeps started before the 'trials-as-activities' patch run their
+ * trials this way; see runTrial).
+ */
+export async function trialWorkflow(input: TrialInput): Promise<TrialResult> {
+  return runTrial(input, trainSummary(input.untilEpoch, input.resumes, input.training.backend));
+}
+
+/**
  * One trial: one training activity (on the train queue) that records the trial's start, epochs and
  * result itself, until `untilEpoch`, resuming from the trial's checkpoint when one exists.
  * Training heartbeats every few seconds, so a dead worker is noticed within the heartbeat timeout
  * and the retry resumes from the last checkpoint on any worker.
- * Never fails: a failed or cancelled trial is a result the sweep counts.
+ * Never fails: a failed trial is a result the sweep counts; a cancelled one is recorded, then the
+ * cancellation goes on to the caller. `summary` labels the activity in the Temporal UI.
  */
-export async function trialWorkflow(input: TrialInput): Promise<TrialResult> {
+export async function runTrial(input: TrialInput, summary: string): Promise<TrialResult> {
   const { training } = input;
   const trainer = proxyActivities<Activities>({
     taskQueue: training.trainQueue,
@@ -25,7 +34,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialResult> {
     heartbeatTimeout: '30 seconds',
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableErrors },
-    summary: trainSummary(input.untilEpoch, input.resumes, training.backend),
+    summary,
   });
   try {
     return await trainer.trainTrial(input);

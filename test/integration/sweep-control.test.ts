@@ -121,20 +121,6 @@ test('cancelling the sweep workflow from the Temporal UI/API ends it as cancelle
   assert.deepEqual(rows.map((t) => t.status), ['cancelled']);
 });
 
-test('a trial workflow terminated from the UI counts as failed, and the sweep goes on', async () => {
-  const id = await startDetached(specFile('terminating', 2, 5000));
-  const first = `${id}-trial-1`;
-  await until('a trained epoch', async () => ((await h.db.getTrial(first))?.epochsTrained ?? 0) >= 1 || undefined);
-  await h.client.workflow.getHandle(first).terminate('operator stopped it');
-  await until('the second trial', async () => ((await h.db.getTrial(`${id}-trial-2`))?.epochsTrained ?? 0) >= 1 || undefined);
-  const row = await h.db.getTrial(first);
-  assert.equal(row?.status, 'failed');
-  assert.match(row?.failureReason ?? '', /trial workflow ended/);
-  await h.sweep('cancel', id);
-  const result = await h.client.workflow.getHandle(id).result();
-  assert.equal(result.counts.failed, 1);
-});
-
 test('sweep status --watch follows a detached sweep to its end and prints the final report', async () => {
   const id = await startDetached(specFile('watching', 2, 3));
   const { code, stdout, stderr } = await h.sweep('status', id, '--watch', '--json');

@@ -16,14 +16,17 @@ const dir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 test('the fixtures cover every scenario', () => {
-  assert.deepEqual(fixtures, ['asha-promotions.json', 'cancelled.json', 'continue-as-new.json', 'grid.json', 'paused-resumed.json']);
+  const scenarios = ['asha-promotions', 'cancelled', 'continue-as-new', 'grid', 'paused-resumed'];
+  // Each scenario as recorded with trials as activities of the sweep, and as recorded before the
+  // 'trials-as-activities' patch (trials as child workflows), which running sweeps may still replay.
+  assert.deepEqual(fixtures, scenarios.flatMap((s) => [`${s}.json`, `${s}.trial-workflows.json`]).sort());
 });
 
 for (const file of fixtures) {
   test(`replays ${file}`, async () => {
     const fixture = JSON.parse(readFileSync(`${dir}${file}`, 'utf8')) as { histories: { workflowId: string; history: string }[] };
     const histories = fixture.histories.map((h) => ({ workflowId: h.workflowId, history: temporal.api.history.v1.History.decode(Buffer.from(h.history, 'base64')) }));
-    assert.ok(histories.length > 1, 'the sweep and its trials');
+    assert.ok(histories.length >= 1);
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
       assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
