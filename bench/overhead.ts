@@ -2,13 +2,16 @@
  * Orchestration overhead per trial (issue 10), not a test: N tiny random-search trials (seqLen 50,
  * one epoch, a few hundred samples) through the real CLI (`sweep worker` + `sweep start`) on a
  * Temporal dev server and PostgreSQL started here, at 1 and 2 slots. Overhead per trial = slot
- * time (trial span x slots / trials) minus the training seconds the trials recorded. Also prints
+ * time (trial span x slots / trials; span = first trial start to last trial end) minus the
+ * training seconds the trials recorded. Also prints
  * where a trial's slot time goes (from the Temporal histories and the trial rows), and with
  * N >= 2,000 the per-trial cost of every 1,000 trials (first vs last: flat or growing?).
  * With --optuna, the same number of empty Optuna trials on PostgreSQL storage (1 and 2 processes),
  * from the venv .bench-venv/ (created on first use: python3 -m venv + pip install optuna psycopg2-binary).
  * With --workers, 1 vs 2 `sweep worker` processes (1 slot each) on the same CPU-bound sweep.
- *   npm run bench:overhead -- [--trials N] [--slots 1,2] [--optuna] [--workers] [--cpu-trials M]
+ *   npm run bench:overhead -- [--trials N] [--slots 1,2] [--samples 300] [--optuna] [--workers] [--cpu-trials M]
+ * The 10,000-trial run: --trials 10000 --slots 2 --samples 120 (also prints the plans of the
+ * per-trial SQL statements on the full tables).
  * SWEEP_TEMPORAL_PORT / SWEEP_PG_PORT pin the servers' ports (default: free ones).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     optuna: { type: 'boolean', default: false },
     workers: { type: 'boolean', default: false },
     'cpu-trials': { type: 'string', default: '8' },
+    samples: { type: 'string', default: '300' },
   },
 });
 const trials = Number(values.trials);
@@ -51,7 +55,7 @@ const notes: string[] = [];
 
 const tinySpec = (name: string, count: number, slots: number) => ({
   name,
-  dataset: { format: 'synthetic', samples: 300, validFraction: 0.3, seed: 1 },
+  dataset: { format: 'synthetic', samples: Number(values.samples), validFraction: 0.3, seed: 1 },
   model: { preset: 'danq-lite', seqLen: 50, convKernel: 9, poolSize: 4, rnnUnits: 4, denseUnits: 4, tasks: 1 },
   space: { convFilters: [4, 8], learningRate: { logUniform: [0.001, 0.01] } },
   strategy: { type: 'random', trials: count, seed: 1 },
@@ -86,7 +90,6 @@ async function stopWorkers(workers: ChildProcess[]): Promise<void> {
 
 interface SweepRun {
   sweepId: string;
-  wall: number;
   /** First trial start to last trial end, seconds. */
   span: number;
   completed: number;
@@ -100,16 +103,14 @@ async function runSweep(spec: { name: string }, workerCount: number, slots: numb
   writeFileSync(file, JSON.stringify(spec));
   const workers = Array.from({ length: workerCount }, () => startWorker(slots));
   try {
-    const started = Date.now();
     execFileSync(process.execPath, [sweepBin, 'start', file, '--json'], { env, stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
-    const wall = (Date.now() - started) / 1000;
     const [row] = await sql<{ sweepId: string; span: number; trained: number; completed: number }[]>`
       select s.id as "sweepId",
              extract(epoch from max(t.finished_at) - min(t.started_at))::float8 as span,
              (select coalesce(sum(e.seconds), 0) from trial_epochs e join trials t2 on t2.id = e.trial_id where t2.sweep_id = s.id)::float8 as trained,
              count(*) filter (where t.status = 'completed')::int as completed
       from sweeps s join trials t on t.sweep_id = s.id where s.name = ${spec.name} group by s.id`;
-    return { ...row!, wall };
+    return row!;
   } finally {
     await stopWorkers(workers);
   }
@@ -226,12 +227,34 @@ async function perThousand(sweepId: string, slots: number): Promise<string[][]> 
   });
 }
 
+/**
+ * The plans of the statements every trial runs (src/db/postgres-store.ts), on this sweep's rows: each
+ * should be an index lookup, never a scan over all trials.
+ */
+async function hotQueryPlans(sweepId: string): Promise<string[][]> {
+  const [trial] = await sql<{ id: string }[]>`select id from trials where sweep_id = ${sweepId} order by number desc limit 1`;
+  const id = trial!.id;
+  const plans: [string, postgres.PendingQuery<postgres.Row[]>][] = [
+    ['lock the trial row', sql`explain select * from trials where id = ${id} for update`],
+    ['trial row update', sql`explain update trials set updated_at = now() where id = ${id}`],
+    ['epoch upsert', sql`explain insert into trial_epochs (trial_id, epoch, train_loss, val_loss, val_auc, val_pr_auc, seconds, samples_per_sec) values (${id}, 1, 0, 0, 0, 0, 0, 0) on conflict (trial_id, epoch) do nothing`],
+    ['best epoch metrics', sql`explain select val_pr_auc from trial_epochs where trial_id = ${id} and epoch = 1`],
+    ['sweep status update', sql`explain update sweeps set updated_at = now() where id = ${sweepId} and status in ('running', 'paused')`],
+  ];
+  const rows: string[][] = [];
+  for (const [name, query] of plans) {
+    const plan = (await query).map((r) => String(Object.values(r)[0]).trim());
+    rows.push([name, plan.filter((line) => /Scan|Insert|Update|LockRows|Conflict/.test(line)).join('; ')]);
+  }
+  return rows;
+}
+
 try {
   for (const slots of slotCounts) {
     const run = await runSweep(tinySpec(`overhead-c${slots}`, trials, slots), 1, slots);
     const slot = (run.span * slots) / run.completed;
     const training = run.trained / run.completed;
-    rows.push([`danq-sweep, ${slots} slot(s)`, String(run.completed), run.wall.toFixed(1), (slot * 1000).toFixed(0), (training * 1000).toFixed(0), ((slot - training) * 1000).toFixed(0)]);
+    rows.push([`danq-sweep, ${slots} slot(s)`, String(run.completed), run.span.toFixed(1), (slot * 1000).toFixed(0), (training * 1000).toFixed(0), ((slot - training) * 1000).toFixed(0)]);
     console.log(rows.at(-1)!.join('  '));
     console.log(`\nWhere the slot time of a trial goes (${slots} slot(s), median ms):`);
     console.log(table(['step', 'trials', 'ms'], await breakdown(run.sweepId, 40)));
@@ -240,6 +263,8 @@ try {
     if (run.completed >= 2000) {
       console.log(`\nPer-trial slot cost by block of 1,000 trials (${slots} slot(s)):`);
       console.log(table(['trials', 'n', 'slot ms/trial'], await perThousand(run.sweepId, slots)));
+      console.log(`\nPlans of the per-trial statements with ${run.completed} trials in the table:`);
+      console.log(table(['statement', 'plan'], await hotQueryPlans(run.sweepId)));
     }
     console.log();
   }
@@ -250,7 +275,7 @@ try {
     for (const workerCount of [1, 2]) {
       const run = await runSweep(cpuSpec(`cpu-bound-w${workerCount}`, count), workerCount, 1);
       walls.push(run.span);
-      rows.push([`CPU-bound sweep, ${workerCount} worker process(es) x 1 slot`, String(run.completed), run.wall.toFixed(1), ((run.span * 1000 * workerCount) / run.completed).toFixed(0), ((run.trained * 1000) / run.completed).toFixed(0), '']);
+      rows.push([`CPU-bound sweep, ${workerCount} worker process(es) x 1 slot`, String(run.completed), run.span.toFixed(1), ((run.span * 1000 * workerCount) / run.completed).toFixed(0), ((run.trained * 1000) / run.completed).toFixed(0), '']);
       console.log(rows.at(-1)!.join('  '));
     }
     notes.push(`1 vs 2 sweep worker processes on the CPU-bound sweep: speedup ${(walls[0]! / walls[1]!).toFixed(2)}x (trial span ${walls[0]!.toFixed(1)} s vs ${walls[1]!.toFixed(1)} s)`);
@@ -270,22 +295,25 @@ try {
     const url = optunaUrl.toString().replace(/^postgres:/, 'postgresql+psycopg2:');
     for (const processes of [1, 2]) {
       const study = `empty-${processes}`;
-      const script = `import optuna, sys\noptuna.logging.set_verbosity(optuna.logging.WARNING)\ns = optuna.load_study(study_name='${study}', storage='${url}')\ns.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=int(sys.argv[1]))`;
+      // Timed inside Python, from the loaded study to the last trial, like the trial span above
+      // (interpreter start-up and `import optuna`, ~1-2 s, are no per-trial cost).
+      const script = `import optuna, sys, time\noptuna.logging.set_verbosity(optuna.logging.WARNING)\ns = optuna.load_study(study_name='${study}', storage='${url}')\nt0 = time.time()\ns.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=int(sys.argv[1]))\nprint(t0, time.time())`;
       execFileSync(python, ['-c', `import optuna; optuna.create_study(study_name='${study}', storage='${url}')`], { stdio: 'inherit' });
-      const started = Date.now();
-      await Promise.all(
-        Array.from({ length: processes }, () => new Promise((resolve, reject) => {
-          const child = spawn(python, ['-c', script, String(Math.ceil(trials / processes))], { stdio: 'inherit' });
-          child.once('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`optuna exited ${code}`))));
+      const spans = await Promise.all(
+        Array.from({ length: processes }, () => new Promise<[number, number]>((resolve, reject) => {
+          const child = spawn(python, ['-c', script, String(Math.ceil(trials / processes))], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.once('exit', (code) => (code === 0 ? resolve(out.trim().split(' ').map(Number) as [number, number]) : reject(new Error(`optuna exited ${code}`))));
         })),
       );
-      const wall = (Date.now() - started) / 1000;
+      const wall = Math.max(...spans.map((s) => s[1])) - Math.min(...spans.map((s) => s[0]));
       const slotMs = (wall * processes * 1000) / trials;
       rows.push([`Optuna + PostgreSQL, ${processes} process(es)`, String(trials), wall.toFixed(1), slotMs.toFixed(0), '0', slotMs.toFixed(0)]);
       console.log(rows.at(-1)!.join('  '));
     }
   }
-  console.log(table(['run', 'trials', 'wall s', 'slot ms/trial', 'training ms/trial', 'overhead ms/trial'], rows));
+  console.log(table(['run', 'trials', 'span s', 'slot ms/trial', 'training ms/trial', 'overhead ms/trial'], rows));
   for (const note of notes) console.log(note);
 } finally {
   await sql.end();

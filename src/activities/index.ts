@@ -85,6 +85,10 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       // Heartbeat on a timer, not per epoch: preparing a large dataset on a new worker, or one epoch,
       // can outlast the heartbeat timeout, and the heartbeat is how cancellation reaches the activity.
       let lastEpoch = 0;
+      // The last epoch's row is written with the result by finishTrial (one commit less per trial).
+      // A crash in between loses nothing: the retry finds that epoch's checkpoint, trains nothing,
+      // and records the result with every epoch.
+      const finalEpoch = Math.min(input.untilEpoch, variant.epochs);
       // Stops training between batches: on cancellation at once, on worker shutdown after the epoch in progress.
       const stop = new AbortController();
       const cancelled = () => stop.abort();
@@ -103,7 +107,7 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
             },
             onEpoch: async (m: EpochMetrics) => {
               lastEpoch = m.epoch;
-              await db.recordEpoch(input.trialId, m, identity);
+              if (m.epoch < finalEpoch) await db.recordEpoch(input.trialId, m, identity);
               ctx.heartbeat({ epoch: m.epoch });
               if (draining?.aborted) stop.abort();
             },

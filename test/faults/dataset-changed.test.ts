@@ -34,7 +34,7 @@ test('a dataset file changed after validation: trials fail naming the file and b
     assert.match(t.failureReason!, /^DatasetMismatch: on worker \S+: The dataset here \(/);
     assert.ok(t.failureReason!.includes(`(${path.basename(data)})`), `${t.id} names the file: ${t.failureReason}`);
     assert.match(t.failureReason!, new RegExp(`has fingerprint [0-9a-f]{12}, but the sweep was started with ${fingerprint.slice(0, 12)}`));
-    assert.equal(await trainingAttempts(stack.client, t.id), 1, `${t.id}: not retried`);
+    assert.equal(await trainingAttempts(stack.client, t.sweepId, t.id), 1, `${t.id}: not retried`);
   }
   const status = await stack.sweep('status', sweepId);
   assert.equal(status.code, SWEEP_FAILED_EXIT, status.stderr);

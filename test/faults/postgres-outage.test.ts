@@ -41,7 +41,7 @@ for (const [label, downMs] of [['short', 5_000], ['long', 90_000]] as const) {
     const trials = await assertSweepInvariants(stack.db, stack.client, sweepId, { allowed: ['completed'] });
     for (const t of trials) {
       assert.equal(t.epochsTrained, STANDARD_EPOCHS, `${t.id}: every epoch stored`);
-      assert.equal(t.attempts, await trainingAttempts(stack.client, t.id), `${t.id}: trials.attempts is Temporal's attempt count`);
+      assert.equal(t.attempts, await trainingAttempts(stack.client, t.sweepId, t.id), `${t.id}: trials.attempts is Temporal's attempt count`);
     }
     if (label === 'long') assert.ok(trainedWhileDown > 0, 'epochs finished while the database was down (and are stored, above)');
     stack.workers.forEach((w, i) => {

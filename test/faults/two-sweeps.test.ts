@@ -27,7 +27,7 @@ test('two sweeps on the same workers, one cancelled midway: the other completes 
   const keptTrials = await assertSweepInvariants(stack.db, stack.client, kept.sweepId);
   for (const t of keptTrials) {
     assert.equal(t.epochsTrained, STANDARD_EPOCHS);
-    assert.equal(await trainingAttempts(stack.client, t.id), 1, `${t.id} was not retried`);
+    assert.equal(await trainingAttempts(stack.client, t.sweepId, t.id), 1, `${t.id} was not retried`);
   }
   assert.equal((await stack.db.getSweep(kept.sweepId))!.status, 'completed');
   await assertSweepInvariants(stack.db, stack.client, doomed.sweepId, { allowed: ['completed', 'cancelled'], startedOnly: true });

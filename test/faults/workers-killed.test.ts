@@ -29,7 +29,7 @@ test('the only train worker SIGKILLed, a new one 10 s later: at most the interru
   const { result, wallSeconds } = await stack.sweepResult(sweepId, startedAt);
   assert.equal(result.status, 'completed');
   const trials = await assertSweepInvariants(stack.db, stack.client, sweepId);
-  for (const t of trials) assert.equal(t.attempts, await trainingAttempts(stack.client, t.id), `${t.id}: trials.attempts is Temporal's attempt count`);
+  for (const t of trials) assert.equal(t.attempts, await trainingAttempts(stack.client, t.sweepId, t.id), `${t.id}: trials.attempts is Temporal's attempt count`);
   const redone = epochsRedone(stack.workers, sweepId);
   assert.ok(redone <= running, `at most the interrupted epoch of each of the ${running} running trial(s) is redone, got ${redone}`);
   recordScenario({ scenario: '3 train worker SIGKILL', fault: 'only train worker SIGKILLed, new one 10 s later', epochsRedone: redone, wallSeconds, notes: `${running} trial(s) interrupted` });

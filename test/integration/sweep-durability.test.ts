@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSweepCli } from '../support/cli.js';
+import { trainingStarts } from '../support/sweep-history.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { writeResumeSpec } from './support/resume-spec.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -116,9 +117,7 @@ test('a SIGKILLed training worker: the trial resumes from its checkpoint on anot
 
   // The retry's history in Temporal: attempt 2 started after a heartbeat timeout whose last
   // heartbeat reported an epoch past the first.
-  const history = await client.workflow.getHandle(trialId).fetchHistory();
-  const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-  const trainStart = starts.map((e) => e.activityTaskStartedEventAttributes!).find((a) => a.attempt === 2);
+  const trainStart = (await trainingStarts(client, sweepId, trialId)).find((a) => a.attempt === 2);
   assert.ok(trainStart, 'the training activity started a second attempt');
   assert.match(JSON.stringify(trainStart.lastFailure), /HEARTBEAT|heartbeat/i);
 

@@ -15,6 +15,7 @@ import { freePort } from '../../../src/stack/net.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../src/stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../../src/stack/temporal.js';
 import { runSweepCli, type CliResult } from '../../support/cli.js';
+import { trainingStarts } from '../../support/sweep-history.js';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.js';
 import type { SweepResult } from '../../../workflows/types.js';
 
@@ -160,16 +161,7 @@ export async function recordedEpochs(db: ResultsStore, sweepId: string): Promise
   return trials.reduce((n, t) => n + t.epochsTrained, 0);
 }
 
-/** The highest attempt of each trial's training activity, from its workflow history. */
-export async function trainingAttempts(client: Client, trialId: string): Promise<number> {
-  const history = await client.workflow.getHandle(trialId).fetchHistory();
-  const scheduled = new Map<string, string>();
-  let attempt = 0;
-  for (const e of history.events ?? []) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
-    const started = e.activityTaskStartedEventAttributes;
-    if (started && scheduled.get(String(started.scheduledEventId)) === 'trainTrial') attempt = Math.max(attempt, started.attempt ?? 0);
-  }
-  return attempt;
+/** The highest attempt of a trial's training activity, from its sweep's workflow history. */
+export async function trainingAttempts(client: Client, sweepId: string, trialId: string): Promise<number> {
+  return Math.max(0, ...(await trainingStarts(client, sweepId, trialId)).map((s) => s.attempt ?? 0));
 }
