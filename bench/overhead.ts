@@ -70,7 +70,7 @@ const cpuSpec = (name: string, count: number) => ({
   model: { preset: 'danq-lite', seqLen: 200, tasks: 1 },
   space: { convFilters: [16, 32], learningRate: { logUniform: [0.001, 0.01] } },
   strategy: { type: 'random', trials: count, seed: 1 },
-  training: { epochs: 1, batchSize: 64, seed: 1 },
+  training: { epochs: 4, batchSize: 64, seed: 1 },
   maxConcurrentTrials: 2,
 });
 
