@@ -33,7 +33,6 @@ export const SweepSummarySchema = Type.Object({
   earlyStopped: Type.Integer(),
   failed: Type.Integer(),
   cancelled: Type.Integer(),
-  pruned: Type.Integer(),
   bestTrialId: Nullable(Type.String()),
   bestValAuc: Nullable(Type.Number()),
   createdAt: Time,

@@ -137,6 +137,19 @@ export const migrations: readonly Migration[] = [
       alter table trials add column backend_device text check (backend_device in ('cpu', 'gpu'));
     `,
   },
+  {
+    version: 5,
+    name: "drop trial status 'pruned' and artifact kind 'checkpoint'",
+    sql: /* sql */ `
+      -- Neither was ever written: ASHA's stopped trials end 'completed' at their rung, and checkpoints
+      -- live in the artifact store, found by trial, not in this table.
+      alter table trials drop constraint trials_status_check;
+      alter table trials add constraint trials_status_check
+        check (status in ('pending', 'running', 'completed', 'early-stopped', 'failed', 'cancelled'));
+      alter table artifacts drop constraint artifacts_kind_check;
+      alter table artifacts add constraint artifacts_kind_check check (kind in ('best-model'));
+    `,
+  },
 ];
 
 /** Applies every pending migration; returns the versions it applied (none when up to date). */

@@ -28,7 +28,7 @@ export async function openReadSource(databaseUrl: string): Promise<ReadSource> {
   };
 }
 
-export const TRIAL_STATUSES = ['pending', 'running', 'completed', 'early-stopped', 'failed', 'cancelled', 'pruned'] as const satisfies readonly TrialStatus[];
+export const TRIAL_STATUSES = ['pending', 'running', 'completed', 'early-stopped', 'failed', 'cancelled'] as const satisfies readonly TrialStatus[];
 
 /** Epoch metrics that learning curves can show, by their API name. */
 export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const;
@@ -55,7 +55,6 @@ export interface SweepSummary {
   earlyStopped: number;
   failed: number;
   cancelled: number;
-  pruned: number;
   bestTrialId: string | null;
   /** The leaderboard's first trial's val ROC AUC (the best so far while running). */
   bestValAuc: number | null;
@@ -150,7 +149,7 @@ export interface TimeWindow {
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 const finite = (n: number | null | undefined): number | null => (typeof n === 'number' && Number.isFinite(n) ? n : null);
-const camel = (status: TrialStatus) => status.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as 'pending' | 'running' | 'completed' | 'earlyStopped' | 'failed' | 'cancelled' | 'pruned';
+const camel = (status: TrialStatus) => status.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as 'pending' | 'running' | 'completed' | 'earlyStopped' | 'failed' | 'cancelled';
 
 // ---- sweeps ----------------------------------------------------------------------------------
 

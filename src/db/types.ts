@@ -9,7 +9,8 @@ import type { SweepStatus, TerminalSweepStatus, TrialStatus, TerminalTrialStatus
 
 export type { SweepStatus, TerminalSweepStatus, TrialStatus, TerminalTrialStatus } from '../domain/status.js';
 
-export type ArtifactKind = 'best-model' | 'checkpoint';
+/** Only the exported best model is recorded; checkpoints are found by trial in the artifact store. */
+export type ArtifactKind = 'best-model';
 
 export interface SweepRow {
   /** e.g. `sweep-quickstart-1a2b3c`. */

@@ -5,5 +5,5 @@
 export type SweepStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 export type TerminalSweepStatus = Extract<SweepStatus, 'completed' | 'cancelled' | 'failed'>;
 
-export type TrialStatus = 'pending' | 'running' | 'completed' | 'early-stopped' | 'failed' | 'cancelled' | 'pruned';
+export type TrialStatus = 'pending' | 'running' | 'completed' | 'early-stopped' | 'failed' | 'cancelled';
 export type TerminalTrialStatus = Exclude<TrialStatus, 'pending' | 'running'>;

@@ -136,14 +136,20 @@ describe('writes', () => {
     const { db } = await freshStore();
     await db.createSweep(newSweep, [trial(0)]);
     const id = trial(0).trialId;
-    await db.recordArtifact({ sweepId, trialId: id, kind: 'checkpoint', uri: '/a/ckpt', epoch: 1, bytes: 5_000_000_000 });
-    await db.recordArtifact({ sweepId, trialId: id, kind: 'checkpoint', uri: '/a/ckpt', epoch: 2, bytes: 10 });
-    await db.recordArtifact({ sweepId, trialId: id, kind: 'best-model', uri: '/models/best' });
+    await db.recordArtifact({ sweepId, trialId: id, kind: 'best-model', uri: '/models/old', epoch: 1, bytes: 5_000_000_000 });
+    await db.recordArtifact({ sweepId, trialId: id, kind: 'best-model', uri: '/models/best', epoch: 2, bytes: 10 });
     const artifacts = await db.listArtifacts(sweepId);
-    assert.deepEqual(artifacts.map((a) => [a.kind, a.uri, a.epoch, a.bytes]), [
-      ['best-model', '/models/best', null, null],
-      ['checkpoint', '/a/ckpt', 2, 10],
-    ]);
+    assert.deepEqual(artifacts.map((a) => [a.kind, a.uri, a.epoch, a.bytes]), [['best-model', '/models/best', 2, 10]]);
+  });
+
+  it('rejects the trial status and artifact kind that migration 5 dropped', async () => {
+    const { db, url } = await freshStore();
+    await db.createSweep(newSweep, [trial(0)]);
+    const id = trial(0).trialId;
+    await withSql(url, async (sql) => {
+      await assert.rejects(sql`update trials set status = 'pruned' where id = ${id}`, /trials_status_check/);
+      await assert.rejects(sql`insert into artifacts (sweep_id, trial_id, kind, uri) values (${sweepId}, ${id}, 'checkpoint', '/a')`, /artifacts_kind_check/);
+    });
   });
 
   it('names the missing sweep or trial', async () => {
