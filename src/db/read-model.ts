@@ -265,8 +265,8 @@ export interface Leaderboard {
   trials: RankedTrial[];
 }
 
-/** The best `limit` trials, in ResultsStore.leaderboard's order (the workflow's best-pick rule). */
-export async function leaderboard(src: ReadSource, sweepId: string, limit: number): Promise<Leaderboard | undefined> {
+/** The best `limit` (default all) trials, in ResultsStore.leaderboard's order (the workflow's best-pick rule). */
+export async function leaderboard(src: ReadSource, sweepId: string, limit?: number): Promise<Leaderboard | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
   const [all, ranked] = await Promise.all([src.store.listTrials(sweepId), src.store.leaderboard(sweepId, limit)]);

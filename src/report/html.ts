@@ -10,7 +10,7 @@ import { jasparMotifs } from '../data/synth.js';
 import { reverseComplement } from '../motifs/compare.js';
 import type { MotifAnalysis } from '../motifs/index.js';
 import { logoSvg } from './logo.js';
-import type { ReportData } from './queries.js';
+import { REPORT_CURVE_METRICS, type ReportData } from './queries.js';
 
 /** The minified browser build of each library, next to its package entry point. */
 const LIBRARIES: [pkg: string, file: string][] = [
@@ -41,18 +41,20 @@ type Spec = Record<string, unknown>;
 
 function charts(data: ReportData): { id: string; title: string; spec: Spec }[] {
   const width = 360;
-  const curves = data.epochs;
+  const curves = data.curves;
   const out: { id: string; title: string; spec: Spec }[] = [];
   if (curves.length > 0) {
-    const line = (field: string, title: string): Spec => ({
+    const titles: Record<(typeof REPORT_CURVE_METRICS)[number], string> = { val_auc: 'validation ROC AUC', val_loss: 'validation loss', train_loss: 'training loss' };
+    const line = (metric: (typeof REPORT_CURVE_METRICS)[number]): Spec => ({
       width,
       height: 220,
+      transform: [{ filter: { field: 'metric', equal: metric } }],
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 }, title: 'epoch' },
-        y: { field, type: 'quantitative', scale: { zero: false }, title },
+        y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: titles[metric] },
         color: { field: 'trial', type: 'nominal', title: 'trial' },
-        tooltip: [{ field: 'trial' }, { field: 'epoch' }, { field, format: '.4f' }],
+        tooltip: [{ field: 'trial' }, { field: 'epoch' }, { field: 'value', title: titles[metric], format: '.4f' }],
       },
     });
     out.push({
@@ -60,19 +62,18 @@ function charts(data: ReportData): { id: string; title: string; spec: Spec }[] {
       title: `Learning curves of the top ${new Set(curves.map((e) => e.trialId)).size} trials`,
       spec: {
         data: { values: curves.map((e) => ({ ...e, trial: shortTrial(e.trialId) })) },
-        hconcat: [line('valAuc', 'validation ROC AUC'), line('valLoss', 'validation loss'), line('trainLoss', 'training loss')],
+        hconcat: REPORT_CURVE_METRICS.map(line),
       },
     });
   }
-  const scored = data.trials.filter((t) => t.bestValAuc !== null);
-  const params = [...new Set(scored.flatMap((t) => Object.keys(t.params)))];
-  if (params.length > 0) {
+  const scored = data.trials.filter((t) => t.valAuc !== null);
+  if (data.parameters.length > 0 && scored.length > 0) {
     out.push({
       id: 'chart-params',
       title: 'Validation ROC AUC against each searched parameter',
       spec: {
-        hconcat: params.map((p) => {
-          const values = scored.filter((t) => p in t.params).map((t) => ({ value: t.params[p], valAuc: t.bestValAuc, trial: shortTrial(t.id), status: t.status }));
+        hconcat: data.parameters.map(({ name: p }) => {
+          const values = scored.filter((t) => t[`param_${p}`] !== null).map((t) => ({ value: t[`param_${p}`], valAuc: t.valAuc, trial: shortTrial(t.trialId), status: t.status }));
           const numbers = values.every((v) => typeof v.value === 'number');
           const numeric = numbers && new Set(values.map((v) => v.value)).size > 2;
           const nums = values.map((v) => v.value as number);
@@ -96,7 +97,7 @@ function charts(data: ReportData): { id: string; title: string; spec: Spec }[] {
   }
   const timed = data.trials.filter((t) => t.startedAt);
   if (timed.length > 0) {
-    const now = data.sweep.finishedAt ?? data.sweep.updatedAt;
+    const now = (data.sweep.finishedAt ?? data.sweep.updatedAt).toISOString();
     out.push({
       id: 'chart-timeline',
       title: 'Trials per worker over time',
@@ -105,12 +106,12 @@ function charts(data: ReportData): { id: string; title: string; spec: Spec }[] {
         height: { step: 28 },
         data: {
           values: timed.map((t) => ({
-            trial: shortTrial(t.id),
-            worker: t.workerIdentity ?? '(unknown)',
+            trial: shortTrial(t.trialId),
+            worker: t.worker ?? '(unknown)',
             status: t.status,
-            start: t.startedAt!.toISOString(),
-            end: (t.finishedAt ?? now).toISOString(),
-            valAuc: t.bestValAuc,
+            start: t.startedAt,
+            end: t.finishedAt ?? now,
+            valAuc: t.valAuc,
           })),
         },
         mark: { type: 'bar', cornerRadius: 2, height: { band: 0.7 } },
@@ -132,29 +133,29 @@ function shortTrial(trialId: string): string {
 }
 
 function leaderboard(data: ReportData): string {
-  const params = [...new Set(data.trials.flatMap((t) => Object.keys(t.params)))];
+  const params = data.parameters.map((p) => p.name);
   const head = ['rank', 'trial', 'status', 'val ROC AUC', 'val PR AUC', 'epochs', 'params (count)', 'backend', 'worker', ...params];
-  let rank = 0;
   const rows = data.trials.map((t) => {
     const cells = [
-      t.bestValAuc === null ? '-' : String(++rank),
-      shortTrial(t.id),
+      t.rank === null ? '-' : String(t.rank),
+      shortTrial(t.trialId),
       t.status + (t.failureReason ? `: ${t.failureReason}` : ''),
-      t.bestValAuc === null ? '-' : t.bestValAuc.toFixed(4),
-      t.bestValPrAuc === null ? '-' : t.bestValPrAuc.toFixed(4),
+      t.valAuc === null ? '-' : t.valAuc.toFixed(4),
+      t.valPrAuc === null ? '-' : t.valPrAuc.toFixed(4),
       String(t.epochsTrained),
       t.paramCount === null ? '-' : t.paramCount.toLocaleString('en-US'),
       t.backend ?? '-',
-      t.workerIdentity ?? '-',
-      ...params.map((p) => (p in t.params ? formatParam(t.params[p]) : '')),
+      t.worker ?? '-',
+      ...params.map((p) => formatParam(t[`param_${p}`])),
     ];
-    const best = t.id === data.sweep.bestTrialId ? ' class="best"' : '';
+    const best = t.trialId === data.sweep.bestTrialId ? ' class="best"' : '';
     return `<tr${best}>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<table class="leaderboard"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function formatParam(value: unknown): string {
+  if (value === null || value === undefined) return '';
   return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value);
 }
 
@@ -180,7 +181,7 @@ ${logoSvg(m.strand === '-' ? reverseComplement(target) : target, { title: `JASPA
 
 export function reportHtml(data: ReportData, motifs: MotifSection, generatedAt: Date): string {
   const { sweep } = data;
-  const best = data.trials.find((t) => t.id === sweep.bestTrialId);
+  const best = data.trials.find((t) => t.trialId === sweep.bestTrialId);
   const specs = charts(data);
   const json = JSON.stringify(specs.map(({ id, spec }) => ({ id, spec: { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec } }))).replace(/</g, '\\u003c');
   const summary = [
@@ -189,7 +190,7 @@ export function reportHtml(data: ReportData, motifs: MotifSection, generatedAt: 
     ['trials', String(sweep.totalTrials)],
     ['created', sweep.createdAt.toISOString()],
     ['finished', sweep.finishedAt?.toISOString() ?? '-'],
-    ['best', best ? `${shortTrial(best.id)}: val ROC AUC ${best.bestValAuc?.toFixed(4)} at epoch ${best.bestEpoch}` : '-'],
+    ['best', best ? `${shortTrial(best.trialId)}: val ROC AUC ${best.valAuc?.toFixed(4)} at epoch ${best.bestEpoch}` : '-'],
     ['model', data.bestModelDir ?? '-'],
     ['dataset fingerprint', sweep.datasetFingerprint.slice(0, 16)],
   ];

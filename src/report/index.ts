@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { openSplit } from '../data/split.js';
 import { manifestFromMeta, readMeta } from '../data/store.js';
-import type { ResultsStore } from '../db/types.js';
+import type { ReadSource } from '../db/read-model.js';
 import { isUserError } from '../errors.js';
 import { analyseFilters, fileSource, splitSource, type MotifAnalysis } from '../motifs/index.js';
 import { loadWeights, readModelInfo } from '../predict/model.js';
@@ -23,8 +23,8 @@ export interface ReportOptions {
   backend?: BackendName | 'auto';
 }
 
-export async function buildReport(withDb: <T>(fn: (db: ResultsStore) => Promise<T>) => Promise<T>, config: Config, sweepId: string, options: ReportOptions = {}): Promise<string> {
-  const data = await withDb((db) => loadReportData(db, sweepId, options.curves ?? 5));
+export async function buildReport(withReadSource: <T>(fn: (src: ReadSource) => Promise<T>) => Promise<T>, config: Config, sweepId: string, options: ReportOptions = {}): Promise<string> {
+  const data = await withReadSource((src) => loadReportData(src, sweepId, options.curves ?? 5));
   const motifs = await motifsOf(data, config, options);
   return reportHtml(data, { ...motifs, top: options.motifs ?? 6 }, new Date());
 }

@@ -1,40 +1,37 @@
 /**
- * What the report reads from the results database, in one place: the ResultsStore's own methods
- * today; the typed read queries of src/db/read-model.ts (in progress on another branch) can take
- * their place here without touching the page.
+ * What the report reads from the results database: the read model's views (src/db/read-model.ts),
+ * the same rows and ranking the HTTP API and Grafana show.
  */
-import type { ResultsStore, SweepRow, TrialRow } from '../db/types.js';
+import { learningCurves, leaderboard, sweepTrials, type CurvePoint, type ReadSource, type SearchedParameter, type TrialView } from '../db/read-model.js';
+import type { SweepRow } from '../db/types.js';
 import { UserError } from '../errors.js';
 
-export interface ReportEpoch {
-  trialId: string;
-  epoch: number;
-  trainLoss: number;
-  valLoss: number;
-  valAuc: number;
-}
+export type ReportTrial = TrialView & { rank: number | null };
 
 export interface ReportData {
   sweep: SweepRow;
-  /** Best first (the store's ranking), then the trials without a validation AUC by number. */
-  trials: TrialRow[];
-  /** Epochs of the top trials (the learning curves). */
-  epochs: ReportEpoch[];
+  parameters: SearchedParameter[];
+  /** Ranked by the leaderboard rule, then the trials without a validation AUC by number (rank null). */
+  trials: ReportTrial[];
+  /** Learning curves of the top trials, long form. */
+  curves: CurvePoint[];
   bestModelDir: string | null;
 }
 
-export async function loadReportData(db: ResultsStore, sweepId: string, curves: number): Promise<ReportData> {
-  const sweep = await db.getSweep(sweepId);
+export const REPORT_CURVE_METRICS = ['val_auc', 'val_loss', 'train_loss'] as const;
+
+export async function loadReportData(src: ReadSource, sweepId: string, curves: number): Promise<ReportData> {
+  const sweep = await src.store.getSweep(sweepId);
   if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
-  const [ranked, all, artifacts] = await Promise.all([db.leaderboard(sweepId), db.listTrials(sweepId), db.listArtifacts(sweepId)]);
-  const rankedIds = new Set(ranked.map((t) => t.id));
-  const trials = [...ranked, ...all.filter((t) => !rankedIds.has(t.id))];
-  const epochs = (await Promise.all(ranked.slice(0, curves).map((t) => db.trialEpochs(t.id)))).flat();
+  const [ranked, all, points, artifacts] = await Promise.all([
+    leaderboard(src, sweepId),
+    sweepTrials(src, sweepId),
+    learningCurves(src, { sweepId, top: curves, metrics: REPORT_CURVE_METRICS }),
+    src.store.listArtifacts(sweepId),
+  ]);
+  if (!ranked || !all) throw new UserError(`SWEEP_ID: sweep '${sweepId}' was deleted while the report read it`);
+  const rankedIds = new Set(ranked.trials.map((t) => t.trialId));
+  const unranked = all.trials.filter((t) => !rankedIds.has(t.trialId)).map((t) => ({ ...t, rank: null }));
   const model = artifacts.find((a) => a.kind === 'best-model' && a.trialId === sweep.bestTrialId);
-  return {
-    sweep,
-    trials,
-    epochs: epochs.map((e) => ({ trialId: e.trialId, epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, valAuc: e.valAuc })),
-    bestModelDir: model?.uri ?? null,
-  };
+  return { sweep, parameters: ranked.parameters, trials: [...ranked.trials, ...unranked], curves: points, bestModelDir: model?.uri ?? null };
 }

@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/index.js';
 import { UserError } from '../../errors.js';
 import { parseBackend } from '../../train/backend-name.js';
 import { parseCommandArgs, parsePositiveInt, type Command } from '../command.js';
-import { withDb } from './status.js';
+import { withReadSource } from './status.js';
 
 const usage = `Usage: sweep report SWEEP_ID [--out report.html] [--data FILE] [--motifs N] [--curves N]
 
@@ -36,7 +36,7 @@ const report: Command = {
     const { sequenceInput } = await import('../../predict/sequences.js');
     const data = values.data === undefined ? undefined : sequenceInput(values.data, values.format, '--data');
     const { buildReport } = await import('../../report/index.js');
-    const html = await buildReport(withDb, loadConfig(), positionals[0]!, { data, motifs, curves, backend });
+    const html = await buildReport(withReadSource, loadConfig(), positionals[0]!, { data, motifs, curves, backend });
     const { writeFileAtomically } = await import('../../atomic-file.js');
     try {
       writeFileAtomically(out, [Buffer.from(html)]);

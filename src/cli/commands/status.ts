@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../config/index.js';
 import { startWorkers, type WorkerPool } from '../../../workers/index.js';
 import { openDb } from '../../db/index.js';
+import { openReadSource, type ReadSource } from '../../db/read-model.js';
 import { openStack } from '../../stack/index.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
 import { printLeaderboard, sweepReport, table, type SweepReport } from '../report.js';
@@ -14,14 +15,25 @@ import { UserError } from '../../errors.js';
 import { sweepOutcome } from '../outcome.js';
 
 /** These commands read PostgreSQL only (the record of truth), so they work while Temporal is down. */
-export async function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const stack = await openStack(config, { temporal: false });
-  const db = await openDb(stack.databaseUrl);
+export function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
+  return withOpened(openDb, fn);
+}
+
+/** The read model's views (src/db/read-model.ts) over the configured database. */
+export function withReadSource<T>(fn: (src: ReadSource) => Promise<T>): Promise<T> {
+  return withOpened(openReadSource, fn);
+}
+
+async function withOpened<S extends { close(): Promise<void> }, T>(open: (databaseUrl: string) => Promise<S>, fn: (opened: S) => Promise<T>): Promise<T> {
+  const stack = await openStack(loadConfig(), { temporal: false });
   try {
-    return await fn(db);
+    const opened = await open(stack.databaseUrl);
+    try {
+      return await fn(opened);
+    } finally {
+      await opened.close();
+    }
   } finally {
-    await db.close();
     await stack.close();
   }
 }
