@@ -1,9 +1,19 @@
-/** Writing a local file so that readers see the old content or the whole new one, never a part. */
+/**
+ * Writing a local file so that readers see the old content or the whole new one, never a part:
+ * the bytes go to a temp file beside the target, are fsynced, and the temp file is renamed over it.
+ * Temp names contain TEMP_MARK, so a listing can skip the leftovers of a writer that died.
+ */
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 
-/** Writes `chunks` to a temp file beside `file`, fsyncs it and renames it over `file`. */
+export const TEMP_MARK = '.tmp-';
+
+/** Unique per process and call, so concurrent writers of one file never share a temp file. */
+const tempName = (file: string) => `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
+
 export function writeFileAtomically(file: string, chunks: readonly Uint8Array[]): void {
-  const temp = `${file}.tmp-${process.pid}`;
+  const temp = tempName(file);
   const fd = openSync(temp, 'w');
   try {
     for (const chunk of chunks) writeSync(fd, chunk);
@@ -15,4 +25,20 @@ export function writeFileAtomically(file: string, chunks: readonly Uint8Array[])
   }
   closeSync(fd);
   renameSync(temp, file);
+}
+
+/** writeFileAtomically for a body that arrives in chunks (a stream); the temp file is removed when it fails. */
+export async function writeFileAtomicallyFrom(file: string, body: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+  const temp = tempName(file);
+  const handle = await open(temp, 'w');
+  try {
+    for await (const chunk of body instanceof Uint8Array ? [body] : body) await handle.write(chunk);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  await rename(temp, file);
 }

@@ -1,11 +1,9 @@
 /** The directory implementation of the artifact store (see index.ts for the contract). */
 import type { ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { TEMP_MARK, writeFileAtomicallyFrom } from '../atomic-file.js';
 import { checkKey, type ArtifactStore, type Body } from './index.js';
-
-const TEMP_MARK = '.tmp-';
 
 export class DirectoryStore implements ArtifactStore {
   constructor(readonly location: string) {}
@@ -18,18 +16,7 @@ export class DirectoryStore implements ArtifactStore {
   async put(key: string, body: Body): Promise<void> {
     const file = this.locate(key);
     await mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
-    const handle = await open(temp, 'w');
-    try {
-      for await (const chunk of body instanceof Uint8Array ? [body] : body) await handle.write(chunk);
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await rm(temp, { force: true });
-      throw err;
-    }
-    await handle.close();
-    await rename(temp, file);
+    await writeFileAtomicallyFrom(file, body);
   }
 
   async get(key: string): Promise<ReadStream | undefined> {

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomically } from '../atomic-file.js';
 import { redact, type Config } from '../config/index.js';
 import { canConnect, isProcessAlive } from './net.js';
 import { processState, startEmbeddedPostgres } from './postgres.js';
@@ -39,9 +40,7 @@ function readState(config: Config): StackState {
 
 function writeState(config: Config, state: StackState): void {
   mkdirSync(config.home, { recursive: true });
-  const tmp = stateFile(config) + `.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
-  renameSync(tmp, stateFile(config));
+  writeFileAtomically(stateFile(config), [Buffer.from(JSON.stringify(state, null, 2))]);
 }
 
 /** Serialises embedded-stack start-up between processes (a second `sweep start` waits, then reuses). */
