@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file.js';
+import { poll, pollUntil } from '../poll.js';
 import { redact, type Config } from '../config/index.js';
 import { canConnect, isProcessAlive } from './net.js';
 import { processState, startEmbeddedPostgres } from './postgres.js';
@@ -47,12 +48,11 @@ function writeState(config: Config, state: StackState): void {
 async function withStackLock<T>(config: Config, fn: () => Promise<T>): Promise<T> {
   const lock = path.join(config.home, 'stack.lock');
   mkdirSync(config.home, { recursive: true });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
+  const acquire = () => {
     try {
       mkdirSync(lock);
       writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
+      return true;
     } catch {
       let holder = NaN;
       try {
@@ -60,11 +60,12 @@ async function withStackLock<T>(config: Config, fn: () => Promise<T>): Promise<T
       } catch {
         /* the holder is between mkdir and writing its pid */
       }
+      // A dead holder's lock is removed; the next probe takes it.
       if (Number.isInteger(holder) && !isProcessAlive(holder)) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no sweep process is running`);
-      else await new Promise((r) => setTimeout(r, 200));
+      return undefined;
     }
-  }
+  };
+  await pollUntil(acquire, { timeoutMs: 120_000, intervalMs: 200, timeoutError: () => new Error(`timed out waiting for ${lock}; remove it if no sweep process is running`) });
   try {
     return await fn();
   } finally {
@@ -140,7 +141,8 @@ export async function openStack(config: Config, options: { log?: (line: string) 
     async close() {
       if (!embedded) return;
       // The servers this process started outlive it while other processes still use them.
-      for (let waiting = false; ; waiting = true) {
+      let waiting = false;
+      await poll(async () => {
         const others = await withStackLock(config, async () => {
           const state = readState(config);
           const users = liveUsers(state);
@@ -149,10 +151,11 @@ export async function openStack(config: Config, options: { log?: (line: string) 
           writeState(config, state);
           return users.length;
         });
-        if (stops.length === 0 || others === 0) break;
+        if (stops.length === 0 || others === 0) return true;
         if (!waiting) log(`Waiting for ${others} other process(es) using the embedded stack to finish before stopping it...`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+        waiting = true;
+        return undefined;
+      }, { timeoutMs: Infinity, intervalMs: 1000 });
       for (const stop of stops.reverse()) await stop();
     },
   };
@@ -169,22 +172,15 @@ async function forgetTemporal(config: Config): Promise<void> {
 /** Stops an adopted Temporal dev server (not our child: signal it and poll), SIGKILL after 10 s. */
 function stopTemporalAt(config: Config, pid: number): () => Promise<void> {
   return async () => {
-    const deadline = Date.now() + 10_000;
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
     // An orphan's exit may never be reaped (a container's init may not): a zombie counts as stopped.
-    while (processState(pid) === 'running') {
-      if (Date.now() > deadline) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone meanwhile */
-        }
+    const stopped = () => (processState(pid) === 'running' ? undefined : true);
+    for (const [sig, graceMs] of [['SIGTERM', 10_000], ['SIGKILL', Infinity]] as const) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* already gone */
       }
-      await new Promise((r) => setTimeout(r, 100));
+      if (await poll(stopped, { timeoutMs: graceMs })) break;
     }
     await forgetTemporal(config);
   };

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { UserError } from '../errors.js';
+import { pollUntil } from '../poll.js';
 
 /** A TCP port the OS considers free right now. */
 export function freePort(): Promise<number> {
@@ -37,13 +38,9 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not come up within ${Math.round(timeoutMs / 1000)} s`);
+/** Polls `isUp` until it holds; an Error naming `what` after `timeoutMs`. */
+export function waitUntilUp(what: string, isUp: () => Promise<boolean>, timeoutMs: number): Promise<true> {
+  return pollUntil(async () => (await isUp()) || undefined, { timeoutMs, timeoutError: () => new Error(`${what} did not come up within ${Math.round(timeoutMs / 1000)} s`) });
 }
 
 /**

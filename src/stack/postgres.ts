@@ -16,7 +16,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { UserError } from '../errors.js';
-import { canConnect, freePort, waitFor } from './net.js';
+import { canConnect, freePort, waitUntilUp } from './net.js';
+import { poll } from '../poll.js';
 
 // Fixed credentials: the server listens on 127.0.0.1 only and exists for this project.
 const USER = 'postgres';
@@ -170,7 +171,7 @@ async function spawnServer(dataDir: string, port: number): Promise<number> {
   child.once('exit', (code, sig) => (failure = `PostgreSQL exited at start (${sig ?? `code ${code}`}):\n${logTail(dataDir)}`));
   child.once('error', (err) => (failure = `cannot run ${postgresBinary}: ${err.message}`));
   try {
-    await waitFor('PostgreSQL', async () => {
+    await waitUntilUp('PostgreSQL', async () => {
       if (failure) throw new Error(failure);
       const lock = await readPostmasterPid(dataDir);
       return lock !== undefined && lock.pid === child.pid && lock.status === 'ready' && (await answers(postgresUrl(port, 'postgres')));
@@ -200,8 +201,7 @@ async function stopServer(pid: number): Promise<void> {
   for (const [sig, graceMs] of [['SIGINT', SHUTDOWN_GRACE_MS], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]] as const) {
     if (processState(pid) !== 'running') return;
     signal(pid, sig);
-    const deadline = Date.now() + graceMs;
-    while (processState(pid) === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await poll(() => (processState(pid) === 'running' ? undefined : true), { timeoutMs: graceMs, intervalMs: 50 });
   }
   if (processState(pid) === 'running') throw new Error(`PostgreSQL (pid ${pid}) did not stop`);
 }

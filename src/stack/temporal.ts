@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { searchAttributeTypes } from '../../workflows/search-attributes.js';
-import { canConnect, freePort, waitFor } from './net.js';
+import { canConnect, freePort, waitUntilUp } from './net.js';
 
 const installScript = fileURLToPath(new URL('../../infra/temporal/install.sh', import.meta.url));
 
@@ -58,7 +58,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let dead = false;
   void exited.then(() => (dead = true));
-  await waitFor('the Temporal dev server', async () => {
+  await waitUntilUp('the Temporal dev server', async () => {
     if (dead) throw new Error(`the Temporal dev server exited at start; see ${path.join(options.dataDir, 'temporal.log')}`);
     return canConnect('127.0.0.1', port);
   }, 60_000);

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
+import { until } from './support/until.js';
 import { findRunningPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/stack/postgres.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,14 +76,6 @@ async function ownerProcess(mode: 'hold' | 'exit'): Promise<{ pid: number; postm
   return { pid: child.pid!, postmasterPid: Number(line), exited };
 }
 
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('embedded PostgreSQL', { concurrency: false }, () => {
   let crashLeftover = '';
 
@@ -140,7 +133,7 @@ describe('embedded PostgreSQL', { concurrency: false }, () => {
   it('stops the server when its owner exits without calling stop()', async () => {
     const owner = await ownerProcess('exit');
     await owner.exited;
-    await waitUntil('the postmaster has exited', () => stillRunning([owner.postmasterPid]).length === 0);
+    await until('the postmaster to exit', () => stillRunning([owner.postmasterPid]).length === 0 || undefined, 15_000);
     assert.equal(await findRunningPostgres(dataDir), undefined);
   });
 });

@@ -153,7 +153,7 @@ export function standardSpec(name: string, overrides: Record<string, unknown> = 
 /** Polls until `probe` returns a value other than undefined. */
 export { until } from '../../integration/support/until.js';
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../../src/poll.js';
 
 /** Epoch rows recorded so far over the sweep's trials. */
 export async function recordedEpochs(db: ResultsStore, sweepId: string): Promise<number> {

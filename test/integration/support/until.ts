@@ -1,10 +1,6 @@
+import { pollUntil } from '../../../src/poll.js';
+
 /** Polls `probe` until it returns a value (not undefined), failing with `what` after the timeout. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+export function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
+  return pollUntil(probe, { timeoutMs, intervalMs: 200, timeoutError: () => new Error(`timed out waiting for ${what}`) });
 }
