@@ -13,8 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { table } from '../src/cli/report.js';
-import { strategySetupOf } from '../src/spec/plan.js';
-import type { SweepSpec } from '../src/spec/types.js';
+import { strategySetupOf } from '../src/sweep-spec/plan.js';
+import type { SweepSpec } from '../src/sweep-spec/types.js';
 import { sweepStrategy, type StrategyState } from '../src/strategy/index.js';
 import { objectives, type BenchObjective } from './search-objectives.js';
 

@@ -55,7 +55,7 @@ const emptyCounts = (): Record<TrialOutcome, number> => ({ completed: 0, 'early-
 /**
  * One sweep: asks the strategy what to run, runs each trial as one training activity (labelled with
  * the trial's params in the UI), at most `maxConcurrentTrials` at once, and picks the best by validation ROC AUC.
- * Everything it starts from is plain JSON in its input (planned outside, src/spec/plan.ts); all
+ * Everything it starts from is plain JSON in its input (planned outside, src/sweep-spec/plan.ts); all
  * state is carried explicitly across continue-as-new, which happens between trials once the
  * history grows long. An error it cannot handle fails it with the sweep row recorded 'failed'.
  */

@@ -1,14 +1,14 @@
 /**
  * What crosses the boundary between the CLI/client, the sweep and trial workflows and the activities.
  * Pure types and Temporal message definitions: safe for workflow code. Everything here is plain
- * JSON computed outside the workflow (src/spec/plan.ts), so a change to the spec schema, the model
+ * JSON computed outside the workflow (src/sweep-spec/plan.ts), so a change to the spec schema, the model
  * presets or the planner never changes what a running workflow replays.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { DatasetSpec } from '../src/data/spec.js';
+import type { DatasetSpec } from '../src/data/dataset-spec.js';
 import type { SweepStatus, TerminalSweepStatus } from '../src/domain/status.js';
-import type { BaseModel } from '../src/spec/plan.js';
-import type { SweepSpec } from '../src/spec/types.js';
+import type { BaseModel } from '../src/sweep-spec/plan.js';
+import type { SweepSpec } from '../src/sweep-spec/types.js';
 import type { Params, StrategySetup, StrategyState, TrialOutcome } from '../src/strategy/index.js';
 import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
 
@@ -25,7 +25,7 @@ export interface DatasetRef {
 
 /** How every trial of the sweep trains, apart from its params. */
 export interface TrialTraining {
-  /** Every trial's variant is `variantOf(model, params)` (src/spec/plan.ts), resolved by the training activity. */
+  /** Every trial's variant is `variantOf(model, params)` (src/sweep-spec/plan.ts), resolved by the training activity. */
   model: BaseModel;
   dataset: DatasetRef;
   earlyStopping?: EarlyStopping;

@@ -9,7 +9,7 @@ import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
-import { checkedVariantOf, variantOf, type BaseModel } from '../spec/plan.js';
+import { checkedVariantOf, variantOf, type BaseModel } from '../sweep-spec/plan.js';
 import { exportedDataset, exportModel } from '../train/export.js';
 import { runTraining, TrainingError, type TrainingStarted } from '../train/runner.js';
 import { objectiveOf } from '../strategy/objective.js';

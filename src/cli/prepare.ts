@@ -2,9 +2,9 @@ import type { Config } from '../config/index.js';
 import { prepareDatasetCached } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { UserError } from '../errors.js';
-import { loadSpec, type LoadedSpec } from '../spec/load.js';
-import type { TrialPlan } from '../spec/plan.js';
-import { validateSweep } from '../spec/validate.js';
+import { loadSpec, type LoadedSpec } from '../sweep-spec/load.js';
+import type { TrialPlan } from '../sweep-spec/plan.js';
+import { validateSweep } from '../sweep-spec/validate.js';
 
 export interface PreparedSweep {
   loaded: LoadedSpec;

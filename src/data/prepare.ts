@@ -12,7 +12,7 @@ import { openDeepSea } from './deepsea.js';
 import { LabelTable, encodeFastaFile } from './fasta.js';
 import { fitLength } from './sequence.js';
 import { fileSize, hashFile, sourceFile, type FileDigest, type SourceFile } from './source.js';
-import { datasetSpecSchema, inferFormat, type DatasetSpec, type LengthPolicy } from './spec.js';
+import { datasetSpecSchema, inferFormat, type DatasetSpec, type LengthPolicy } from './dataset-spec.js';
 import {
   CACHE_VERSION,
   META_FILE,

@@ -1,7 +1,7 @@
 /** Letters to base codes with the checks every text format shares: alphabet and length policy. */
 import { UserError } from '../errors.js';
 import { AMBIGUITY_CODES, BASE_AMBIGUOUS, BASE_CODE_OF_BYTE, INVALID } from './encoding.js';
-import type { LengthPolicy } from './spec.js';
+import type { LengthPolicy } from './dataset-spec.js';
 
 /**
  * Writes the base codes of src[start, end) into dst at dstOffset. Returns -1, or the index

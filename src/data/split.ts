@@ -46,7 +46,8 @@ export function openSplit(file: SplitFile, manifest: DatasetManifest, options: {
 
 /**
  * A split held in memory: `records` in the encoded cache's layout (store.ts), e.g. a small
- * split file read whole, or data synthesized for tests and benchmarks (synth.ts).
+ * split file read whole, or records predict has just encoded. Public API of src/data (tests build
+ * synthetic splits with it too).
  */
 export function memorySplit(records: Uint8Array, seqLen: number, numTasks: number): EncodedSplit {
   const size = recordSize(seqLen, numTasks);

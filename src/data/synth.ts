@@ -9,10 +9,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { Rng } from '../rng.js';
-import type { NegativeKind } from './spec.js';
-import { memorySplit } from './split.js';
-import { recordSize } from './store.js';
-import type { EncodedSplit } from './types.js';
+import type { NegativeKind } from './dataset-spec.js';
 
 export interface Motif {
   index: number;
@@ -120,7 +117,7 @@ export function* synthesize(opts: SynthOptions): Generator<SynthRecord> {
 }
 
 /** The records of synthesize as base codes (encoding.ts; one buffer, overwritten for each record). */
-function* synthesizeCodes(opts: SynthOptions): Generator<{ codes: Uint8Array; labels: number[] }> {
+export function* synthesizeCodes(opts: SynthOptions): Generator<{ codes: Uint8Array; labels: number[] }> {
   const motifs = checkSynthOptions(opts);
   const rng = new Rng(opts.seed);
   const seq = new Uint8Array(opts.seqLen);
@@ -154,21 +151,6 @@ export function writeSyntheticTsv(file: string, opts: SynthOptions): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The dataset writeSyntheticTsv writes, as an in-memory split: tests and benchmarks train on it without files or a cache. */
-export function syntheticSplit(opts: SynthOptions): EncodedSplit {
-  const { seqLen } = opts;
-  const numTasks = opts.motifs.length;
-  const size = recordSize(seqLen, numTasks);
-  const records = new Uint8Array(opts.samples * size);
-  let at = 0;
-  for (const r of synthesizeCodes(opts)) {
-    records.set(r.codes, at);
-    records.set(r.labels, at + seqLen);
-    at += size;
-  }
-  return memorySplit(records, seqLen, numTasks);
 }
 
 /** Bases drawn from each PFM row, on a random strand. */

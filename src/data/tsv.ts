@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { IdHashes, duplicateIdError, idHash } from './ids.js';
 import { codeBases, fitLength, invalidBaseError } from './sequence.js';
 import type { FileDigest, SourceFile } from './source.js';
-import type { LengthPolicy } from './spec.js';
+import type { LengthPolicy } from './dataset-spec.js';
 import { SplitWriter } from './store.js';
 import { parseLabel, readTable } from './text.js';
 

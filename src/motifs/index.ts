@@ -3,7 +3,7 @@
  * compared with every JASPAR CORE 2016 vertebrate motif (compare.ts).
  */
 import { decodeOneHot } from '../data/encoding.js';
-import type { LengthPolicy } from '../data/spec.js';
+import type { LengthPolicy } from '../data/dataset-spec.js';
 import { jasparMotifs } from '../data/synth.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { VariantConfig } from '../model/config.js';

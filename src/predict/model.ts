@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { LengthPolicy } from '../data/spec.js';
+import type { LengthPolicy } from '../data/dataset-spec.js';
 import type { ResultsStore } from '../db/types.js';
 import { UserError } from '../errors.js';
 import type { VariantConfig } from '../model/config.js';

@@ -9,7 +9,7 @@ import { openDeepSea } from '../data/deepsea.js';
 import { readFastaRecords } from '../data/fasta.js';
 import { codeBases, fitLength, invalidBaseError } from '../data/sequence.js';
 import { fileSize, sourceFile, type SourceFile } from '../data/source.js';
-import { inferFormat, type LengthPolicy } from '../data/spec.js';
+import { inferFormat, type LengthPolicy } from '../data/dataset-spec.js';
 import { readTable } from '../data/text.js';
 import { delimiterOf } from '../data/tsv.js';
 

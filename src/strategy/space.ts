@@ -1,6 +1,6 @@
 /**
  * The search space as strategies see it: plain JSON, one entry per searched field in spec order,
- * built from the spec's `space` outside workflow code (src/spec/plan.ts `strategySetupOf`).
+ * built from the spec's `space` outside workflow code (src/sweep-spec/plan.ts `strategySetupOf`).
  * The points a grid visits and the draws random search makes live here, so the planner that
  * validates a sweep before it starts and the strategies that pick trials inside the workflow
  * produce the same params from one piece of code. Pure: workflow code imports it.

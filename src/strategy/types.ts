@@ -4,13 +4,13 @@
  * modules, no clocks, no Math.random (use src/rng.ts), and their state is plain JSON that the
  * workflow carries across continue-as-new.
  *
- * A strategy gets a plain-JSON `StrategySetup` (built outside the workflow by src/spec/plan.ts
+ * A strategy gets a plain-JSON `StrategySetup` (built outside the workflow by src/sweep-spec/plan.ts
  * `strategySetupOf`) and chooses each trial's params itself, at run time if it likes (a sampler
  * may use the results reported so far). A trial is runnable from its params alone: the training
  * activity resolves the variant from the sweep's base model plus the params, and fails the trial
  * non-retryably ('InvalidVariant') when that variant is invalid.
  */
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-spec/types.js';
 import type { Params, SearchSpace } from './space.js';
 
 export type Decision =

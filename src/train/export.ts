@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { getBytes, openArtifactStore, type ArtifactStore, type S3Options } from '../artifacts/index.js';
-import type { DatasetSpec, LengthPolicy } from '../data/spec.js';
+import type { DatasetSpec, LengthPolicy } from '../data/dataset-spec.js';
 import { readMeta } from '../data/store.js';
 import type { VariantConfig } from '../model/config.js';
 import { buildLayersModel } from '../model/layers.js';

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../workers/index.js';
 import { sweepWorkflow } from '../../workflows/sweep.js';
 import { progressQuery, type SweepProgress } from '../../workflows/types.js';
-import { sweepInputOf } from '../../src/spec/plan.js';
+import { sweepInputOf } from '../../src/sweep-spec/plan.js';
 import { prepareSweep } from '../../src/cli/prepare.js';
 import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
 import { until } from './support/until.js';

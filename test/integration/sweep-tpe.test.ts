@@ -4,8 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseSpec } from '../../src/spec/load.js';
-import { planTrials } from '../../src/spec/plan.js';
+import { parseSpec } from '../../src/sweep-spec/load.js';
+import { planTrials } from '../../src/sweep-spec/plan.js';
 import type { SweepReport } from '../../src/cli/report.js';
 import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
 

@@ -19,8 +19,8 @@ import { createActivities, type Activities } from '../../src/activities/index.js
 import { loadConfig } from '../../src/config/index.js';
 import { openDb } from '../../src/db/index.js';
 import type { ResultsStore } from '../../src/db/types.js';
-import { parseSpec } from '../../src/spec/load.js';
-import { planTrials, sweepInputOf } from '../../src/spec/plan.js';
+import { parseSpec } from '../../src/sweep-spec/load.js';
+import { planTrials, sweepInputOf } from '../../src/sweep-spec/plan.js';
 import { workflowBundle } from '../../workers/index.js';
 import { sweepWorkflow } from '../../workflows/sweep.js';
 import type { SweepInput, TrialInput, TrialResult } from '../../workflows/types.js';

@@ -10,7 +10,7 @@ import {
   decodeOneHot,
 } from '../../src/data/encoding.js';
 import { IdHashes } from '../../src/data/ids.js';
-import { inferFormat } from '../../src/data/spec.js';
+import { inferFormat } from '../../src/data/dataset-spec.js';
 import { LineSplitter } from '../../src/data/text.js';
 import { reverseComplementString } from './data-helpers.js';
 import { Rng } from '../../src/rng.js';

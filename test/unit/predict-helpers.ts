@@ -2,7 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resolveSynthOptions, syntheticSplit, writeSyntheticTsv, type SynthOptions } from '../../src/data/index.js';
+import { syntheticSplit } from '../support/synthetic-split.js';
+import { resolveSynthOptions, writeSyntheticTsv, type SynthOptions } from '../../src/data/index.js';
 import { exportModel } from '../../src/train/export.js';
 import { trainModel } from '../../src/train/train.js';
 import type { VariantConfig } from '../../src/model/config.js';

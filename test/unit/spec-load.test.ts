@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
-import { loadSpec } from '../../src/spec/load.js';
-import { validateSweep } from '../../src/spec/validate.js';
-import { jsonSchemaPath, sweepSpecJsonSchema } from '../../src/spec/write-json-schema.js';
+import { loadSpec } from '../../src/sweep-spec/load.js';
+import { validateSweep } from '../../src/sweep-spec/validate.js';
+import { jsonSchemaPath, sweepSpecJsonSchema } from '../../src/sweep-spec/write-json-schema.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'spec-load-'));
@@ -82,6 +82,6 @@ test('the quickstart stays small: a few danq-lite trials of a few epochs on synt
   assert.ok(trials.every((t) => t.variant.seqLen === 200));
 });
 
-test('schema/sweep-spec.schema.json is the one generated from the zod schema (run src/spec/write-json-schema.ts)', () => {
+test('schema/sweep-spec.schema.json is the one generated from the zod schema (run src/sweep-spec/write-json-schema.ts)', () => {
   assert.equal(readFileSync(jsonSchemaPath, 'utf8'), sweepSpecJsonSchema());
 });

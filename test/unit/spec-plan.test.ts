@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { presets } from '../../src/model/presets.js';
-import { parseSpec } from '../../src/spec/load.js';
-import { planTrials } from '../../src/spec/plan.js';
-import { validateSweep } from '../../src/spec/validate.js';
+import { parseSpec } from '../../src/sweep-spec/load.js';
+import { planTrials } from '../../src/sweep-spec/plan.js';
+import { validateSweep } from '../../src/sweep-spec/validate.js';
 
 function spec(overrides: Record<string, unknown>) {
   return parseSpec(

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../src/errors.js';
-import { parseSpec } from '../../src/spec/load.js';
+import { parseSpec } from '../../src/sweep-spec/load.js';
 
 /** A valid grid spec; tests override parts of it. */
 function rawSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {

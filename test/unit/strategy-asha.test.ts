@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSpec } from '../../src/spec/load.js';
-import { planTrials, strategySetupOf } from '../../src/spec/plan.js';
+import { parseSpec } from '../../src/sweep-spec/load.js';
+import { planTrials, strategySetupOf } from '../../src/sweep-spec/plan.js';
 import { ashaRungEpochs } from '../../src/strategy/asha.js';
 import { sweepStrategy } from '../../src/strategy/index.js';
 import { simulate, type SimResult } from './strategy-sim.js';

@@ -6,8 +6,8 @@
  * strategy's state, so tests can judge the strategy's choices.
  */
 import assert from 'node:assert/strict';
-import { strategySetupOf } from '../../src/spec/plan.js';
-import type { SweepSpec, TrialPlan } from '../../src/spec/types.js';
+import { strategySetupOf } from '../../src/sweep-spec/plan.js';
+import type { SweepSpec, TrialPlan } from '../../src/sweep-spec/types.js';
 import { sweepStrategy, type Decision, type StrategyState, type TrialOutcome, type TrialReport } from '../../src/strategy/index.js';
 
 export interface SimOptions {

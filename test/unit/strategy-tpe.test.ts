@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSpec } from '../../src/spec/load.js';
-import { planTrials, searchSpaceOf, strategySetupOf } from '../../src/spec/plan.js';
-import type { ParamValue, SweepSpec } from '../../src/spec/types.js';
-import { validateSweep } from '../../src/spec/validate.js';
+import { parseSpec } from '../../src/sweep-spec/load.js';
+import { planTrials, searchSpaceOf, strategySetupOf } from '../../src/sweep-spec/plan.js';
+import type { ParamValue, SweepSpec } from '../../src/sweep-spec/types.js';
+import { validateSweep } from '../../src/sweep-spec/validate.js';
 import { sweepStrategy, type Decision, type StrategyState, type TrialReport } from '../../src/strategy/index.js';
 import { buildEstimator, gamma, splitTrials, trialWeights, type TpeTrial } from '../../src/strategy/tpe-sampler.js';
 import { tpeSpaceOf as tpeSpaceOfSearchSpace, validationProbes } from '../../src/strategy/tpe-space.js';

@@ -2,7 +2,8 @@
  * Test helpers for the training engine: small variants, and train/valid splits of the product's
  * synthetic data (JASPAR motifs planted in random DNA, src/data/synth.ts) held in memory.
  */
-import { resolveSynthOptions, syntheticSplit, type EncodedSplit } from '../../src/data/index.js';
+import { syntheticSplit } from '../support/synthetic-split.js';
+import { resolveSynthOptions, type EncodedSplit } from '../../src/data/index.js';
 import type { VariantConfig } from '../../src/model/config.js';
 
 /** A small but complete variant that learns a planted motif in a few epochs; override what a test varies. */

@@ -4,7 +4,8 @@
  * batch, perturbed weights, and the stock model's predictions and autodiff gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import { resolveSynthOptions, syntheticSplit } from '../../src/data/index.js';
+import { syntheticSplit } from '../support/synthetic-split.js';
+import { resolveSynthOptions } from '../../src/data/index.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { buildLayersModel } from '../../src/model/layers.js';
 import { Rng } from '../../src/rng.js';

@@ -13,7 +13,7 @@ test('the workflow bundle contains no zod, no src/model, no planner and no schem
   // webpack keys each module by its path ("./src/rng.ts", "./node_modules/..."); also look for zod's own identifiers.
   const modules = [...new Set([...code.matchAll(/"\.\/((?:src|workflows|node_modules)\/[^"]+)"/g)].map((m) => m[1]!))];
   assert.ok(modules.some((m) => m.startsWith('workflows/sweep')), `the bundle lists its modules (found ${modules.length})`);
-  for (const forbidden of ['node_modules/zod', 'src/model/', 'src/spec/', 'src/data/', 'src/db/postgres']) {
+  for (const forbidden of ['node_modules/zod', 'src/model/', 'src/sweep-spec/', 'src/data/', 'src/db/postgres']) {
     assert.deepEqual(modules.filter((m) => m.includes(forbidden)), [], `${forbidden} is in the workflow bundle`);
   }
   assert.doesNotMatch(code, /ZodError|\$ZodType/, 'zod code in the workflow bundle');

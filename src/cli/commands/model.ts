@@ -2,7 +2,7 @@ import { UserError } from '../../errors.js';
 import { modelSpecSchema, presetNames, variantFieldSchemas, type ModelSpec, type VariantConfig } from '../../model/config.js';
 import { presetByName, resolveVariant } from '../../model/presets.js';
 import { DNA_CHANNELS, inspectVariant, type LayerInfo } from '../../model/shapes.js';
-import { formatIssues, readJsonFile } from '../../spec/load.js';
+import { formatIssues, readJsonFile } from '../../sweep-spec/load.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
 import { alignColumns } from '../report.js';
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/index.js';
 import { UserError } from '../../errors.js';
 import { sweepWorkflow } from '../../../workflows/sweep.js';
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
-import { sweepInputOf } from '../../spec/plan.js';
+import { sweepInputOf } from '../../sweep-spec/plan.js';
 import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';

@@ -1,7 +1,7 @@
 /**
  * Generates schema/sweep-spec.schema.json, the JSON Schema editors use for `"$schema"` in specs,
  * from the zod schema. Run after changing the spec schema (a test checks the file is current):
- *   node --import tsx src/spec/write-json-schema.ts
+ *   node --import tsx src/sweep-spec/write-json-schema.ts
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -67,7 +67,7 @@ export function strategySetupOf(spec: SweepSpec): StrategySetup {
  * key order, the last key varying fastest; random and asha draw `trials` points from the strategy's
  * seed (default training.seed), trial by trial and key by key, so the first k trials do not depend
  * on how many are drawn. TPE (alone or as asha's sampler) chooses params from results at run time:
- * its plan is random draws, shape-checked with the corners of the space (src/spec/validate.ts).
+ * its plan is random draws, shape-checked with the corners of the space (src/sweep-spec/validate.ts).
  */
 export function planTrials(spec: SweepSpec): TrialPlan[] {
   const setup = strategySetupOf(spec);

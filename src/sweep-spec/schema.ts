@@ -5,7 +5,7 @@
  * Pure (zod only, no Node modules).
  */
 import { z } from 'zod';
-import { datasetSpecSchema } from '../data/spec.js';
+import { datasetSpecSchema } from '../data/dataset-spec.js';
 import { expected, formatValue, oneOf, positiveInt as positiveIntField } from '../field-schemas.js';
 import { modelSpecSchema, variantFieldSchemas, type VariantConfig } from '../model/config.js';
 import { backendChoices } from '../train/backend-name.js';
