@@ -88,7 +88,7 @@ const lstmSequence = customSequenceOp(([xs, kernel, recurrent, bias], save) => {
 
 /** Columns [from, from + width) of a [rows, cols] matrix or of a vector. */
 function block(t: tf.Tensor, from: number, width: number): tf.Tensor {
-  return t.rank === 1 ? tf.slice(t, [from], [width]) : tf.slice(t, [0, from], [t.shape[0]!, width]);
+  return t.rank === 1 ? tf.slice(t, [from], [width]) : tf.slice(t, [0, from], [t.shape[0], width]);
 }
 
 const gruSequence = customSequenceOp(([xs, kernel, recurrent, bias], save) => {
@@ -117,7 +117,7 @@ const gruSequence = customSequenceOp(([xs, kernel, recurrent, bias], save) => {
   return {
     value,
     gradFunc: (dy, saved) => {
-      const [sx, sWRu, sWC, sBRu, sBC] = saved as tf.Tensor[];
+      const [sx, sWRu, sWC, sBRu, sBC] = saved;
       const hPrev = saved.slice(5, 5 + steps);
       const sGates = saved.slice(5 + steps);
       const sxSteps = tf.unstack(sx!);
