@@ -110,7 +110,7 @@ for (const objective of objectives) {
     'optuna tpe x4': optuna?.[objective.name]?.['4'],
   };
   for (const budget of BUDGETS) {
-    const cells = columns.map((c) => (curves[c] ? summary(curves[c]!, budget).text : '-'));
+    const cells = columns.map((c) => (curves[c] ? summary(curves[c], budget).text : '-'));
     const ratio = summary(curves['tpe x4']!, budget).median / summary(curves.tpe!, budget).median;
     rows.push([objective.name, String(budget), ...cells, Number.isFinite(ratio) ? ratio.toFixed(2) : '-']);
   }

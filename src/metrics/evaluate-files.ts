@@ -56,7 +56,7 @@ async function readRows(
       onHeader(header);
     },
     row(buf, starts, ends, line) {
-      const field = (c: number) => buf.toString('utf8', starts[c]!, ends[c]!);
+      const field = (c: number) => buf.toString('utf8', starts[c], ends[c]);
       const id = field(header!.idColumn).trim();
       if (id === '') throw new UserError(`${file.display} line ${line}: empty id`);
       onRow(header!, field, id, line);

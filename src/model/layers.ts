@@ -40,7 +40,7 @@ export function buildLayersModel(v: VariantConfig, options: BuildOptions = {}): 
   // only kind tfjs-layers implements.
   const rnnArgs = { name: v.rnn, units: v.rnnUnits, returnSequences: v.returnSequences, recurrentActivation: 'sigmoid' } as const;
   const rnn = v.rnn === 'lstm' ? tf.layers.lstm({ ...rnnArgs, unitForgetBias: true }) : tf.layers.gru(rnnArgs);
-  add(tf.layers.bidirectional({ name: 'bidirectional', layer: rnn as tf.RNN, mergeMode: v.rnnMerge }));
+  add(tf.layers.bidirectional({ name: 'bidirectional', layer: rnn, mergeMode: v.rnnMerge }));
   add(tf.layers.dropout({ name: 'rnn_dropout', rate: v.rnnDropout }));
   if (v.returnSequences) add(tf.layers.flatten({ name: 'flatten' }));
   if (v.denseUnits > 0) add(tf.layers.dense({ name: 'dense', units: v.denseUnits, activation: 'relu' }));

@@ -41,8 +41,8 @@ const matMulOp = customOp(([a, b], save) => {
   return {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy, [savedA, savedB]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(savedB!) as tf.Tensor2D),
-      tf.matMul(tf.transpose(savedA!) as tf.Tensor2D, dy as tf.Tensor2D),
+      tf.matMul(dy, tf.transpose(savedB!)),
+      tf.matMul(tf.transpose(savedA!), dy),
     ],
   };
 });

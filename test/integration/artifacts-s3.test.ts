@@ -132,7 +132,7 @@ test('a sweep with SWEEP_ARTIFACTS and SWEEP_MODELS on S3: checkpoints and the b
     // The exported model loads from S3 and holds the best epoch's weights of its checkpoint.
     const checkpoint = (await readCheckpoint(joinLocation(artifacts, report.sweepId, best.trialId, 'checkpoint'), s3.options))!;
     assert.equal(checkpoint.epoch, 2);
-    const model = await loadExportedModel(best.modelPath!, s3.options);
+    const model = await loadExportedModel(best.modelPath, s3.options);
     const exported = model.getWeights().map((w) => w.dataSync() as Float32Array);
     assert.deepEqual(exported, checkpoint.bestWeights);
     model.dispose();

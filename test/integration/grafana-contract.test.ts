@@ -80,7 +80,7 @@ async function runInfinity(target: Target, vars: Record<string, string>, fetchJs
     return {
       name: interpolate(c.text, vars),
       type: c.type,
-      values: (rows as Json[]).map((row) => {
+      values: (rows).map((row) => {
         assert.ok(lodash.has(row, c.selector), `every row has '${c.selector}'`);
         return getValue(lodash.get(row, c.selector, ''), c.type);
       }),

@@ -133,8 +133,8 @@ async function trainWorker(index: number): Promise<{ child: ChildProcess; identi
         resolve(match[1]!);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`sweep worker on host ${index} exited (${code}) before it was ready:\n${output}`)));
   });
   return { child, identity, home, exited };

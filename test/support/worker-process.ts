@@ -36,15 +36,15 @@ export async function startWorkerProcess(options: { env: NodeJS.ProcessEnv; cwd:
       if (match) epochs.set(match[1]!, [...(epochs.get(match[1]!) ?? []), Number(match[2])]);
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const identity = await new Promise<string>((resolve, reject) => {
     const check = () => {
       const match = /^worker (\S+): /m.exec(output);
       if (match) resolve(match[1]!);
     };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
     void exited.then(({ code, signal }) => reject(new Error(`sweep worker exited (${signal ?? code}) before it was ready:\n${output}`)));
   });
   return {

@@ -62,7 +62,7 @@ test('compose: docker-compose config resolves the stack with .env.example, and t
     assert.doesNotMatch(service.image!, /:latest$/, `${name}: not :latest`);
   }
   for (const name of ['orchestration', 'train-cpu', 'train-gpu-0', 'train-gpu-1']) {
-    const config = loadConfig(services[name]!.environment!, '/');
+    const config = loadConfig(services[name]!.environment, '/');
     assert.match(config.artifactsDir, /^s3:\/\/sweep-artifacts\//, `${name}: artifacts in S3`);
     assert.equal(config.s3.endpoint, 'http://s3:7070');
     assert.equal(config.temporalAddress, 'temporal:7233');

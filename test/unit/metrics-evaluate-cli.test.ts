@@ -91,7 +91,7 @@ test('sweep evaluate --json prints exactly tasks, meanRocAuc and meanPrAuc, agre
     assert.equal(t.negatives, e.negatives);
     for (const key of ['rocAuc', 'prAuc'] as const) {
       if (e[key] === null) assert.equal(t[key], null, `${e.task} ${key}`);
-      else assert.ok(Math.abs(t[key]! - e[key]!) <= 1e-9, `${e.task} ${key}: ${t[key]} vs ${e[key]}`);
+      else assert.ok(Math.abs(t[key]! - e[key]) <= 1e-9, `${e.task} ${key}: ${t[key]} vs ${e[key]}`);
     }
   }
   assert.ok(Math.abs(out.meanRocAuc - expected.meanRocAuc) <= 1e-9, `meanRocAuc ${out.meanRocAuc}`);

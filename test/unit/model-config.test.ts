@@ -41,7 +41,7 @@ test('partialVariantSchema rejects bad values and unknown fields with messages t
   const messages = (input: unknown) => {
     const result = partialVariantSchema.safeParse(input);
     assert.equal(result.success, false);
-    return result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    return result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   };
   assert.deepEqual(messages({ convFilters: 2.5 }), ['convFilters: must be a positive integer, got 2.5']);
   assert.deepEqual(messages({ convDropout: 1 }), ['convDropout: must be a number in [0, 1), got 1']);

@@ -22,7 +22,7 @@ parameter (exit 2).
 async function variantFromFile(path: string): Promise<VariantConfig> {
   const json = await readJsonFile(path, 'the file');
   const isSpec = typeof json === 'object' && json !== null && 'model' in json;
-  const model = isSpec ? (json as { model: unknown }).model : json;
+  const model = isSpec ? (json).model : json;
   const parsed = modelSpecSchema.safeParse(model, { reportInput: true });
   // Bad field values alone are left to inspectVariant, which reports them with the shape problems
   // in one list; anything else (not an object, unknown key, bad preset) stops here. Paths read as

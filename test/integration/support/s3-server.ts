@@ -36,7 +36,7 @@ export async function startS3Server({ host = '127.0.0.1', bucket = 'sweep-artifa
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await until(`versitygw on ${host}:${port}`, async () => {
     if (child.exitCode !== null) throw new Error(`versitygw exited with ${child.exitCode}:\n${stderr}`);
