@@ -122,9 +122,9 @@ const gruSequence = customSequenceOp(([xs, kernel, recurrent, bias], save) => {
       const sGates = saved.slice(5 + steps);
       const sxSteps = tf.unstack(sx!);
       const dySteps = tf.unstack(dy);
-      const dxs: tf.Tensor[] = new Array(steps);
-      const dRu: tf.Tensor[] = new Array(steps);
-      const dC: tf.Tensor[] = new Array(steps);
+      const dxs = new Array<tf.Tensor>(steps);
+      const dRu = new Array<tf.Tensor>(steps);
+      const dC = new Array<tf.Tensor>(steps);
       let dhNext: tf.Tensor | undefined;
       for (let t = steps - 1; t >= 0; t--) {
         const dh = dhNext ? tf.add(dySteps[t]!, dhNext) : dySteps[t]!;

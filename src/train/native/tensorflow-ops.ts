@@ -69,7 +69,7 @@ export class TensorFlowOps {
     return this.backend.isUsingGpuDevice;
   }
 
-  run(op: string, attrs: OpAttr[], inputs: (tf.Tensor | unknown)[], numOutputs: number): tf.Tensor[] {
+  run(op: string, attrs: OpAttr[], inputs: unknown[], numOutputs: number): tf.Tensor[] {
     return this.backend.executeMultipleOutputs(op, attrs, inputs, numOutputs);
   }
 
