@@ -70,7 +70,7 @@ function optunaCurves(): Record<string, Record<string, number[][]>> | undefined 
   const version = execFileSync(python, ['-c', 'import optuna; print(optuna.__version__)'], { encoding: 'utf8' }).trim();
   console.error(`running Optuna ${version} TPESampler (${SEEDS.length} seeds x ${objectives.length} objectives x 2 schedules)...`);
   const out = execFileSync(python, [`${root}bench/search_optuna.py`, JSON.stringify({ budget: MAX_BUDGET, seeds: SEEDS, concurrency: [1, 4] })], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  return JSON.parse(out, (_, v) => (v === null ? NaN : v)) as Record<string, Record<string, number[][]>>;
+  return JSON.parse(out, (_key: string, v: unknown) => (v === null ? NaN : v)) as Record<string, Record<string, number[][]>>;
 }
 
 function quantile(sorted: number[], q: number): number {

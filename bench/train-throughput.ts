@@ -115,7 +115,7 @@ function measureInChild(model: string, which: PathName, threads: number): Omit<R
     const out = execFileSync(command, argv, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
     return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '');
+    const stderr = (err as { stderr?: string }).stderr ?? '';
     const lines = stderr.split('\n').filter((l) => /Error|error:|not available/.test(l));
     return { error: (lines[0] ?? (err as Error).message).trim().slice(0, 160) };
   }

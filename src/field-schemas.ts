@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 /** Shows a rejected value as the user wrote it (NaN and Infinity included, which JSON would turn into null). */
 export function formatValue(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify gives undefined for undefined and functions, though typed string
   return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 }
 

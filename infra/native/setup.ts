@@ -150,7 +150,8 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
   const result = spawnSync(command, args, { cwd: options.cwd, env: options.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`${options.what}: ${result.error.message}`);
   if (result.status !== 0) {
-    const tail = `${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n');
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync gives null output when the command cannot start
+  const tail = `${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n');
     throw new Error(`${options.what} failed (exit ${result.status}):\n${tail}`);
   }
 }
@@ -376,6 +377,7 @@ function ensureAddon(variant: Variant, pkgDir: string, tfDir: string, force: boo
 function verify(variant: Variant): { tensorflow: string; gpu: boolean } {
   const probe = `const tf = require(${JSON.stringify(variant.pkg)}); const b = tf.backend(); console.log(JSON.stringify({ tensorflow: b.binding.TF_Version, gpu: b.isUsingGpuDevice, sum: tf.add(1, 2).dataSync()[0] }));`;
   const result = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync gives null output when the command cannot start
   const line = result.stdout?.trim().split('\n').pop() ?? '';
   if (result.status !== 0 || !line.startsWith('{')) {
     throw new Error(`${variant.pkg} was built but does not load:\n${`${result.stdout}${result.stderr}`.trimEnd().split('\n').slice(-20).join('\n')}`);

@@ -46,7 +46,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {
-      options.log?.(`${request.method} ${request.url.split('?')[0]}: ${redact(String((err as { code?: string }).code ?? err.message))}`);
+      options.log?.(`${request.method} ${request.url.split('?')[0]}: ${redact((err as { code?: string }).code ?? err.message)}`);
       return reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'the results database did not answer; see the server log' });
     }
     return reply.status(status).send({ statusCode: status, error: 'Bad Request', message: err.message });
@@ -69,7 +69,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
 /** Fastify's validation error as "query parameter 'limit': must be integer". */
 function validationMessage(err: FastifyError): string {
-  const where = { querystring: 'query parameter', params: 'path parameter', headers: 'header', body: 'body field' }[err.validationContext ?? 'querystring'] ?? 'parameter';
+  const where = { querystring: 'query parameter', params: 'path parameter', headers: 'header', body: 'body field' }[err.validationContext ?? 'querystring'];
   const first = err.validation![0]!;
   const missing = (first.params as { missingProperty?: string }).missingProperty;
   const name = missing ?? first.instancePath.replace(/^\//, '').split('/')[0] ?? '';

@@ -22,16 +22,17 @@ export class DirectoryStore implements ArtifactStore {
   async get(key: string): Promise<ReadStream | undefined> {
     const file = this.locate(key);
     // Opened before returning, so a missing file is undefined rather than a stream error.
-    const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+    const handle = await open(file, 'r').catch((err: unknown) => {
+      const { code } = err as NodeJS.ErrnoException;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw err;
     });
     return handle?.createReadStream();
   }
 
   async list(prefix = ''): Promise<string[]> {
-    const entries = await readdir(this.location, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [];
+    const entries = await readdir(this.location, { recursive: true, withFileTypes: true }).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     });
     return entries

@@ -20,7 +20,7 @@ export async function sweepReport(db: ResultsStore, sweepId: string): Promise<Sw
   const rankedIds = new Set(ranked.map((t) => t.id));
   const trials = [...ranked, ...all.filter((t) => !rankedIds.has(t.id))];
   const bestTrial = trials.find((t) => t.id === sweep.bestTrialId);
-  const model = artifacts.find((a) => a.kind === 'best-model' && a.trialId === sweep.bestTrialId);
+  const model = artifacts.find((a) => a.trialId === sweep.bestTrialId);
   return {
     sweepId,
     status: sweep.status,

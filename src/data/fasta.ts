@@ -186,6 +186,7 @@ export async function readFastaRecords(
     opts.onBytes,
   );
   finish();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the line callback above
   if (!sawContent) throw new UserError(`${file.display}: the file is empty. Expected FASTA records: a '>id' line followed by sequence lines.`);
   return digest;
 }

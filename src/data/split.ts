@@ -111,7 +111,6 @@ export function verifyFingerprint(manifest: DatasetManifest, expected: string): 
   if (!meta) throw missingCacheError(manifest, `has no readable ${META_FILE}`);
   if (meta.fingerprint !== manifest.fingerprint) throw missingCacheError(manifest, `holds fingerprint ${meta.fingerprint.slice(0, 12)} instead`);
   for (const [name, split] of Object.entries(manifest.splits)) {
-    if (!split) continue;
     if (meta.counts[name as keyof typeof meta.counts] !== split.count) throw missingCacheError(manifest, `has a different ${name} split`);
     openSplit(split, manifest, { inMemoryBytes: 0 }).close();
   }

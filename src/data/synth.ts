@@ -111,7 +111,7 @@ export function* synthesize(opts: SynthOptions): Generator<SynthRecord> {
   let i = 0;
   for (const { codes, labels } of synthesizeCodes(opts)) {
     let sequence = '';
-    for (const code of codes) sequence += LETTERS[code];
+    for (const code of codes) sequence += LETTERS[code]!;
     yield { id: `synth${String(++i).padStart(digits, '0')}`, sequence, labels };
   }
 }

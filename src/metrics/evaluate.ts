@@ -45,7 +45,7 @@ export function evaluateTasks(
   if (taskNames !== undefined && taskNames.length !== numTasks) throw new MetricsInputError(`${taskNames.length} task names for ${numTasks} tasks`, 'shape');
   const n = labels.length / numTasks;
   const measurer = new TaskMeasurer(n);
-  const tasks: TaskMetrics[] = new Array(numTasks);
+  const tasks = new Array<TaskMetrics>(numTasks);
   const skippedTasks: string[] = [];
   let rocSum = 0;
   let prSum = 0;

@@ -80,7 +80,7 @@ export function presetByName(param: string, name: string): PresetName {
  * here: inspectVariant (shapes.ts) reports every problem.
  */
 export function resolveVariant(preset: PresetName | undefined, overrides: Partial<VariantConfig>): VariantConfig {
-  const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const given = Object.fromEntries(Object.entries(overrides as Record<string, unknown>).filter(([, value]) => value !== undefined));
   const merged: Preset & Partial<VariantConfig> = { ...presets[preset ?? DEFAULT_PRESET], ...given };
   return { ...merged, poolStride: merged.poolStride ?? merged.poolSize };
 }

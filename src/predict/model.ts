@@ -36,7 +36,7 @@ export async function resolveModelDir(arg: string, withDb: <T>(fn: (db: ResultsS
   const found = await withDb(async (db) => {
     const sweep = await db.getSweep(arg);
     if (!sweep) return { missing: true as const };
-    const artifact = (await db.listArtifacts(arg)).find((a) => a.kind === 'best-model' && a.trialId === sweep.bestTrialId);
+    const artifact = (await db.listArtifacts(arg)).find((a) => a.trialId === sweep.bestTrialId);
     return { missing: false as const, sweep, uri: artifact?.uri };
   });
   if (found.missing) throw new UserError(`--model: '${arg}' is neither a model folder nor a sweep id in the database (sweep list shows the sweeps).`);

@@ -45,7 +45,7 @@ export async function predictFile(
     const { scores } = predict(network, memorySplit(records.subarray(0, ids.length * size), v.seqLen, v.tasks), opts.rcAverage);
     let text = '';
     for (let i = 0; i < ids.length; i++) {
-      text += ids[i];
+      text += ids[i]!;
       for (let t = 0; t < v.tasks; t++) text += '\t' + formatFloat32(scores[i * v.tasks + t]!);
       text += '\n';
     }

@@ -154,7 +154,7 @@ function leaderboard(data: ReportData): string {
   return `<table class="leaderboard"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function formatParam(value: unknown): string {
+function formatParam(value: number | string | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value);
 }

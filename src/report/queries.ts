@@ -32,6 +32,6 @@ export async function loadReportData(src: ReadSource, sweepId: string, curves: n
   if (!ranked || !all) throw new UserError(`SWEEP_ID: sweep '${sweepId}' was deleted while the report read it`);
   const rankedIds = new Set(ranked.trials.map((t) => t.trialId));
   const unranked = all.trials.filter((t) => !rankedIds.has(t.trialId)).map((t) => ({ ...t, rank: null }));
-  const model = artifacts.find((a) => a.kind === 'best-model' && a.trialId === sweep.bestTrialId);
+  const model = artifacts.find((a) => a.trialId === sweep.bestTrialId);
   return { sweep, parameters: ranked.parameters, trials: [...ranked.trials, ...unranked], curves: points, bestModelDir: model?.uri ?? null };
 }

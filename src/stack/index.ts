@@ -124,7 +124,7 @@ export async function openStack(config: Config, options: { log?: (line: string) 
         // Reuses (or adopts) a server already running on the data dir, else starts one.
         const pg = await startEmbeddedPostgres({ dataDir: path.join(config.home, 'postgres'), port: config.ports.postgres, log });
         databaseUrl = pg.url;
-        if (pg.ownership !== 'shared') stops.push(pg.stop);
+        if (pg.ownership !== 'shared') stops.push(() => pg.stop());
         if (pg.ownership === 'started') log(`Started the embedded PostgreSQL at ${redact(databaseUrl)}`);
       }
       state.users = [...liveUsers(state), process.pid];

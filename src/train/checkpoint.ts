@@ -43,7 +43,8 @@ export interface Checkpoint {
 }
 
 interface Header extends Omit<Checkpoint, 'optimizer' | 'weights' | 'bestWeights'> {
-  version: 1;
+  /** 1; read from the file, so any number until checked. */
+  version: number;
   optimizerStep: number;
   /** Lengths of the stored arrays, by group, in file order. */
   arrays: { weights: number[]; slots: number[]; bestWeights: number[] };

@@ -62,7 +62,7 @@ export async function exportModel(checkpointDir: string, variant: VariantConfig,
     model.setUserDefinedMetadata({ danqSweep: { variant, ...(dataset ? { dataset } : {}) } });
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
-        const weightData = tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
+        const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
         const modelJson: tf.io.ModelJSON = {
           modelTopology: artifacts.modelTopology!,
           format: artifacts.format,

@@ -85,7 +85,7 @@ export function convPool(
     const { batch, seqLen, convKernel, filters, positions, steps } = shape;
     const window = convKernel * 4;
     const patches = tf.tensor2d(im2col(x, shape), [batch * positions, window]);
-    const conv = tf.matMul(patches, kernelIn!.reshape([window, filters]) as tf.Tensor2D);
+    const conv = tf.matMul(patches, kernelIn!.reshape<tf.Tensor2D>([window, filters]));
     const pooled = poolBiasRelu(conv.dataSync() as Float32Array, biasIn!.dataSync() as Float32Array, dropoutMask, shape);
     tf.dispose([patches, conv]);
     const bases = oneHotBases(x, batch * seqLen);
@@ -320,7 +320,7 @@ export function bidirectionalRnn(x: tf.Tensor2D, weights: readonly tf.Tensor[], 
       gradFunc: (dy, saved) => {
         const [savedX, ...savedW] = saved as tf.Tensor2D[];
         const dyValues = dy.dataSync();
-        const xT = tf.transpose(savedX!) as tf.Tensor2D;
+        const xT = tf.transpose<tf.Tensor2D>(savedX!);
         let dx: tf.Tensor | undefined;
         const grads: tf.Tensor[] = [];
         for (let d = 0; d < 2; d++) {
@@ -343,8 +343,8 @@ export function bidirectionalRnn(x: tf.Tensor2D, weights: readonly tf.Tensor[], 
           }
           const transposed =
             cell === 'lstm'
-              ? [tf.transpose(recurrent) as tf.Tensor2D]
-              : [tf.transpose(columns(recurrent, 0, 2 * u)) as tf.Tensor2D, tf.transpose(columns(recurrent, 2 * u, u)) as tf.Tensor2D];
+              ? [tf.transpose<tf.Tensor2D>(recurrent)]
+              : [tf.transpose<tf.Tensor2D>(columns(recurrent, 0, 2 * u)), tf.transpose<tf.Tensor2D>(columns(recurrent, 2 * u, u))];
           const back = backpropagate(trace, dh, transposed, d, shape, position);
           const dz = tf.tensor2d(back.dz, [rows, width]);
           const dKernel = tf.matMul(xT, dz);
@@ -359,7 +359,7 @@ export function bidirectionalRnn(x: tf.Tensor2D, weights: readonly tf.Tensor[], 
                   1,
                 );
           const dBias = columnSums(back.dz, rows, width);
-          const dxPart = tf.matMul(dz, tf.transpose(kernel) as tf.Tensor2D);
+          const dxPart = tf.matMul(dz, tf.transpose<tf.Tensor2D>(kernel));
           dx = dx ? tf.add(dx, dxPart) : dxPart;
           grads.push(dKernel, dRecurrent, tf.tensor1d(dBias));
         }

@@ -181,7 +181,7 @@ export class Network {
 
     if (v.denseUnits > 0) h = tf.relu(tf.add(matMul(h, denseWeights[0]!), denseWeights[1]!)) as tf.Tensor2D;
     const [outKernel, outBias] = denseWeights.slice(-2);
-    return tf.add(matMul(h, outKernel!), outBias!) as tf.Tensor2D;
+    return tf.add<tf.Tensor2D>(matMul(h, outKernel!), outBias!);
   }
 }
 

@@ -49,7 +49,7 @@ export interface RunTrainingOptions {
   /** After each epoch (its checkpoint is stored). Callbacks run one at a time, in order. */
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** The child's log lines and its stdout/stderr, line by line. */
-  onLog?(line: string): void;
+  onLog?: (line: string) => void;
   /** Abort = stop between batches (status 'cancelled', checkpoint kept); killed after `killAfterMs`. */
   signal?: AbortSignal;
   /** Grace period after an abort before SIGKILL. Default 30 s. */
@@ -278,7 +278,10 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
         settle();
       },
     };
-    if (proc.exited) return proc.listener.exit(proc.child.exitCode, proc.child.signalCode);
+    if (proc.exited) {
+      proc.listener.exit(proc.child.exitCode, proc.child.signalCode);
+      return;
+    }
     child.send({ type: 'start', request } satisfies ParentMessage, (err) => {
       if (err) {
         fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`, false));

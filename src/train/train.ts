@@ -33,7 +33,7 @@ export interface TrainHooks {
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** Polled between batches; true stops with status 'cancelled' (the last checkpoint stays). */
   shouldStop?(): boolean;
-  log?(line: string): void;
+  log?: (line: string) => void;
 }
 
 /** A training loss or validation loss that is NaN or infinite: deterministic, so never retried. */
@@ -120,6 +120,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       await writeCheckpoint(store, state);
       hooks.log?.(formatEpoch(metrics));
       await hooks.onEpoch?.(metrics);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- updateEarlyStopping above sets it; the narrowing from before the loop does not see that
       if (state.earlyStopping.stopped) return result('early-stopped');
     }
     return result('completed');
@@ -134,7 +135,10 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
  * reverse complement and placed after the others (a batch is a set: its order does not matter).
  */
 function readTrainBatch(split: EncodedSplit, indices: Int32Array, reverse: Uint8Array | undefined, x: Float32Array, y: Float32Array): void {
-  if (!reverse) return split.readBatch(indices, x, y);
+  if (!reverse) {
+    split.readBatch(indices, x, y);
+    return;
+  }
   const forward = indices.filter((_, i) => reverse[i] === 0);
   split.readBatch(forward, x, y);
   split.readBatch(
@@ -253,7 +257,7 @@ function checkResumable(state: Checkpoint, v: VariantConfig, dir: string): void 
 
 function checkSplits(v: VariantConfig, splits: TrainSplits): void {
   const problems: string[] = [];
-  for (const [name, split] of Object.entries(splits)) {
+  for (const [name, split] of [['train', splits.train], ['valid', splits.valid]] as const) {
     if (split.seqLen !== v.seqLen) problems.push(`${name} split has sequences of length ${split.seqLen}, the variant's seqLen is ${v.seqLen}`);
     if (split.numTasks !== v.tasks) problems.push(`${name} split has ${split.numTasks} tasks, the variant's tasks is ${v.tasks}`);
     if (split.count === 0) problems.push(`${name} split is empty`);

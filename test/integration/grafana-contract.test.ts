@@ -52,14 +52,14 @@ async function getJson(url: string, headers: Record<string, string>): Promise<Js
 /** What the JSON API plugin requests and how it builds its frame. */
 async function runJsonApi(target: Target, vars: Record<string, string>, fetchJson = getJson): Promise<{ url: string; frame: Frame }> {
   assert.equal(target.method, 'GET');
-  let url = (r.api.url + '/' + interpolate(target.urlPath, vars)).replace(/^(https?:\/\/[^/]+)(.*)$/, (_, origin, rest: string) => origin + rest.replace(/[/]+/g, '/'));
+  let url = `${r.api.url}/${interpolate(target.urlPath, vars)}`.replace(/^(https?:\/\/[^/]+)(.*)$/, (_, origin: string, rest: string) => origin + rest.replace(/[/]+/g, '/'));
   const params = (target.params as [string, string][]).filter(([k]) => k).map(([k, v]) => `${encodeURIComponent(interpolate(k, vars))}=${encodeURIComponent(interpolate(v, vars))}`);
   if (params.length) url += (url.includes('?') ? '&' : '?') + params.join('&');
   const headers = { Authorization: `Bearer ${token}`, ...Object.fromEntries((target.headers as [string, string][]).filter(([k]) => k)) };
   const json = await fetchJson(url, headers);
   const fields = (target.fields as { jsonPath: string; name: string; type: string }[])
     .filter((f) => f.jsonPath)
-    .map((f) => ({ name: interpolate(f.name, vars), type: f.type, values: JSONPath({ path: interpolate(f.jsonPath, vars), json, eval: false }) as unknown[] }));
+    .map((f) => ({ name: interpolate(f.name, vars), type: f.type, values: JSONPath<unknown[]>({ path: interpolate(f.jsonPath, vars), json, eval: false }) }));
   return { url, frame: { fields } };
 }
 
@@ -93,7 +93,7 @@ async function runInfinity(target: Target, vars: Record<string, string>, fetchJs
 function getValue(input: Json, type: string): Json {
   switch (type) {
     case 'string':
-      return typeof input === 'number' ? input + '' : input;
+      return typeof input === 'number' ? String(input) : input;
     case 'number':
       if (typeof input === 'number') return input;
       if (typeof input === 'string' && input) {
@@ -102,7 +102,7 @@ function getValue(input: Json, type: string): Json {
       }
       return null;
     case 'timestamp':
-      return new Date(input + '');
+      return new Date(String(input));
     default:
       throw new Error(`column type ${type} is not one the dashboards use`);
   }

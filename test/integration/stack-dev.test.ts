@@ -59,7 +59,11 @@ function descendants(root: number, list = processes()): Proc[] {
   const queue = [root];
   while (queue.length > 0) {
     const parent = queue.shift()!;
-    for (const p of list) if (p.ppid === parent) (found.push(p), queue.push(p.pid));
+    for (const p of list) {
+      if (p.ppid !== parent) continue;
+      found.push(p);
+      queue.push(p.pid);
+    }
   }
   return found;
 }

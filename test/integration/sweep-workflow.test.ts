@@ -151,7 +151,7 @@ test('an invalid variant fails its trial once with InvalidVariant (thrown by the
   const input = await createSweep('invalid', grid);
   const trialInput: TrialInput = { sweepId: input.sweepId, trialId: `${input.sweepId}-trial-99`, trial: 99, params: { poolSize: 5000 }, untilEpoch: 1, resumes: false, training: input.training };
   const { MockActivityEnvironment } = await import('@temporalio/testing');
-  await assert.rejects(new MockActivityEnvironment().run(real.trainTrial, trialInput), (err: unknown) => {
+  await assert.rejects(new MockActivityEnvironment().run((input: TrialInput) => real.trainTrial(input), trialInput), (err: unknown) => {
     assert.ok(err instanceof ApplicationFailure);
     assert.equal(err.type, 'InvalidVariant');
     assert.equal(err.nonRetryable, true);

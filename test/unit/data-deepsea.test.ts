@@ -32,7 +32,7 @@ function decode(m: DatasetManifest, split: 'train' | 'valid' | 'test') {
     let seq = '';
     for (let p = 0; p < m.seqLen; p++) {
       const col = Array.from(x.subarray((i * m.seqLen + p) * 4, (i * m.seqLen + p + 1) * 4));
-      seq += col.every((v) => v === 0) ? 'N' : 'ACGT'[col.indexOf(1)];
+      seq += col.every((v) => v === 0) ? 'N' : 'ACGT'[col.indexOf(1)] ?? '?';
     }
     return seq;
   });

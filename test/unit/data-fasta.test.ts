@@ -17,7 +17,7 @@ function letters(m: DatasetManifest, split: 'train' | 'valid'): string[] {
   const out: string[] = [];
   for (let i = 0; i < file.count; i++) {
     let seq = '';
-    for (let p = 0; p < m.seqLen; p++) seq += 'ACGT'[Array.from(x.subarray((i * m.seqLen + p) * 4, (i * m.seqLen + p + 1) * 4)).indexOf(1)];
+    for (let p = 0; p < m.seqLen; p++) seq += 'ACGT'[Array.from(x.subarray((i * m.seqLen + p) * 4, (i * m.seqLen + p + 1) * 4)).indexOf(1)] ?? '?';
     out.push(`${seq}:${Array.from(y.subarray(i * 2, i * 2 + 2)).join('')}`);
   }
   return out;

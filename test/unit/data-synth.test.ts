@@ -115,7 +115,7 @@ test('sweep data synth writes the same TSV for the same options, and names bad f
   const dir = tempDir();
   const out = path.join(dir, 'synth.tsv');
   const args = ['synth', '--out', out, '--samples', '20', '--seq-len', '60', '--tasks', '2', '--seed', '3', '--negatives', 'shuffled', '--json'];
-  const stdout = process.stdout.write;
+  const stdout = process.stdout.write.bind(process.stdout);
   process.stdout.write = () => true;
   try {
     assert.equal(await dataCommand.run(args), 0);

@@ -24,7 +24,7 @@ function readAll(manifest: DatasetManifest, split: 'train' | 'valid' | 'test' = 
     for (let p = 0; p < L; p++) {
       const o = (i * L + p) * 4;
       const ch = [x[o], x[o + 1], x[o + 2], x[o + 3]];
-      seq += ch[0] === 0.25 ? 'N' : 'ACGT'[ch.indexOf(1)];
+      seq += ch[0] === 0.25 ? 'N' : 'ACGT'[ch.indexOf(1)] ?? '?';
     }
     seqs.push(seq);
   }
@@ -252,7 +252,9 @@ test('prepareDatasetCached: the same process skips the pass while the files are 
   const dir = tempDir();
   const train = write(dir, 'train.tsv', TSV);
   let reads = 0;
-  const opts = { seqLen: 8, baseDir: dir, cacheDir: path.join(dir, 'cache'), onProgress: () => void reads++ };
+  const opts = { seqLen: 8, baseDir: dir, cacheDir: path.join(dir, 'cache'), onProgress: () => {
+      reads++;
+    } };
   const spec = { train: 'train.tsv', validFraction: 0.34 };
   const first = await prepareDatasetCached(spec, opts);
   const readsAfterFirst = reads;

@@ -11,7 +11,11 @@ test('poll returns the first value that is not undefined, after as many probes a
 
 test('poll gives undefined at the deadline; pollUntil throws the given error', async () => {
   let calls = 0;
-  assert.equal(await poll(() => void calls++, { timeoutMs: 30, intervalMs: 5 }), undefined);
+  const never = (): number | undefined => {
+    calls++;
+    return undefined;
+  };
+  assert.equal(await poll(never, { timeoutMs: 30, intervalMs: 5 }), undefined);
   assert.ok(calls >= 2, `probed more than once (${calls})`);
   await assert.rejects(pollUntil(() => undefined, { timeoutMs: 10, intervalMs: 5, timeoutError: () => new Error('the thing never came') }), /the thing never came/);
 });

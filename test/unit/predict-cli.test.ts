@@ -57,7 +57,7 @@ test('TSV, CSV, gzip-less FASTA and a TSV without ids give the same predictions;
 test('rc-average: the mean of both strands, which a reverse-complemented input gives too', async () => {
   const records = [...synthesize(model.synth(20, 5))];
   const complement: Record<string, string> = { A: 'T', C: 'G', G: 'C', T: 'A' };
-  const rc = records.map((r) => ({ id: r.id, sequence: [...r.sequence].reverse().map((b) => complement[b]).join('') }));
+  const rc = records.map((r) => ({ id: r.id, sequence: r.sequence.split('').reverse().map((b) => complement[b]).join('') }));
   const a = await runSweepCli(['predict', '--model', model.dir, '--rc-average', fasta(records, path.join(work, 'f.fa'))]);
   const b = await runSweepCli(['predict', '--model', model.dir, '--rc-average', fasta(rc, path.join(work, 'r.fa'))]);
   assert.equal(a.code, 0, a.stderr);

@@ -60,7 +60,7 @@ function assertPromotionsFromTopFraction(result: SimResult, rungs: number[], eta
       const from = rungs.indexOf(event.decision.untilEpoch) - 1;
       assert.ok(from >= 0, `continue to ${event.decision.untilEpoch}, not a rung`);
       const top = topOf(from);
-      assert.ok(top.includes(event.decision.trial), `trial ${event.decision.trial} promoted from rung ${from} but not in its top 1/${eta}: ${top}`);
+      assert.ok(top.includes(event.decision.trial), `trial ${event.decision.trial} promoted from rung ${from} but not in its top 1/${eta}: ${top.join(', ')}`);
       promoted[from]!.add(event.decision.trial);
     }
   }

@@ -94,7 +94,11 @@ test('with reverse complement, each epoch reads every training sample once, abou
       train.readBatch(indices, x, y, options);
     },
   };
-  await trainModel(request(v, freshDir(), { dataset: REVERSE_COMPLEMENT }), { train: spy, valid }, { onEpoch: () => void epoch++ });
+  await trainModel(request(v, freshDir(), { dataset: REVERSE_COMPLEMENT }), { train: spy, valid }, {
+    onEpoch: () => {
+      epoch++;
+    },
+  });
   const reversed = reads.map((epochReads) => new Set(epochReads.filter((r) => r.reverse).map((r) => r.index)));
   for (const [i, epochReads] of reads.entries()) {
     assert.deepEqual(epochReads.map((r) => r.index).sort((a, b) => a - b), Array.from({ length: 200 }, (_, k) => k));

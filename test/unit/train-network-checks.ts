@@ -80,6 +80,7 @@ export function stockGradients(c: Case): { value: number; grads: Float32Array[] 
   const model = stockModel(c);
   try {
     return tf.tidy(() => {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- LayerVariable.read() returns its tf.Variable, typed as Tensor
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const projection = tf.tensor2d(projectionOf(c), [c.n, c.v.tasks]);
       const { value, grads } = tf.variableGrads(

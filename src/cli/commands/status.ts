@@ -88,8 +88,9 @@ const TASK_QUEUE_TYPE_WORKFLOW = 1;
 /** Whether any worker polled the queue's workflow tasks lately (Temporal keeps pollers for about a minute). */
 async function hasPollers(client: Client, namespace: string, taskQueue: string): Promise<boolean> {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the enum lives in @temporalio/proto, not a runtime dependency
     const { pollers } = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
-    return (pollers ?? []).length > 0;
+    return pollers.length > 0;
   } catch {
     return true; // cannot tell: say nothing
   }
