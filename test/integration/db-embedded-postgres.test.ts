@@ -71,7 +71,8 @@ async function ownerProcess(mode: 'hold' | 'exit'): Promise<{ pid: number; postm
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string | undefined]);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const line = (await lines.next()).value as string | undefined;
   assert.ok(line, 'the owner process printed the postmaster pid');
   return { pid: child.pid!, postmasterPid: Number(line), exited };
 }
