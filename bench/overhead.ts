@@ -143,14 +143,14 @@ async function sweepRuns(sweepId: string): Promise<{ runId: string; events: numb
 async function breakdown(sweepId: string, sample: number): Promise<string[][]> {
   const [first] = await sweepRuns(sweepId);
   const events = await historyOf(sweepId, first!.runId);
-  const dbRows = await sql<{ id: string; startedAt: Date; finishedAt: Date; seconds: number }[]>`
+  const dbRows = await sql<{ id: string; startedAt: Date | null; finishedAt: Date | null; seconds: number }[]>`
     select t.id, t.started_at as "startedAt", t.finished_at as "finishedAt", (select coalesce(sum(seconds), 0) from trial_epochs where trial_id = t.id)::float8 as seconds
     from trials t where t.sweep_id = ${sweepId}`;
   const db = new Map(dbRows.map((r) => [r.id, r]));
   const steps: Record<string, number[]> = {};
   const add = (name: string, value: number) => (steps[name] ??= []).push(value);
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
-  const after = (from: number, type: number, list = events) => list.find((e) => Number(e.eventId) > from && e.eventType === type);
+  const after = (from: number, type: proto.temporal.api.enums.v1.EventType, list = events) => list.find((e) => Number(e.eventId) > from && e.eventType === type);
   /** The workflow task after event `from` of `list`: time queued and time on the worker. */
   const task = (prefix: string, from: HistoryEvent, list = events) => {
     const started = after(Number(from.eventId), EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, list);
@@ -193,7 +193,7 @@ async function breakdown(sweepId: string, sample: number): Promise<string[][]> {
     }
     const id = e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
     const childEvents = await historyOf(id);
-    const find = (type: number) => childEvents.find((x) => x.eventType === type);
+    const find = (type: proto.temporal.api.enums.v1.EventType) => childEvents.find((x) => x.eventType === type);
     const started = find(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
     const scheduled = find(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
     const taskStarted = find(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
