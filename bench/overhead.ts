@@ -173,9 +173,10 @@ async function breakdown(sweepId: string, sample: number): Promise<string[][]> {
   let previousDone: HistoryEvent | undefined;
   let seen = 0;
   for (const e of events) {
-    const launched =
-      e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainTrial' || e.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED;
-    const done = e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED || (e.activityTaskCompletedEventAttributes && byId.get(Number(e.activityTaskCompletedEventAttributes.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name === 'trainTrial');
+    const launched = e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainTrial' || e.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED;
+    const done =
+      e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED ||
+      (e.activityTaskCompletedEventAttributes && byId.get(Number(e.activityTaskCompletedEventAttributes.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name === 'trainTrial');
     if (done) previousDone = e;
     if (!launched) continue;
     // Skip the first trial (cold worker caches) and take the next `sample`.
@@ -237,7 +238,10 @@ async function hotQueryPlans(sweepId: string): Promise<string[][]> {
   const plans: [string, postgres.PendingQuery<postgres.Row[]>][] = [
     ['lock the trial row', sql`explain select * from trials where id = ${id} for update`],
     ['trial row update', sql`explain update trials set updated_at = now() where id = ${id}`],
-    ['epoch upsert', sql`explain insert into trial_epochs (trial_id, epoch, train_loss, val_loss, val_auc, val_pr_auc, seconds, samples_per_sec) values (${id}, 1, 0, 0, 0, 0, 0, 0) on conflict (trial_id, epoch) do nothing`],
+    [
+      'epoch upsert',
+      sql`explain insert into trial_epochs (trial_id, epoch, train_loss, val_loss, val_auc, val_pr_auc, seconds, samples_per_sec) values (${id}, 1, 0, 0, 0, 0, 0, 0) on conflict (trial_id, epoch) do nothing`,
+    ],
     ['best epoch metrics', sql`explain select val_pr_auc from trial_epochs where trial_id = ${id} and epoch = 1`],
     ['sweep status update', sql`explain update sweeps set updated_at = now() where id = ${sweepId} and status in ('running', 'paused')`],
   ];
@@ -275,7 +279,14 @@ try {
     for (const workerCount of [1, 2]) {
       const run = await runSweep(cpuSpec(`cpu-bound-w${workerCount}`, count), workerCount, 1);
       walls.push(run.span);
-      rows.push([`CPU-bound sweep, ${workerCount} worker process(es) x 1 slot`, String(run.completed), run.span.toFixed(1), ((run.span * 1000 * workerCount) / run.completed).toFixed(0), ((run.trained * 1000) / run.completed).toFixed(0), '']);
+      rows.push([
+        `CPU-bound sweep, ${workerCount} worker process(es) x 1 slot`,
+        String(run.completed),
+        run.span.toFixed(1),
+        ((run.span * 1000 * workerCount) / run.completed).toFixed(0),
+        ((run.trained * 1000) / run.completed).toFixed(0),
+        '',
+      ]);
       console.log(rows.at(-1)!.join('  '));
     }
     notes.push(`1 vs 2 sweep worker processes on the CPU-bound sweep: speedup ${(walls[0]! / walls[1]!).toFixed(2)}x (trial span ${walls[0]!.toFixed(1)} s vs ${walls[1]!.toFixed(1)} s)`);
@@ -300,12 +311,16 @@ try {
       const script = `import optuna, sys, time\noptuna.logging.set_verbosity(optuna.logging.WARNING)\ns = optuna.load_study(study_name='${study}', storage='${url}')\nt0 = time.time()\ns.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=int(sys.argv[1]))\nprint(t0, time.time())`;
       execFileSync(python, ['-c', `import optuna; optuna.create_study(study_name='${study}', storage='${url}')`], { stdio: 'inherit' });
       const spans = await Promise.all(
-        Array.from({ length: processes }, () => new Promise<[number, number]>((resolve, reject) => {
-          const child = spawn(python, ['-c', script, String(Math.ceil(trials / processes))], { stdio: ['ignore', 'pipe', 'inherit'] });
-          let out = '';
-          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-          child.once('exit', (code) => (code === 0 ? resolve(out.trim().split(' ').map(Number) as [number, number]) : reject(new Error(`optuna exited ${code}`))));
-        })),
+        Array.from(
+          { length: processes },
+          () =>
+            new Promise<[number, number]>((resolve, reject) => {
+              const child = spawn(python, ['-c', script, String(Math.ceil(trials / processes))], { stdio: ['ignore', 'pipe', 'inherit'] });
+              let out = '';
+              child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+              child.once('exit', (code) => (code === 0 ? resolve(out.trim().split(' ').map(Number) as [number, number]) : reject(new Error(`optuna exited ${code}`))));
+            }),
+        ),
       );
       const wall = Math.max(...spans.map((s) => s[1])) - Math.min(...spans.map((s) => s[0]));
       const slotMs = (wall * processes * 1000) / trials;

@@ -81,7 +81,9 @@ optimizer.dispose();
 const rows = [...byKind.entries()].map(([kind, { ms, calls }]) => ({ kind, ms: ms / batches, calls: calls / batches })).sort((a, b) => b.ms - a.ms);
 const kernels = rows.reduce((sum, r) => sum + r.ms, 0);
 const perBatch = wall / batches;
-console.log(`${args.model} (${v.rnn}), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`);
+console.log(
+  `${args.model} (${v.rnn}), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
+);
 console.log('| op kind | ms per batch | calls per batch | share |');
 console.log('|---|---:|---:|---:|');
 for (const r of [...rows, { kind: 'host and dispatch (rest of the step)', ms: perBatch - kernels, calls: 0 }]) {

@@ -5,7 +5,10 @@
  */
 export class UserError extends Error {
   readonly exitCode = 2;
-  constructor(message: string, readonly problems: readonly string[] = [message]) {
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [message],
+  ) {
     super(message);
     this.name = 'UserError';
   }

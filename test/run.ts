@@ -14,7 +14,11 @@ import { startTemporalDevServer } from '../src/stack/temporal.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
 const files = ['unit', 'integration']
-  .flatMap((dir) => readdirSync(path.join(root, 'test', dir)).filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', dir, f)))
+  .flatMap((dir) =>
+    readdirSync(path.join(root, 'test', dir))
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => path.join('test', dir, f)),
+  )
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);

@@ -51,7 +51,8 @@ export const SHUTDOWN_GRACE_SECONDS = 60;
 
 // A Temporal server that is down or restarting: the SDK retries, and logs each failed poll,
 // heartbeat or completion as a warning. One line when the connection is lost, one when it is back.
-const TEMPORAL_TROUBLE = /gRPC call \S+ retried|transport error|tcp connect|connection refused|connection reset|broken pipe|unavailable|error trying to connect|dns error|deadline exceeded|h2 protocol/i;
+const TEMPORAL_TROUBLE =
+  /gRPC call \S+ retried|transport error|tcp connect|connection refused|connection reset|broken pipe|unavailable|error trying to connect|dns error|deadline exceeded|h2 protocol/i;
 const temporalLink = {
   address: '',
   downSince: undefined as number | undefined,
@@ -145,7 +146,10 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     async shutdown(reason) {
       if (reason && !draining.signal.aborted) {
         const trials = trainWorker?.getStatus().numInFlightActivities ?? 0;
-        const what = trials > 0 ? `${trials} running trial(s) finish their epoch in progress (at most ${SHUTDOWN_GRACE_SECONDS} s, then they stop between batches) and resume from that checkpoint on another worker; then it exits` : 'no trial is running; it exits now';
+        const what =
+          trials > 0
+            ? `${trials} running trial(s) finish their epoch in progress (at most ${SHUTDOWN_GRACE_SECONDS} s, then they stop between batches) and resume from that checkpoint on another worker; then it exits`
+            : 'no trial is running; it exits now';
         console.error(`worker ${identity}: ${reason}: shutting down, polling stopped; ${what}`);
       }
       draining.abort();

@@ -13,6 +13,4 @@ export const TrialNumberAttr = defineSearchAttributeKey('TrialNumber', 'INT');
 const cliTypeOf = { KEYWORD: 'Keyword', INT: 'Int' } as const;
 
 /** Name -> CLI type, as `temporal server start-dev --search-attribute` and `operator search-attribute create` take them. */
-export const searchAttributeTypes: Record<string, 'Keyword' | 'Int'> = Object.fromEntries(
-  [SweepIdAttr, SweepNameAttr, TrialNumberAttr].map((key) => [key.name, cliTypeOf[key.type]]),
-);
+export const searchAttributeTypes: Record<string, 'Keyword' | 'Int'> = Object.fromEntries([SweepIdAttr, SweepNameAttr, TrialNumberAttr].map((key) => [key.name, cliTypeOf[key.type]]));

@@ -21,7 +21,12 @@ const phrasing: Record<string, (value: string) => string> = {
 function formatValue(value: ParamValue): string {
   if (typeof value !== 'number' || Number.isInteger(value)) return String(value);
   // 0.003 -> 3e-3, 0.25 -> 0.25: short and exact to the 4 digits sampling keeps.
-  return Math.abs(value) < 0.01 ? value.toExponential().replace(/e-0*/, 'e-').replace(/\.?0+e/, 'e') : String(value);
+  return Math.abs(value) < 0.01
+    ? value
+        .toExponential()
+        .replace(/e-0*/, 'e-')
+        .replace(/\.?0+e/, 'e')
+    : String(value);
 }
 
 export function describeParams(params: Params): string {
@@ -42,13 +47,7 @@ export function trainSummary(untilEpoch: number, resumes: boolean, backend: stri
   return resumes ? `train on to epoch ${untilEpoch} from the checkpoint ${on}` : `train epochs 1-${untilEpoch} ${on}`;
 }
 
-export function sweepDetails(state: {
-  status: string;
-  totalTrials: number;
-  running: number;
-  counts: Record<TrialOutcome, number>;
-  leaderboard: readonly LeaderboardEntry[];
-}): string {
+export function sweepDetails(state: { status: string; totalTrials: number; running: number; counts: Record<TrialOutcome, number>; leaderboard: readonly LeaderboardEntry[] }): string {
   const { counts } = state;
   const lines = [
     `**${state.status}**: ${counts.completed + counts['early-stopped']} of ${state.totalTrials} trials done, ${state.running} running, ${counts.failed} failed, ${counts.cancelled} cancelled`,

@@ -19,20 +19,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  createReadStream,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -151,7 +138,7 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
   if (result.error) throw new Error(`${options.what}: ${result.error.message}`);
   if (result.status !== 0) {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync gives null output when the command cannot start
-  const tail = `${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n');
+    const tail = `${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n');
     throw new Error(`${options.what} failed (exit ${result.status}):\n${tail}`);
   }
 }
@@ -210,9 +197,23 @@ async function ensureTensorFlow(variant: Variant, force: boolean): Promise<strin
     run(
       pipCommand[0]!,
       [
-        ...pipCommand.slice(1), 'download', '--quiet', '--no-deps', '--no-cache-dir', '--only-binary=:all:',
-        '--python-version', WHEEL_TAGS.python, '--implementation', 'cp', '--abi', WHEEL_TAGS.abi, '--platform', WHEEL_TAGS.platform,
-        '-d', path.join(tmp, 'wheel'), `${variant.wheel}==${TF_VERSION}`,
+        ...pipCommand.slice(1),
+        'download',
+        '--quiet',
+        '--no-deps',
+        '--no-cache-dir',
+        '--only-binary=:all:',
+        '--python-version',
+        WHEEL_TAGS.python,
+        '--implementation',
+        'cp',
+        '--abi',
+        WHEEL_TAGS.abi,
+        '--platform',
+        WHEEL_TAGS.platform,
+        '-d',
+        path.join(tmp, 'wheel'),
+        `${variant.wheel}==${TF_VERSION}`,
       ],
       { what: `pip download ${variant.wheel}==${TF_VERSION}` },
     );
@@ -240,8 +241,15 @@ async function ensureTensorFlow(variant: Variant, force: boolean): Promise<strin
         pipCommand[0]!,
         [
           // py3-none-manylinux wheels: this machine's own tags select them (no --platform pinning).
-          ...pipCommand.slice(1), 'install', '--quiet', '--no-deps', '--no-cache-dir', '--only-binary=:all:',
-          '--target', path.join(tmp, 'cuda'), ...pinned,
+          ...pipCommand.slice(1),
+          'install',
+          '--quiet',
+          '--no-deps',
+          '--no-cache-dir',
+          '--only-binary=:all:',
+          '--target',
+          path.join(tmp, 'cuda'),
+          ...pinned,
         ],
         { what: 'pip install of the CUDA 12 wheels' },
       );
@@ -324,11 +332,15 @@ function nodeGyp(): string {
 /** What a build needs besides the cache: every missing tool is named at once. */
 function checkBuildTools(): { nodedir: string; nodeGyp: string } {
   const missing: string[] = [];
-  const compiler = process.env.CXX ? which(process.env.CXX) : which('c++') ?? which('g++') ?? which('clang++');
+  const compiler = process.env.CXX ? which(process.env.CXX) : (which('c++') ?? which('g++') ?? which('clang++'));
   if (!compiler) missing.push(`a C++ compiler (looked for ${process.env.CXX ? `CXX=${process.env.CXX}` : 'c++, g++, clang++'}; Debian: apt-get install g++)`);
   if (!which('make')) missing.push('make (Debian: apt-get install make)');
   const tools: Partial<{ nodedir: string; nodeGyp: string }> = {};
-  for (const [key, find] of [['nodedir', nodeDir], ['nodeGyp', nodeGyp], ['python', python]] as const) {
+  for (const [key, find] of [
+    ['nodedir', nodeDir],
+    ['nodeGyp', nodeGyp],
+    ['python', python],
+  ] as const) {
     try {
       const value = find();
       if (key !== 'python') tools[key] = value;

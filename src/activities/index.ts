@@ -103,7 +103,14 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
             signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
             onStart: async (info: TrainingStarted) => {
-              await db.markTrialRunning(input.trialId, { worker: identity, backend: info.backend, runtime: info.runtime, paramCount: info.paramCount, attempt: ctx.info.attempt, untilEpoch: input.untilEpoch });
+              await db.markTrialRunning(input.trialId, {
+                worker: identity,
+                backend: info.backend,
+                runtime: info.runtime,
+                paramCount: info.paramCount,
+                attempt: ctx.info.attempt,
+                untilEpoch: input.untilEpoch,
+              });
             },
             onEpoch: async (m: EpochMetrics) => {
               lastEpoch = m.epoch;

@@ -23,7 +23,10 @@ export interface ApiSettings {
 
 /** The API settings from the environment (token, CORS origins); host and port come from flags. */
 export function apiEnv(env: NodeJS.ProcessEnv = process.env): Pick<ApiSettings, 'token' | 'corsOrigins'> {
-  const origins = (env.SWEEP_API_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = (env.SWEEP_API_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UserError(`SWEEP_API_CORS_ORIGINS: expected origins like http://localhost:3000 (scheme and host, no path), got '${origin}'`);
   }

@@ -21,7 +21,12 @@ function notFound(reply: FastifyReply, sweepId: string) {
 const errors = { 400: S.ErrorSchema, 404: S.ErrorSchema };
 
 function csv(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 function metricsOf(value: string | undefined): read.CurveMetric[] {
@@ -58,12 +63,16 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     sweeps: await read.listSweepSummaries(src, request.query),
   }));
 
-  api.get('/sweeps/:sweepId', { schema: { summary: 'One sweep: status, counts by state, best val AUC, searched parameters', params: S.SweepParams, response: { 200: S.SweepDetailSchema, ...errors } } }, async (request, reply) => {
-    const { sweepId } = request.params;
-    const [summary, trials] = await Promise.all([read.getSweepSummary(src, sweepId), read.sweepTrials(src, sweepId)]);
-    if (!summary || !trials) return notFound(reply, sweepId);
-    return { ...summary, parameters: trials.parameters, states: read.stateCounts(summary) };
-  });
+  api.get(
+    '/sweeps/:sweepId',
+    { schema: { summary: 'One sweep: status, counts by state, best val AUC, searched parameters', params: S.SweepParams, response: { 200: S.SweepDetailSchema, ...errors } } },
+    async (request, reply) => {
+      const { sweepId } = request.params;
+      const [summary, trials] = await Promise.all([read.getSweepSummary(src, sweepId), read.sweepTrials(src, sweepId)]);
+      if (!summary || !trials) return notFound(reply, sweepId);
+      return { ...summary, parameters: trials.parameters, states: read.stateCounts(summary) };
+    },
+  );
 
   api.get('/sweeps/:sweepId/states', { schema: { summary: 'Trials per state, long form', params: S.SweepParams, response: { 200: S.SweepStatesSchema, ...errors } } }, async (request, reply) => {
     const summary = await read.getSweepSummary(src, request.params.sweepId);
@@ -71,11 +80,15 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     return { sweepId: summary.sweepId, states: read.stateCounts(summary) };
   });
 
-  api.get('/sweeps/:sweepId/parameters', { schema: { summary: 'The searched parameters and their types', params: S.SweepParams, response: { 200: S.ParametersSchema, ...errors } } }, async (request, reply) => {
-    const trials = await read.sweepTrials(src, request.params.sweepId);
-    if (!trials) return notFound(reply, request.params.sweepId);
-    return { sweepId: trials.sweepId, parameters: trials.parameters };
-  });
+  api.get(
+    '/sweeps/:sweepId/parameters',
+    { schema: { summary: 'The searched parameters and their types', params: S.SweepParams, response: { 200: S.ParametersSchema, ...errors } } },
+    async (request, reply) => {
+      const trials = await read.sweepTrials(src, request.params.sweepId);
+      if (!trials) return notFound(reply, request.params.sweepId);
+      return { sweepId: trials.sweepId, parameters: trials.parameters };
+    },
+  );
 
   api.get(
     '/sweeps/:sweepId/trials',
@@ -85,7 +98,14 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
 
   api.get(
     '/sweeps/:sweepId/leaderboard',
-    { schema: { summary: "Top N trials by the sweep's best-model rule (val ROC AUC, then fewer parameters, then the earlier trial)", params: S.SweepParams, querystring: S.LeaderboardQuery, response: { 200: S.LeaderboardSchema, ...errors } } },
+    {
+      schema: {
+        summary: "Top N trials by the sweep's best-model rule (val ROC AUC, then fewer parameters, then the earlier trial)",
+        params: S.SweepParams,
+        querystring: S.LeaderboardQuery,
+        response: { 200: S.LeaderboardSchema, ...errors },
+      },
+    },
     async (request, reply) => (await read.leaderboard(src, request.params.sweepId, request.query.limit)) ?? notFound(reply, request.params.sweepId),
   );
 
@@ -104,15 +124,21 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     },
   );
 
-  api.get('/curves', { schema: { summary: 'Learning curves of the given trials (any sweeps), long form', querystring: S.CurvesQuery, response: { 200: S.CurvesSchema, ...errors } } }, async (request) => {
-    const trialIds = csv(request.query.trials)!;
-    if (trialIds.length === 0 || trialIds.length > 200) throw new BadParameter('trials', 'expected 1 to 200 trial ids, comma-separated');
-    return { points: await read.learningCurves(src, { trialIds, metrics: metricsOf(request.query.metric) }) };
-  });
+  api.get(
+    '/curves',
+    { schema: { summary: 'Learning curves of the given trials (any sweeps), long form', querystring: S.CurvesQuery, response: { 200: S.CurvesSchema, ...errors } } },
+    async (request) => {
+      const trialIds = csv(request.query.trials)!;
+      if (trialIds.length === 0 || trialIds.length > 200) throw new BadParameter('trials', 'expected 1 to 200 trial ids, comma-separated');
+      return { points: await read.learningCurves(src, { trialIds, metrics: metricsOf(request.query.metric) }) };
+    },
+  );
 
   api.get(
     '/sweeps/:sweepId/effects',
-    { schema: { summary: 'Per searched parameter: value (or bin) -> trials, best and mean val AUC', params: S.SweepParams, querystring: S.EffectsQuery, response: { 200: S.EffectsSchema, ...errors } } },
+    {
+      schema: { summary: 'Per searched parameter: value (or bin) -> trials, best and mean val AUC', params: S.SweepParams, querystring: S.EffectsQuery, response: { 200: S.EffectsSchema, ...errors } },
+    },
     async (request, reply) => {
       const { sweepId } = request.params;
       const result = await read.parameterEffects(src, sweepId, request.query);
@@ -125,10 +151,14 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     },
   );
 
-  api.get('/sweeps/:sweepId/best-so-far', { schema: { summary: 'Best val ROC AUC so far, stepping at each trial finish', params: S.SweepParams, response: { 200: S.BestSoFarSchema, ...errors } } }, async (request, reply) => {
-    const points = await read.bestSoFar(src, request.params.sweepId);
-    return points ? { sweepId: request.params.sweepId, points } : notFound(reply, request.params.sweepId);
-  });
+  api.get(
+    '/sweeps/:sweepId/best-so-far',
+    { schema: { summary: 'Best val ROC AUC so far, stepping at each trial finish', params: S.SweepParams, response: { 200: S.BestSoFarSchema, ...errors } } },
+    async (request, reply) => {
+      const points = await read.bestSoFar(src, request.params.sweepId);
+      return points ? { sweepId: request.params.sweepId, points } : notFound(reply, request.params.sweepId);
+    },
+  );
 
   const windowOf = async (query: Static<typeof S.WorkersQuery>, reply: FastifyReply): Promise<read.TimeWindow | undefined> => {
     const window = { sweepId: query.sweep, from: timeOf('from', query.from), to: timeOf('to', query.to) };
@@ -139,13 +169,21 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     return window;
   };
 
-  api.get('/workers', { schema: { summary: 'Per worker: trials, epochs, busy seconds, mean samples/s', querystring: S.WorkersQuery, response: { 200: S.WorkersSchema, ...errors } } }, async (request, reply) => {
-    const window = await windowOf(request.query, reply);
-    return window && { workers: await read.workerActivity(src, window) };
-  });
+  api.get(
+    '/workers',
+    { schema: { summary: 'Per worker: trials, epochs, busy seconds, mean samples/s', querystring: S.WorkersQuery, response: { 200: S.WorkersSchema, ...errors } } },
+    async (request, reply) => {
+      const window = await windowOf(request.query, reply);
+      return window && { workers: await read.workerActivity(src, window) };
+    },
+  );
 
-  api.get('/workers/throughput', { schema: { summary: 'Samples/s per epoch over time, with worker and backend', querystring: S.WorkersQuery, response: { 200: S.ThroughputSchema, ...errors } } }, async (request, reply) => {
-    const window = await windowOf(request.query, reply);
-    return window && { points: await read.throughput(src, window) };
-  });
+  api.get(
+    '/workers/throughput',
+    { schema: { summary: 'Samples/s per epoch over time, with worker and backend', querystring: S.WorkersQuery, response: { 200: S.ThroughputSchema, ...errors } } },
+    async (request, reply) => {
+      const window = await windowOf(request.query, reply);
+      return window && { points: await read.throughput(src, window) };
+    },
+  );
 }

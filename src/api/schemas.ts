@@ -72,9 +72,7 @@ export const LeaderboardSchema = Type.Object({ sweepId: Type.String(), parameter
 
 export const CurveMetricSchema = Type.Enum(CURVE_METRICS);
 export const CurvesSchema = Type.Object({
-  points: Type.Array(
-    Type.Object({ trialId: Type.String(), trial: Type.Integer(), label: Type.String(), epoch: Type.Integer(), metric: CurveMetricSchema, value: Type.Number(), time: Time }),
-  ),
+  points: Type.Array(Type.Object({ trialId: Type.String(), trial: Type.Integer(), label: Type.String(), epoch: Type.Integer(), metric: CurveMetricSchema, value: Type.Number(), time: Time })),
 });
 
 export const EffectsSchema = Type.Object({

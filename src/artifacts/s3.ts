@@ -75,9 +75,7 @@ export class S3Store implements ArtifactStore {
     const keys: string[] = [];
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.call('list', prefix, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.where.bucket, Prefix: base + prefix, ContinuationToken })),
-      );
+      const page = await this.call('list', prefix, () => this.client.send(new ListObjectsV2Command({ Bucket: this.where.bucket, Prefix: base + prefix, ContinuationToken })));
       for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(base.length));
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

@@ -11,12 +11,7 @@ export interface Command {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs with usage errors turned into UserError (exit 2) that name the command. */
-export function parseCommandArgs<O extends Options>(
-  command: string,
-  argv: string[],
-  options: O,
-  positionals: { min: number; max: number; names: string },
-) {
+export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O, positionals: { min: number; max: number; names: string }) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -25,9 +20,7 @@ export function parseCommandArgs<O extends Options>(
   }
   const n = parsed.positionals.length;
   if (n < positionals.min || n > positionals.max) {
-    throw new UserError(
-      `sweep ${command}: expected ${positionals.names}, got ${n === 0 ? 'nothing' : parsed.positionals.join(' ')}. See 'sweep ${command} --help'.`,
-    );
+    throw new UserError(`sweep ${command}: expected ${positionals.names}, got ${n === 0 ? 'nothing' : parsed.positionals.join(' ')}. See 'sweep ${command} --help'.`);
   }
   return parsed;
 }

@@ -13,7 +13,10 @@ export class ProgressView {
   private lastLine = '';
   private drawn = false;
 
-  constructor(private readonly out: NodeJS.WriteStream | null, private readonly total: number) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream | null,
+    private readonly total: number,
+  ) {}
 
   update(p: SweepProgress): void {
     if (!this.out) return;
@@ -52,7 +55,11 @@ function formatSeconds(s: number): string {
  * itself goes on, durable in Temporal).
  */
 export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, view: ProgressView): Promise<SweepResult | 'interrupted'> {
-  const refresh = () => handle.query(progressQuery).then((p) => view.update(p), () => {});
+  const refresh = () =>
+    handle.query(progressQuery).then(
+      (p) => view.update(p),
+      () => {},
+    );
   let onInterrupt = () => {};
   const interrupted = new Promise<'interrupted'>((resolve) => (onInterrupt = () => resolve('interrupted')));
   process.once('SIGINT', onInterrupt);

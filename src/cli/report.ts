@@ -24,9 +24,7 @@ export async function sweepReport(db: ResultsStore, sweepId: string): Promise<Sw
   return {
     sweepId,
     status: sweep.status,
-    best: bestTrial
-      ? { trialId: bestTrial.id, params: bestTrial.params, valAuc: bestTrial.bestValAuc!, epoch: bestTrial.bestEpoch!, modelPath: model?.uri ?? null }
-      : null,
+    best: bestTrial ? { trialId: bestTrial.id, params: bestTrial.params, valAuc: bestTrial.bestValAuc!, epoch: bestTrial.bestEpoch!, modelPath: model?.uri ?? null } : null,
     trials: trials.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason })),
   };
 }
@@ -45,7 +43,12 @@ function columnWidths(rows: string[][]): number[] {
  */
 export function alignColumns(rows: string[][], { gap = '  ', right = [] }: { gap?: string; right?: number[] } = {}): string[] {
   const widths = columnWidths(rows);
-  return rows.map((cells) => cells.map((c, i) => (right.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(gap).trimEnd());
+  return rows.map((cells) =>
+    cells
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join(gap)
+      .trimEnd(),
+  );
 }
 
 /** A plain-text table: the header, a rule of dashes under each column, then the rows. */

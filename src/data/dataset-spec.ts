@@ -42,10 +42,7 @@ export const datasetSpecSchema = z
       .enum(lengthPolicies, expected(lengthPolicies.map((p) => `'${p}'`).join(', ')))
       .optional()
       .describe("Sequences not seqLen long: 'error' (default), 'center-crop' longer ones, 'pad' shorter ones with N"),
-    reverseComplement: z
-      .boolean(expected('true or false'))
-      .optional()
-      .describe('Train on reverse complements too and average both strands when predicting'),
+    reverseComplement: z.boolean(expected('true or false')).optional().describe('Train on reverse complements too and average both strands when predicting'),
     samples: positiveInt('synthetic: number of sequences (default 4000)').optional(),
     motifs: z
       .array(nonNegativeInt('JASPAR motif index'), expected('an array of JASPAR motif indices'))

@@ -71,16 +71,7 @@ function checkDims(file: SourceFile, x: { name: string; dims: number[] }, y: { n
  * Turns a window of one-hot values into base codes. Value (sample j, channel c, position l) sits
  * at values[j*sN + c*sC + l*sL]; first is the window's first sample (for messages).
  */
-function decodeOneHotWindow(
-  file: SourceFile,
-  name: string,
-  values: ArrayLike<number>,
-  w: number,
-  length: number,
-  [sN, sC, sL]: [number, number, number],
-  codes: Uint8Array,
-  first: number,
-): void {
+function decodeOneHotWindow(file: SourceFile, name: string, values: ArrayLike<number>, w: number, length: number, [sN, sC, sL]: [number, number, number], codes: Uint8Array, first: number): void {
   for (let j = 0; j < w; j++) {
     for (let l = 0; l < length; l++) {
       let code = BASE_NONE;
@@ -146,10 +137,40 @@ async function openHdf5(file: SourceFile, split: SplitName, requireLabels: boole
       windowFor: (budget) => clampWindow(budget / (4 * length * bytesPerValue + length + 2 * numTasks * 8), count),
       async read(n0, n1, codes, labels) {
         const w = n1 - n0;
-        const x = numbers(readSlice(file, xd, matlab ? [[0, length], [0, 4], [n0, n1]] : [[n0, n1], [0, 4], [0, length]]));
+        const x = numbers(
+          readSlice(
+            file,
+            xd,
+            matlab
+              ? [
+                  [0, length],
+                  [0, 4],
+                  [n0, n1],
+                ]
+              : [
+                  [n0, n1],
+                  [0, 4],
+                  [0, length],
+                ],
+          ),
+        );
         decodeOneHotWindow(file, vars.x, x, w, length, matlab ? [1, w, 4 * w] : [4 * length, length, 1], codes, n0);
         if (labels && yd) {
-          const y = numbers(readSlice(file, yd, matlab ? [[0, numTasks], [n0, n1]] : [[n0, n1], [0, numTasks]]));
+          const y = numbers(
+            readSlice(
+              file,
+              yd,
+              matlab
+                ? [
+                    [0, numTasks],
+                    [n0, n1],
+                  ]
+                : [
+                    [n0, n1],
+                    [0, numTasks],
+                  ],
+            ),
+          );
           decodeLabelWindow(file, vars.y!, y, w, numTasks, matlab ? [1, w] : [numTasks, 1], labels, n0);
         }
       },
@@ -187,7 +208,12 @@ function clampWindow(w: number, count: number): number {
 
 async function openMatV5(file: SourceFile, split: SplitName, requireLabels: boolean): Promise<DeepSeaArrays> {
   const all = await listMatV5(file);
-  const vars = pickVariables(file, all.map((v) => v.name), split, requireLabels);
+  const vars = pickVariables(
+    file,
+    all.map((v) => v.name),
+    split,
+    requireLabels,
+  );
   const byName = (name: string): MatVariable => {
     const v = all.find((candidate) => candidate.name === name)!;
     if (!v.numeric || v.complex) throw new UserError(`${file.display}: '${name}' is a ${v.complex ? 'complex' : v.className} array; expected a real numeric array.`);
@@ -205,9 +231,7 @@ async function openMatV5(file: SourceFile, split: SplitName, requireLabels: bool
       // The file streams in MATLAB order (sample fastest); each read pass keeps only this window.
       const w = n1 - n0;
       const raw = new Uint8Array(w * 4 * length);
-      await streamWindow(file, xv, count, n0, n1, raw, (n, col, v) =>
-        oneHotError(file, vars.x, n, Math.floor(col / 4), `value ${v} in channel ${(col % 4) + 1}; expected 0 or 1`),
-      );
+      await streamWindow(file, xv, count, n0, n1, raw, (n, col, v) => oneHotError(file, vars.x, n, Math.floor(col / 4), `value ${v} in channel ${(col % 4) + 1}; expected 0 or 1`));
       decodeOneHotWindow(file, vars.x, raw, w, length, [1, w, 4 * w], codes, n0);
       if (labels && yv) {
         const rawLabels = new Uint8Array(w * numTasks);
@@ -236,7 +260,7 @@ async function streamWindow(
   await streamMatV5Values(file, variable, (values, first) => {
     let n = first % count;
     let col = Math.floor(first / count);
-    for (let i = 0; i < values.length; ) {
+    for (let i = 0; i < values.length;) {
       if (n < n0) {
         const skip = Math.min(n0 - n, values.length - i);
         i += skip;

@@ -33,14 +33,7 @@ export const BASE_CODE_OF_BYTE: Uint8Array = (() => {
 })();
 
 /** Code -> the 4 channel values. */
-const ONE_HOT = new Float32Array([
-  1, 0, 0, 0,
-  0, 1, 0, 0,
-  0, 0, 1, 0,
-  0, 0, 0, 1,
-  0.25, 0.25, 0.25, 0.25,
-  0, 0, 0, 0,
-]);
+const ONE_HOT = new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0.25, 0.25, 0.25, 0.25, 0, 0, 0, 0]);
 
 /** A<->T, C<->G; ambiguity and "no base" stay as they are. */
 export const COMPLEMENT_CODE = new Uint8Array([BASE_T, BASE_G, BASE_C, BASE_A, BASE_AMBIGUOUS, BASE_NONE]);

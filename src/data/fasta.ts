@@ -93,7 +93,13 @@ export class LabelTable {
     const unclaimed = this.claimedFile.flatMap((f, row) => (f === 0 ? [row] : []));
     if (unclaimed.length === 0) return;
     const row = unclaimed[0]!;
-    const more = unclaimed.length > 1 ? ` (${unclaimed.length} ids in total have no record, e.g. ${unclaimed.slice(1, 4).map((r) => `'${this.ids[r]}'`).join(', ')})` : '';
+    const more =
+      unclaimed.length > 1
+        ? ` (${unclaimed.length} ids in total have no record, e.g. ${unclaimed
+            .slice(1, 4)
+            .map((r) => `'${this.ids[r]}'`)
+            .join(', ')})`
+        : '';
     throw new UserError(
       `${this.file.display} line ${this.lines[row]}: the id '${this.ids[row]}' has labels but no record in ${fastaFiles.map((f) => f.display).join(', ')}${more}. Remove the row or add the sequence.`,
     );
@@ -119,11 +125,7 @@ export interface FastaRecord {
  * One streaming pass over a FASTA file: every base is validated, and each record is handed to
  * `onRecord` (synchronously; its codes buffer is reused for the next record) for fitLength.
  */
-export async function readFastaRecords(
-  file: SourceFile,
-  opts: EncodeOptions,
-  onRecord: (record: FastaRecord) => void,
-): Promise<FileDigest> {
+export async function readFastaRecords(file: SourceFile, opts: EncodeOptions, onRecord: (record: FastaRecord) => void): Promise<FileDigest> {
   const { seqLen, lengthPolicy } = opts;
   let seq = new Uint8Array(Math.max(1 << 16, seqLen));
   let scratch = new Uint8Array(1 << 12);
@@ -192,13 +194,7 @@ export async function readFastaRecords(
 }
 
 /** One streaming pass over a FASTA file: every record is validated, labelled and encoded into `out`. */
-export async function encodeFastaFile(
-  file: SourceFile,
-  labels: LabelTable,
-  fastaFiles: SourceFile[],
-  out: string,
-  opts: EncodeOptions,
-): Promise<EncodedFile> {
+export async function encodeFastaFile(file: SourceFile, labels: LabelTable, fastaFiles: SourceFile[], out: string, opts: EncodeOptions): Promise<EncodedFile> {
   const { seqLen, lengthPolicy } = opts;
   const fileIndex = fastaFiles.indexOf(file);
   const writer = new SplitWriter(out, seqLen, labels.taskNames.length);

@@ -31,8 +31,21 @@ const ELEMENT_TYPES: Record<number, { bytes: number; view: (b: ArrayBuffer, offs
 };
 
 const CLASS_NAMES: Record<number, string> = {
-  1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 6: 'double', 7: 'single', 8: 'int8', 9: 'uint8',
-  10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64',
+  1: 'cell',
+  2: 'struct',
+  3: 'object',
+  4: 'char',
+  5: 'sparse',
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
 };
 const NUMERIC_CLASSES = new Set([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 
@@ -69,7 +82,7 @@ export async function listMatV5(file: SourceFile): Promise<MatVariable[]> {
       throw new UserError(`${file.display}: a big-endian MAT-file, which is not supported; save it again on a little-endian machine (any PC).`);
     }
     const tag = Buffer.alloc(8);
-    for (let offset = HEADER_BYTES; offset + 8 <= size; ) {
+    for (let offset = HEADER_BYTES; offset + 8 <= size;) {
       readSync(fd, tag, 0, 8, offset);
       const type = tag.readUInt32LE(0);
       const nbytes = tag.readUInt32LE(4);
@@ -94,11 +107,7 @@ export async function listMatV5(file: SourceFile): Promise<MatVariable[]> {
  * Streams a numeric variable's real part: `onValues(values, first)` receives consecutive runs,
  * `values[0]` being element `first` in column-major order.
  */
-export async function streamMatV5Values(
-  file: SourceFile,
-  variable: MatVariable,
-  onValues: (values: ArrayLike<number>, first: number) => void,
-): Promise<void> {
+export async function streamMatV5Values(file: SourceFile, variable: MatVariable, onValues: (values: ArrayLike<number>, first: number) => void): Promise<void> {
   const element = await openElement(file, variable.offset);
   try {
     const { dataType, dataBytes, small } = await readMatrixHeader(element.reader, file);
@@ -140,7 +149,11 @@ async function openElement(file: SourceFile, offset: number): Promise<{ reader: 
   const stream = type === MI_COMPRESSED ? raw.pipe(createInflate({ chunkSize: 1 << 20 })) : raw;
   if (stream !== raw) raw.on('error', (err) => stream.destroy(err));
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const reader = new ByteReader(iterator, () => truncated(file), (err) => corrupt(file, err));
+  const reader = new ByteReader(
+    iterator,
+    () => truncated(file),
+    (err) => corrupt(file, err),
+  );
   return {
     reader,
     close: async () => {
@@ -150,10 +163,7 @@ async function openElement(file: SourceFile, offset: number): Promise<{ reader: 
   };
 }
 
-async function readMatrixHeader(
-  reader: ByteReader,
-  file: SourceFile,
-): Promise<{ variable: Omit<MatVariable, 'offset'>; dataType: number; dataBytes: number; small?: Buffer }> {
+async function readMatrixHeader(reader: ByteReader, file: SourceFile): Promise<{ variable: Omit<MatVariable, 'offset'>; dataType: number; dataBytes: number; small?: Buffer }> {
   const matrix = await reader.tag();
   if (matrix.type !== MI_MATRIX) throw corrupt(file, new Error(`expected a matrix element, found data type ${matrix.type}`));
   const flagsTag = await reader.tag();

@@ -13,18 +13,7 @@ import { LabelTable, encodeFastaFile } from './fasta.js';
 import { fitLength } from './sequence.js';
 import { fileSize, hashFile, sourceFile, type FileDigest, type SourceFile } from './source.js';
 import { datasetSpecSchema, inferFormat, type DatasetSpec, type LengthPolicy } from './dataset-spec.js';
-import {
-  CACHE_VERSION,
-  META_FILE,
-  cacheDirOf,
-  SplitWriter,
-  manifestFromMeta,
-  partitionRecords,
-  readMeta,
-  splitFileName,
-  type CacheMeta,
-  type SplitName,
-} from './store.js';
+import { CACHE_VERSION, META_FILE, cacheDirOf, SplitWriter, manifestFromMeta, partitionRecords, readMeta, splitFileName, type CacheMeta, type SplitName } from './store.js';
 import { checkSynthOptions, resolveSynthOptions, synthTaskNames, writeSyntheticTsv } from './synth.js';
 import { encodeTableFile, type EncodeOptions } from './tsv.js';
 import type { DatasetManifest } from './types.js';
@@ -103,7 +92,10 @@ function statStamp(files: string[]): string {
 async function prepare(spec: DatasetSpec, opts: PrepareOptions): Promise<{ manifest: DatasetManifest; files: string[]; stamp: string }> {
   const parsed = datasetSpecSchema.safeParse(spec);
   if (!parsed.success) {
-    throw UserError.of('The dataset description is invalid:', parsed.error.issues.map((i) => `dataset.${i.path.join('.')}: ${i.message}`));
+    throw UserError.of(
+      'The dataset description is invalid:',
+      parsed.error.issues.map((i) => `dataset.${i.path.join('.')}: ${i.message}`),
+    );
   }
   mkdirSync(opts.cacheDir, { recursive: true });
   const inputs = resolveInputs(parsed.data, opts);

@@ -18,8 +18,7 @@ export function codeBases(src: Uint8Array, start: number, end: number, dst: Uint
 
 /** `where` names the record ("train.tsv line 12 (id 'x')"); position is 1-based within the sequence. */
 export function invalidBaseError(where: string, position: number, byte: number): UserError {
-  const shown =
-    byte === 32 ? 'a space' : byte === 9 ? 'a tab' : byte > 32 && byte < 127 ? `'${String.fromCharCode(byte)}'` : `the byte 0x${byte.toString(16).padStart(2, '0')}`;
+  const shown = byte === 32 ? 'a space' : byte === 9 ? 'a tab' : byte > 32 && byte < 127 ? `'${String.fromCharCode(byte)}'` : `the byte 0x${byte.toString(16).padStart(2, '0')}`;
   return new UserError(
     `${where}, sequence position ${position}: ${shown} is not a DNA base. Sequences may contain A, C, G, T (any case) and the IUPAC ambiguity codes ${AMBIGUITY_CODES.split('').join(', ')}.`,
   );
@@ -29,15 +28,7 @@ export function invalidBaseError(where: string, position: number, byte: number):
  * Copies `length` codes into a seqLen-long slot according to the length policy: equal lengths as
  * they are, longer ones centre-cropped ('center-crop'), shorter ones padded with N on both sides ('pad').
  */
-export function fitLength(
-  codes: Uint8Array,
-  length: number,
-  seqLen: number,
-  policy: LengthPolicy,
-  dst: Uint8Array,
-  dstOffset: number,
-  where: () => string,
-): void {
+export function fitLength(codes: Uint8Array, length: number, seqLen: number, policy: LengthPolicy, dst: Uint8Array, dstOffset: number, where: () => string): void {
   if (length === 0) {
     throw new UserError(`${where()}: the sequence is empty.`);
   } else if (length === seqLen) {

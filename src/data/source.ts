@@ -62,11 +62,7 @@ function isGzip(head: Uint8Array): boolean {
  * Streams the file's content (gunzipped when it is gzip) into `consume`, hashing the bytes on disk
  * on the way. `onBytes` reports progress in bytes read from disk.
  */
-export async function streamFile(
-  file: SourceFile,
-  consume: (content: AsyncIterable<Buffer>) => Promise<void>,
-  onBytes?: (bytes: number) => void,
-): Promise<FileDigest> {
+export async function streamFile(file: SourceFile, consume: (content: AsyncIterable<Buffer>) => Promise<void>, onBytes?: (bytes: number) => void): Promise<FileDigest> {
   fileSize(file);
   const gzip = isGzip(readHead(file, 2));
   const hash = createHash('sha256');
@@ -132,9 +128,7 @@ function fileError(file: SourceFile, err: unknown): Error {
 function gzipError(file: SourceFile, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'Z_BUF_ERROR') {
-    return new UserError(
-      `${file.display}: the gzip data ends early: the file is truncated (an interrupted download or copy?). Download or compress it again.`,
-    );
+    return new UserError(`${file.display}: the gzip data ends early: the file is truncated (an interrupted download or copy?). Download or compress it again.`);
   }
   if (code === 'Z_DATA_ERROR') {
     return new UserError(`${file.display}: the gzip data is corrupt (${(err as Error).message}). Download or compress the file again.`);

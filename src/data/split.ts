@@ -65,12 +65,7 @@ export function memorySplit(records: Uint8Array, seqLen: number, numTasks: numbe
 }
 
 /** readBatch over fixed-size records, wherever they come from. */
-function recordSplit(
-  count: number,
-  seqLen: number,
-  numTasks: number,
-  source: { record(index: number): Uint8Array; close(): void },
-): EncodedSplit {
+function recordSplit(count: number, seqLen: number, numTasks: number, source: { record(index: number): Uint8Array; close(): void }): EncodedSplit {
   return {
     count,
     seqLen,

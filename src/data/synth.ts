@@ -20,9 +20,10 @@ export interface Motif {
 let motifCache: Motif[] | undefined;
 
 export function jasparMotifs(): Motif[] {
-  motifCache ??= (
-    JSON.parse(readFileSync(new URL('./jaspar/jaspar_core_2016_vertebrates.json', import.meta.url), 'utf8')) as { motifs: Motif[] }
-  ).motifs.map((m) => ({ index: m.index, pfm: m.pfm.map((row) => normalise(row)) }));
+  motifCache ??= (JSON.parse(readFileSync(new URL('./jaspar/jaspar_core_2016_vertebrates.json', import.meta.url), 'utf8')) as { motifs: Motif[] }).motifs.map((m) => ({
+    index: m.index,
+    pfm: m.pfm.map((row) => normalise(row)),
+  }));
   return motifCache;
 }
 

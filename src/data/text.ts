@@ -87,12 +87,7 @@ export interface TableHandlers {
  * count differs from the header's is an error naming the line. Fields wrapped in double quotes
  * have the quotes removed (quoted delimiters are not supported: DNA tables do not need them).
  */
-export async function readTable(
-  file: SourceFile,
-  delimiter: ',' | '\t',
-  handlers: TableHandlers,
-  onBytes?: (bytes: number) => void,
-): Promise<FileDigest & { rows: number }> {
+export async function readTable(file: SourceFile, delimiter: ',' | '\t', handlers: TableHandlers, onBytes?: (bytes: number) => void): Promise<FileDigest & { rows: number }> {
   const sep = delimiter.charCodeAt(0);
   let columns: string[] | undefined;
   let starts = new Int32Array(0);
@@ -163,10 +158,6 @@ export function parseLabel(buf: Buffer, start: number, end: number, where: () =>
   if (value === 0 || value === 1) return value;
   const text = buf.toString('utf8', start, end);
   const problem =
-    text.trim() === ''
-      ? 'the label is empty; labels must be 0 or 1'
-      : Number.isNaN(value)
-        ? `'${text}' is not a number; labels must be 0 or 1`
-        : `${text} is not 0 or 1; labels must be 0 or 1`;
+    text.trim() === '' ? 'the label is empty; labels must be 0 or 1' : Number.isNaN(value) ? `'${text}' is not a number; labels must be 0 or 1` : `${text} is not 0 or 1; labels must be 0 or 1`;
   throw new UserError(`${where()}, column '${column}': ${problem}.`);
 }

@@ -35,10 +35,14 @@ export function headerColumns(file: SourceFile, columns: string[], line: number,
   const seqCol = lower.indexOf('sequence');
   const idCol = lower.indexOf('id');
   if (required === 'sequence' && seqCol < 0) {
-    throw new UserError(`${file.display} line ${line}: no 'sequence' column in the header (found ${found}). Expected a column named 'sequence' holding the DNA sequences, an optional 'id' column and one 0/1 column per task.`);
+    throw new UserError(
+      `${file.display} line ${line}: no 'sequence' column in the header (found ${found}). Expected a column named 'sequence' holding the DNA sequences, an optional 'id' column and one 0/1 column per task.`,
+    );
   }
   if (required === 'id' && idCol < 0) {
-    throw new UserError(`${file.display} line ${line}: no 'id' column in the header (found ${found}). A FASTA labels file needs an 'id' column matching the FASTA record ids, and one 0/1 column per task.`);
+    throw new UserError(
+      `${file.display} line ${line}: no 'id' column in the header (found ${found}). A FASTA labels file needs an 'id' column matching the FASTA record ids, and one 0/1 column per task.`,
+    );
   }
   const taskCols = columns.map((_, i) => i).filter((i) => i !== seqCol && i !== idCol);
   if (taskCols.length === 0) {
@@ -50,16 +54,13 @@ export function headerColumns(file: SourceFile, columns: string[], line: number,
 /** Checks that a split's task columns are the train file's, in the same order. */
 export function checkSameTasks(file: SourceFile, taskNames: string[], expected: { file: SourceFile; taskNames: string[] } | undefined): void {
   if (!expected || expected.taskNames.join('\t') === taskNames.join('\t')) return;
-  throw new UserError(`${file.display}: the label columns (${taskNames.join(', ')}) differ from those of ${expected.file.display} (${expected.taskNames.join(', ')}). Every split needs the same tasks in the same order.`);
+  throw new UserError(
+    `${file.display}: the label columns (${taskNames.join(', ')}) differ from those of ${expected.file.display} (${expected.taskNames.join(', ')}). Every split needs the same tasks in the same order.`,
+  );
 }
 
 /** One streaming pass: parse, validate and encode every row into `out`. */
-export async function encodeTableFile(
-  file: SourceFile,
-  out: string,
-  opts: EncodeOptions,
-  expected?: { file: SourceFile; taskNames: string[] },
-): Promise<EncodedFile> {
+export async function encodeTableFile(file: SourceFile, out: string, opts: EncodeOptions, expected?: { file: SourceFile; taskNames: string[] }): Promise<EncodedFile> {
   const delimiter = delimiterOf(file);
   const { seqLen, lengthPolicy } = opts;
   let writer: SplitWriter | undefined;

@@ -6,21 +6,7 @@ import { databaseServer, redact } from '../config/index.js';
 import { UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
-import type {
-  ArtifactRow,
-  EpochRow,
-  NewArtifact,
-  NewSweep,
-  NewTrial,
-  ResultsStore,
-  SweepRow,
-  SweepStatus,
-  TerminalSweepStatus,
-  TrialFinish,
-  TrialRow,
-  TrialStart,
-  TrialStatus,
-} from './types.js';
+import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
 
 /** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
 const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
@@ -379,10 +365,14 @@ async function writeEpochs(tx: Tx, trialId: string, epochs: readonly EpochMetric
     `trial ${trialId}`,
     tx`
       insert into trial_epochs ${tx(rows)}
-      on conflict (trial_id, epoch) do ${options.fillOnly ? tx`nothing` : tx`update set
+      on conflict (trial_id, epoch) do ${
+        options.fillOnly
+          ? tx`nothing`
+          : tx`update set
         train_loss = excluded.train_loss, val_loss = excluded.val_loss, val_auc = excluded.val_auc,
         val_pr_auc = excluded.val_pr_auc, seconds = excluded.seconds, samples_per_sec = excluded.samples_per_sec,
-        worker_identity = excluded.worker_identity, recorded_at = now()`}`,
+        worker_identity = excluded.worker_identity, recorded_at = now()`
+      }`,
   );
   await tx`update trials set epochs_trained = greatest(epochs_trained, ${Math.max(...latest.keys())}), updated_at = now() where id = ${trialId}`;
 }

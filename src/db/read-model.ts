@@ -292,7 +292,9 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
   else if (query.top !== undefined) trialIds = (await src.store.leaderboard(query.sweepId!, query.top)).map((t) => t.id);
   else trialIds = (await src.store.listTrials(query.sweepId!)).map((t) => t.id);
   if (trialIds.length === 0 || query.metrics.length === 0) return [];
-  const rows = await src.sql<{ trialId: string; number: number; params: Record<string, unknown>; sweepId: string; epoch: number; recordedAt: Date; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]>`
+  const rows = await src.sql<
+    { trialId: string; number: number; params: Record<string, unknown>; sweepId: string; epoch: number; recordedAt: Date; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]
+  >`
     select e.trial_id as "trialId", t.number, t.params, t.sweep_id as "sweepId", e.epoch, e.recorded_at as "recordedAt",
            e.train_loss as "trainLoss", e.val_loss as "valLoss", e.val_auc as "valAuc", e.val_pr_auc as "valPrAuc"
     from trial_epochs e join trials t on t.id = e.trial_id
@@ -302,7 +304,9 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
   const order = new Map(trialIds.map((id, i) => [id, i]));
   const points: CurvePoint[] = [];
   for (const r of query.trialIds ? rows : [...rows].sort((a, b) => order.get(a.trialId)! - order.get(b.trialId)! || a.epoch - b.epoch)) {
-    const label = `#${r.number} ${Object.entries(r.params).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ')}`.trim();
+    const label = `#${r.number} ${Object.entries(r.params)
+      .map(([k, v]) => `${k}=${formatValue(v)}`)
+      .join(' ')}`.trim();
     for (const metric of query.metrics) {
       const value = finite(r[field[metric]]);
       if (value !== null) points.push({ trialId: r.trialId, trial: r.number, label, epoch: r.epoch, metric, value, time: r.recordedAt.toISOString() });
@@ -314,7 +318,11 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
 // ---- parameter effects -------------------------------------------------------------------------
 
 /** For each searched parameter (or just `parameter`): value or bin -> trials, best and mean val AUC. */
-export async function parameterEffects(src: ReadSource, sweepId: string, options: { parameter?: string; bins: number }): Promise<{ sweepId: string; parameters: SearchedParameter[]; effects: ParameterEffect[] } | undefined> {
+export async function parameterEffects(
+  src: ReadSource,
+  sweepId: string,
+  options: { parameter?: string; bins: number },
+): Promise<{ sweepId: string; parameters: SearchedParameter[]; effects: ParameterEffect[] } | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
   const rows = await src.store.listTrials(sweepId);

@@ -95,15 +95,7 @@ function badLabel(l: unknown, k: number, taskName: string | undefined): MetricsI
  * Copies `scores[offset + k * stride]` for k in [0, n) into `buf`, positives at the front and
  * negatives at the back, checking labels and scores. Returns the number of positives.
  */
-function splitByLabel64(
-  labels: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  n: number,
-  offset: number,
-  stride: number,
-  buf: Float64Array,
-  taskName: string | undefined,
-): number {
+function splitByLabel64(labels: ArrayLike<number>, scores: ArrayLike<number>, n: number, offset: number, stride: number, buf: Float64Array, taskName: string | undefined): number {
   let p = 0;
   let q = n;
   for (let k = 0, idx = offset; k < n; k++, idx += stride) {
@@ -119,16 +111,7 @@ function splitByLabel64(
 }
 
 /** splitByLabel64 for float32 scores, writing each score's order-preserving 32-bit key. */
-function splitByLabel32(
-  labels: ArrayLike<number>,
-  scores: Float32Array,
-  n: number,
-  offset: number,
-  stride: number,
-  f32: Float32Array,
-  keys: Uint32Array,
-  taskName: string | undefined,
-): number {
+function splitByLabel32(labels: ArrayLike<number>, scores: Float32Array, n: number, offset: number, stride: number, f32: Float32Array, keys: Uint32Array, taskName: string | undefined): number {
   let p = 0;
   let q = n;
   for (let k = 0, idx = offset; k < n; k++, idx += stride) {

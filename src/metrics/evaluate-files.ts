@@ -44,11 +44,7 @@ function parseHeader(names: string[], file: SourceFile, line: number): Header {
  * Streams a TSV: `onHeader` with its parsed header, then `onRow` with a reader of each data row's
  * fields and the row's id.
  */
-async function readRows(
-  file: SourceFile,
-  onHeader: (header: Header) => void,
-  onRow: (header: Header, field: (column: number) => string, id: string, line: number) => void,
-): Promise<Header> {
+async function readRows(file: SourceFile, onHeader: (header: Header) => void, onRow: (header: Header, field: (column: number) => string, id: string, line: number) => void): Promise<Header> {
   let header: Header | undefined;
   await readTable(file, '\t', {
     header(columns, line) {
@@ -76,7 +72,10 @@ function parseNumber(text: string, file: SourceFile, line: number, column: numbe
 }
 
 function named(ids: string[], total: number): string {
-  const shown = ids.slice(0, NAMED_IDS).map((id) => `'${id}'`).join(', ');
+  const shown = ids
+    .slice(0, NAMED_IDS)
+    .map((id) => `'${id}'`)
+    .join(', ');
   return total > NAMED_IDS ? `${shown} and ${total - NAMED_IDS} more` : shown;
 }
 

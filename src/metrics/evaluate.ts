@@ -33,12 +33,7 @@ export function defaultTaskName(t: number): string {
  * allocated once and reused for every task; Float32Array scores take the fastest path. Labels must be 0 or 1; a NaN score throws MetricsInputError
  * (code 'nan-score') naming the task and sample.
  */
-export function evaluateTasks(
-  labels: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  numTasks: number,
-  taskNames?: readonly string[],
-): Evaluation {
+export function evaluateTasks(labels: ArrayLike<number>, scores: ArrayLike<number>, numTasks: number, taskNames?: readonly string[]): Evaluation {
   if (!Number.isInteger(numTasks) || numTasks < 1) throw new MetricsInputError(`numTasks must be a positive integer, got ${numTasks}`, 'shape');
   if (labels.length !== scores.length) throw new MetricsInputError(`labels and scores differ in length: ${labels.length} vs ${scores.length}`, 'shape');
   if (labels.length % numTasks !== 0) throw new MetricsInputError(`array length ${labels.length} is not a multiple of numTasks ${numTasks}`, 'shape');

@@ -65,16 +65,11 @@ export const variantFieldSchemas: { [K in keyof VariantConfig]-?: z.ZodType<Vari
   rnn: oneOf(['lstm', 'gru'], 'Recurrent cell of the bidirectional layer'),
   rnnUnits: positiveInt('RNN units per direction'),
   rnnMerge: oneOf(['concat', 'sum', 'mul', 'ave'], 'Bidirectional merge mode; concat doubles the feature axis'),
-  returnSequences: z
-    .boolean(expected('true or false'))
-    .describe('true: keep every RNN step, then flatten + dense (DanQ); false: keep only the last step'),
+  returnSequences: z.boolean(expected('true or false')).describe('true: keep every RNN step, then flatten + dense (DanQ); false: keep only the last step'),
   rnnDropout: dropoutRate('Dropout rate after the RNN'),
   denseUnits: nonNegativeInt().describe('Hidden dense ReLU units before the output layer; 0 = none'),
   outputActivation: oneOf(['sigmoid', 'softmax'], 'sigmoid: independent labels; softmax: one class of tasks (needs tasks >= 2)'),
-  learningRate: z
-    .number(expected('a positive number'))
-    .positive(expected('a positive number'))
-    .describe('Optimizer learning rate'),
+  learningRate: z.number(expected('a positive number')).positive(expected('a positive number')).describe('Optimizer learning rate'),
   optimizer: oneOf(['adam', 'rmsprop'], 'Optimizer'),
   batchSize: positiveInt('Samples per training batch'),
   epochs: positiveInt('Maximum training epochs'),
@@ -85,9 +80,7 @@ export const variantFieldSchemas: { [K in keyof VariantConfig]-?: z.ZodType<Vari
 export const partialVariantSchema = z
   .strictObject(variantFieldSchemas, {
     error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}; variant fields are ${Object.keys(variantFieldSchemas).join(', ')}`
-        : undefined,
+      issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}; variant fields are ${Object.keys(variantFieldSchemas).join(', ')}` : undefined,
   })
   .partial();
 

@@ -84,8 +84,7 @@ function fieldProblems(v: VariantConfig): Problem[] {
 /** Checks between fields; each runs only when the fields it reads passed their own checks. */
 function shapeProblems(v: VariantConfig): Problem[] {
   const problems: Problem[] = [];
-  const valid = (...params: (keyof VariantConfig)[]) =>
-    params.every((param) => variantFieldSchemas[param].safeParse(v[param]).success);
+  const valid = (...params: (keyof VariantConfig)[]) => params.every((param) => variantFieldSchemas[param].safeParse(v[param]).success);
 
   if (valid('seqLen', 'convKernel', 'convStride')) {
     if (v.convKernel > v.seqLen) {
@@ -97,10 +96,7 @@ function shapeProblems(v: VariantConfig): Problem[] {
       const convLength = validOutputLength(v.seqLen, v.convKernel, v.convStride);
       // With 'valid' pooling this is also the only way to pool down to zero steps.
       if (v.poolSize > convLength) {
-        const formula =
-          v.convStride === 1
-            ? `seqLen ${v.seqLen} - convKernel ${v.convKernel} + 1`
-            : `floor((seqLen ${v.seqLen} - convKernel ${v.convKernel}) / convStride ${v.convStride}) + 1`;
+        const formula = v.convStride === 1 ? `seqLen ${v.seqLen} - convKernel ${v.convKernel} + 1` : `floor((seqLen ${v.seqLen} - convKernel ${v.convKernel}) / convStride ${v.convStride}) + 1`;
         problems.push({
           param: 'poolSize',
           message: `poolSize ${v.poolSize} exceeds the conv output length ${convLength} (${formula}): pooling would leave no steps for the RNN`,
@@ -120,8 +116,7 @@ function shapeProblems(v: VariantConfig): Problem[] {
 /** Layer shapes and parameter counts of a variant that passed every check. */
 function layersOf(v: VariantConfig): { layers: LayerInfo[]; params: number } {
   const layers: LayerInfo[] = [];
-  const add = (name: string, type: string, outputShape: (number | null)[], params = 0) =>
-    layers.push({ name, type, outputShape, params });
+  const add = (name: string, type: string, outputShape: (number | null)[], params = 0) => layers.push({ name, type, outputShape, params });
 
   const { convLength, steps, rnnFeatures, denseInputs } = variantSizes(v);
   // Kernel (convKernel x 4 x convFilters) plus one bias per filter.

@@ -6,7 +6,12 @@ export function formatMeme(motifs: readonly FilterMotif[]): string {
   for (const m of motifs) {
     if (m.sites === 0) continue;
     lines.push(`MOTIF filter${m.filter}`, `letter-probability matrix: alength= 4 w= ${m.pfm.length} nsites= ${m.sites} E= 0`);
-    for (const row of m.pfm) lines.push(fixedRow(row).map((p) => ` ${p.toFixed(6)}`).join(' '));
+    for (const row of m.pfm)
+      lines.push(
+        fixedRow(row)
+          .map((p) => ` ${p.toFixed(6)}`)
+          .join(' '),
+      );
     lines.push('');
   }
   return lines.join('\n');

@@ -41,7 +41,9 @@ export async function resolveModelDir(arg: string, withDb: <T>(fn: (db: ResultsS
   });
   if (found.missing) throw new UserError(`--model: '${arg}' is neither a model folder nor a sweep id in the database (sweep list shows the sweeps).`);
   if (!found.uri) {
-    throw new UserError(`--model: sweep '${arg}' has no exported best model (status ${found.sweep.status}${found.sweep.bestTrialId ? '' : ', no best trial'}); wait for it to finish, or give the model folder.`);
+    throw new UserError(
+      `--model: sweep '${arg}' has no exported best model (status ${found.sweep.status}${found.sweep.bestTrialId ? '' : ', no best trial'}); wait for it to finish, or give the model folder.`,
+    );
   }
   return found.uri;
 }

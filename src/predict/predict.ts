@@ -24,13 +24,7 @@ export interface PredictOptions {
  * Writes a TSV (`id`, then one column per task) of the model's probabilities for every record of
  * `input` to `write`; returns the number of records. The header goes out with the first batch.
  */
-export async function predictFile(
-  model: ModelInfo,
-  weights: readonly Float32Array[],
-  input: SequenceInput,
-  write: (text: string) => void,
-  opts: PredictOptions,
-): Promise<number> {
+export async function predictFile(model: ModelInfo, weights: readonly Float32Array[], input: SequenceInput, write: (text: string) => void, opts: PredictOptions): Promise<number> {
   const v = { ...model.variant, batchSize: opts.batch };
   const network = new Network(v, weights);
   const size = recordSize(v.seqLen, v.tasks);
@@ -55,15 +49,11 @@ export async function predictFile(
     opts.onProgress?.(bytes, count);
   };
   try {
-    await readSequences(
-      input,
-      { seqLen: v.seqLen, lengthPolicy: model.lengthPolicy, onBytes: (b) => (bytes = b) },
-      (id, codes) => {
-        records.set(codes, ids.length * size);
-        ids.push(id);
-        if (ids.length === opts.batch) flush();
-      },
-    );
+    await readSequences(input, { seqLen: v.seqLen, lengthPolicy: model.lengthPolicy, onBytes: (b) => (bytes = b) }, (id, codes) => {
+      records.set(codes, ids.length * size);
+      ids.push(id);
+      if (ids.length === opts.batch) flush();
+    });
     flush();
   } finally {
     network.dispose();

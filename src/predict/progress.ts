@@ -19,7 +19,9 @@ export class ByteProgress {
     const width = 24;
     const filled = Math.round(fraction * width);
     const rate = records / Math.max(1e-3, (now - this.started) / 1000);
-    this.out.write(`\r\x1b[K${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0)}% ${records.toLocaleString('en-US')} sequences, ${Math.round(rate).toLocaleString('en-US')}/s`);
+    this.out.write(
+      `\r\x1b[K${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0)}% ${records.toLocaleString('en-US')} sequences, ${Math.round(rate).toLocaleString('en-US')}/s`,
+    );
     this.drawn = true;
   }
 

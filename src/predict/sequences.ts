@@ -54,7 +54,11 @@ export function sequenceInput(file: string, format: string | undefined, what = '
 /** Streams every record of the input to `onRecord`; returns the number of records. An input without any is a UserError. */
 export async function readSequences(input: SequenceInput, opts: ReadOptions, onRecord: RecordHandler): Promise<number> {
   const count =
-    input.format === 'fasta' ? await readFasta(input.file, opts, onRecord) : input.format === 'deepsea' ? await readDeepSea(input.file, opts, onRecord) : await readDelimited(input.file, opts, onRecord);
+    input.format === 'fasta'
+      ? await readFasta(input.file, opts, onRecord)
+      : input.format === 'deepsea'
+        ? await readDeepSea(input.file, opts, onRecord)
+        : await readDelimited(input.file, opts, onRecord);
   if (count === 0) throw new UserError(`${input.file.display}: no sequences.`);
   return count;
 }
@@ -86,7 +90,9 @@ async function readDelimited(file: SourceFile, opts: ReadOptions, onRecord: Reco
         seqCol = lower.indexOf('sequence');
         idCol = lower.indexOf('id');
         if (seqCol < 0) {
-          throw new UserError(`${file.display} line ${line}: no 'sequence' column in the header (found ${columns.map((c) => `'${c}'`).join(', ')}). Expected a 'sequence' column and an optional 'id' column.`);
+          throw new UserError(
+            `${file.display} line ${line}: no 'sequence' column in the header (found ${columns.map((c) => `'${c}'`).join(', ')}). Expected a 'sequence' column and an optional 'id' column.`,
+          );
         }
       },
       row(buf, starts, ends, line) {

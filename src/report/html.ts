@@ -120,7 +120,13 @@ function charts(data: ReportData): { id: string; title: string; spec: Spec }[] {
           x: { field: 'start', type: 'temporal', title: 'time', axis: { format: '%H:%M:%S' } },
           x2: { field: 'end' },
           color: { field: 'status', type: 'nominal' },
-          tooltip: [{ field: 'trial' }, { field: 'status' }, { field: 'start', type: 'temporal', format: '%H:%M:%S' }, { field: 'end', type: 'temporal', format: '%H:%M:%S' }, { field: 'valAuc', format: '.4f' }],
+          tooltip: [
+            { field: 'trial' },
+            { field: 'status' },
+            { field: 'start', type: 'temporal', format: '%H:%M:%S' },
+            { field: 'end', type: 'temporal', format: '%H:%M:%S' },
+            { field: 'valAuc', format: '.4f' },
+          ],
         },
       },
     });

@@ -142,20 +142,23 @@ export async function openStack(config: Config, options: { log?: (line: string) 
       if (!embedded) return;
       // The servers this process started outlive it while other processes still use them.
       let waiting = false;
-      await poll(async () => {
-        const others = await withStackLock(config, async () => {
-          const state = readState(config);
-          const users = liveUsers(state);
-          if (users.length > 0) state.users = users;
-          else delete state.users;
-          writeState(config, state);
-          return users.length;
-        });
-        if (stops.length === 0 || others === 0) return true;
-        if (!waiting) log(`Waiting for ${others} other process(es) using the embedded stack to finish before stopping it...`);
-        waiting = true;
-        return undefined;
-      }, { timeoutMs: Infinity, intervalMs: 1000 });
+      await poll(
+        async () => {
+          const others = await withStackLock(config, async () => {
+            const state = readState(config);
+            const users = liveUsers(state);
+            if (users.length > 0) state.users = users;
+            else delete state.users;
+            writeState(config, state);
+            return users.length;
+          });
+          if (stops.length === 0 || others === 0) return true;
+          if (!waiting) log(`Waiting for ${others} other process(es) using the embedded stack to finish before stopping it...`);
+          waiting = true;
+          return undefined;
+        },
+        { timeoutMs: Infinity, intervalMs: 1000 },
+      );
       for (const stop of stops.reverse()) await stop();
     },
   };
@@ -174,7 +177,10 @@ function stopTemporalAt(config: Config, pid: number): () => Promise<void> {
   return async () => {
     // An orphan's exit may never be reaped (a container's init may not): a zombie counts as stopped.
     const stopped = () => (processState(pid) === 'running' ? undefined : true);
-    for (const [sig, graceMs] of [['SIGTERM', 10_000], ['SIGKILL', Infinity]] as const) {
+    for (const [sig, graceMs] of [
+      ['SIGTERM', 10_000],
+      ['SIGKILL', Infinity],
+    ] as const) {
       try {
         process.kill(pid, sig);
       } catch {

@@ -171,11 +171,15 @@ async function spawnServer(dataDir: string, port: number): Promise<number> {
   child.once('exit', (code, sig) => (failure = `PostgreSQL exited at start (${sig ?? `code ${code}`}):\n${logTail(dataDir)}`));
   child.once('error', (err) => (failure = `cannot run ${postgresBinary}: ${err.message}`));
   try {
-    await waitUntilUp('PostgreSQL', async () => {
-      if (failure) throw new Error(failure);
-      const lock = await readPostmasterPid(dataDir);
-      return lock !== undefined && lock.pid === child.pid && lock.status === 'ready' && (await answers(postgresUrl(port, 'postgres')));
-    }, 60_000);
+    await waitUntilUp(
+      'PostgreSQL',
+      async () => {
+        if (failure) throw new Error(failure);
+        const lock = await readPostmasterPid(dataDir);
+        return lock !== undefined && lock.pid === child.pid && lock.status === 'ready' && (await answers(postgresUrl(port, 'postgres')));
+      },
+      60_000,
+    );
   } catch (err) {
     signal(child.pid!, 'SIGQUIT');
     throw err;
@@ -198,7 +202,11 @@ async function ensureDatabase(port: number, database: string): Promise<void> {
 
 /** Fast shutdown (SIGINT), escalating to immediate (SIGQUIT) and SIGKILL if it hangs. */
 async function stopServer(pid: number): Promise<void> {
-  for (const [sig, graceMs] of [['SIGINT', SHUTDOWN_GRACE_MS], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]] as const) {
+  for (const [sig, graceMs] of [
+    ['SIGINT', SHUTDOWN_GRACE_MS],
+    ['SIGQUIT', 5_000],
+    ['SIGKILL', 5_000],
+  ] as const) {
     if (processState(pid) !== 'running') return;
     signal(pid, sig);
     await poll(() => (processState(pid) === 'running' ? undefined : true), { timeoutMs: graceMs, intervalMs: 50 });
@@ -326,4 +334,3 @@ function logTail(dataDir: string, lines = 20): string {
     return `(no log at ${logFile(dataDir)})`;
   }
 }
-

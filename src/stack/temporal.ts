@@ -58,10 +58,14 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let dead = false;
   void exited.then(() => (dead = true));
-  await waitUntilUp('the Temporal dev server', async () => {
-    if (dead) throw new Error(`the Temporal dev server exited at start; see ${path.join(options.dataDir, 'temporal.log')}`);
-    return canConnect('127.0.0.1', port);
-  }, 60_000);
+  await waitUntilUp(
+    'the Temporal dev server',
+    async () => {
+      if (dead) throw new Error(`the Temporal dev server exited at start; see ${path.join(options.dataDir, 'temporal.log')}`);
+      return canConnect('127.0.0.1', port);
+    },
+    60_000,
+  );
 
   return {
     address: `127.0.0.1:${port}`,

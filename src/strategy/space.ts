@@ -10,9 +10,7 @@ import { Rng } from '../rng.js';
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
 
-export type ParamSpace =
-  | { name: string; kind: 'choice'; choices: ParamValue[] }
-  | { name: string; kind: 'int' | 'uniform' | 'logUniform'; low: number; high: number };
+export type ParamSpace = { name: string; kind: 'choice'; choices: ParamValue[] } | { name: string; kind: 'int' | 'uniform' | 'logUniform'; low: number; high: number };
 
 export type SearchSpace = ParamSpace[];
 

@@ -84,10 +84,7 @@ export function proposeTrial(sampler: TpeSamplerState, trial: number): { sampler
   const rng = new Rng(0, sampler.rng);
   const seen = new Set(sampler.trials.map((t) => configKey(sampler.space, t.params)));
   const finished = sampler.trials.filter((t) => t.state === 'observed' || t.state === 'failed');
-  const params =
-    finished.length < sampler.options.startupTrials
-      ? priorDraw(sampler.space, seen, rng)
-      : tpeDraw(sampler.space, sampler.trials, sampler.options.multivariate, seen, rng);
+  const params = finished.length < sampler.options.startupTrials ? priorDraw(sampler.space, seen, rng) : tpeDraw(sampler.space, sampler.trials, sampler.options.multivariate, seen, rng);
   if (params === undefined) return undefined;
   const entry: TpeTrial = { trial, params, state: 'running', level: 0, score: null };
   return { params, sampler: { ...sampler, rng: rng.state, trials: [...sampler.trials, entry] } };
@@ -132,7 +129,10 @@ function tpeDraw(space: readonly TpeParam[], trials: readonly TpeTrial[], multiv
 }
 
 function stableSortDesc<T extends { value: number }>(items: T[]): T[] {
-  return items.map((item, i) => ({ item, i })).sort((a, b) => b.item.value - a.item.value || a.i - b.i).map((x) => x.item);
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => b.item.value - a.item.value || a.i - b.i)
+    .map((x) => x.item);
 }
 
 /** The new configuration with the best score in a small finite space; prior draws otherwise. */

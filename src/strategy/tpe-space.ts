@@ -8,9 +8,7 @@ import type { Rng } from '../rng.js';
 import { samplePoint, type ParamValue, type SearchSpace } from './space.js';
 
 export type TpeParam =
-  | { name: string; kind: 'categorical'; choices: ParamValue[] }
-  | { name: string; kind: 'int'; low: number; high: number }
-  | { name: string; kind: 'float'; low: number; high: number; log: boolean };
+  { name: string; kind: 'categorical'; choices: ParamValue[] } | { name: string; kind: 'int'; low: number; high: number } | { name: string; kind: 'float'; low: number; high: number; log: boolean };
 
 export type Params = Record<string, ParamValue>;
 

@@ -59,7 +59,13 @@ export function searchSpaceOf(spec: SweepSpec): SearchSpace {
 }
 
 export function strategySetupOf(spec: SweepSpec): StrategySetup {
-  return { strategy: spec.strategy, objective: spec.objective, epochs: spec.training.epochs, seed: ('seed' in spec.strategy ? spec.strategy.seed : undefined) ?? spec.training.seed, space: searchSpaceOf(spec) };
+  return {
+    strategy: spec.strategy,
+    objective: spec.objective,
+    epochs: spec.training.epochs,
+    seed: ('seed' in spec.strategy ? spec.strategy.seed : undefined) ?? spec.training.seed,
+    space: searchSpaceOf(spec),
+  };
 }
 
 /**

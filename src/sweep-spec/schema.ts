@@ -22,25 +22,18 @@ const searchableFields = variantFields.filter((field) => field !== 'epochs' && f
 
 const positiveInt = positiveIntField();
 const seedSchema = variantFieldSchemas.seed;
-const trialsSchema = positiveInt
-  .max(MAX_TRIALS, { error: `expected at most ${MAX_TRIALS} trials` })
-  .describe('Number of variants drawn from the space');
+const trialsSchema = positiveInt.max(MAX_TRIALS, { error: `expected at most ${MAX_TRIALS} trials` }).describe('Number of variants drawn from the space');
 
 /** TPE's options, for "type": "tpe" and for asha with "sampler": "tpe". */
 const tpeOptionFields = {
-  startupTrials: positiveInt
-    .optional()
-    .describe('Finished trials drawn at random before TPE models the results (default 10, as Optuna); at most strategy.trials'),
-  multivariate: z
-    .boolean(expected('true or false'))
-    .optional()
-    .describe('true (default, as Optuna 5): one joint model over all parameters; false: one model per parameter'),
+  startupTrials: positiveInt.optional().describe('Finished trials drawn at random before TPE models the results (default 10, as Optuna); at most strategy.trials'),
+  multivariate: z.boolean(expected('true or false')).optional().describe('true (default, as Optuna 5): one joint model over all parameters; false: one model per parameter'),
 };
 
 const strategySchema = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('grid') }).describe('Every combination of the space\'s choices'),
+    z.strictObject({ type: z.literal('grid') }).describe("Every combination of the space's choices"),
     z
       .strictObject({
         type: z.literal('random'),
@@ -54,11 +47,7 @@ const strategySchema = z.discriminatedUnion(
         trials: trialsSchema,
         minEpochs: positiveInt.describe('Epochs of the first rung'),
         maxEpochs: positiveInt.describe('Epochs of the last rung (a fully promoted trial)'),
-        reductionFactor: z
-          .int(expected('an integer >= 2'))
-          .min(2, expected('an integer >= 2'))
-          .default(3)
-          .describe('eta: the top 1/eta of a rung is promoted; rungs at minEpochs * eta^k'),
+        reductionFactor: z.int(expected('an integer >= 2')).min(2, expected('an integer >= 2')).default(3).describe('eta: the top 1/eta of a rung is promoted; rungs at minEpochs * eta^k'),
         seed: seedSchema.optional().describe('Seed of the draws (default training.seed)'),
         sampler: oneOf(['random', 'tpe']).default('random').describe('How new rung-0 trials are drawn: random, or TPE fitted to the results so far (BOHB-like)'),
         ...tpeOptionFields,
@@ -71,9 +60,9 @@ const strategySchema = z.discriminatedUnion(
         ...tpeOptionFields,
         seed: seedSchema.optional().describe('Seed of the sampler (default training.seed)'),
       })
-      .describe('Tree-structured Parzen Estimator (as Optuna\'s TPESampler): each trial\'s params are chosen from the results so far'),
+      .describe("Tree-structured Parzen Estimator (as Optuna's TPESampler): each trial's params are chosen from the results so far"),
   ],
-  { error: "expected {\"type\": \"grid\" | \"random\" | \"asha\" | \"tpe\", ...}" },
+  { error: 'expected {"type": "grid" | "random" | "asha" | "tpe", ...}' },
 );
 
 const earlyStoppingSchema = z.strictObject({
@@ -83,9 +72,7 @@ const earlyStoppingSchema = z.strictObject({
 });
 
 const trainingSchema = z.strictObject({
-  epochs: positiveInt
-    .optional()
-    .describe('Epochs per trial; required for grid and random, for asha it defaults to (and must equal) strategy.maxEpochs'),
+  epochs: positiveInt.optional().describe('Epochs per trial; required for grid and random, for asha it defaults to (and must equal) strategy.maxEpochs'),
   batchSize: variantFieldSchemas.batchSize.optional().describe('Samples per batch; required unless searched in space.batchSize'),
   seed: seedSchema.describe('Seed of every trial: initialisation, shuffling and dropout'),
   earlyStopping: earlyStoppingSchema.optional(),
@@ -149,13 +136,13 @@ export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
 
 // ---- cross-field rules -------------------------------------------------------------------------------
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The JSON Schema type of each variant field ('integer', 'number', 'string', 'boolean'). */
-const fieldJsonTypes = Object.fromEntries(
-  variantFields.map((field) => [field, (z.toJSONSchema(variantFieldSchemas[field]) as { type?: string }).type]),
-) as Record<keyof VariantConfig, string | undefined>;
+const fieldJsonTypes = Object.fromEntries(variantFields.map((field) => [field, (z.toJSONSchema(variantFieldSchemas[field]) as { type?: string }).type])) as Record<
+  keyof VariantConfig,
+  string | undefined
+>;
 
 function crossFieldProblems(spec: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(spec)) return;
@@ -227,12 +214,7 @@ function tpeOptionProblems(strategy: Record<string, unknown>, issue: (path: (str
 }
 
 /** Checks one space entry against its variant field; its own shape is the schema's job. */
-function spaceValueProblems(
-  key: keyof VariantConfig,
-  value: unknown,
-  strategyType: unknown,
-  issue: (path: (string | number)[], message: string) => void,
-): void {
+function spaceValueProblems(key: keyof VariantConfig, value: unknown, strategyType: unknown, issue: (path: (string | number)[], message: string) => void): void {
   const field = variantFieldSchemas[key];
   if (Array.isArray(value)) {
     value.forEach((choice, i) => {

@@ -31,17 +31,10 @@ const logUniformSchema = z
   .describe('Log-uniform in [low, high], both > 0: uniform in log space (learning rates)');
 
 const integer = z.int({ error: 'expected an integer' });
-const intSchema = z
-  .strictObject({ int: z.tuple([integer, integer], { error: RANGE }).refine(ascending, ascendingError) })
-  .describe('Integer in [low, high], both inclusive');
+const intSchema = z.strictObject({ int: z.tuple([integer, integer], { error: RANGE }).refine(ascending, ascendingError) }).describe('Integer in [low, high], both inclusive');
 
 export const spaceValueSchema = z.union(
-  [
-    z.array(choiceSchema).min(1, { error: 'expected at least one choice' }).describe('Choices: grid tries each; random and asha draw one'),
-    uniformSchema,
-    logUniformSchema,
-    intSchema,
-  ],
+  [z.array(choiceSchema).min(1, { error: 'expected at least one choice' }).describe('Choices: grid tries each; random and asha draw one'), uniformSchema, logUniformSchema, intSchema],
   { error: 'expected an array of choices, {"uniform": [low, high]}, {"logUniform": [low, high]} or {"int": [low, high]}' },
 );
 export type SpaceValue = z.infer<typeof spaceValueSchema>;

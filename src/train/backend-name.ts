@@ -17,10 +17,7 @@ export function parseBackend(value: string, flag = '--backend'): BackendName | '
  * Why this machine has no NVIDIA GPU for TensorFlow, or undefined when it may have one. Cheap and
  * pure (no tfjs, no CUDA): `auto` asks it before loading tfjs-node-gpu at all.
  */
-export function nvidiaGpuAbsence(
-  env: Record<string, string | undefined> = process.env,
-  exists: (file: string) => boolean = existsSync,
-): string | undefined {
+export function nvidiaGpuAbsence(env: Record<string, string | undefined> = process.env, exists: (file: string) => boolean = existsSync): string | undefined {
   const visible = env.CUDA_VISIBLE_DEVICES;
   if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) return `CUDA_VISIBLE_DEVICES='${visible}' hides every GPU`;
   if (!exists('/proc/driver/nvidia/version')) return 'no NVIDIA driver: /proc/driver/nvidia/version is absent';

@@ -39,10 +39,7 @@ const SETUP_HINT: Partial<Record<BackendName, string>> = {
   'tfjs-node-gpu': 'npm run setup:native -- --gpu',
 };
 
-export type NativeAddonStatus =
-  | { state: 'not-installed'; reason: string }
-  | { state: 'not-built'; reason: string }
-  | { state: 'built'; addon: string };
+export type NativeAddonStatus = { state: 'not-installed'; reason: string } | { state: 'not-built'; reason: string } | { state: 'built'; addon: string };
 
 /**
  * Whether a native package's JS is installed and its addon built, found the way the package
@@ -72,10 +69,7 @@ export function nativeAddonStatus(name: 'tfjs-node' | 'tfjs-node-gpu', from: str
  * Makes `requested` the process's tfjs backend (or the first loadable one for 'auto'), logs which
  * one runs and returns its name.
  */
-export async function selectBackend(
-  requested: BackendName | 'auto',
-  log: (line: string) => void = () => {},
-): Promise<BackendName> {
+export async function selectBackend(requested: BackendName | 'auto', log: (line: string) => void = () => {}): Promise<BackendName> {
   if (requested !== 'auto') {
     try {
       await activate(requested);

@@ -14,8 +14,7 @@ import type { TrainRequest } from './types.js';
 let stopRequested = false;
 let opened: { key: string; train: EncodedSplit; valid: EncodedSplit } | undefined;
 
-const send = (message: ChildMessage) =>
-  new Promise<void>((resolve, reject) => process.send!(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
+const send = (message: ChildMessage) => new Promise<void>((resolve, reject) => process.send!(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'cancel') stopRequested = true;

@@ -26,24 +26,16 @@ import { rnnGates } from '../model/shapes.js';
  * back, in order, as `saved`. Host arrays may simply be captured.
  */
 function customOp(
-  forward: (
-    inputs: tf.Tensor[],
-    save: (tensors: tf.Tensor[]) => void,
-  ) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] },
+  forward: (inputs: tf.Tensor[], save: (tensors: tf.Tensor[]) => void) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] },
 ): (...inputs: tf.Tensor[]) => tf.Tensor {
-  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
-    forward(args.slice(0, -1) as tf.Tensor[], args[args.length - 1] as tf.GradSaveFunc),
-  );
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => forward(args.slice(0, -1) as tf.Tensor[], args[args.length - 1] as tf.GradSaveFunc));
 }
 
 const matMulOp = customOp(([a, b], save) => {
   save([a!, b!]);
   return {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy, [savedA, savedB]) => [
-      tf.matMul(dy, tf.transpose(savedB!)),
-      tf.matMul(tf.transpose(savedA!), dy),
-    ],
+    gradFunc: (dy, [savedA, savedB]) => [tf.matMul(dy, tf.transpose(savedB!)), tf.matMul(tf.transpose(savedA!), dy)],
   };
 });
 
@@ -74,13 +66,7 @@ export interface ConvPoolShape {
  * the one-hot input (about 1/4 of a dense im2col^T x d conv product, and no weight packing).
  * Max-pooling before the bias and ReLU equals the Keras order (both are per-channel monotonic).
  */
-export function convPool(
-  x: Float32Array,
-  kernel: tf.Tensor,
-  bias: tf.Tensor,
-  shape: ConvPoolShape,
-  dropoutMask: Float32Array | undefined,
-): tf.Tensor2D {
+export function convPool(x: Float32Array, kernel: tf.Tensor, bias: tf.Tensor, shape: ConvPoolShape, dropoutMask: Float32Array | undefined): tf.Tensor2D {
   const op = customOp(([kernelIn, biasIn]) => {
     const { batch, seqLen, convKernel, filters, positions, steps } = shape;
     const window = convKernel * 4;
@@ -149,13 +135,7 @@ function poolBiasRelu(conv: Float32Array, bias: Float32Array, dropoutMask: Float
 }
 
 /** d kernel [convKernel * 4 * filters] and d bias from d out, via each output's argmax position. */
-function convPoolGradients(
-  dy: Float32Array,
-  { argmax, slope }: Pooled,
-  bases: Int8Array,
-  x: Float32Array,
-  shape: ConvPoolShape,
-): { dKernel: Float32Array; dBias: Float32Array } {
+function convPoolGradients(dy: Float32Array, { argmax, slope }: Pooled, bases: Int8Array, x: Float32Array, shape: ConvPoolShape): { dKernel: Float32Array; dBias: Float32Array } {
   const { batch, seqLen, convKernel, convStride, filters, steps } = shape;
   const dKernel = new Float64Array(convKernel * 4 * filters);
   const dBias = new Float64Array(filters);
@@ -342,9 +322,7 @@ export function bidirectionalRnn(x: tf.Tensor2D, weights: readonly tf.Tensor[], 
             }
           }
           const transposed =
-            cell === 'lstm'
-              ? [tf.transpose<tf.Tensor2D>(recurrent)]
-              : [tf.transpose<tf.Tensor2D>(columns(recurrent, 0, 2 * u)), tf.transpose<tf.Tensor2D>(columns(recurrent, 2 * u, u))];
+            cell === 'lstm' ? [tf.transpose<tf.Tensor2D>(recurrent)] : [tf.transpose<tf.Tensor2D>(columns(recurrent, 0, 2 * u)), tf.transpose<tf.Tensor2D>(columns(recurrent, 2 * u, u))];
           const back = backpropagate(trace, dh, transposed, d, shape, position);
           const dz = tf.tensor2d(back.dz, [rows, width]);
           const dKernel = tf.matMul(xT, dz);
@@ -454,14 +432,7 @@ interface Backpropagated {
  * Backpropagation through time for one direction, given d loss / d h at every position (`dh`,
  * modified in place to add the recurrent gradient). `transposed`: R^T (LSTM) or R_zr^T, R_h^T (GRU).
  */
-function backpropagate(
-  trace: DirectionTrace,
-  dh: Float32Array,
-  transposed: tf.Tensor2D[],
-  d: number,
-  shape: RnnShape,
-  position: (d: number, s: number) => number,
-): Backpropagated {
+function backpropagate(trace: DirectionTrace, dh: Float32Array, transposed: tf.Tensor2D[], d: number, shape: RnnShape, position: (d: number, s: number) => number): Backpropagated {
   const { batch, steps, units: u, cell } = shape;
   const width = rnnGates(cell) * u;
   const rowSize = batch * width;

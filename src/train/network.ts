@@ -27,7 +27,11 @@ export interface NetworkDims extends VariantSizes {
 /** Throws a UserError listing every shape problem (naming the parameter) before any compute. */
 function networkDims(v: VariantConfig): NetworkDims {
   const inspection = inspectVariant(v);
-  if (!inspection.ok) throw UserError.of('invalid model variant:', inspection.problems.map((p) => p.message));
+  if (!inspection.ok)
+    throw UserError.of(
+      'invalid model variant:',
+      inspection.problems.map((p) => p.message),
+    );
   const sizes = variantSizes(v);
   return { ...sizes, convPositionsUsed: (sizes.steps - 1) * v.poolStride + v.poolSize };
 }
@@ -42,12 +46,7 @@ export function weightSpecs(v: VariantConfig): WeightSpec[] {
     { name: `bidirectional/${direction}_${v.rnn}/recurrent_kernel`, shape: [u, g * u] },
     { name: `bidirectional/${direction}_${v.rnn}/bias`, shape: [g * u] },
   ];
-  const specs: WeightSpec[] = [
-    { name: 'conv1d/kernel', shape: [v.convKernel, 4, v.convFilters] },
-    { name: 'conv1d/bias', shape: [v.convFilters] },
-    ...rnnLayer('forward'),
-    ...rnnLayer('backward'),
-  ];
+  const specs: WeightSpec[] = [{ name: 'conv1d/kernel', shape: [v.convKernel, 4, v.convFilters] }, { name: 'conv1d/bias', shape: [v.convFilters] }, ...rnnLayer('forward'), ...rnnLayer('backward')];
   let inputs = denseInputs;
   if (v.denseUnits > 0) {
     specs.push({ name: 'dense/kernel', shape: [inputs, v.denseUnits] }, { name: 'dense/bias', shape: [v.denseUnits] });

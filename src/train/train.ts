@@ -91,9 +91,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         readTrainBatch(splits.train, indices, reverse?.subarray(start, end), x, y);
         const loss = trainStep(network, optimizer, x, y, indices.length, dropout);
         if (!Number.isFinite(loss)) {
-          throw new NonFiniteLossError(
-            `training loss is ${loss} at epoch ${epoch}, batch ${start / v.batchSize + 1} (learningRate ${v.learningRate}: try a smaller one)`,
-          );
+          throw new NonFiniteLossError(`training loss is ${loss} at epoch ${epoch}, batch ${start / v.batchSize + 1} (learningRate ${v.learningRate}: try a smaller one)`);
         }
         lossSum += loss * indices.length;
       }
@@ -154,10 +152,7 @@ export function trainStep(network: Network, optimizer: WeightOptimizer, x: Float
   const v = network.variant;
   return tf.tidy(() => {
     const labels = tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]);
-    const { value, grads } = tf.variableGrads(
-      () => lossFromLogits(network.logits(x, batch, dropout), labels, v.outputActivation),
-      network.variables,
-    );
+    const { value, grads } = tf.variableGrads(() => lossFromLogits(network.logits(x, batch, dropout), labels, v.outputActivation), network.variables);
     optimizer.apply(network.variables.map((w) => grads[w.name]!));
     return value.dataSync()[0]!;
   });
@@ -257,7 +252,10 @@ function checkResumable(state: Checkpoint, v: VariantConfig, dir: string): void 
 
 function checkSplits(v: VariantConfig, splits: TrainSplits): void {
   const problems: string[] = [];
-  for (const [name, split] of [['train', splits.train], ['valid', splits.valid]] as const) {
+  for (const [name, split] of [
+    ['train', splits.train],
+    ['valid', splits.valid],
+  ] as const) {
     if (split.seqLen !== v.seqLen) problems.push(`${name} split has sequences of length ${split.seqLen}, the variant's seqLen is ${v.seqLen}`);
     if (split.numTasks !== v.tasks) problems.push(`${name} split has ${split.numTasks} tasks, the variant's tasks is ${v.tasks}`);
     if (split.count === 0) problems.push(`${name} split is empty`);

@@ -41,5 +41,11 @@ test('a damaged and a missing checkpoint when the retry resumes: those trials st
   assert.ok(existsSync(`${damaged}.corrupt`), 'the damaged file is kept for inspection');
   assert.match(readFileSync(`${damaged}.corrupt.txt`, 'utf8'), /not a danq-sweep checkpoint/);
   const redone = epochsRedone(stack.workers, sweepId);
-  recordScenario({ scenario: '7 checkpoint damaged/missing', fault: 'worker SIGKILLed; one checkpoint garbage, one deleted', epochsRedone: redone, wallSeconds, notes: `${recordedBefore} epoch(s) trained before; both trials restarted from epoch 1` });
+  recordScenario({
+    scenario: '7 checkpoint damaged/missing',
+    fault: 'worker SIGKILLed; one checkpoint garbage, one deleted',
+    epochsRedone: redone,
+    wallSeconds,
+    notes: `${recordedBefore} epoch(s) trained before; both trials restarted from epoch 1`,
+  });
 });

@@ -40,5 +40,11 @@ test('a dataset file changed after validation: trials fail naming the file and b
   assert.equal(status.code, SWEEP_FAILED_EXIT, status.stderr);
   assert.match(status.stderr, new RegExp(`error: sweep ${sweepId} failed: none of its 2 trial\\(s\\) produced a result \\(2 failed`));
   assert.match(status.stdout, /DatasetMismatch: on worker/);
-  recordScenario({ scenario: '8 dataset changed', fault: 'data.tsv edited after validation', epochsRedone: epochsRedone(stack.workers, sweepId), wallSeconds, notes: `sweep row ${(await stack.db.getSweep(sweepId))!.status}; sweep status exit ${status.code}` });
+  recordScenario({
+    scenario: '8 dataset changed',
+    fault: 'data.tsv edited after validation',
+    epochsRedone: epochsRedone(stack.workers, sweepId),
+    wallSeconds,
+    notes: `sweep row ${(await stack.db.getSweep(sweepId))!.status}; sweep status exit ${status.code}`,
+  });
 });

@@ -22,7 +22,10 @@ after(async () => await stack?.close());
 
 const countMatches = (text: string, re: RegExp) => (text.match(new RegExp(re, 'g')) ?? []).length;
 
-for (const [label, downMs] of [['short', 5_000], ['long', 90_000]] as const) {
+for (const [label, downMs] of [
+  ['short', 5_000],
+  ['long', 90_000],
+] as const) {
   test(`PostgreSQL down ${downMs / 1000} s mid-sweep (${label}): no trial fails, no epoch is lost`, async () => {
     const outagesBefore = stack.workers.map((w) => countMatches(w.output(), /is unreachable/));
     const epochLinesBefore = () => stack.workers.reduce((n, w) => n + [...w.epochs.values()].flat().length, 0);

@@ -33,7 +33,13 @@ const code = await new Promise<number>((resolve) => {
   child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
 });
 
-const records: ScenarioRecord[] = existsSync(results) ? readFileSync(results, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ScenarioRecord) : [];
+const records: ScenarioRecord[] = existsSync(results)
+  ? readFileSync(results, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ScenarioRecord)
+  : [];
 const baseline = records.find((r) => r.scenario === 'baseline')?.wallSeconds;
 if (records.length > 0) {
   const rows = records.map((r) => [

@@ -78,5 +78,11 @@ test('sweep start SIGKILLed on the embedded stack: sweep status --watch serves i
   assert.match(watched.stdout, new RegExp(`${sweepId}: completed`));
   assert.notEqual(processState(temporalPid), 'running', 'the adopted Temporal was stopped');
   assert.notEqual(processState(postgresPid), 'running', 'the adopted PostgreSQL was stopped');
-  recordScenario({ scenario: '6 sweep start SIGKILL (embedded)', fault: 'embedded sweep start SIGKILLed; status --watch serves it', epochsRedone: 0, wallSeconds, notes: 'redone epochs not counted: in-process workers print no epoch lines' });
+  recordScenario({
+    scenario: '6 sweep start SIGKILL (embedded)',
+    fault: 'embedded sweep start SIGKILLed; status --watch serves it',
+    epochsRedone: 0,
+    wallSeconds,
+    notes: 'redone epochs not counted: in-process workers print no epoch lines',
+  });
 });

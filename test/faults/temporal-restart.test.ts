@@ -28,10 +28,17 @@ test(`Temporal stopped (SIGTERM) for ${DOWN_MS / 1000} s mid-sweep and restarted
   assert.equal(result.status, 'completed');
   await assertSweepInvariants(stack.db, stack.client, sweepId);
   stack.workers.forEach((w, i) => {
-    const during = w.output().split('\n').slice(linesBefore[i]! - 1).filter((l) => !l.startsWith('[') || /^\[(WARN|ERROR)\]/.test(l));
+    const during = w
+      .output()
+      .split('\n')
+      .slice(linesBefore[i]! - 1)
+      .filter((l) => !l.startsWith('[') || /^\[(WARN|ERROR)\]/.test(l));
     const temporalLines = during.filter((l) => /temporal|grpc|transport|poll/i.test(l));
     assert.ok(temporalLines.length <= 4, `worker ${w.identity}: a line per state change of the Temporal connection, got ${temporalLines.length}:\n${temporalLines.join('\n')}`);
-    assert.ok(temporalLines.some((l) => /Temporal at \S+ is unreachable/.test(l)), `worker ${w.identity} says Temporal is unreachable:\n${w.output()}`);
+    assert.ok(
+      temporalLines.some((l) => /Temporal at \S+ is unreachable/.test(l)),
+      `worker ${w.identity} says Temporal is unreachable:\n${w.output()}`,
+    );
   });
   recordScenario({ scenario: '1 temporal restart', fault: `Temporal down ${DOWN_MS / 1000} s (SIGTERM)`, epochsRedone: epochsRedone(stack.workers, sweepId), wallSeconds });
 });

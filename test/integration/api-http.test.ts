@@ -36,7 +36,13 @@ describe('endpoints on a real sweep', () => {
 
   it('GET /sweeps/:id and /states: the summary plus parameters and long-form state counts', async () => {
     const { body } = await r.get(`/sweeps/${sweepId}`);
-    assert.deepEqual(body.parameters.map((p: { name: string; type: string }) => [p.name, p.type]), [['convFilters', 'number'], ['learningRate', 'number']]);
+    assert.deepEqual(
+      body.parameters.map((p: { name: string; type: string }) => [p.name, p.type]),
+      [
+        ['convFilters', 'number'],
+        ['learningRate', 'number'],
+      ],
+    );
     const states = (await r.get(`/sweeps/${sweepId}/states`)).body.states as { state: string; trials: number }[];
     assert.deepEqual(Object.fromEntries(states.filter((s) => s.trials > 0).map((s) => [s.state, s.trials])), { completed: 2, failed: 2 });
     assert.deepEqual(body.states, states);
@@ -64,9 +70,15 @@ describe('endpoints on a real sweep', () => {
   it("GET /sweeps/:id/leaderboard: ResultsStore.leaderboard's order, the workflow's best first", async () => {
     const { body } = await r.get(`/sweeps/${sweepId}/leaderboard?limit=10`);
     const expected = await r.harness.db.leaderboard(sweepId, 10);
-    assert.deepEqual(body.trials.map((t: { trialId: string }) => t.trialId), expected.map((t) => t.id));
+    assert.deepEqual(
+      body.trials.map((t: { trialId: string }) => t.trialId),
+      expected.map((t) => t.id),
+    );
     assert.equal(body.trials[0].trialId, r.report.best!.trialId);
-    assert.deepEqual(body.trials.map((t: { rank: number }) => t.rank), [1, 2]);
+    assert.deepEqual(
+      body.trials.map((t: { rank: number }) => t.rank),
+      [1, 2],
+    );
     assert.equal((await r.get(`/sweeps/${sweepId}/leaderboard?limit=1`)).body.trials.length, 1);
   });
 
@@ -90,7 +102,10 @@ describe('endpoints on a real sweep', () => {
 
   it('GET /sweeps/:id/effects: per parameter value -> trials, best and mean val AUC', async () => {
     const { body } = await r.get(`/sweeps/${sweepId}/effects`);
-    assert.deepEqual(body.effects.map((e: { parameter: string; value: string }) => `${e.parameter}=${e.value}`), ['convFilters=4', 'convFilters=8', 'learningRate=0.003', 'learningRate=1e+30']);
+    assert.deepEqual(
+      body.effects.map((e: { parameter: string; value: string }) => `${e.parameter}=${e.value}`),
+      ['convFilters=4', 'convFilters=8', 'learningRate=0.003', 'learningRate=1e+30'],
+    );
     const lr = body.effects.filter((e: { parameter: string }) => e.parameter === 'learningRate');
     assert.deepEqual([lr[0].trials, lr[0].withResult, lr[0].failed], [2, 2, 0]);
     assert.deepEqual([lr[1].trials, lr[1].withResult, lr[1].failed, lr[1].bestValAuc], [2, 0, 2, null]);
@@ -104,7 +119,10 @@ describe('endpoints on a real sweep', () => {
     const { body } = await r.get(`/sweeps/${sweepId}/best-so-far`);
     assert.equal(body.points.length, 2);
     const values = body.points.map((p: { bestValAuc: number }) => p.bestValAuc);
-    assert.deepEqual(values, [...values].sort((a, b) => a - b));
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+    );
     assert.equal(values.at(-1), r.report.best!.valAuc);
   });
 
@@ -112,7 +130,10 @@ describe('endpoints on a real sweep', () => {
     const workers = (await r.get(`/workers?sweep=${sweepId}`)).body.workers;
     assert.ok(workers.length >= 1);
     const epochs = (await r.get(`/sweeps/${sweepId}/trials`)).body.trials.reduce((n: number, t: { epochsTrained: number }) => n + t.epochsTrained, 0);
-    assert.equal(workers.reduce((n: number, w: { epochs: number }) => n + w.epochs, 0), epochs);
+    assert.equal(
+      workers.reduce((n: number, w: { epochs: number }) => n + w.epochs, 0),
+      epochs,
+    );
     assert.ok(workers.every((w: { busySeconds: number }) => w.busySeconds > 0));
     const points = (await r.get(`/workers/throughput?sweep=${sweepId}&from=0&to=${Date.now() + 60_000}`)).body.points;
     assert.equal(points.length, epochs);
@@ -126,7 +147,19 @@ describe('endpoints on a real sweep', () => {
     assert.equal((await r.get('/')).status, 200);
     const doc = (await r.get('/openapi.json')).body;
     assert.equal(doc.openapi, '3.0.3');
-    for (const p of ['/sweeps', '/sweeps/{sweepId}', '/sweeps/{sweepId}/trials', '/sweeps/{sweepId}/leaderboard', '/sweeps/{sweepId}/curves', '/curves', '/sweeps/{sweepId}/effects', '/sweeps/{sweepId}/best-so-far', '/workers', '/workers/throughput', '/health']) {
+    for (const p of [
+      '/sweeps',
+      '/sweeps/{sweepId}',
+      '/sweeps/{sweepId}/trials',
+      '/sweeps/{sweepId}/leaderboard',
+      '/sweeps/{sweepId}/curves',
+      '/curves',
+      '/sweeps/{sweepId}/effects',
+      '/sweeps/{sweepId}/best-so-far',
+      '/workers',
+      '/workers/throughput',
+      '/health',
+    ]) {
       assert.ok(doc.paths[p]?.get?.responses?.['200'], `${p} documented with its 200 response`);
     }
   });
@@ -168,7 +201,7 @@ describe('bad requests', () => {
     assert.equal((await r.get('/no-such-route')).status, 404);
   });
 
-  it("no CORS headers unless configured; SQL-looking input is just a value", async () => {
+  it('no CORS headers unless configured; SQL-looking input is just a value', async () => {
     const plain = await r.get('/sweeps', { origin: 'http://evil.example' });
     assert.equal(plain.headers.get('access-control-allow-origin'), null);
     const injected = await r.get(`/sweeps/${encodeURIComponent("x' or '1'='1")}/trials`);

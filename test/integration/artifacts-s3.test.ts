@@ -44,9 +44,14 @@ for (const kind of ['directory', 's3'] as const) {
       await store.put('a/one.txt', Buffer.from('one'));
       await store.put('a/two.txt', [Buffer.from('t'), Buffer.from('w'), Buffer.from('o')]);
       const big = pattern(20 * 1024 * 1024 + 12, 7);
-      await store.put('big.bin', Readable.from((function* () {
-        for (let at = 0; at < big.length; at += 1024 * 1024) yield big.subarray(at, at + 1024 * 1024);
-      })()));
+      await store.put(
+        'big.bin',
+        Readable.from(
+          (function* () {
+            for (let at = 0; at < big.length; at += 1024 * 1024) yield big.subarray(at, at + 1024 * 1024);
+          })(),
+        ),
+      );
       assert.equal(await text(store, 'a/one.txt'), 'one');
       assert.equal(await text(store, 'a/two.txt'), 'two');
       assert.ok((await getBytes(store, 'big.bin'))!.equals(big), '20 MB streamed up and back byte for byte');
@@ -57,7 +62,7 @@ for (const kind of ['directory', 's3'] as const) {
       await store.delete('nothing/here');
     });
 
-    test('list is sorted, under a prefix, and only this store\'s keys; delete removes', async () => {
+    test("list is sorted, under a prefix, and only this store's keys; delete removes", async () => {
       const other = await openArtifactStore(joinLocation(store.location, 'a'), s3.options);
       await other.put('nested/x', Buffer.from('x'));
       assert.deepEqual(await other.list(), ['nested/x', 'one.txt', 'two.txt']);
@@ -69,13 +74,18 @@ for (const kind of ['directory', 's3'] as const) {
 
     test('a put that fails mid-stream leaves the previous object whole and nothing partial in the listing', async () => {
       await store.put('atomic.bin', Buffer.from('previous'));
-      const failing = Readable.from((async function* () {
-        yield pattern(6 * 1024 * 1024, 1);
-        throw new Error('writer died mid-stream');
-      })());
+      const failing = Readable.from(
+        (async function* () {
+          yield pattern(6 * 1024 * 1024, 1);
+          throw new Error('writer died mid-stream');
+        })(),
+      );
       await assert.rejects(() => store.put('atomic.bin', failing), /writer died mid-stream/);
       assert.equal(await text(store, 'atomic.bin'), 'previous');
-      assert.deepEqual((await store.list()).filter((k) => k.startsWith('atomic')), ['atomic.bin']);
+      assert.deepEqual(
+        (await store.list()).filter((k) => k.startsWith('atomic')),
+        ['atomic.bin'],
+      );
     });
 
     test('keys outside the contract are refused the same way', async () => {
@@ -86,11 +96,14 @@ for (const kind of ['directory', 's3'] as const) {
 
 test('S3 errors name the object and the cause; a missing bucket is not retried', async () => {
   const store = await openArtifactStore('s3://no-such-bucket-h12/p', s3.options);
-  await assert.rejects(() => store.put('k', Buffer.from('x')), (err: Error & { nonRetryable?: boolean }) => {
-    assert.match(err.message, /^put s3:\/\/no-such-bucket-h12\/p\/k failed: NoSuchBucket/);
-    assert.equal(err.nonRetryable, true);
-    return true;
-  });
+  await assert.rejects(
+    () => store.put('k', Buffer.from('x')),
+    (err: Error & { nonRetryable?: boolean }) => {
+      assert.match(err.message, /^put s3:\/\/no-such-bucket-h12\/p\/k failed: NoSuchBucket/);
+      assert.equal(err.nonRetryable, true);
+      return true;
+    },
+  );
   const wrongKey = await openArtifactStore(`s3://${s3.bucket}/p`, { ...s3.options, credentials: { accessKeyId: 'nobody', secretAccessKey: 'wrong' } });
   // An unknown access key: versitygw says XAdminUserNotFound (404), AWS InvalidAccessKeyId (403). A get must not read it as "no checkpoint".
   for (const attempt of [() => wrongKey.list(), () => wrongKey.get('checkpoint.bin')]) {
@@ -136,7 +149,10 @@ test('a sweep with SWEEP_ARTIFACTS and SWEEP_MODELS on S3: checkpoints and the b
     const exported = model.getWeights().map((w) => w.dataSync() as Float32Array);
     assert.deepEqual(exported, checkpoint.bestWeights);
     model.dispose();
-    assert.deepEqual((await h.db.listArtifacts(report.sweepId)).map((a) => [a.kind, a.uri]), [['best-model', best.modelPath]]);
+    assert.deepEqual(
+      (await h.db.listArtifacts(report.sweepId)).map((a) => [a.kind, a.uri]),
+      [['best-model', best.modelPath]],
+    );
   } finally {
     await h.close();
   }

@@ -64,16 +64,25 @@ describe('migrations', () => {
     stores.push(...opened);
     await withSql(database.url, async (sql) => {
       const rows = await sql`select version from schema_migrations order by version`;
-      assert.deepEqual(rows.map((r) => r.version), migrations.map((m) => m.version));
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        migrations.map((m) => m.version),
+      );
       assert.deepEqual(await migrate(sql), [], 'nothing left to apply');
       const tables = await sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
-      assert.deepEqual(tables.map((t) => t.table_name), ['artifacts', 'schema_migrations', 'sweeps', 'trial_epochs', 'trials']);
+      assert.deepEqual(
+        tables.map((t) => t.table_name),
+        ['artifacts', 'schema_migrations', 'sweeps', 'trial_epochs', 'trials'],
+      );
     });
   });
 
   it('are numbered in strictly increasing order', () => {
     const versions = migrations.map((m) => m.version);
-    assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
+    assert.deepEqual(
+      versions,
+      [...versions].sort((a, b) => a - b),
+    );
     assert.equal(new Set(versions).size, versions.length);
   });
 });
@@ -96,11 +105,14 @@ describe('writes', () => {
     assert.deepEqual(upserted.params, trial(1).params);
     await db.upsertTrial(trial(2));
     const trials = await db.listTrials(sweepId);
-    assert.deepEqual(trials.map((t) => [t.id, t.number, t.status]), [
-      [`${sweepId}-trial-0`, 0, 'pending'],
-      [`${sweepId}-trial-1`, 1, 'running'],
-      [`${sweepId}-trial-2`, 2, 'pending'],
-    ]);
+    assert.deepEqual(
+      trials.map((t) => [t.id, t.number, t.status]),
+      [
+        [`${sweepId}-trial-0`, 0, 'pending'],
+        [`${sweepId}-trial-1`, 1, 'running'],
+        [`${sweepId}-trial-2`, 2, 'pending'],
+      ],
+    );
     await withSql(url, async (sql) => assert.equal((await sql`select count(*)::int as n from sweeps`)[0]!.n, 1));
   });
 
@@ -112,10 +124,13 @@ describe('writes', () => {
     await db.recordEpoch(id, epoch(2, 0.7), 'worker-a');
     await db.recordEpoch(id, epoch(2, 0.75, { seconds: 9 }), 'worker-b'); // a retry resumed on another worker
     const epochs = await db.trialEpochs(id);
-    assert.deepEqual(epochs.map((e) => [e.epoch, e.valAuc, e.seconds, e.workerIdentity]), [
-      [1, 0.6, 1.5, 'worker-a'],
-      [2, 0.75, 9, 'worker-b'],
-    ]);
+    assert.deepEqual(
+      epochs.map((e) => [e.epoch, e.valAuc, e.seconds, e.workerIdentity]),
+      [
+        [1, 0.6, 1.5, 'worker-a'],
+        [2, 0.75, 9, 'worker-b'],
+      ],
+    );
     assert.ok(epochs[0]!.recordedAt instanceof Date);
     assert.equal((await db.getTrial(id))!.epochsTrained, 2);
   });
@@ -139,7 +154,10 @@ describe('writes', () => {
     await db.recordArtifact({ sweepId, trialId: id, kind: 'best-model', uri: '/models/old', epoch: 1, bytes: 5_000_000_000 });
     await db.recordArtifact({ sweepId, trialId: id, kind: 'best-model', uri: '/models/best', epoch: 2, bytes: 10 });
     const artifacts = await db.listArtifacts(sweepId);
-    assert.deepEqual(artifacts.map((a) => [a.kind, a.uri, a.epoch, a.bytes]), [['best-model', '/models/best', 2, 10]]);
+    assert.deepEqual(
+      artifacts.map((a) => [a.kind, a.uri, a.epoch, a.bytes]),
+      [['best-model', '/models/best', 2, 10]],
+    );
   });
 
   it('rejects the trial status and artifact kind that migration 5 dropped', async () => {
@@ -230,7 +248,10 @@ describe('status transitions', () => {
     assert.ok(done.finishedAt instanceof Date);
     assert.deepEqual(await db.setSweepStatus(sweepId, 'running'), done);
     assert.deepEqual(await db.finishSweep(sweepId, { status: 'cancelled', bestTrialId: null }), done);
-    assert.deepEqual((await db.listSweeps()).map((s) => s.id), [sweepId]);
+    assert.deepEqual(
+      (await db.listSweeps()).map((s) => s.id),
+      [sweepId],
+    );
   });
 });
 
@@ -250,8 +271,14 @@ describe('leaderboard', () => {
       await db.finishTrial(trial(n).trialId, { status: auc === null ? 'failed' : 'completed', epochsTrained: 1, bestEpoch: auc === null ? null : 1, bestValAuc: auc });
     }
     // trial 5 stays pending
-    assert.deepEqual((await db.leaderboard(sweepId)).map((t) => t.number), [2, 3, 1, 0]);
-    assert.deepEqual((await db.leaderboard(sweepId, 2)).map((t) => t.number), [2, 3]);
+    assert.deepEqual(
+      (await db.leaderboard(sweepId)).map((t) => t.number),
+      [2, 3, 1, 0],
+    );
+    assert.deepEqual(
+      (await db.leaderboard(sweepId, 2)).map((t) => t.number),
+      [2, 3],
+    );
   });
 });
 

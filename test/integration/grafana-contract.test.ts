@@ -80,7 +80,7 @@ async function runInfinity(target: Target, vars: Record<string, string>, fetchJs
     return {
       name: interpolate(c.text, vars),
       type: c.type,
-      values: (rows).map((row) => {
+      values: rows.map((row) => {
         assert.ok(lodash.has(row, c.selector), `every row has '${c.selector}'`);
         return getValue(lodash.get(row, c.selector, ''), c.type);
       }),
@@ -119,7 +119,10 @@ function assertFrame(what: string, frame: Frame): void {
   assert.ok(frame.fields.length > 0, `${what}: has fields`);
   for (const f of frame.fields) {
     assert.ok(Array.isArray(f.values) && f.values.length > 0, `${what}: field '${f.name}' is a non-empty array`);
-    assert.ok(f.values.some((v) => v !== null && v !== ''), `${what}: field '${f.name}' has a value`);
+    assert.ok(
+      f.values.some((v) => v !== null && v !== ''),
+      `${what}: field '${f.name}' has a value`,
+    );
     const check = typeChecks[f.type];
     assert.ok(check, `${what}: field '${f.name}' declares a type (${f.type})`);
     for (const v of f.values) assert.ok(v === null || check(v), `${what}: field '${f.name}' value ${JSON.stringify(v)} is a ${f.type}`);

@@ -143,7 +143,12 @@ async function trainWorker(index: number): Promise<{ child: ChildProcess; identi
 test(`a trial resumes on another host from its checkpoint in S3 after its worker is SIGKILLed (${noNetns ? 'separate processes: no network namespaces' : 'two network namespaces'})`, async () => {
   if (!noNetns) {
     // The namespaces reach the forwarded services only: not this machine's loopback services directly.
-    const direct = spawn(hosts[0]!.exec[0]!, [...hosts[0]!.exec.slice(1), process.execPath, '-e', `require('net').connect(${hostPort(env.TEMPORAL_ADDRESS!).port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(3))`]);
+    const direct = spawn(hosts[0]!.exec[0]!, [
+      ...hosts[0]!.exec.slice(1),
+      process.execPath,
+      '-e',
+      `require('net').connect(${hostPort(env.TEMPORAL_ADDRESS!).port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(3))`,
+    ]);
     assert.equal(await new Promise((r) => direct.once('exit', r)), 3, 'inside a namespace, 127.0.0.1 is its own loopback');
   }
   const file = writeResumeSpec(dir, 'multihost', EPOCHS);
@@ -172,10 +177,17 @@ test(`a trial resumes on another host from its checkpoint in S3 after its worker
   assert.equal(trial?.attempts, 2, 'one retry, on the second host');
   assert.equal(trial?.workerIdentity, second.identity);
   const rows = await db.trialEpochs(trialId);
-  assert.deepEqual(rows.map((e) => e.epoch), Array.from({ length: EPOCHS }, (_, i) => i + 1), 'epochs contiguous: no gap, no duplicate');
+  assert.deepEqual(
+    rows.map((e) => e.epoch),
+    Array.from({ length: EPOCHS }, (_, i) => i + 1),
+    'epochs contiguous: no gap, no duplicate',
+  );
   // Resumed, not restarted: the first host's epochs stand untouched, the second host trained only the rest.
   assert.deepEqual(rows.slice(0, k), beforeKill);
-  assert.deepEqual(rows.slice(k).map((e) => e.workerIdentity), Array(EPOCHS - k).fill(second.identity));
+  assert.deepEqual(
+    rows.slice(k).map((e) => e.workerIdentity),
+    Array(EPOCHS - k).fill(second.identity),
+  );
 
   // Artifacts live in S3 only: the best model was exported there by a train worker, no host has an artifacts folder.
   assert.equal(result.best?.modelPath, `${models}/${sweepId}/best`);

@@ -18,7 +18,10 @@ let sweep: SweepReport;
 
 before(async () => {
   h = await openSweepHarness({ concurrency: 2 });
-  for (const [split, samples, seed] of [['train', 600, 1], ['valid', 300, 2]] as const) {
+  for (const [split, samples, seed] of [
+    ['train', 600, 1],
+    ['valid', 300, 2],
+  ] as const) {
     writeSyntheticTsv(path.join(h.dir, `${split}.tsv`), resolveSynthOptions({ motifs: [250, 24], samples, seqLen, seed }));
   }
   const spec = h.spec('predict', {
@@ -41,7 +44,17 @@ after(async () => h?.close());
 function labelsFile(): string {
   const lines = readFileSync(path.join(h.dir, 'valid.tsv'), 'utf8').trimEnd().split('\n');
   const file = path.join(h.dir, 'labels.tsv');
-  writeFileSync(file, lines.map((l) => l.split('\t').filter((_, i) => i !== 1).join('\t')).join('\n') + '\n');
+  writeFileSync(
+    file,
+    lines
+      .map((l) =>
+        l
+          .split('\t')
+          .filter((_, i) => i !== 1)
+          .join('\t'),
+      )
+      .join('\n') + '\n',
+  );
   return file;
 }
 

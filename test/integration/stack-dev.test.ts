@@ -68,7 +68,6 @@ function descendants(root: number, list = processes()): Proc[] {
   return found;
 }
 
-
 describe('sweep dev: the embedded stack in the foreground', () => {
   const home = mkdtempSync(path.join(tmpdir(), 'sweep-dev-'));
   const sweepHome = path.join(home, 'home');
@@ -91,10 +90,14 @@ describe('sweep dev: the embedded stack in the foreground', () => {
     void devExit.then(() => (exited = true));
     dev.stdout!.on('data', (d: Buffer) => (devOutput += d.toString()));
     dev.stderr!.on('data', (d: Buffer) => (devOutput += d.toString()));
-    await until('"stack is up" from sweep dev', () => {
-      if (exited) throw new Error(`sweep dev exited before the stack was up:\n${devOutput}`);
-      return devOutput.includes('stack is up') ? true : undefined;
-    }, 240_000);
+    await until(
+      '"stack is up" from sweep dev',
+      () => {
+        if (exited) throw new Error(`sweep dev exited before the stack was up:\n${devOutput}`);
+        return devOutput.includes('stack is up') ? true : undefined;
+      },
+      240_000,
+    );
   });
 
   after(async () => {
@@ -118,10 +121,14 @@ describe('sweep dev: the embedded stack in the foreground', () => {
     assert.match(devOutput, new RegExp(`Temporal UI: +http://127\\.0\\.0\\.1:${ports.ui}`));
     assert.match(devOutput, new RegExp(`TEMPORAL_ADDRESS=127\\.0\\.0\\.1:${ports.temporal}`));
     assert.match(devOutput, new RegExp(`DATABASE_URL=postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${ports.pg}/sweep`));
-    const page = await until('the Web UI', async () => {
-      const res = await fetch(`http://127.0.0.1:${ports.ui}/`).catch(() => undefined);
-      return res?.ok ? res.text() : undefined;
-    }, 60_000);
+    const page = await until(
+      'the Web UI',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${ports.ui}/`).catch(() => undefined);
+        return res?.ok ? res.text() : undefined;
+      },
+      60_000,
+    );
     assert.match(page, /<html/i);
     // The UI is wired to this server: its API lists the default namespace.
     const api = await fetch(`http://127.0.0.1:${ports.ui}/api/v1/namespaces`);
@@ -133,7 +140,9 @@ describe('sweep dev: the embedded stack in the foreground', () => {
   });
 
   it('a second process reuses the running stack instead of starting another', async () => {
-    const servers = stackServers().map((p) => p.pid).sort();
+    const servers = stackServers()
+      .map((p) => p.pid)
+      .sort();
     // Sample the process table while `sweep list` runs: no second server may appear even briefly.
     const extra: Proc[] = [];
     let sampling = true;
@@ -149,7 +158,12 @@ describe('sweep dev: the embedded stack in the foreground', () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(JSON.parse(listed.stdout), []);
     assert.deepEqual(extra, [], 'no second temporal/postgres process');
-    assert.deepEqual(stackServers().map((p) => p.pid).sort(), servers);
+    assert.deepEqual(
+      stackServers()
+        .map((p) => p.pid)
+        .sort(),
+      servers,
+    );
   });
 
   it('sweep start --detach is served by the dev workers and completes', async () => {
@@ -166,7 +180,9 @@ describe('sweep dev: the embedded stack in the foreground', () => {
         maxConcurrentTrials: 1,
       }),
     );
-    const servers = stackServers().map((p) => p.pid).sort();
+    const servers = stackServers()
+      .map((p) => p.pid)
+      .sort();
     const started = await run(['start', spec, '--detach', '--json'], env, home);
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stderr, new RegExp(`Reusing the Temporal dev server at 127\\.0\\.0\\.1:${ports.temporal}`));
@@ -174,15 +190,31 @@ describe('sweep dev: the embedded stack in the foreground', () => {
     const { sweepId, status } = JSON.parse(started.stdout) as { sweepId: string; status: string };
     assert.equal(status, 'running');
 
-    const report = await until('the sweep to complete', async () => {
-      const res = await run(['status', sweepId, '--json'], env, home);
-      assert.equal(res.code, 0, res.stderr);
-      const r = JSON.parse(res.stdout) as { status: string; trials: { status: string; epochs: number }[] };
-      assert.ok(r.status === 'running' || r.status === 'completed', `sweep status ${r.status}`);
-      return r.status === 'completed' ? r : undefined;
-    }, 180_000);
-    assert.deepEqual(report.trials.map((t) => [t.status, t.epochs]), [['completed', 1], ['completed', 1]]);
-    assert.deepEqual(stackServers().map((p) => p.pid).sort(), servers, 'start and status started no servers');
+    const report = await until(
+      'the sweep to complete',
+      async () => {
+        const res = await run(['status', sweepId, '--json'], env, home);
+        assert.equal(res.code, 0, res.stderr);
+        const r = JSON.parse(res.stdout) as { status: string; trials: { status: string; epochs: number }[] };
+        assert.ok(r.status === 'running' || r.status === 'completed', `sweep status ${r.status}`);
+        return r.status === 'completed' ? r : undefined;
+      },
+      180_000,
+    );
+    assert.deepEqual(
+      report.trials.map((t) => [t.status, t.epochs]),
+      [
+        ['completed', 1],
+        ['completed', 1],
+      ],
+    );
+    assert.deepEqual(
+      stackServers()
+        .map((p) => p.pid)
+        .sort(),
+      servers,
+      'start and status started no servers',
+    );
 
     // The dev process's workers trained the trials (sweep start --detach runs none of its own).
     const identity = /workers: (\S+),/.exec(devOutput)?.[1];
@@ -192,7 +224,10 @@ describe('sweep dev: the embedded stack in the foreground', () => {
     const db = await openDb(pg.url);
     try {
       const trials = await db.listTrials(sweepId);
-      assert.deepEqual(trials.map((t) => t.workerIdentity), [identity, identity]);
+      assert.deepEqual(
+        trials.map((t) => t.workerIdentity),
+        [identity, identity],
+      );
     } finally {
       await db.close();
     }

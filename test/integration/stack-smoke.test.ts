@@ -34,7 +34,10 @@ test('a workflow on the real Temporal server writes and reads a row in the real 
     const result = await worker.runUntil(client.workflow.execute('helloWorkflow', { taskQueue, workflowId: taskQueue, args: ['hello from danq-sweep'] }));
     assert.equal(result, 'workflow saw: hello from danq-sweep');
     const rows = await sql`select note from ${sql(table)}`;
-    assert.deepEqual(rows.map((r) => r.note), ['hello from danq-sweep']);
+    assert.deepEqual(
+      rows.map((r) => r.note),
+      ['hello from danq-sweep'],
+    );
   } finally {
     await sql`drop table ${sql(table)}`;
     await sql.end();

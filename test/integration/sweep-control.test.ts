@@ -35,7 +35,6 @@ async function startDetached(file: string): Promise<string> {
   return (JSON.parse(stdout) as { sweepId: string }).sweepId;
 }
 
-
 const progress = (id: string) => h.client.workflow.getHandle(id).query(progressQuery);
 
 test('pause stops new trials from starting; resume continues; the sweep completes with every trial once', async () => {
@@ -60,7 +59,10 @@ test('pause stops new trials from starting; resume continues; the sweep complete
   assert.equal(result.status, 'completed');
   assert.equal(result.counts.completed, 8);
   const rows = await h.db.listTrials(id);
-  assert.deepEqual(rows.map((t) => t.number), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    rows.map((t) => t.number),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   assert.equal((await h.db.getSweep(id))?.status, 'completed');
 });
 
@@ -88,13 +90,24 @@ test('continue-as-new mid-sweep: every trial runs exactly once, and the historie
   const { loaded, dataset } = await prepareSweep(file, h.config);
   const sweepId = `sweep-renewing-${Date.now().toString(36)}`;
   await h.db.createSweep({ id: sweepId, name: 'renewing', spec: loaded.spec, datasetFingerprint: dataset.fingerprint, strategy: 'random', totalTrials: 4, workflowId: sweepId });
-  const input = sweepInputOf(loaded.spec, { sweepId, baseDir: loaded.baseDir, datasetFingerprint: dataset.fingerprint, seqLen: dataset.seqLen, trainQueue: h.config.taskQueues.train, totalTrials: 4, trialRunsPerHistory: 2 });
+  const input = sweepInputOf(loaded.spec, {
+    sweepId,
+    baseDir: loaded.baseDir,
+    datasetFingerprint: dataset.fingerprint,
+    seqLen: dataset.seqLen,
+    trainQueue: h.config.taskQueues.train,
+    totalTrials: 4,
+    trialRunsPerHistory: 2,
+  });
   const handle = await h.client.workflow.start(sweepWorkflow, { taskQueue: h.config.taskQueues.orchestration, workflowId: sweepId, args: [input] });
   const result = await handle.result();
   assert.equal(result.status, 'completed');
   assert.equal(result.counts.completed, 4);
   const rows = await h.db.listTrials(sweepId);
-  assert.deepEqual(rows.map((t) => [t.number, t.status]), [1, 2, 3, 4].map((n) => [n, 'completed']));
+  assert.deepEqual(
+    rows.map((t) => [t.number, t.status]),
+    [1, 2, 3, 4].map((n) => [n, 'completed']),
+  );
   const progressNow: SweepProgress = await handle.query(progressQuery);
   assert.equal(progressNow.counts.completed, 4);
 
@@ -118,7 +131,10 @@ test('cancelling the sweep workflow from the Temporal UI/API ends it as cancelle
   assert.equal(result.status, 'cancelled');
   assert.equal((await h.db.getSweep(id))?.status, 'cancelled');
   const rows = await h.db.listTrials(id);
-  assert.deepEqual(rows.map((t) => t.status), ['cancelled']);
+  assert.deepEqual(
+    rows.map((t) => t.status),
+    ['cancelled'],
+  );
 });
 
 test('sweep status --watch follows a detached sweep to its end and prints the final report', async () => {
@@ -127,5 +143,11 @@ test('sweep status --watch follows a detached sweep to its end and prints the fi
   assert.equal(code, 0, stderr);
   const report = JSON.parse(stdout) as { status: string; trials: { status: string; epochs: number }[] };
   assert.equal(report.status, 'completed');
-  assert.deepEqual(report.trials.map((t) => [t.status, t.epochs]), [['completed', 3], ['completed', 3]]);
+  assert.deepEqual(
+    report.trials.map((t) => [t.status, t.epochs]),
+    [
+      ['completed', 3],
+      ['completed', 3],
+    ],
+  );
 });

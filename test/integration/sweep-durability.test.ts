@@ -109,11 +109,18 @@ test('a SIGKILLed training worker: the trial resumes from its checkpoint on anot
   assert.equal(trial?.workerIdentity, second.identity);
 
   const rows = await db.trialEpochs(trialId);
-  assert.deepEqual(rows.map((e) => e.epoch), Array.from({ length: EPOCHS }, (_, i) => i + 1), 'one row per epoch, no gap, no duplicate');
+  assert.deepEqual(
+    rows.map((e) => e.epoch),
+    Array.from({ length: EPOCHS }, (_, i) => i + 1),
+    'one row per epoch, no gap, no duplicate',
+  );
   // Epochs trained before the kill were not trained again: their rows are untouched (worker,
   // wall-clock seconds, time recorded); every later epoch was trained by the second worker.
   assert.deepEqual(rows.slice(0, k), beforeKill, 'rows written before the kill are unchanged');
-  assert.deepEqual(rows.slice(k).map((e) => e.workerIdentity), Array(EPOCHS - k).fill(second.identity));
+  assert.deepEqual(
+    rows.slice(k).map((e) => e.workerIdentity),
+    Array(EPOCHS - k).fill(second.identity),
+  );
 
   // The retry's history in Temporal: attempt 2 started after a heartbeat timeout whose last
   // heartbeat reported an epoch past the first.

@@ -41,7 +41,10 @@ async function assertMatchesDatabase(report: SweepReport) {
   for (const t of rows) {
     const epochs = await h.db.trialEpochs(t.id);
     assert.equal(epochs.length, t.epochsTrained, `${t.id}: one row per epoch`);
-    assert.deepEqual(epochs.map((e) => e.epoch), [...Array(t.epochsTrained).keys()].map((i) => i + 1));
+    assert.deepEqual(
+      epochs.map((e) => e.epoch),
+      [...Array(t.epochsTrained).keys()].map((i) => i + 1),
+    );
     assert.ok(t.workerIdentity && t.backend, `${t.id} records its worker and backend`);
   }
   assert.ok(report.best?.modelPath && existsSync(path.join(report.best.modelPath, 'model.json')), 'best model exported');

@@ -42,5 +42,8 @@ test('a sweep on tfjs-node completes and records backend tfjs-node and the Tenso
     assert.match(row.backendVersion ?? '', /^2\.\d+\.\d+$/, `${row.id} records TensorFlow's version`);
     assert.equal(row.backendDevice, 'cpu');
   }
-  assert.deepEqual(report.trials.map((t) => t.backend), ['tfjs-node', 'tfjs-node']);
+  assert.deepEqual(
+    report.trials.map((t) => t.backend),
+    ['tfjs-node', 'tfjs-node'],
+  );
 });

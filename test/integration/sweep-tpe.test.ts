@@ -40,7 +40,10 @@ test('tpe sweep: trials train the params TPE chose, no configuration twice, fail
   }
   // After the startup trials, TPE's params differ from what random search would have drawn.
   const plan = planTrials(parseSpec(JSON.parse(readFileSync(file, 'utf8')), file));
-  assert.ok(report.trials.some((t, i) => JSON.stringify(t.params) !== JSON.stringify(plan[i]!.params)), 'TPE chose params at run time');
+  assert.ok(
+    report.trials.some((t, i) => JSON.stringify(t.params) !== JSON.stringify(plan[i]!.params)),
+    'TPE chose params at run time',
+  );
   const maxAuc = Math.max(...report.trials.map((t) => t.valAuc ?? -Infinity));
   assert.equal(report.best?.valAuc, maxAuc);
   assert.ok(report.best?.modelPath && existsSync(path.join(report.best.modelPath, 'model.json')), 'best model exported');
@@ -53,7 +56,10 @@ test('asha with sampler tpe: new trials from TPE, promotions resume the same tri
   });
   assert.equal(report.status, 'completed');
   assert.equal(report.trials.length, 6);
-  assert.ok(report.trials.some((t) => t.epochs === 2), 'some trial was promoted and resumed to the last rung');
+  assert.ok(
+    report.trials.some((t) => t.epochs === 2),
+    'some trial was promoted and resumed to the last rung',
+  );
   for (const t of report.trials) {
     const row = await h.db.getTrial(t.trialId);
     assert.equal(row?.variant.learningRate, t.params.learningRate);

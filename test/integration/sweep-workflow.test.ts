@@ -41,7 +41,18 @@ const attempts = new Map<string, number>();
 
 function completed(input: TrialInput, valAuc: number): TrialResult {
   const epochs = input.untilEpoch;
-  return { sweepId: input.sweepId, trial: input.trial, trialId: input.trialId, status: 'completed', epochsTrained: epochs, bestEpoch: epochs, bestValAuc: valAuc, paramCount: 1000, params: input.params, objectiveByEpoch: Array(epochs).fill(valAuc) };
+  return {
+    sweepId: input.sweepId,
+    trial: input.trial,
+    trialId: input.trialId,
+    status: 'completed',
+    epochsTrained: epochs,
+    bestEpoch: epochs,
+    bestValAuc: valAuc,
+    paramCount: 1000,
+    params: input.params,
+    objectiveByEpoch: Array(epochs).fill(valAuc),
+  };
 }
 
 before(async () => {
@@ -126,7 +137,10 @@ test('a sweep in which no trial produced a result ends failed, with the counts a
   assert.equal(row?.status, 'failed');
   assert.equal(row?.failureReason, outcome.failureReason);
   const trials = await db.listTrials(input.sweepId);
-  assert.deepEqual(trials.map((t) => [t.status, t.failureReason]), Array(4).fill(['failed', 'UserError: dataset truncated']));
+  assert.deepEqual(
+    trials.map((t) => [t.status, t.failureReason]),
+    Array(4).fill(['failed', 'UserError: dataset truncated']),
+  );
 });
 
 test('nonRetryableErrors is true: NonFiniteLossError is tried once, other failures are retried', async () => {
@@ -151,13 +165,16 @@ test('an invalid variant fails its trial once with InvalidVariant (thrown by the
   const input = await createSweep('invalid', grid);
   const trialInput: TrialInput = { sweepId: input.sweepId, trialId: `${input.sweepId}-trial-99`, trial: 99, params: { poolSize: 5000 }, untilEpoch: 1, resumes: false, training: input.training };
   const { MockActivityEnvironment } = await import('@temporalio/testing');
-  await assert.rejects(new MockActivityEnvironment().run((input: TrialInput) => real.trainTrial(input), trialInput), (err: unknown) => {
-    assert.ok(err instanceof ApplicationFailure);
-    assert.equal(err.type, 'InvalidVariant');
-    assert.equal(err.nonRetryable, true);
-    assert.match(err.message, /poolSize/);
-    return true;
-  });
+  await assert.rejects(
+    new MockActivityEnvironment().run((input: TrialInput) => real.trainTrial(input), trialInput),
+    (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'InvalidVariant');
+      assert.equal(err.nonRetryable, true);
+      assert.match(err.message, /poolSize/);
+      return true;
+    },
+  );
 });
 
 test('the Temporal UI reads like a sweep: each trial is a training activity named by its params, live details with a leaderboard', async () => {
@@ -204,5 +221,8 @@ test("the sweep's page in the Temporal Web UI (headless Chromium) names every tr
   const sweep = await env.client.workflow.getHandle(uiSweep).describe();
   const page = await renderedPage(`${ui}/namespaces/default/workflows/${uiSweep}/${sweep.runId}/history`);
   const summaries = [...new Set(page.match(/trial \d: [^<"]+ · train epochs 1-2 on the worker's backend/g) ?? [])].sort();
-  assert.deepEqual(summaries, [1, 2, 3, 4].map((n) => `trial ${n}: ${n <= 2 ? 8 : 16} filters, ${n % 2 ? 'lstm' : 'gru'}, lr 3e-3 · train epochs 1-2 on the worker's backend`));
+  assert.deepEqual(
+    summaries,
+    [1, 2, 3, 4].map((n) => `trial ${n}: ${n <= 2 ? 8 : 16} filters, ${n % 2 ? 'lstm' : 'gru'}, lr 3e-3 · train epochs 1-2 on the worker's backend`),
+  );
 });

@@ -31,13 +31,19 @@ for (const [env, pattern] of [
   [{ SWEEP_UI_PORT: 'eighty' }, /^SWEEP_UI_PORT: expected a port number 0-65535, got 'eighty'/],
 ] as const) {
   test(`bad ${Object.keys(env)[0]} is a UserError naming the variable: ${Object.values(env)[0]}`, () => {
-    assert.throws(() => loadConfig(env, '/'), (err: unknown) => err instanceof UserError && pattern.test(err.message) && err.exitCode === 2);
+    assert.throws(
+      () => loadConfig(env, '/'),
+      (err: unknown) => err instanceof UserError && pattern.test(err.message) && err.exitCode === 2,
+    );
   });
 }
 
 test('passwords never reach messages', () => {
   assert.equal(redact('postgres://user:s3cret@host:5432/db'), 'postgres://user:***@host:5432/db');
-  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://user:s3cret@/db bad' }, '/'), (err: Error) => !err.message.includes('s3cret'));
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'postgres://user:s3cret@/db bad' }, '/'),
+    (err: Error) => !err.message.includes('s3cret'),
+  );
 });
 
 test('artifact locations: a directory (resolved) or s3://bucket/prefix; S3 settings from the usual variables', () => {
@@ -62,6 +68,9 @@ for (const [env, pattern] of [
   [{ AWS_ACCESS_KEY_ID: 'k' }, /^AWS_SECRET_ACCESS_KEY: set it together with AWS_ACCESS_KEY_ID/],
 ] as const) {
   test(`bad ${Object.keys(env)[0]} is a UserError naming the variable: ${Object.values(env)[0]}`, () => {
-    assert.throws(() => loadConfig(env, '/'), (err: unknown) => err instanceof UserError && pattern.test(err.message) && err.exitCode === 2);
+    assert.throws(
+      () => loadConfig(env, '/'),
+      (err: unknown) => err instanceof UserError && pattern.test(err.message) && err.exitCode === 2,
+    );
   });
 }

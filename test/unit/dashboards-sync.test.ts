@@ -22,7 +22,13 @@ test('both plugins get the same panels and variables, each dashboard with its ow
   assert.equal(new Set(parsed.map((p) => p.d.uid)).size, parsed.length);
   for (const name of ['sweep-overview', 'workers']) {
     const [a, b] = plugins.map((plugin) => parsed.find((p) => p.file === path.join(plugin, `${name}.json`))!.d);
-    assert.deepEqual(a!.panels.map((p) => p.title), b!.panels.map((p) => p.title));
-    assert.deepEqual(a!.templating.list.map((v) => v.name), b!.templating.list.map((v) => v.name));
+    assert.deepEqual(
+      a!.panels.map((p) => p.title),
+      b!.panels.map((p) => p.title),
+    );
+    assert.deepEqual(
+      a!.templating.list.map((v) => v.name),
+      b!.templating.list.map((v) => v.name),
+    );
   }
 });

@@ -27,12 +27,16 @@ function decode(m: DatasetManifest, split: 'train' | 'valid' | 'test') {
   const s = openSplit(file, m);
   const x = new Float32Array(file.count * m.seqLen * 4);
   const y = new Float32Array(file.count * m.taskNames.length);
-  s.readBatch(Array.from({ length: file.count }, (_, i) => i), x, y);
+  s.readBatch(
+    Array.from({ length: file.count }, (_, i) => i),
+    x,
+    y,
+  );
   const sequences = Array.from({ length: file.count }, (_, i) => {
     let seq = '';
     for (let p = 0; p < m.seqLen; p++) {
       const col = Array.from(x.subarray((i * m.seqLen + p) * 4, (i * m.seqLen + p + 1) * 4));
-      seq += col.every((v) => v === 0) ? 'N' : 'ACGT'[col.indexOf(1)] ?? '?';
+      seq += col.every((v) => v === 0) ? 'N' : ('ACGT'[col.indexOf(1)] ?? '?');
     }
     return seq;
   });
@@ -63,7 +67,10 @@ test('DeepSEA: reading in small windows gives the same data; center-crop applies
   assert.equal(windowed.fingerprint, whole.fingerprint);
   for (const split of ['train', 'valid', 'test'] as const) assert.deepEqual(decode(windowed, split), decode(whole, split));
   const cropped = await prepareBundle(20, { lengthPolicy: 'center-crop' });
-  assert.deepEqual(decode(cropped, 'valid').sequences, expected.valid.sequences.map((s) => s.slice(2, 22)));
+  assert.deepEqual(
+    decode(cropped, 'valid').sequences,
+    expected.valid.sequences.map((s) => s.slice(2, 22)),
+  );
 });
 
 test("DeepSEA's own example.h5: 8 sequences of 1000 bp, one-hot, strands paired, CpG-depleted as human DNA is", async () => {
@@ -82,10 +89,7 @@ test("DeepSEA's own example.h5: 8 sequences of 1000 bp, one-hot, strands paired,
 });
 
 test('bad input: a .mat file missing the expected variable', async () => {
-  await rejectsWith(
-    prepareBundle(expected.seqLen, { valid: 'missing-x.mat' }),
-    /missing-x\.mat: no variable 'validxdata' with the one-hot sequences\. The file holds: validdata\./,
-  );
+  await rejectsWith(prepareBundle(expected.seqLen, { valid: 'missing-x.mat' }), /missing-x\.mat: no variable 'validxdata' with the one-hot sequences\. The file holds: validdata\./);
   await rejectsWith(
     prepareDataset({ format: 'deepsea', train: 'deepsea-example.h5', validFraction: 0.5 }, { seqLen: 1000, baseDir: fixtures, cacheDir: path.join(tempDir(), 'c') }),
     /deepsea-example\.h5: no variable 'traindata' with the labels\. The file holds: testxdata\./,

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  BASE_AMBIGUOUS,
-  BASE_CODE_OF_BYTE,
-  BASE_NONE,
-  COMPLEMENT_CODE,
-  INVALID,
-  codesToString,
-  decodeOneHot,
-} from '../../src/data/encoding.js';
+import { BASE_AMBIGUOUS, BASE_CODE_OF_BYTE, BASE_NONE, COMPLEMENT_CODE, INVALID, codesToString, decodeOneHot } from '../../src/data/encoding.js';
 import { IdHashes } from '../../src/data/ids.js';
 import { inferFormat } from '../../src/data/dataset-spec.js';
 import { LineSplitter } from '../../src/data/text.js';
@@ -48,7 +40,7 @@ test('line splitting is the same whatever the chunk boundaries (LF and CRLF)', (
       lines.push(buf.toString('utf8', s, e));
       numbers.push(n);
     };
-    for (let pos = 0; pos < bytes.length; ) {
+    for (let pos = 0; pos < bytes.length;) {
       const size = rng.int(1, trial < 10 ? 5 : 400);
       splitter.push(bytes.subarray(pos, pos + size), onLine);
       pos += size;

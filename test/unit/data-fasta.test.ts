@@ -13,7 +13,11 @@ function letters(m: DatasetManifest, split: 'train' | 'valid'): string[] {
   const s = openSplit(file, m);
   const x = new Float32Array(file.count * m.seqLen * 4);
   const y = new Float32Array(file.count * m.taskNames.length);
-  s.readBatch(Array.from({ length: file.count }, (_, i) => i), x, y);
+  s.readBatch(
+    Array.from({ length: file.count }, (_, i) => i),
+    x,
+    y,
+  );
   const out: string[] = [];
   for (let i = 0; i < file.count; i++) {
     let seq = '';
@@ -39,20 +43,14 @@ test('bad input: a FASTA record without a label', async () => {
   const dir = tempDir();
   write(dir, 'labels.tsv', LABELS);
   write(dir, 'train.fa', FASTA + '>chr3:5-12\nACGTACGT\n');
-  await rejectsWith(
-    prepare(dir, { train: 'train.fa', labels: 'labels.tsv', validFraction: 0.5 }),
-    /train\.fa record 4 \('chr3:5-12', line 10\): no labels for this id in \S*labels\.tsv/,
-  );
+  await rejectsWith(prepare(dir, { train: 'train.fa', labels: 'labels.tsv', validFraction: 0.5 }), /train\.fa record 4 \('chr3:5-12', line 10\): no labels for this id in \S*labels\.tsv/);
 });
 
 test('bad input: a label without a FASTA record', async () => {
   const dir = tempDir();
   write(dir, 'labels.tsv', LABELS + 'chrX:1-8\t0\t0\n');
   write(dir, 'train.fa', FASTA);
-  await rejectsWith(
-    prepare(dir, { train: 'train.fa', labels: 'labels.tsv', validFraction: 0.5 }),
-    /labels\.tsv line 5: the id 'chrX:1-8' has labels but no record in \S*train\.fa/,
-  );
+  await rejectsWith(prepare(dir, { train: 'train.fa', labels: 'labels.tsv', validFraction: 0.5 }), /labels\.tsv line 5: the id 'chrX:1-8' has labels but no record in \S*train\.fa/);
 });
 
 test('bad input: duplicate ids in the FASTA file and in the labels file', async () => {
@@ -71,10 +69,7 @@ test('bad input: an invalid character names the FASTA line, the record and the p
   const dir = tempDir();
   write(dir, 'labels.tsv', LABELS);
   write(dir, 'train.fa', FASTA.replace('acgt\n', 'acUt\n'));
-  await rejectsWith(
-    prepare(dir, { train: 'train.fa', labels: 'labels.tsv', validFraction: 0.5 }),
-    /train\.fa line 3 \(record 1, 'chr1:1-8'\), sequence position 7: 'U' is not a DNA base/,
-  );
+  await rejectsWith(prepare(dir, { train: 'train.fa', labels: 'labels.tsv', validFraction: 0.5 }), /train\.fa line 3 \(record 1, 'chr1:1-8'\), sequence position 7: 'U' is not a DNA base/);
 });
 
 test('bad input: a wrong length, an empty FASTA file, sequence before any header, a labels file without an id column', async () => {

@@ -40,5 +40,7 @@ export async function rejectsWith(promise: Promise<unknown>, ...patterns: RegExp
 /** The reverse complement of a string over A, C, G, T, N (case kept). */
 export function reverseComplementString(seq: string): string {
   const pairs: Record<string, string> = { A: 'T', C: 'G', G: 'C', T: 'A', a: 't', c: 'g', g: 'c', t: 'a' };
-  return Array.from(seq, (ch) => pairs[ch] ?? ch).reverse().join('');
+  return Array.from(seq, (ch) => pairs[ch] ?? ch)
+    .reverse()
+    .join('');
 }

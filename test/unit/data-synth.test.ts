@@ -63,7 +63,11 @@ test('synthesize is deterministic by seed, with ids, 0/1 labels and only A, C, G
 test('positives carry the motif: a PWM scanner separates them; shuffled negatives are harder but not hopeless', () => {
   const background = [...synthesize(base)];
   const shuffled = [...synthesize({ ...base, negatives: 'shuffled' })];
-  const oracle = (records: typeof background) => auc(records.map((r) => motifScore(r.sequence, 250)), records.map((r) => r.labels[0]!));
+  const oracle = (records: typeof background) =>
+    auc(
+      records.map((r) => motifScore(r.sequence, 250)),
+      records.map((r) => r.labels[0]!),
+    );
   const easy = oracle(background);
   const hard = oracle(shuffled);
   assert.ok(easy > 0.95, `background negatives: oracle AUC ${easy}`);
@@ -73,7 +77,10 @@ test('positives carry the motif: a PWM scanner separates them; shuffled negative
 test('multi-task: each task is its own motif, labels independent', () => {
   const records = [...synthesize({ ...base, motifs: [250, 11], samples: 300 })];
   for (const [t, motif] of [250, 11].entries()) {
-    const a = auc(records.map((r) => motifScore(r.sequence, motif)), records.map((r) => r.labels[t]!));
+    const a = auc(
+      records.map((r) => motifScore(r.sequence, motif)),
+      records.map((r) => r.labels[t]!),
+    );
     assert.ok(a > 0.9, `task ${t} (motif ${motif}): oracle AUC ${a}`);
   }
   const both = records.filter((r) => r.labels[0] === 1 && r.labels[1] === 1).length;
@@ -104,7 +111,13 @@ test('default motifs: about 14 bits each, motif indices and lengths checked', ()
     const bits = informationContent(jasparMotifs()[m]!.pfm);
     assert.ok(bits > 13 && bits < 16, `motif ${m}: ${bits} bits`);
   }
-  assert.equal(informationContent([[0.25, 0.25, 0.25, 0.25], [1, 0, 0, 0]]), 2);
+  assert.equal(
+    informationContent([
+      [0.25, 0.25, 0.25, 0.25],
+      [1, 0, 0, 0],
+    ]),
+    2,
+  );
   assert.deepEqual(resolveSynthOptions({ seqLen: 100, tasks: 2 }).motifs, [250, 11]);
   assert.throws(() => [...synthesize({ ...base, motifs: [519] })], /motifs: 519 is not a JASPAR motif index; expected 0 to 518/);
   assert.throws(() => [...synthesize({ ...base, seqLen: 20 })], /seqLen 20 is too short for motifs 250/);

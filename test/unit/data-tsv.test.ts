@@ -16,7 +16,11 @@ function readAll(manifest: DatasetManifest, split: 'train' | 'valid' | 'test' = 
   const T = manifest.taskNames.length;
   const x = new Float32Array(file.count * L * 4);
   const y = new Float32Array(file.count * T);
-  s.readBatch(Array.from({ length: file.count }, (_, i) => i), x, y);
+  s.readBatch(
+    Array.from({ length: file.count }, (_, i) => i),
+    x,
+    y,
+  );
   s.close();
   const seqs: string[] = [];
   for (let i = 0; i < file.count; i++) {
@@ -24,7 +28,7 @@ function readAll(manifest: DatasetManifest, split: 'train' | 'valid' | 'test' = 
     for (let p = 0; p < L; p++) {
       const o = (i * L + p) * 4;
       const ch = [x[o], x[o + 1], x[o + 2], x[o + 3]];
-      seq += ch[0] === 0.25 ? 'N' : 'ACGT'[ch.indexOf(1)] ?? '?';
+      seq += ch[0] === 0.25 ? 'N' : ('ACGT'[ch.indexOf(1)] ?? '?');
     }
     seqs.push(seq);
   }
@@ -40,7 +44,14 @@ test('TSV: tasks from the header, case-insensitive bases, IUPAC codes as 0.25, b
   const m = await prepare(dir, { train: 'train.tsv', valid: 'valid.tsv' });
   assert.deepEqual(m.taskNames, ['CTCF', 'YY1']);
   assert.equal(m.splits.train.count, 3);
-  assert.deepEqual(readAll(m), { seqs: ['ACGTACGT', 'ACGTNNNN', 'TTTTGGGG'], labels: [[1, 0], [0, 1], [1, 1]] });
+  assert.deepEqual(readAll(m), {
+    seqs: ['ACGTACGT', 'ACGTNNNN', 'TTTTGGGG'],
+    labels: [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+  });
   assert.deepEqual(readAll(m, 'valid').seqs, ['GGGGCCCC']);
   assert.equal(m.fingerprint.length, 64);
 });
@@ -92,7 +103,11 @@ test('the cache is reused for the same bytes and options, and any change of byte
   writeFileSync(train, TSV.replace('s3\tTTTTGGGG\t1\t1', 's3\tTTTTGGGG\t1\t0'));
   const edited = await prepare(dir, spec);
   assert.notEqual(edited.fingerprint, first.fingerprint);
-  assert.deepEqual(readAll(edited).labels.concat(readAll(edited, 'valid').labels).sort(), [[0, 1], [1, 0], [1, 0]]);
+  assert.deepEqual(readAll(edited).labels.concat(readAll(edited, 'valid').labels).sort(), [
+    [0, 1],
+    [1, 0],
+    [1, 0],
+  ]);
 });
 
 test('verifyFingerprint: passes for the same data, fails loudly for another copy or a damaged cache', async () => {
@@ -252,9 +267,14 @@ test('prepareDatasetCached: the same process skips the pass while the files are 
   const dir = tempDir();
   const train = write(dir, 'train.tsv', TSV);
   let reads = 0;
-  const opts = { seqLen: 8, baseDir: dir, cacheDir: path.join(dir, 'cache'), onProgress: () => {
+  const opts = {
+    seqLen: 8,
+    baseDir: dir,
+    cacheDir: path.join(dir, 'cache'),
+    onProgress: () => {
       reads++;
-    } };
+    },
+  };
   const spec = { train: 'train.tsv', validFraction: 0.34 };
   const first = await prepareDatasetCached(spec, opts);
   const readsAfterFirst = reads;

@@ -16,7 +16,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const composeFile = path.join(root, 'infra/compose/compose.yaml');
 const envExample = path.join(root, 'infra/compose/.env.example');
 const k8sDir = path.join(root, 'infra/k8s');
-const manifests = readdirSync(k8sDir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(k8sDir, f));
+const manifests = readdirSync(k8sDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => path.join(k8sDir, f));
 
 /** Runs an install script: its stdout (the tool), or the reason it cannot provide it. */
 function provision(script: string): { tool?: string; skip?: string } {
@@ -55,7 +57,20 @@ test('compose: docker-compose config resolves the stack with .env.example, and t
   assert.equal(run.status, 0, run.stderr);
   const { services } = yamlToJson(run.stdout)[0] as { services: Record<string, ComposeService> };
   assert.deepEqual(Object.keys(services).sort(), [
-    'api', 'grafana', 'orchestration', 's3', 's3-setup', 'sweep-db', 'temporal', 'temporal-admin-tools', 'temporal-db', 'temporal-setup', 'temporal-ui', 'train-cpu', 'train-gpu-0', 'train-gpu-1',
+    'api',
+    'grafana',
+    'orchestration',
+    's3',
+    's3-setup',
+    'sweep-db',
+    'temporal',
+    'temporal-admin-tools',
+    'temporal-db',
+    'temporal-setup',
+    'temporal-ui',
+    'train-cpu',
+    'train-gpu-0',
+    'train-gpu-1',
   ]);
   for (const [name, service] of Object.entries(services)) {
     assert.match(service.image ?? '', /^[\w./-]+:[\w.-]+$/, `${name}: image with a pinned tag`);
@@ -78,8 +93,14 @@ test('compose: docker-compose config resolves the stack with .env.example, and t
   assert.deepEqual(gpuDevices, [['0'], ['1']], 'each GPU worker reserves its own GPU');
   for (const name of ['train-cpu', 'train-gpu-0']) assert.ok(Number.parseInt(services[name]!.stop_grace_period!, 10) >= 40, `${name}: grace covers 10 s shutdown + 30 s trial stop`);
   const mounts = services.grafana!.volumes!.map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
-  assert.ok(mounts.some((m) => m.startsWith(`${path.join(root, 'infra/grafana/provisioning')}:/etc/grafana/provisioning`)), mounts.join(', '));
-  assert.ok(mounts.some((m) => m.startsWith(`${path.join(root, 'infra/grafana/dashboards')}:/var/lib/grafana/dashboards/danq-sweep`)), mounts.join(', '));
+  assert.ok(
+    mounts.some((m) => m.startsWith(`${path.join(root, 'infra/grafana/provisioning')}:/etc/grafana/provisioning`)),
+    mounts.join(', '),
+  );
+  assert.ok(
+    mounts.some((m) => m.startsWith(`${path.join(root, 'infra/grafana/dashboards')}:/var/lib/grafana/dashboards/danq-sweep`)),
+    mounts.join(', '),
+  );
   assert.match(services.grafana!.image!, /^grafana\/grafana:12\./);
   // Every ${VAR} the provisioned data sources expand is set.
   const provisioning = readFileSync(path.join(root, 'infra/grafana/provisioning/datasources/danq-sweep.yaml'), 'utf8').replace(/^\s*#.*$/gm, '');
@@ -100,7 +121,14 @@ interface Manifest {
   metadata: { name: string };
   data?: Record<string, string>;
   stringData?: Record<string, string>;
-  spec?: { template: { spec: { terminationGracePeriodSeconds?: number; containers: { args: string[]; envFrom: { configMapRef?: { name: string }; secretRef?: { name: string } }[]; resources: { limits?: Record<string, string | number> } }[] } } };
+  spec?: {
+    template: {
+      spec: {
+        terminationGracePeriodSeconds?: number;
+        containers: { args: string[]; envFrom: { configMapRef?: { name: string }; secretRef?: { name: string } }[]; resources: { limits?: Record<string, string | number> } }[];
+      };
+    };
+  };
 }
 
 test('kubernetes: every manifest passes strict schema validation, and the workers are set up as the CLI expects', { skip: validator.skip }, () => {

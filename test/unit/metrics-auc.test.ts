@@ -57,17 +57,36 @@ function scoreInputs(c: { float32: boolean; scores: number[] }): [string, ArrayL
 
 test(`fixture holds the promised kinds of cases (scikit-learn ${fixture.sklearn})`, () => {
   assert.ok(fixture.cases.length >= 30, 'at least 30 cases');
-  assert.ok(fixture.cases.some((c) => c.rocAuc === null), 'single-class cases');
-  assert.ok(fixture.cases.some((c) => c.labels.length >= 5000), 'large n');
-  assert.ok(fixture.cases.some((c) => c.float32), 'float32 scores');
-  assert.ok(fixture.cases.some((c) => c.labels.length <= 3), 'tiny n');
-  assert.ok(fixture.multiTask.some((m) => m.skippedTasks.length > 0), 'a multi-task case with skipped tasks');
+  assert.ok(
+    fixture.cases.some((c) => c.rocAuc === null),
+    'single-class cases',
+  );
+  assert.ok(
+    fixture.cases.some((c) => c.labels.length >= 5000),
+    'large n',
+  );
+  assert.ok(
+    fixture.cases.some((c) => c.float32),
+    'float32 scores',
+  );
+  assert.ok(
+    fixture.cases.some((c) => c.labels.length <= 3),
+    'tiny n',
+  );
+  assert.ok(
+    fixture.multiTask.some((m) => m.skippedTasks.length > 0),
+    'a multi-task case with skipped tasks',
+  );
 });
 
 test('rocAuc, averagePrecision and binaryMetrics agree with scikit-learn on every fixture case', () => {
   for (const c of fixture.cases) {
     for (const [kind, scores] of scoreInputs(c)) {
-      for (const [lkind, labels] of [['number[]', c.labels], ['Uint8Array', Uint8Array.from(c.labels)], ['Float32Array', Float32Array.from(c.labels)]] as const) {
+      for (const [lkind, labels] of [
+        ['number[]', c.labels],
+        ['Uint8Array', Uint8Array.from(c.labels)],
+        ['Float32Array', Float32Array.from(c.labels)],
+      ] as const) {
         const what = `${c.name} (${kind} scores, ${lkind} labels)`;
         close(rocAuc(labels, scores), c.rocAuc, `${what} rocAuc`);
         close(averagePrecision(labels, scores), c.prAuc, `${what} averagePrecision`);
@@ -108,7 +127,11 @@ test('evaluateTasks agrees with scikit-learn on the multi-task fixtures (row-maj
       const labels = Float32Array.from(m.labels);
       const e = evaluateTasks(labels, scores, m.numTasks, m.taskNames ?? undefined);
       const what = `${m.name} (${kind})`;
-      assert.deepEqual(e.tasks.map((t) => t.task), m.tasks.map((t) => t.task), what);
+      assert.deepEqual(
+        e.tasks.map((t) => t.task),
+        m.tasks.map((t) => t.task),
+        what,
+      );
       for (const [t, expected] of m.tasks.entries()) {
         close(e.tasks[t]!.rocAuc, expected.rocAuc, `${what} ${expected.task} rocAuc`);
         close(e.tasks[t]!.prAuc, expected.prAuc, `${what} ${expected.task} prAuc`);
@@ -155,10 +178,13 @@ test('random inputs (ties, negatives, ±Infinity, signed zeros, float32 and floa
       labels[i] = rng.next() < 0.3 ? 1 : 0;
       const u = rng.next();
       scores[i] =
-        mode === 0 ? u + 0.3 * labels[i]! // continuous
-        : mode === 1 ? Math.round(u * 8) - 4 // heavy ties, negatives
-        : mode === 2 ? specials[rng.int(0, specials.length - 1)]! // edge values
-        : (u - 0.5) * 10 ** rng.int(-5, 5); // mixed magnitudes and signs
+        mode === 0
+          ? u + 0.3 * labels[i]! // continuous
+          : mode === 1
+            ? Math.round(u * 8) - 4 // heavy ties, negatives
+            : mode === 2
+              ? specials[rng.int(0, specials.length - 1)]! // edge values
+              : (u - 0.5) * 10 ** rng.int(-5, 5); // mixed magnitudes and signs
     }
     const expected = bruteForce(labels, scores);
     for (const s of [scores, Float32Array.from(scores)]) {
@@ -184,7 +210,10 @@ test('results do not depend on sample order', () => {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const a = binaryMetrics(c.labels, c.scores)!;
-  const b = binaryMetrics(order.map((i) => c.labels[i]!), order.map((i) => c.scores[i]!))!;
+  const b = binaryMetrics(
+    order.map((i) => c.labels[i]!),
+    order.map((i) => c.scores[i]!),
+  )!;
   assert.deepEqual(a, b);
 });
 
@@ -196,17 +225,17 @@ test('radix sorts order like the native sort, above and below the radix threshol
       const values = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const u = rng.next();
-        values[i] =
-          mode === 0 ? u
-          : mode === 1 ? Math.fround((u - 0.5) * 1000)
-          : mode === 2 ? specials[rng.int(0, specials.length - 1)]!
-          : Math.round(u * 4) / 4;
+        values[i] = mode === 0 ? u : mode === 1 ? Math.fround((u - 0.5) * 1000) : mode === 2 ? specials[rng.int(0, specials.length - 1)]! : Math.round(u * 4) / 4;
       }
       // Float64Sorter on a range in the middle of a larger buffer.
       const buf = new Float64Array(n + 10).fill(42);
       buf.set(values, 5);
       new Float64Sorter(3).sortRange(buf, new Uint32Array(buf.buffer), 5, n);
-      assert.deepEqual(Array.from(buf.subarray(5, 5 + n)), Array.from(values).sort((a, b) => a - b), `float64 n=${n} mode=${mode}`);
+      assert.deepEqual(
+        Array.from(buf.subarray(5, 5 + n)),
+        Array.from(values).sort((a, b) => a - b),
+        `float64 n=${n} mode=${mode}`,
+      );
       assert.deepEqual(Array.from(buf.subarray(0, 5)).concat(Array.from(buf.subarray(5 + n))), new Array(10).fill(42), 'outside the range untouched');
       // sortUint32Range on float32 keys.
       const keys = new Uint32Array(n + 4).fill(7);

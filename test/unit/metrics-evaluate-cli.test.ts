@@ -99,7 +99,13 @@ test('sweep evaluate --json prints exactly tasks, meanRocAuc and meanPrAuc, agre
 });
 
 test('bad input exits 2 with the message only (no stack) on stderr and nothing on stdout', async () => {
-  const bad = tsv([['id', 'A', 'B'], ['s1', 0.9, 0.2], ['s2', 'abc', 0.8], ['s3', 0.7, 0.6], ['s4', 0.3, 0.1]]);
+  const bad = tsv([
+    ['id', 'A', 'B'],
+    ['s1', 0.9, 0.2],
+    ['s2', 'abc', 0.8],
+    ['s3', 0.7, 0.6],
+    ['s4', 0.3, 0.1],
+  ]);
   const { code, stdout, stderr } = await sweep('evaluate', bad, tsv(goodLabels));
   assert.equal(code, 2);
   assert.equal(stdout, '');
@@ -124,12 +130,21 @@ test('usage errors exit 2: wrong number of files, unknown flag', async () => {
 });
 
 test('evaluateFiles matches rows by id and columns by name, whatever their order', async () => {
-  const preds = tsv([['B', 'id', 'A'], ['0.1', 's4', '0.3'], ['0.8', 's2', '0.1'], ['0.2', 's1', '0.9'], ['0.6', 's3', '0.7']]);
-  const r = await evaluateFiles(preds, tsv(goodLabels));
-  assert.deepEqual(r.tasks.map((t) => [t.task, t.rocAuc, t.prAuc, t.positives, t.negatives]), [
-    ['A', 1, 1, 2, 2],
-    ['B', 1, 1, 2, 2],
+  const preds = tsv([
+    ['B', 'id', 'A'],
+    ['0.1', 's4', '0.3'],
+    ['0.8', 's2', '0.1'],
+    ['0.2', 's1', '0.9'],
+    ['0.6', 's3', '0.7'],
   ]);
+  const r = await evaluateFiles(preds, tsv(goodLabels));
+  assert.deepEqual(
+    r.tasks.map((t) => [t.task, t.rocAuc, t.prAuc, t.positives, t.negatives]),
+    [
+      ['A', 1, 1, 2, 2],
+      ['B', 1, 1, 2, 2],
+    ],
+  );
   assert.deepEqual([r.meanRocAuc, r.meanPrAuc], [1, 1]);
 });
 
@@ -142,20 +157,25 @@ test('evaluateFiles accepts CRLF, a BOM, blank lines, exponents and 0.0/1.0 labe
 });
 
 test('task columns that differ between the files are an error naming them', async () => {
-  const preds = tsv([['id', 'A', 'C', 'D'], ['s1', 1, 1, 1]]);
+  const preds = tsv([
+    ['id', 'A', 'C', 'D'],
+    ['s1', 1, 1, 1],
+  ]);
   await rejectsWith(preds, tsv(goodLabels), /task columns differ/, /only in .*: C, D/, /only in .*: B/);
 });
 
 test('missing and extra ids are an error naming the first few and counting the rest', async () => {
   const labels = tsv([['id', 'A'], ...Array.from({ length: 12 }, (_, i) => [`s${i}`, i % 2])]);
-  const preds = tsv([['id', 'A'], ['s0', 0.5], ['s1', 0.5], ['s2', 0.5], ['s3', 0.5], ['x1', 0.5], ['x2', 0.5]]);
-  await rejectsWith(
-    preds,
-    labels,
-    /ids differ between/,
-    /8 ids in .* with no prediction in .*: 's4', 's5', 's6', 's7', 's8' and 3 more/,
-    /2 ids in .* with no labels in .*: 'x1', 'x2'$/m,
-  );
+  const preds = tsv([
+    ['id', 'A'],
+    ['s0', 0.5],
+    ['s1', 0.5],
+    ['s2', 0.5],
+    ['s3', 0.5],
+    ['x1', 0.5],
+    ['x2', 0.5],
+  ]);
+  await rejectsWith(preds, labels, /ids differ between/, /8 ids in .* with no prediction in .*: 's4', 's5', 's6', 's7', 's8' and 3 more/, /2 ids in .* with no labels in .*: 'x1', 'x2'$/m);
   const onlyExtra = tsv([...goodPreds, ['s9', 0.1, 0.1]]);
   await rejectsWith(onlyExtra, tsv(goodLabels), /1 id in .* with no labels in .*: 's9'/);
 });
@@ -163,30 +183,91 @@ test('missing and extra ids are an error naming the first few and counting the r
 test('non-numeric and non-finite predictions name the file, line and column', async () => {
   const labels = tsv(goodLabels);
   for (const value of ['abc', '', 'NaN', 'nan', 'Infinity', 'inf', '1e999', '0x10', '1,5', '- 1']) {
-    const preds = tsv([['id', 'A', 'B'], ['s1', 0.9, 0.2], ['s2', 0.1, 0.8], ['s3', 0.7, value], ['s4', 0.3, 0.1]]);
-    await rejectsWith(preds, labels, new RegExp(`^${preds.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 4, column 3 \\('B'\\): expected a finite number, got '${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'$`));
+    const preds = tsv([
+      ['id', 'A', 'B'],
+      ['s1', 0.9, 0.2],
+      ['s2', 0.1, 0.8],
+      ['s3', 0.7, value],
+      ['s4', 0.3, 0.1],
+    ]);
+    await rejectsWith(
+      preds,
+      labels,
+      new RegExp(`^${preds.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 4, column 3 \\('B'\\): expected a finite number, got '${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'$`),
+    );
   }
 });
 
 test('labels other than 0 and 1 are an error with file, line and column', async () => {
-  const labels = tsv([['id', 'A', 'B'], ['s1', 1, 0], ['s2', 0, 2], ['s3', 1, 1], ['s4', 0, 0]]);
+  const labels = tsv([
+    ['id', 'A', 'B'],
+    ['s1', 1, 0],
+    ['s2', 0, 2],
+    ['s3', 1, 1],
+    ['s4', 0, 0],
+  ]);
   await rejectsWith(tsv(goodPreds), labels, /line 3, column 3 \('B'\): labels must be 0 or 1, got '2'/);
-  const soft = tsv([['id', 'A', 'B'], ['s1', 1, 0], ['s2', 0, 1], ['s3', 0.5, 1], ['s4', 0, 0]]);
+  const soft = tsv([
+    ['id', 'A', 'B'],
+    ['s1', 1, 0],
+    ['s2', 0, 1],
+    ['s3', 0.5, 1],
+    ['s4', 0, 0],
+  ]);
   await rejectsWith(tsv(goodPreds), soft, /line 4, column 2 \('A'\): labels must be 0 or 1, got '0.5'/);
-  const text = tsv([['id', 'A', 'B'], ['s1', 'yes', 0]]);
+  const text = tsv([
+    ['id', 'A', 'B'],
+    ['s1', 'yes', 0],
+  ]);
   await rejectsWith(tsv(goodPreds), text, /line 2, column 2 \('A'\): expected a finite number, got 'yes'/);
 });
 
 test('malformed files: header, field counts, ids, empty files, unreadable paths', async () => {
   const labels = tsv(goodLabels);
-  await rejectsWith(tsv([['name', 'A', 'B'], ['s1', 1, 1]]), labels, /line 1: no 'id' column in the header \(columns: name, A, B\)/);
-  await rejectsWith(tsv([['id', 'A', 'A'], ['s1', 1, 1]]), labels, /line 1: duplicate column 'A'/);
+  await rejectsWith(
+    tsv([
+      ['name', 'A', 'B'],
+      ['s1', 1, 1],
+    ]),
+    labels,
+    /line 1: no 'id' column in the header \(columns: name, A, B\)/,
+  );
+  await rejectsWith(
+    tsv([
+      ['id', 'A', 'A'],
+      ['s1', 1, 1],
+    ]),
+    labels,
+    /line 1: duplicate column 'A'/,
+  );
   await rejectsWith(tsv([['id'], ['s1']]), labels, /line 1: no task columns besides 'id'/);
-  await rejectsWith(tsv([['id', 'A', ''], ['s1', 1, 1]]), labels, /line 1: column 3 has an empty name/);
-  await rejectsWith(tsv([['id', 'A', 'B'], ['s1', 0.9, 0.2], ['s2', 0.1]]), labels, /line 3: the row has 2 tab-separated columns but the header has 3 \(id, A, B\)/);
+  await rejectsWith(
+    tsv([
+      ['id', 'A', ''],
+      ['s1', 1, 1],
+    ]),
+    labels,
+    /line 1: column 3 has an empty name/,
+  );
+  await rejectsWith(
+    tsv([
+      ['id', 'A', 'B'],
+      ['s1', 0.9, 0.2],
+      ['s2', 0.1],
+    ]),
+    labels,
+    /line 3: the row has 2 tab-separated columns but the header has 3 \(id, A, B\)/,
+  );
   await rejectsWith(tsv([...goodPreds, ['s1', 0.5, 0.5]]), labels, /line 6: id 's1' already on line 2/);
   await rejectsWith(tsv(goodPreds), tsv([...goodLabels, ['s2', 1, 1]]), /line 6: id 's2' already on line 3/);
-  await rejectsWith(tsv([['id', 'A', 'B'], ['', 0.5, 0.5]]), labels, /line 2: empty id/);
+  await rejectsWith(
+    tsv([
+      ['id', 'A', 'B'],
+      ['', 0.5, 0.5],
+    ]),
+    labels,
+    /line 2: empty id/,
+  );
   const empty = join(dir, 'empty.tsv');
   writeFileSync(empty, '');
   await rejectsWith(empty, labels, /empty\.tsv: the file is empty/);

@@ -25,11 +25,14 @@ test('every preset is a valid variant', () => {
 
 test('presetByName names the parameter and the choices', () => {
   assert.equal(presetByName('--preset', 'danq'), 'danq');
-  assert.throws(() => presetByName('--preset', 'deepsea'), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.equal(err.message, "--preset: unknown preset 'deepsea', expected one of danq, danq-lite");
-    return true;
-  });
+  assert.throws(
+    () => presetByName('--preset', 'deepsea'),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.equal(err.message, "--preset: unknown preset 'deepsea', expected one of danq, danq-lite");
+      return true;
+    },
+  );
 });
 
 test('partialVariantSchema accepts any subset of fields', () => {

@@ -55,15 +55,33 @@ test('danq-lite shapes and parameters (Keras count_params: 103,617)', () => {
   assert.equal(lite.params, 103_617);
   assert.deepEqual(
     lite.layers.map((l) => l.outputShape),
-    [[null, 182, 64], [null, 18, 64], [null, 18, 64], [null, 18, 64], [null, 18, 64], [null, 1152], [null, 64], [null, 1]],
+    [
+      [null, 182, 64],
+      [null, 18, 64],
+      [null, 18, 64],
+      [null, 18, 64],
+      [null, 18, 64],
+      [null, 1152],
+      [null, 64],
+      [null, 1],
+    ],
   );
 });
 
 test('GRU, sum merge, last step only, conv stride, no hidden dense (Keras count_params: 1,691)', () => {
   // Keras reference: GRU(reset_after=False), the only GRU form tfjs-layers has: 3 gates, one bias each.
   const v = resolveVariant('danq-lite', {
-    seqLen: 101, tasks: 3, convFilters: 16, convKernel: 7, convStride: 2, poolSize: 5,
-    rnn: 'gru', rnnUnits: 8, rnnMerge: 'sum', returnSequences: false, denseUnits: 0,
+    seqLen: 101,
+    tasks: 3,
+    convFilters: 16,
+    convKernel: 7,
+    convStride: 2,
+    poolSize: 5,
+    rnn: 'gru',
+    rnnUnits: 8,
+    rnnMerge: 'sum',
+    returnSequences: false,
+    denseUnits: 0,
   });
   const result = inspectOk(v);
   assert.equal(result.params, 1691);
@@ -91,15 +109,15 @@ test('a pool stride other than the pool size, and edge cases that just fit', () 
 
 test('every shape-invalid or out-of-range variant is rejected with a message naming the parameter', () => {
   const table: [Partial<VariantConfig>, keyof VariantConfig, string][] = [
-    [{ seqLen: 50, convKernel: 21, poolSize: 40 }, 'poolSize',
-      'poolSize 40 exceeds the conv output length 30 (seqLen 50 - convKernel 21 + 1): pooling would leave no steps for the RNN'],
-    [{ seqLen: 100, convKernel: 10, convStride: 3, poolSize: 40 }, 'poolSize',
-      'poolSize 40 exceeds the conv output length 31 (floor((seqLen 100 - convKernel 10) / convStride 3) + 1): pooling would leave no steps for the RNN'],
-    [{ poolSize: 183 }, 'poolSize',
-      'poolSize 183 exceeds the conv output length 182 (seqLen 200 - convKernel 19 + 1): pooling would leave no steps for the RNN'],
+    [{ seqLen: 50, convKernel: 21, poolSize: 40 }, 'poolSize', 'poolSize 40 exceeds the conv output length 30 (seqLen 50 - convKernel 21 + 1): pooling would leave no steps for the RNN'],
+    [
+      { seqLen: 100, convKernel: 10, convStride: 3, poolSize: 40 },
+      'poolSize',
+      'poolSize 40 exceeds the conv output length 31 (floor((seqLen 100 - convKernel 10) / convStride 3) + 1): pooling would leave no steps for the RNN',
+    ],
+    [{ poolSize: 183 }, 'poolSize', 'poolSize 183 exceeds the conv output length 182 (seqLen 200 - convKernel 19 + 1): pooling would leave no steps for the RNN'],
     [{ convKernel: 250 }, 'convKernel', "convKernel 250 exceeds seqLen 200: a 'valid' convolution needs at least one full window"],
-    [{ outputActivation: 'softmax', tasks: 1 }, 'outputActivation',
-      'outputActivation softmax needs tasks >= 2 (one output per class), got tasks 1: use sigmoid for a single binary task'],
+    [{ outputActivation: 'softmax', tasks: 1 }, 'outputActivation', 'outputActivation softmax needs tasks >= 2 (one output per class), got tasks 1: use sigmoid for a single binary task'],
     [{ seqLen: 0 }, 'seqLen', 'seqLen must be a positive integer, got 0'],
     [{ seqLen: NaN }, 'seqLen', 'seqLen must be a positive integer, got NaN'],
     [{ seqLen: '200' as unknown as number }, 'seqLen', 'seqLen must be a positive integer, got "200"'],
@@ -131,7 +149,13 @@ test('every shape-invalid or out-of-range variant is rejected with a message nam
 
 test('every problem is reported at once, without knock-on errors from fields already rejected', () => {
   const problems = problemsOf({ seqLen: 50, convKernel: 21, poolSize: 40, outputActivation: 'softmax', convFilters: 0, rnnDropout: 1 });
-  assert.deepEqual(problems.map((p) => p.param), ['convFilters', 'rnnDropout', 'poolSize', 'outputActivation']);
+  assert.deepEqual(
+    problems.map((p) => p.param),
+    ['convFilters', 'rnnDropout', 'poolSize', 'outputActivation'],
+  );
   // An invalid kernel width skips the shape checks that read it.
-  assert.deepEqual(problemsOf({ convKernel: 0, poolSize: 500 }).map((p) => p.param), ['convKernel']);
+  assert.deepEqual(
+    problemsOf({ convKernel: 0, poolSize: 500 }).map((p) => p.param),
+    ['convKernel'],
+  );
 });

@@ -59,14 +59,20 @@ for (const motif of [250, 24]) {
     const best = analysis.filters.filter((f) => f.matches[0]?.jaspar === motif);
     console.log(`# #${motif}: filters ${best.map((f) => `${f.filter} (score ${f.matches[0]!.score.toFixed(2)}, p ${f.matches[0]!.pValue.toExponential(1)})`).join(', ')} match best`);
     assert.ok(best.length >= 1, `some filter's best match is #${motif}; best matches: ${analysis.filters.map((f) => f.matches[0]?.jaspar).join(', ')}`);
-    assert.ok(best.some((f) => f.matches[0]!.pValue < 0.001), 'and significantly');
+    assert.ok(
+      best.some((f) => f.matches[0]!.pValue < 0.001),
+      'and significantly',
+    );
 
     const parsed = parseMeme(readFileSync(meme, 'utf8'));
     assert.equal(parsed.alphabet, 'ACGT');
     assert.equal(parsed.strands, '+ -');
     assert.deepEqual(parsed.background, { A: 0.25, C: 0.25, G: 0.25, T: 0.25 });
     const firing = analysis.filters.filter((f) => f.sites > 0);
-    assert.deepEqual(parsed.motifs.map((m) => m.name), firing.map((f) => `filter${f.filter}`));
+    assert.deepEqual(
+      parsed.motifs.map((m) => m.name),
+      firing.map((f) => `filter${f.filter}`),
+    );
     for (const [i, m] of parsed.motifs.entries()) {
       assert.equal(m.width, 12);
       assert.equal(m.nsites, firing[i]!.sites);

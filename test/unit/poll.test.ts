@@ -17,9 +17,20 @@ test('poll gives undefined at the deadline; pollUntil throws the given error', a
   };
   assert.equal(await poll(never, { timeoutMs: 30, intervalMs: 5 }), undefined);
   assert.ok(calls >= 2, `probed more than once (${calls})`);
-  await assert.rejects(pollUntil(() => undefined, { timeoutMs: 10, intervalMs: 5, timeoutError: () => new Error('the thing never came') }), /the thing never came/);
+  await assert.rejects(
+    pollUntil(() => undefined, { timeoutMs: 10, intervalMs: 5, timeoutError: () => new Error('the thing never came') }),
+    /the thing never came/,
+  );
 });
 
 test('a probe that throws ends the wait with its error', async () => {
-  await assert.rejects(poll(() => { throw new Error('server exited'); }, { timeoutMs: 1_000 }), /server exited/);
+  await assert.rejects(
+    poll(
+      () => {
+        throw new Error('server exited');
+      },
+      { timeoutMs: 1_000 },
+    ),
+    /server exited/,
+  );
 });

@@ -32,7 +32,10 @@ test('TSV, CSV, gzip-less FASTA and a TSV without ids give the same predictions;
   assert.equal(lines.length, 151);
   for (const line of lines.slice(1)) {
     const [, ...p] = line.split('\t');
-    assert.ok(p.every((v) => Number(v) > 0 && Number(v) < 1), `probabilities: ${line}`);
+    assert.ok(
+      p.every((v) => Number(v) > 0 && Number(v) < 1),
+      `probabilities: ${line}`,
+    );
   }
   const records = [...synthesize(model.synth(150, 2))];
   const fa = await runSweepCli(['predict', '--model', model.dir, fasta(records, path.join(work, 'valid.fa'))]);
@@ -45,23 +48,53 @@ test('TSV, CSV, gzip-less FASTA and a TSV without ids give the same predictions;
   const close = (a: string, b: string) => {
     const [ha, ...ra] = a.trimEnd().split('\n');
     const [hb, ...rb] = b.trimEnd().split('\n');
-    return ha === hb && ra.length === rb.length && ra.every((line, i) => line.split('\t').every((v, j) => (j === 0 ? v === rb[i]!.split('\t')[0] : Math.abs(Number(v) - Number(rb[i]!.split('\t')[j])) < 1e-5)));
+    return (
+      ha === hb &&
+      ra.length === rb.length &&
+      ra.every((line, i) => line.split('\t').every((v, j) => (j === 0 ? v === rb[i]!.split('\t')[0] : Math.abs(Number(v) - Number(rb[i]!.split('\t')[j])) < 1e-5)))
+    );
   };
   assert.ok(close(c.stdout, tsv.stdout), 'another batch size: the same predictions (to float rounding)');
   const noIds = path.join(work, 'noids.tsv');
-  writeFileSync(noIds, 'sequence\n' + records.slice(0, 3).map((r) => r.sequence).join('\n') + '\n');
+  writeFileSync(
+    noIds,
+    'sequence\n' +
+      records
+        .slice(0, 3)
+        .map((r) => r.sequence)
+        .join('\n') +
+      '\n',
+  );
   const n = await runSweepCli(['predict', '--model', model.dir, noIds]);
-  assert.deepEqual(n.stdout.trimEnd().split('\n').map((l) => l.split('\t')[0]), ['id', '1', '2', '3']);
+  assert.deepEqual(
+    n.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t')[0]),
+    ['id', '1', '2', '3'],
+  );
 });
 
 test('rc-average: the mean of both strands, which a reverse-complemented input gives too', async () => {
   const records = [...synthesize(model.synth(20, 5))];
   const complement: Record<string, string> = { A: 'T', C: 'G', G: 'C', T: 'A' };
-  const rc = records.map((r) => ({ id: r.id, sequence: r.sequence.split('').reverse().map((b) => complement[b]).join('') }));
+  const rc = records.map((r) => ({
+    id: r.id,
+    sequence: r.sequence
+      .split('')
+      .reverse()
+      .map((b) => complement[b])
+      .join(''),
+  }));
   const a = await runSweepCli(['predict', '--model', model.dir, '--rc-average', fasta(records, path.join(work, 'f.fa'))]);
   const b = await runSweepCli(['predict', '--model', model.dir, '--rc-average', fasta(rc, path.join(work, 'r.fa'))]);
   assert.equal(a.code, 0, a.stderr);
-  const rows = (s: string) => s.trimEnd().split('\n').slice(1).map((l) => l.split('\t').slice(1).map(Number));
+  const rows = (s: string) =>
+    s
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t').slice(1).map(Number));
   rows(a.stdout).forEach((row, i) => row.forEach((p, t) => assert.ok(Math.abs(p - rows(b.stdout)[i]![t]!) < 1e-6)));
 });
 
@@ -89,7 +122,11 @@ test('a FASTA record of the wrong length after many good ones: exit 2, the recor
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad\.fa record 101 \('short-one', line \d+\): the sequence is 40 bases long, but seqLen is 50/);
   assert.equal(existsSync(out), false, 'no partial --out file');
-  assert.deepEqual(readdirSync(work).filter((f) => f.includes('.tmp-')), [], 'no temporary file left');
+  assert.deepEqual(
+    readdirSync(work).filter((f) => f.includes('.tmp-')),
+    [],
+    'no temporary file left',
+  );
 
   const redirected = path.join(work, 'redirected.tsv');
   const fd = openSync(redirected, 'w');
@@ -101,7 +138,6 @@ test('a FASTA record of the wrong length after many good ones: exit 2, the recor
   }
   assert.equal(readFileSync(redirected, 'utf8'), '', '`> file` is truncated back: no partial rows');
 });
-
 
 test('formatFloat32: the shortest text that reads back as the same float32', () => {
   for (const v of [0.5, 0.1, 1 / 3, 0.999999, 1e-7, 0.123456789, 2 ** -20]) {

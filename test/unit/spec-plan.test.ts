@@ -21,13 +21,19 @@ function spec(overrides: Record<string, unknown>) {
 test('grid: the cartesian product in spec key order, last key fastest, numbered from 1', () => {
   const plan = planTrials(spec({ space: { convFilters: [32, 64], rnn: ['lstm', 'gru'], poolSize: [5, 10, 20] } }));
   assert.equal(plan.length, 12);
-  assert.deepEqual(plan.map((t) => t.number), Array.from({ length: 12 }, (_, i) => i + 1));
-  assert.deepEqual(plan.slice(0, 4).map((t) => t.params), [
-    { convFilters: 32, rnn: 'lstm', poolSize: 5 },
-    { convFilters: 32, rnn: 'lstm', poolSize: 10 },
-    { convFilters: 32, rnn: 'lstm', poolSize: 20 },
-    { convFilters: 32, rnn: 'gru', poolSize: 5 },
-  ]);
+  assert.deepEqual(
+    plan.map((t) => t.number),
+    Array.from({ length: 12 }, (_, i) => i + 1),
+  );
+  assert.deepEqual(
+    plan.slice(0, 4).map((t) => t.params),
+    [
+      { convFilters: 32, rnn: 'lstm', poolSize: 5 },
+      { convFilters: 32, rnn: 'lstm', poolSize: 10 },
+      { convFilters: 32, rnn: 'lstm', poolSize: 20 },
+      { convFilters: 32, rnn: 'gru', poolSize: 5 },
+    ],
+  );
   assert.deepEqual(plan[11]!.params, { convFilters: 64, rnn: 'gru', poolSize: 20 });
   assert.equal(new Set(plan.map((t) => JSON.stringify(t.params))).size, 12);
 });
@@ -64,7 +70,10 @@ const sampledSpace = {
 test('random: deterministic by seed; another seed gives another plan; a prefix does not depend on the count', () => {
   const random = (seed: number, trials = 50) => planTrials(spec({ space: sampledSpace, strategy: { type: 'random', trials, seed } }));
   assert.deepEqual(random(3), random(3));
-  assert.notDeepEqual(random(3).map((t) => t.params), random(4).map((t) => t.params));
+  assert.notDeepEqual(
+    random(3).map((t) => t.params),
+    random(4).map((t) => t.params),
+  );
   assert.deepEqual(random(3, 10), random(3).slice(0, 10));
   // Without its own seed, the strategy draws from training.seed.
   assert.deepEqual(planTrials(spec({ space: sampledSpace, strategy: { type: 'random', trials: 50 } })), random(11));
@@ -89,29 +98,26 @@ test('random: draws stay in bounds, ints are inclusive, logUniform is uniform in
 test('asha plans like random and trains each variant up to maxEpochs', () => {
   const asha = planTrials(spec({ space: sampledSpace, strategy: { type: 'asha', trials: 20, minEpochs: 1, maxEpochs: 9, seed: 2 }, training: { batchSize: 32, seed: 11 } }));
   const random = planTrials(spec({ space: sampledSpace, strategy: { type: 'random', trials: 20, seed: 2 } }));
-  assert.deepEqual(asha.map((t) => t.params), random.map((t) => t.params));
+  assert.deepEqual(
+    asha.map((t) => t.params),
+    random.map((t) => t.params),
+  );
   assert.ok(asha.every((t) => t.variant.epochs === 9));
 });
 
 test('validateSweep: a bad choice is traced to its index in space', () => {
   const { trials, problems } = validateSweep(spec({ model: { seqLen: 50, convKernel: 21 }, space: { poolSize: [5, 10, 40], rnn: ['lstm', 'gru'] } }));
   assert.equal(trials.length, 6);
-  assert.deepEqual(problems, [
-    'space.poolSize[2]: poolSize 40 exceeds the conv output length 30 (seqLen 50 - convKernel 21 + 1): pooling would leave no steps for the RNN',
-  ]);
+  assert.deepEqual(problems, ['space.poolSize[2]: poolSize 40 exceeds the conv output length 30 (seqLen 50 - convKernel 21 + 1): pooling would leave no steps for the RNN']);
 });
 
 test('validateSweep: a bad fixed value is reported once at its model path', () => {
   const { problems } = validateSweep(spec({ model: { seqLen: 50, convKernel: 21, poolSize: 40 }, space: { rnn: ['lstm', 'gru'], convFilters: [8, 16] } }));
-  assert.deepEqual(problems, [
-    'model.poolSize: poolSize 40 exceeds the conv output length 30 (seqLen 50 - convKernel 21 + 1): pooling would leave no steps for the RNN',
-  ]);
+  assert.deepEqual(problems, ['model.poolSize: poolSize 40 exceeds the conv output length 30 (seqLen 50 - convKernel 21 + 1): pooling would leave no steps for the RNN']);
 });
 
 test('validateSweep: a sampled value names the range and the value drawn', () => {
-  const { trials, problems } = validateSweep(
-    spec({ model: { seqLen: 50, convKernel: 21 }, space: { poolSize: { int: [20, 40] } }, strategy: { type: 'random', trials: 30, seed: 1 } }),
-  );
+  const { trials, problems } = validateSweep(spec({ model: { seqLen: 50, convKernel: 21 }, space: { poolSize: { int: [20, 40] } }, strategy: { type: 'random', trials: 30, seed: 1 } }));
   const bad = trials.filter((t) => (t.params.poolSize as number) > 30).map((t) => t.params.poolSize);
   assert.ok(bad.length > 0);
   const expected = [...new Set(bad)].map(

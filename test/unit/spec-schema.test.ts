@@ -39,9 +39,7 @@ test('a valid spec parses with its defaults filled in', () => {
 test('objective mode follows the metric, and a contradicting mode is an error', () => {
   assert.equal(parseSpec(rawSpec({ objective: { metric: 'val_loss' } }), 's').objective.mode, 'min');
   assert.equal(parseSpec(rawSpec({ objective: { metric: 'val_pr_auc' } }), 's').objective.mode, 'max');
-  assert.deepEqual(problemsOf(rawSpec({ objective: { metric: 'val_loss', mode: 'max' } })), [
-    'objective.mode: val_loss is minimised: expected "min" (or leave mode out)',
-  ]);
+  assert.deepEqual(problemsOf(rawSpec({ objective: { metric: 'val_loss', mode: 'max' } })), ['objective.mode: val_loss is minimised: expected "min" (or leave mode out)']);
 });
 
 test('early stopping watches val_loss unless told otherwise', () => {
@@ -55,12 +53,8 @@ test('asha: training.epochs defaults to maxEpochs and must equal it when given; 
   const spec = parseSpec(rawSpec({ space, strategy: asha, training: { batchSize: 64, seed: 1 } }), 's');
   assert.equal(spec.training.epochs, 9);
   assert.ok(spec.strategy.type === 'asha' && spec.strategy.reductionFactor === 3);
-  assert.deepEqual(problemsOf(rawSpec({ space, strategy: asha, training: { epochs: 4, batchSize: 64, seed: 1 } })), [
-    'training.epochs: must equal strategy.maxEpochs 9 for asha, or be left out',
-  ]);
-  assert.deepEqual(problemsOf(rawSpec({ space, strategy: { ...asha, minEpochs: 10 }, training: { batchSize: 64, seed: 1 } })), [
-    'strategy.minEpochs: expected minEpochs <= maxEpochs, got 10 > 9',
-  ]);
+  assert.deepEqual(problemsOf(rawSpec({ space, strategy: asha, training: { epochs: 4, batchSize: 64, seed: 1 } })), ['training.epochs: must equal strategy.maxEpochs 9 for asha, or be left out']);
+  assert.deepEqual(problemsOf(rawSpec({ space, strategy: { ...asha, minEpochs: 10 }, training: { batchSize: 64, seed: 1 } })), ['strategy.minEpochs: expected minEpochs <= maxEpochs, got 10 > 9']);
 });
 
 test('every problem is reported at once, each with its JSON path', () => {
@@ -110,17 +104,11 @@ test('ranges: shape, order, numeric fields, integer fields and field bounds', ()
   assert.deepEqual(problems({ learningRate: { uniform: [0.1, 0.01] } }), ['space.learningRate.uniform: expected low < high, got [0.1,0.01]']);
   assert.deepEqual(problems({ convKernel: { int: [5, 7.5] } }), ['space.convKernel.int[1]: expected an integer']);
   assert.deepEqual(problems({ rnn: { uniform: [0, 1] } }), ['space.rnn: rnn is not numeric: use an array of choices']);
-  assert.deepEqual(problems({ convFilters: { uniform: [16, 64] } }), [
-    'space.convFilters: convFilters takes integers: use {"int": [low, high]} or an array of choices',
-  ]);
+  assert.deepEqual(problems({ convFilters: { uniform: [16, 64] } }), ['space.convFilters: convFilters takes integers: use {"int": [low, high]} or an array of choices']);
   assert.deepEqual(problems({ convDropout: { uniform: [0.1, 1.5] } }), ['space.convDropout.uniform[1]: convDropout must be a number in [0, 1), got 1.5']);
-  assert.deepEqual(problems({ rnnUnits: { logUniform: [8, 64] } }), [
-    'space.rnnUnits: rnnUnits takes integers: use {"int": [low, high]} or an array of choices',
-  ]);
+  assert.deepEqual(problems({ rnnUnits: { logUniform: [8, 64] } }), ['space.rnnUnits: rnnUnits takes integers: use {"int": [low, high]} or an array of choices']);
   assert.deepEqual(problems({ rnn: [] }), ['space.rnn: expected at least one choice']);
-  assert.deepEqual(problems({ rnn: { between: [1, 2] } }), [
-    'space.rnn: expected an array of choices, {"uniform": [low, high]}, {"logUniform": [low, high]} or {"int": [low, high]}',
-  ]);
+  assert.deepEqual(problems({ rnn: { between: [1, 2] } }), ['space.rnn: expected an array of choices, {"uniform": [low, high]}, {"logUniform": [low, high]} or {"int": [low, high]}']);
   assert.deepEqual(problems({ rnn: [['lstm']] }), ['space.rnn[0]: expected a number, string or boolean']);
 });
 
@@ -129,9 +117,7 @@ test('training owns epochs and seed; batchSize is fixed in training or searched 
     'space.epochs: epochs is not searchable: set training.epochs',
     'space.seed: seed is not searchable: set training.seed',
   ]);
-  assert.deepEqual(problemsOf(rawSpec({ space: { batchSize: [32, 64] } })), [
-    'space.batchSize: batchSize is also fixed in training.batchSize: set it in one place',
-  ]);
+  assert.deepEqual(problemsOf(rawSpec({ space: { batchSize: [32, 64] } })), ['space.batchSize: batchSize is also fixed in training.batchSize: set it in one place']);
   assert.deepEqual(problemsOf(rawSpec({ training: { epochs: 4, seed: 1 } })), ['training.batchSize: required (or search it in space.batchSize)']);
   const searched = parseSpec(rawSpec({ space: { batchSize: [32, 64] }, training: { epochs: 4, seed: 1 } }), 's');
   assert.equal(searched.training.batchSize, undefined);
@@ -141,7 +127,10 @@ test('missing required fields read "required"; a non-object spec is rejected', (
   const { name: _name, strategy: _strategy, ...rest } = rawSpec();
   const problems = problemsOf(rest);
   assert.ok(problems.includes('name: required'), problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith('strategy: ')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.startsWith('strategy: ')),
+    problems.join('\n'),
+  );
   assert.deepEqual(problemsOf([]), ['(root): Invalid input: expected object, received array']);
 });
 

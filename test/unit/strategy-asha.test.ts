@@ -85,7 +85,10 @@ test('asha on a synthetic objective: promotions from the top 1/eta only, by cont
 
   // Every planned trial starts exactly once, at rung 0; later rungs are only ever continuations.
   const starts = result.decisions.filter((d) => d.kind === 'start');
-  assert.deepEqual(starts.map((d) => d.trial).sort((a, b) => a - b), plan.map((t) => t.number));
+  assert.deepEqual(
+    starts.map((d) => d.trial).sort((a, b) => a - b),
+    plan.map((t) => t.number),
+  );
   assert.ok(starts.every((d) => d.untilEpoch === 1));
   assert.ok(result.decisions.filter((d) => d.kind === 'continue').every((d) => d.untilEpoch === 3 || d.untilEpoch === 9));
 

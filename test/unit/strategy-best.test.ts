@@ -26,9 +26,22 @@ test('ties go to fewer parameters, then to the earlier trial, in any input order
 });
 
 test('trials without a finite AUC are never best; no candidates, no best', () => {
-  assert.equal(pickBest([{ trial: 1, valAuc: Number.NaN, paramCount: 1 }, { trial: 2, valAuc: 0.6, paramCount: 9 }])?.trial, 2);
+  assert.equal(
+    pickBest([
+      { trial: 1, valAuc: Number.NaN, paramCount: 1 },
+      { trial: 2, valAuc: 0.6, paramCount: 9 },
+    ])?.trial,
+    2,
+  );
   assert.equal(pickBest([{ trial: 1, valAuc: Number.NaN, paramCount: 1 }]), undefined);
-  assert.equal(pickBest([{ trial: 1, valAuc: null, paramCount: 1 }, { trial: 2, valAuc: 0.6, paramCount: 9 }])?.trial, 2, 'null is how Temporal carries NaN');
+  assert.equal(
+    pickBest([
+      { trial: 1, valAuc: null, paramCount: 1 },
+      { trial: 2, valAuc: 0.6, paramCount: 9 },
+    ])?.trial,
+    2,
+    'null is how Temporal carries NaN',
+  );
   const none: Parameters<typeof pickBest>[0] = [];
   assert.equal(pickBest(none), undefined);
 });

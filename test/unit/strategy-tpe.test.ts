@@ -119,7 +119,10 @@ test('tpe: state carried through JSON (continue-as-new) at every step, or once m
   const last = first.runs.at(-1)!;
   const reported = sweepStrategy.report(carried, { trial: last.trial, status: 'completed', epochsTrained: 3, objectiveByEpoch: [1, 2, 3].map((e) => lrObjective(last.params, e)!) });
   const rest = drive(spec, lrObjective, { from: reported });
-  assert.deepEqual([...first.runs, ...rest.runs].map((r) => r.params), sequential.map((r) => r.params));
+  assert.deepEqual(
+    [...first.runs, ...rest.runs].map((r) => r.params),
+    sequential.map((r) => r.params),
+  );
 });
 
 test('tpe: beats random search on the same budget (median best over 7 seeds)', () => {
@@ -146,8 +149,15 @@ test('tpe: failed trials rank below every finished one, and never count as good'
   const trials = [t(1, 'failed', null), t(2, 'observed', 0.5), t(3, 'running', null), t(4, 'observed', 0.9), ...Array.from({ length: 8 }, (_, i) => t(5 + i, 'failed', null))];
   const { below, above } = splitTrials(trials);
   // 11 finished: gamma(11) = 2 good, but failures never are: only trial 4 and 2.
-  assert.deepEqual(below.map((x) => x.trial), [2, 4]);
-  assert.deepEqual(above.map((x) => x.trial), [1, 3, 5, 6, 7, 8, 9, 10, 11, 12], 'failed and running trials are in the "above" group');
+  assert.deepEqual(
+    below.map((x) => x.trial),
+    [2, 4],
+  );
+  assert.deepEqual(
+    above.map((x) => x.trial),
+    [1, 3, 5, 6, 7, 8, 9, 10, 11, 12],
+    'failed and running trials are in the "above" group',
+  );
   assert.equal(gamma(11), 2);
   assert.equal(gamma(1000), 25);
 });
@@ -157,7 +167,10 @@ test('tpe: Optuna default weights and Parzen estimator values', () => {
   const w = trialWeights(30);
   assert.equal(w.length, 30);
   // np.linspace(1/30, 1, 5) then 25 ones.
-  assert.deepEqual(w.slice(0, 5).map((x) => Number(x.toFixed(6))), [0.033333, 0.275, 0.516667, 0.758333, 1]);
+  assert.deepEqual(
+    w.slice(0, 5).map((x) => Number(x.toFixed(6))),
+    [0.033333, 0.275, 0.516667, 0.758333, 1],
+  );
   // One categorical observation: kernel [1 + 1/2, 1/2] / 2 and the uniform prior, weights 1/2 each.
   const space = tpeSpaceOf({ c: ['a', 'b'] });
   const est = buildEstimator(space, [{ trial: 1, params: { c: 'a' }, state: 'observed', level: 0, score: 1 }]);
@@ -182,10 +195,20 @@ test('tpe: the Parzen estimator matches Optuna 5.0.0 on a mixed space (float, lo
   //               "k": np.array([5, 22, 39]), "c": np.array([0, 1, 2])})
   const expected = [-8.504815821417342, -10.560362069994287, -10.777829233730944];
   const space = tpeSpaceOf({ x: { uniform: [-5, 10] }, lr: { logUniform: [1e-5, 0.1] }, k: { int: [4, 40] }, c: ['a', 'b', 'c'] });
-  const rows: [number, number, number, string][] = [[1.0, 1e-3, 4, 'a'], [-3.2, 2e-2, 10, 'c'], [7.5, 5e-5, 40, 'c'], [2.2, 3e-4, 22, 'b'], [9.9, 0.09, 23, 'a']];
+  const rows: [number, number, number, string][] = [
+    [1.0, 1e-3, 4, 'a'],
+    [-3.2, 2e-2, 10, 'c'],
+    [7.5, 5e-5, 40, 'c'],
+    [2.2, 3e-4, 22, 'b'],
+    [9.9, 0.09, 23, 'a'],
+  ];
   const trials = rows.map(([x, lr, k, c], i): TpeTrial => ({ trial: i + 1, params: { x, lr, k, c }, state: 'observed', level: 0, score: 0 }));
   const estimator = buildEstimator(space, trials);
-  const points: Params[] = [{ x: 0, lr: 1e-4, k: 5, c: 'a' }, { x: 5, lr: 0.05, k: 22, c: 'b' }, { x: -4.9, lr: 2e-5, k: 39, c: 'c' }];
+  const points: Params[] = [
+    { x: 0, lr: 1e-4, k: 5, c: 'a' },
+    { x: 5, lr: 0.05, k: 22, c: 'b' },
+    { x: -4.9, lr: 2e-5, k: 39, c: 'c' },
+  ];
   points.forEach((point, i) => assert.ok(Math.abs(estimator.logPdf(point) - expected[i]!) < 1e-12, `${estimator.logPdf(point)} vs Optuna ${expected[i]}`));
 });
 
@@ -211,8 +234,14 @@ test('tpe: with trials in flight, no suggestion repeats a running or finished co
 
 test('tpe univariate (multivariate: false) also runs, deterministically, and differs from joint', () => {
   const uni = drive(tpeSpec({ multivariate: false }), lrObjective).runs.map((r) => r.params);
-  assert.deepEqual(drive(tpeSpec({ multivariate: false }), lrObjective).runs.map((r) => r.params), uni);
-  assert.notDeepEqual(drive(tpeSpec({}), lrObjective).runs.map((r) => r.params), uni);
+  assert.deepEqual(
+    drive(tpeSpec({ multivariate: false }), lrObjective).runs.map((r) => r.params),
+    uni,
+  );
+  assert.notDeepEqual(
+    drive(tpeSpec({}), lrObjective).runs.map((r) => r.params),
+    uni,
+  );
 });
 
 // ---- ASHA with the TPE sampler -----------------------------------------------------------------------
@@ -239,7 +268,10 @@ test('asha + tpe: promotions continue the same trial with its params; new rung-0
   // The sampler saw every trial finish: levels are the rungs they reached.
   if (state.type === 'asha-tpe') {
     assert.ok(state.sampler.trials.every((t) => t.state !== 'running'));
-    assert.ok(state.sampler.trials.some((t) => t.level === 2), 'a trial reached the top rung');
+    assert.ok(
+      state.sampler.trials.some((t) => t.level === 2),
+      'a trial reached the top rung',
+    );
   }
 });
 
@@ -285,7 +317,10 @@ test('validate: a TPE space is shape-checked at its corners, naming the space va
   assert.deepEqual(ok.problems, []);
   const bad = validateSweep(tpeSpec({ trials: 3, seed: 1 }, { convKernel: { int: [5, 250] }, rnn: ['lstm', 'gru'] }));
   assert.ok(bad.problems.length > 0, 'the largest kernel cannot fit');
-  assert.ok(bad.problems.every((p) => p.startsWith('space.convKernel')), bad.problems.join('\n'));
+  assert.ok(
+    bad.problems.every((p) => p.startsWith('space.convKernel')),
+    bad.problems.join('\n'),
+  );
   // Corners: every combination of choices and range ends while small; one at a time when large.
   assert.equal(validationProbes(tpeSpaceOf({ a: { int: [1, 9] }, b: ['x', 'y', 'z'], c: { uniform: [0, 1] } })).length, 12);
   const many = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`p${i}`, { int: [0, 5] }]));

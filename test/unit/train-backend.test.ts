@@ -52,7 +52,10 @@ test('the GPU check needs an NVIDIA driver and respects CUDA_VISIBLE_DEVICES', (
   const driver = (file: string) => file === '/proc/driver/nvidia/version';
   assert.equal(nvidiaGpuAbsence({}, driver), undefined);
   assert.equal(nvidiaGpuAbsence({ CUDA_VISIBLE_DEVICES: '1' }, driver), undefined);
-  assert.match(nvidiaGpuAbsence({}, () => false)!, /no NVIDIA driver/);
+  assert.match(
+    nvidiaGpuAbsence({}, () => false)!,
+    /no NVIDIA driver/,
+  );
   assert.match(nvidiaGpuAbsence({ CUDA_VISIBLE_DEVICES: '' }, driver)!, /hides every GPU/);
   assert.match(nvidiaGpuAbsence({ CUDA_VISIBLE_DEVICES: '-1' }, driver)!, /hides every GPU/);
 });
@@ -67,7 +70,10 @@ test('training processes get one TensorFlow thread each and quiet logs unless to
   const explicit = trainingProcessEnv({ SWEEP_TRAIN_THREADS: '2', TF_NUM_INTRAOP_THREADS: '4', TF_NUM_INTEROP_THREADS: '2', TF_CPP_MIN_LOG_LEVEL: '0' });
   assert.deepEqual([explicit.TF_NUM_INTRAOP_THREADS, explicit.TF_NUM_INTEROP_THREADS, explicit.TF_CPP_MIN_LOG_LEVEL], ['4', '2', '0']);
   for (const bad of ['0', '1.5', 'two']) {
-    assert.throws(() => trainingProcessEnv({ SWEEP_TRAIN_THREADS: bad }), (err: unknown) => isUserError(err) && /SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '/.test(err.message));
+    assert.throws(
+      () => trainingProcessEnv({ SWEEP_TRAIN_THREADS: bad }),
+      (err: unknown) => isUserError(err) && /SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '/.test(err.message),
+    );
   }
 });
 
@@ -109,7 +115,10 @@ test('an explicitly requested backend that is missing is a UserError, not a fall
   }
   await assert.rejects(selectBackend('tfjs-node-gpu'), (err: unknown) => {
     assert.ok(isUserError(err));
-    assert.match(err.message, /^backend 'tfjs-node-gpu' is not available: @tensorflow\/tfjs-node-gpu is (not installed|installed but its native addon is not built: run npm run setup:native -- --gpu)/);
+    assert.match(
+      err.message,
+      /^backend 'tfjs-node-gpu' is not available: @tensorflow\/tfjs-node-gpu is (not installed|installed but its native addon is not built: run npm run setup:native -- --gpu)/,
+    );
     return true;
   });
 });

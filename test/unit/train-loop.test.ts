@@ -94,21 +94,28 @@ test('with reverse complement, each epoch reads every training sample once, abou
       train.readBatch(indices, x, y, options);
     },
   };
-  await trainModel(request(v, freshDir(), { dataset: REVERSE_COMPLEMENT }), { train: spy, valid }, {
-    onEpoch: () => {
-      epoch++;
+  await trainModel(
+    request(v, freshDir(), { dataset: REVERSE_COMPLEMENT }),
+    { train: spy, valid },
+    {
+      onEpoch: () => {
+        epoch++;
+      },
     },
-  });
+  );
   const reversed = reads.map((epochReads) => new Set(epochReads.filter((r) => r.reverse).map((r) => r.index)));
   for (const [i, epochReads] of reads.entries()) {
-    assert.deepEqual(epochReads.map((r) => r.index).sort((a, b) => a - b), Array.from({ length: 200 }, (_, k) => k));
+    assert.deepEqual(
+      epochReads.map((r) => r.index).sort((a, b) => a - b),
+      Array.from({ length: 200 }, (_, k) => k),
+    );
     assert.ok(reversed[i]!.size > 70 && reversed[i]!.size < 130, `epoch ${i + 1}: ${reversed[i]!.size} of 200 reversed`);
   }
   // A fresh choice each epoch.
   assert.notDeepEqual(reversed[0], reversed[1]);
 });
 
-test('with reverse complement, validation scores are the mean of both strands\' probabilities', async () => {
+test("with reverse complement, validation scores are the mean of both strands' probabilities", async () => {
   const v = tinyVariant({ tasks: 2, epochs: 1 });
   const splits = synthSplits(v, 200, 100);
   const dir = freshDir();
@@ -203,7 +210,11 @@ test('the exported model loads with tf.loadLayersModel and predicts like the bes
   const network = new Network(v, (await readCheckpoint(dir))!.bestWeights);
   const n = 8;
   const x = new Float32Array(n * v.seqLen * 4);
-  splits.valid.readBatch(Int32Array.from({ length: n }, (_, i) => i), x, new Float32Array(n * v.tasks));
+  splits.valid.readBatch(
+    Int32Array.from({ length: n }, (_, i) => i),
+    x,
+    new Float32Array(n * v.tasks),
+  );
   const loaded = tf.tidy(() => (model.predict(tf.tensor3d(x, [n, v.seqLen, 4])) as tf.Tensor).dataSync());
   const fast = tf.tidy(() => probabilities(network.logits(x, n), v.outputActivation).dataSync());
   for (let i = 0; i < n; i++) assert.ok(Math.abs(loaded[i]! - fast[i]!) < 1e-5, `sample ${i}: ${loaded[i]} vs ${fast[i]}`);
@@ -221,4 +232,3 @@ test('a dataset that does not fit the variant is a UserError naming the mismatch
 function withoutTimings(result: Awaited<ReturnType<typeof trainModel>>) {
   return { ...result, epochs: result.epochs.map(({ seconds: _s, samplesPerSec: _r, ...rest }) => rest) };
 }
-

@@ -148,7 +148,11 @@ test('a model trained on tfjs-node exports in tfjs-layers format and predicts th
     await trainModel(request(v, dir), splits);
     const n = 8;
     const x = new Float32Array(n * v.seqLen * 4);
-    splits.valid.readBatch(Int32Array.from({ length: n }, (_, i) => i), x, new Float32Array(n * v.tasks));
+    splits.valid.readBatch(
+      Int32Array.from({ length: n }, (_, i) => i),
+      x,
+      new Float32Array(n * v.tasks),
+    );
     const network = new NativeNetwork(v, (await readCheckpoint(dir))!.bestWeights);
     const native = tf.tidy(() => probabilities(network.logits(x, n), v.outputActivation).dataSync());
     network.dispose();
@@ -169,9 +173,25 @@ test('a model trained on tfjs-node exports in tfjs-layers format and predicts th
 function optimizerRun(make: (weights: tf.Variable[]) => WeightOptimizer, steps: number, restoreAt?: number) {
   const rng = new Rng(8);
   const shapes = [[5, 3], [7]];
-  const weights = tf.tidy(() => shapes.map((shape) => tf.variable(tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape))));
+  const weights = tf.tidy(() =>
+    shapes.map((shape) =>
+      tf.variable(
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
+          shape,
+        ),
+      ),
+    ),
+  );
   let optimizer = make(weights);
-  const grads = Array.from({ length: steps }, (_, t) => shapes.map((shape) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal() * (t % 2 ? 1e-3 : 1e3)), shape)));
+  const grads = Array.from({ length: steps }, (_, t) =>
+    shapes.map((shape) =>
+      tf.tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal() * (t % 2 ? 1e-3 : 1e3)),
+        shape,
+      ),
+    ),
+  );
   let state: OptimizerState | undefined;
   grads.forEach((g, t) => {
     if (t === restoreAt) {

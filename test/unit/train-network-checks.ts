@@ -28,7 +28,11 @@ export function batchOf(v: VariantConfig, n: number): Float32Array {
   // Only the inputs matter here: one motif fits every variant's seqLen, whatever its tasks.
   const split = syntheticSplit(resolveSynthOptions({ samples: n, seqLen: v.seqLen, seed: 3 }));
   const x = new Float32Array(n * v.seqLen * 4);
-  split.readBatch(Int32Array.from({ length: n }, (_, i) => i), x, new Float32Array(n));
+  split.readBatch(
+    Int32Array.from({ length: n }, (_, i) => i),
+    x,
+    new Float32Array(n),
+  );
   // One ambiguous base (N = 0.25 each), as the data layer encodes it.
   x.fill(0.25, 4 * 7, 4 * 8);
   // A poly-A run in the second sample: identical conv windows, so every pool window over it ties.
@@ -83,10 +87,7 @@ export function stockGradients(c: Case): { value: number; grads: Float32Array[] 
       // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- LayerVariable.read() returns its tf.Variable, typed as Tensor
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const projection = tf.tensor2d(projectionOf(c), [c.n, c.v.tasks]);
-      const { value, grads } = tf.variableGrads(
-        () => tf.sum(tf.mul(model.apply(tf.tensor3d(c.x, [c.n, c.v.seqLen, 4])) as tf.Tensor, projection)),
-        variables,
-      );
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(tf.tensor3d(c.x, [c.n, c.v.seqLen, 4])) as tf.Tensor, projection)), variables);
       return { value: value.dataSync()[0]!, grads: variables.map((w) => (grads[w.name]!.dataSync() as Float32Array).slice()) };
     });
   } finally {
@@ -118,10 +119,7 @@ export function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>
 export function networkGradients(network: Network, c: Case, dropout?: Rng): { value: number; grads: Float32Array[] } {
   return tf.tidy(() => {
     const projection = tf.tensor2d(projectionOf(c), [c.n, c.v.tasks]);
-    const { value, grads } = tf.variableGrads(
-      () => tf.sum(tf.mul(probabilities(network.logits(c.x, c.n, dropout), c.v.outputActivation), projection)),
-      network.variables,
-    );
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(probabilities(network.logits(c.x, c.n, dropout), c.v.outputActivation), projection)), network.variables);
     return { value: value.dataSync()[0]!, grads: network.variables.map((w) => (grads[w.name]!.dataSync() as Float32Array).slice()) };
   });
 }

@@ -24,10 +24,7 @@ const freshDir = () => path.join(scratch, `run-${++dirs}`);
 
 let dataset: DatasetManifest;
 before(async () => {
-  dataset = await prepareDataset(
-    { format: 'synthetic', samples: 400, seed: 3, validFraction: 0.25 },
-    { seqLen: tinyVariant().seqLen, baseDir: scratch, cacheDir: path.join(scratch, 'cache') },
-  );
+  dataset = await prepareDataset({ format: 'synthetic', samples: 400, seed: 3, validFraction: 0.25 }, { seqLen: tinyVariant().seqLen, baseDir: scratch, cacheDir: path.join(scratch, 'cache') });
 });
 
 function request(variant: VariantConfig, overrides: Partial<TrainRequest> = {}): TrainRequest {
@@ -115,7 +112,10 @@ test('one warm process per slot, reused by the next trials; a failed trial retir
   // Two slots at once, then two more: the four trials run on the same two processes.
   for (let round = 0; round < 2; round++) {
     const results = await Promise.all([runTraining(request(v)), runTraining(request(v))]);
-    assert.deepEqual(results.map((r) => r.status), ['completed', 'completed']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['completed', 'completed'],
+    );
   }
   assert.ok(trainingProcessesForked() - before <= 2, `forked ${trainingProcessesForked() - before} processes for 4 trials on 2 slots`);
   const afterReuse = trainingProcessesForked();
@@ -124,6 +124,10 @@ test('one warm process per slot, reused by the next trials; a failed trial retir
   // A reused process trains from its own checkpoint dir like a fresh one: same result for the same request.
   const req = request(v);
   const [a, b] = [await runTraining(req), await runTraining({ ...req, checkpointDir: freshDir() })];
-  assert.deepEqual(b.epochs.map((e) => e.valAuc), a.epochs.map((e) => e.valAuc), 'a reused process is deterministic');
+  assert.deepEqual(
+    b.epochs.map((e) => e.valAuc),
+    a.epochs.map((e) => e.valAuc),
+    'a reused process is deterministic',
+  );
   keepTrainingProcessesWarm(1);
 });

@@ -13,7 +13,9 @@ import { workflowBundle } from '../../workers/index.js';
 const { temporal } = proto;
 
 const dir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 test('the fixtures cover every scenario', () => {
   const scenarios = ['asha-promotions', 'cancelled', 'continue-as-new', 'grid', 'paused-resumed'];

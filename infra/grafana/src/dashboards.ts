@@ -42,7 +42,14 @@ export const sweepOverview: Dashboard = {
       question: 'How far along is the sweep: how many trials are pending, running, completed, stopped early or failed?',
       type: 'barchart',
       grid: { x: 0, y: 0, w: 8, h: 8 },
-      query: { path: '/sweeps/$sweep/states', rows: 'states', fields: [{ key: 'state', name: 'state', type: 'string' }, { key: 'trials', name: 'trials', type: 'number' }] },
+      query: {
+        path: '/sweeps/$sweep/states',
+        rows: 'states',
+        fields: [
+          { key: 'state', name: 'state', type: 'string' },
+          { key: 'trials', name: 'trials', type: 'number' },
+        ],
+      },
       options: { orientation: 'horizontal', showValue: 'always', legend: { showLegend: false } },
     },
     {
@@ -50,7 +57,14 @@ export const sweepOverview: Dashboard = {
       question: 'Is the sweep still finding better models, or has the best validation ROC AUC levelled off?',
       type: 'timeseries',
       grid: { x: 8, y: 0, w: 16, h: 8 },
-      query: { path: '/sweeps/$sweep/best-so-far', rows: 'points', fields: [{ key: 'time', name: 'time', type: 'time' }, { key: 'bestValAuc', name: 'best val ROC AUC', type: 'number' }] },
+      query: {
+        path: '/sweeps/$sweep/best-so-far',
+        rows: 'points',
+        fields: [
+          { key: 'time', name: 'time', type: 'time' },
+          { key: 'bestValAuc', name: 'best val ROC AUC', type: 'number' },
+        ],
+      },
       defaults: { custom: { lineInterpolation: 'stepAfter', showPoints: 'always' }, decimals: 4 },
     },
     {
@@ -86,7 +100,10 @@ export const sweepOverview: Dashboard = {
       grid: { x: 0, y: 25, w: 24, h: 9 },
       query: {
         path: '/sweeps/$sweep/curves',
-        params: [['top', '5'], ['metric', 'val_auc']],
+        params: [
+          ['top', '5'],
+          ['metric', 'val_auc'],
+        ],
         rows: 'points',
         fields: [
           { key: 'epoch', name: 'epoch', type: 'number' },

@@ -32,7 +32,15 @@ else 8080; 0 picks a free port), unless --no-api.`,
     const stack = await openStack(config, { log: (l) => console.log(l) });
     const pool = values['no-workers']
       ? undefined
-      : await startWorkers({ config, temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend, trialLog: (line) => console.log(line) });
+      : await startWorkers({
+          config,
+          temporalAddress: stack.temporalAddress,
+          databaseUrl: stack.databaseUrl,
+          queues: ['orchestration', 'train'],
+          concurrency,
+          backend,
+          trialLog: (line) => console.log(line),
+        });
     if (pool) registerDevWorkers(config, process.pid);
     // The stack is what dev is for: a busy API port is reported, not fatal.
     let apiProblem = '--no-api';

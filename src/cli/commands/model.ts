@@ -22,7 +22,7 @@ parameter (exit 2).
 async function variantFromFile(path: string): Promise<VariantConfig> {
   const json = await readJsonFile(path, 'the file');
   const isSpec = typeof json === 'object' && json !== null && 'model' in json;
-  const model = isSpec ? (json).model : json;
+  const model = isSpec ? json.model : json;
   const parsed = modelSpecSchema.safeParse(model, { reportInput: true });
   // Bad field values alone are left to inspectVariant, which reports them with the shape problems
   // in one list; anything else (not an object, unknown key, bad preset) stops here. Paths read as
@@ -46,10 +46,10 @@ function formatShape(shape: (number | null)[]): string {
 /** A Keras-like summary table, ending with the shape lesson for this variant. */
 function summaryTable(variant: VariantConfig, layers: LayerInfo[], params: number): string {
   const count = (n: number) => n.toLocaleString('en-US');
-  const [header, ...rows] = alignColumns(
-    [['Layer (type)', 'Output Shape', 'Param #'], ...layers.map((l) => [`${l.name} (${l.type})`, formatShape(l.outputShape), count(l.params)])],
-    { gap: '   ', right: [2] },
-  );
+  const [header, ...rows] = alignColumns([['Layer (type)', 'Output Shape', 'Param #'], ...layers.map((l) => [`${l.name} (${l.type})`, formatShape(l.outputShape), count(l.params)])], {
+    gap: '   ',
+    right: [2],
+  });
   // The last column is right-aligned, so the header line spans the full width.
   const rule = (ch: string) => ch.repeat(header!.length);
   const pooled = layers.find((l) => l.type === 'MaxPooling1D')!;
@@ -73,18 +73,12 @@ const model: Command = {
     if (subcommand !== 'summary') {
       throw new UserError(`sweep model: expected the subcommand 'summary', got ${subcommand === undefined ? 'nothing' : `'${subcommand}'`}. See 'sweep model --help'.`);
     }
-    const { values, positionals } = parseCommandArgs(
-      'model summary',
-      rest,
-      { preset: { type: 'string' }, json: { type: 'boolean' } },
-      { min: 0, max: 1, names: '--preset NAME or SPEC.json' },
-    );
+    const { values, positionals } = parseCommandArgs('model summary', rest, { preset: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 1, names: '--preset NAME or SPEC.json' });
     const specPath = positionals[0];
     if ((values.preset === undefined) === (specPath === undefined)) {
       throw new UserError(`sweep model summary: give either --preset NAME or SPEC.json, not ${specPath === undefined ? 'neither' : 'both'}. See 'sweep model summary --help'.`);
     }
-    const variant =
-      specPath === undefined ? resolveVariant(presetByName('--preset', values.preset!), {}) : await variantFromFile(specPath);
+    const variant = specPath === undefined ? resolveVariant(presetByName('--preset', values.preset!), {}) : await variantFromFile(specPath);
     const inspection = inspectVariant(variant);
     if (!inspection.ok) {
       throw UserError.of(

@@ -73,7 +73,18 @@ const motifs: Command = {
     const ranked = analysis.filters.filter((f) => f.matches.length > 0).sort((a, b) => a.matches[0]!.pValue - b.matches[0]!.pValue || b.matches[0]!.score - a.matches[0]!.score);
     const rows = ranked.map((f) => {
       const m = f.matches[0]!;
-      return [`filter${f.filter}`, String(f.sites), f.informationContent.toFixed(1), f.consensus, `JASPAR #${m.jaspar}`, m.consensus, m.score.toFixed(2), m.pValue.toExponential(1), m.eValue.toPrecision(2), m.strand];
+      return [
+        `filter${f.filter}`,
+        String(f.sites),
+        f.informationContent.toFixed(1),
+        f.consensus,
+        `JASPAR #${m.jaspar}`,
+        m.consensus,
+        m.score.toFixed(2),
+        m.pValue.toExponential(1),
+        m.eValue.toPrecision(2),
+        m.strand,
+      ];
     });
     console.log(`${analysis.filters.length} filters on ${analysis.sequences} sequences (threshold ${threshold}); ${analysis.filters.length - ranked.length} never fire.`);
     console.log(`Comparison: ${analysis.comparison}.\n`);

@@ -61,7 +61,14 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
         workers = await startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend });
       }
       // The plan leaves here as plain JSON: the workflow never runs the planner, schema or presets.
-      const input = sweepInputOf(spec, { sweepId, baseDir: loaded.baseDir, datasetFingerprint: dataset.fingerprint, seqLen: dataset.seqLen, trainQueue: config.taskQueues.train, totalTrials: trials.length });
+      const input = sweepInputOf(spec, {
+        sweepId,
+        baseDir: loaded.baseDir,
+        datasetFingerprint: dataset.fingerprint,
+        seqLen: dataset.seqLen,
+        trainQueue: config.taskQueues.train,
+        totalTrials: trials.length,
+      });
       const handle = await session.client.workflow.start(sweepWorkflow, {
         taskQueue: config.taskQueues.orchestration,
         workflowId: sweepId,
@@ -82,7 +89,9 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
 
       const followed = await followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length));
       if (followed === 'interrupted') {
-        log(`\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep status ${sweepId} --watch follows it again, sweep cancel ${sweepId} stops it.`);
+        log(
+          `\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep status ${sweepId} --watch follows it again, sweep cancel ${sweepId} stops it.`,
+        );
         return 130;
       }
       await stopWorkers();

@@ -104,7 +104,13 @@ export const list: Command = {
     const rows = sweeps.map((s) => ({ sweepId: s.id, name: s.name, status: s.status, strategy: s.strategy, trials: s.totalTrials, bestTrialId: s.bestTrialId, createdAt: s.createdAt.toISOString() }));
     if (values.json) printJson(rows);
     else if (rows.length === 0) console.log('No sweeps yet: sweep start SPEC.json');
-    else console.log(table(['sweep', 'status', 'strategy', 'trials', 'created'], rows.map((r) => [r.sweepId, r.status, r.strategy, String(r.trials), r.createdAt])));
+    else
+      console.log(
+        table(
+          ['sweep', 'status', 'strategy', 'trials', 'created'],
+          rows.map((r) => [r.sweepId, r.status, r.strategy, String(r.trials), r.createdAt]),
+        ),
+      );
     return 0;
   },
 };

@@ -39,7 +39,13 @@ export class NativeOptimizer implements WeightOptimizer {
   ) {
     const id = ++created;
     this.handles = weights.map((w, i) => {
-      const slot = (name: string) => this.ops.run('VarHandleOp', [this.ops.string('container', ''), this.ops.string('shared_name', `danq-sweep-${id}-${i}-${name}`), this.ops.float32('dtype'), this.ops.shape('shape', w.shape)], [], 1)[0]!;
+      const slot = (name: string) =>
+        this.ops.run(
+          'VarHandleOp',
+          [this.ops.string('container', ''), this.ops.string('shared_name', `danq-sweep-${id}-${i}-${name}`), this.ops.float32('dtype'), this.ops.shape('shape', w.shape)],
+          [],
+          1,
+        )[0]!;
       const handles = { w: slot('w'), m: slot('m'), v: slot('v') };
       tf.tidy(() => {
         this.assign(handles.w, w);

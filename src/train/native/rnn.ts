@@ -51,9 +51,9 @@ function customSequenceOp(
     save: (tensors: tf.Tensor[]) => void,
   ) => { value: tf.Tensor3D; gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => tf.Tensor[] },
 ): SequenceOp {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
-    forward(args.slice(0, 4) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], args[4] as tf.GradSaveFunc),
-  ) as (...inputs: tf.Tensor[]) => tf.Tensor;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => forward(args.slice(0, 4) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], args[4] as tf.GradSaveFunc)) as (
+    ...inputs: tf.Tensor[]
+  ) => tf.Tensor;
   return (xs, kernel, recurrent, bias) => op(xs, kernel, recurrent, bias) as tf.Tensor3D;
 }
 
@@ -74,12 +74,7 @@ const lstmSequence = customSequenceOp(([xs, kernel, recurrent, bias], save) => {
       const [sx, sw, sb, sZeros, sPeephole, ...sOutputs] = saved;
       const gradAttrs = [ops.bool('use_peephole', false), ops.float32()];
       const csGrad = tf.zerosLike(dy);
-      const [dx, , , dw, , , , db] = ops.run(
-        'BlockLSTMGradV2',
-        gradAttrs,
-        [ops.int64(steps), sx, sZeros, sZeros, sw, sPeephole, sPeephole, sPeephole, sb, ...sOutputs, csGrad, dy],
-        8,
-      );
+      const [dx, , , dw, , , , db] = ops.run('BlockLSTMGradV2', gradAttrs, [ops.int64(steps), sx, sZeros, sZeros, sw, sPeephole, sPeephole, sPeephole, sb, ...sOutputs, csGrad, dy], 8);
       const [dKernel, dRecurrent] = tf.split(dw!, [inputs, units], 0);
       return [dx!, dKernel!, dRecurrent!, db!];
     },

@@ -33,15 +33,26 @@ export async function assertSweepInvariants(db: ResultsStore, client: Client, sw
   const numbers = trials.map((t) => t.number);
   if (options.startedOnly) {
     assert.equal(new Set(numbers).size, numbers.length, 'no trial twice');
-    assert.ok(numbers.every((n) => n >= 1 && n <= sweep.totalTrials), 'only planned trials');
+    assert.ok(
+      numbers.every((n) => n >= 1 && n <= sweep.totalTrials),
+      'only planned trials',
+    );
   } else {
-    assert.deepEqual(numbers, Array.from({ length: sweep.totalTrials }, (_, i) => i + 1), 'every planned trial exactly once');
+    assert.deepEqual(
+      numbers,
+      Array.from({ length: sweep.totalTrials }, (_, i) => i + 1),
+      'every planned trial exactly once',
+    );
   }
   for (const t of trials) {
     assert.ok(allowed.includes(t.status), `${t.id}: status ${t.status} (allowed: ${allowed.join(', ')}; reason: ${t.failureReason})`);
     if (t.status === 'failed') assert.ok(t.failureReason, `${t.id} failed with a reason`);
     const epochs = (await db.trialEpochs(t.id)).map((e) => e.epoch);
-    assert.deepEqual(epochs, Array.from({ length: t.epochsTrained }, (_, i) => i + 1), `${t.id}: epochs contiguous 1..${t.epochsTrained}, no duplicate`);
+    assert.deepEqual(
+      epochs,
+      Array.from({ length: t.epochsTrained }, (_, i) => i + 1),
+      `${t.id}: epochs contiguous 1..${t.epochsTrained}, no duplicate`,
+    );
   }
 
   const withResult = trials.filter((t) => t.bestValAuc !== null);

@@ -38,10 +38,14 @@ export async function startS3Server({ host = '127.0.0.1', bucket = 'sweep-artifa
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await until(`versitygw on ${host}:${port}`, async () => {
-    if (child.exitCode !== null) throw new Error(`versitygw exited with ${child.exitCode}:\n${stderr}`);
-    return (await canConnect(host, port)) || undefined;
-  }, 30_000);
+  await until(
+    `versitygw on ${host}:${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`versitygw exited with ${child.exitCode}:\n${stderr}`);
+      return (await canConnect(host, port)) || undefined;
+    },
+    30_000,
+  );
   const endpoint = `http://${host}:${port}`;
   const options: S3Options = { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } };
   const client = new S3Client(options);
