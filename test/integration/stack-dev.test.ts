@@ -78,7 +78,13 @@ describe('sweep dev: the embedded stack in the foreground', () => {
   let devExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   /** The stack's servers: processes whose command line names SWEEP_HOME (temporal's --db-filename, the postmaster's -D). */
-  const stackServers = () => live(processes()).filter((p) => p.args.includes(sweepHome) && (p.comm === 'temporal' || p.comm === 'postgres'));
+  // A postgres backend forked for a new connection keeps the postmaster's command line until it
+  // renames itself: only a server process whose parent is not one of these is a server.
+  const stackServers = () => {
+    const candidates = live(processes()).filter((p) => p.args.includes(sweepHome) && (p.comm === 'temporal' || p.comm === 'postgres'));
+    const pids = new Set(candidates.map((p) => p.pid));
+    return candidates.filter((p) => !pids.has(p.ppid));
+  };
 
   before(async () => {
     ports = { temporal: await freePort(), ui: await freePort(), pg: await freePort() };
