@@ -9,14 +9,13 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import type { VariantConfig } from '../src/model/config.js';
-import { resolveVariant } from '../src/model/presets.js';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
 import { createNetwork } from '../src/train/native/network.js';
 import { createOptimizer } from '../src/train/native/optimizer.js';
 import { initialWeights } from '../src/train/network.js';
 import { trainStep } from '../src/train/train.js';
+import { BENCH_MODELS, randomBatch } from './train-models.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,16 +25,10 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1' },
   },
 });
-const MODELS: Record<string, Partial<VariantConfig> & { preset: 'danq' | 'danq-lite' }> = {
-  lite: { preset: 'danq-lite' },
-  mid: { preset: 'danq-lite', seqLen: 500, convFilters: 128, poolSize: 13, rnnUnits: 64, denseUnits: 128 },
-  danq: { preset: 'danq' },
-};
-const model = MODELS[args.model];
-if (!model) throw new Error(`--model: expected one of ${Object.keys(MODELS).join(', ')}, got '${args.model}'`);
+const model = BENCH_MODELS[args.model];
+if (!model) throw new Error(`--model: expected one of ${Object.keys(BENCH_MODELS).join(', ')}, got '${args.model}'`);
 if (args.rnn !== 'lstm' && args.rnn !== 'gru') throw new Error(`--rnn: expected lstm or gru, got '${args.rnn}'`);
-const { preset, ...overrides } = model;
-const v = resolveVariant(preset, { ...overrides, rnn: args.rnn });
+const v = model.variant({ rnn: args.rnn });
 const batches = Number(args.batches);
 // TensorFlow reads its thread counts when the backend loads.
 process.env.TF_NUM_INTRAOP_THREADS ??= args.threads;
@@ -43,10 +36,7 @@ process.env.TF_NUM_INTEROP_THREADS ??= '1';
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 await selectBackend('tfjs-node');
 
-const rng = new Rng(3);
-const x = new Float32Array(v.batchSize * v.seqLen * 4);
-for (let i = 0; i < v.batchSize * v.seqLen; i++) x[i * 4 + Math.floor(rng.next() * 4)] = 1;
-const y = Float32Array.from({ length: v.batchSize * v.tasks }, () => (rng.next() < 0.5 ? 1 : 0));
+const { x, y } = randomBatch(v);
 const network = createNetwork('tfjs-node', v, initialWeights(v, new Rng(1)));
 const optimizer = createOptimizer('tfjs-node', v.optimizer, v.learningRate, network.variables);
 const dropout = new Rng(5);

@@ -22,13 +22,13 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../src/model/config.js';
 import { buildLayersModel } from '../src/model/layers.js';
-import { resolveVariant } from '../src/model/presets.js';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
 import { createNetwork } from '../src/train/native/network.js';
 import { createOptimizer } from '../src/train/native/optimizer.js';
 import { initialWeights } from '../src/train/network.js';
 import { trainStep } from '../src/train/train.js';
+import { BENCH_MODELS, randomBatch } from './train-models.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const VENV_PYTHON = path.join(root, '.bench-venv', 'bin', 'python');
@@ -39,15 +39,12 @@ interface Timing {
   repeats: number;
 }
 
-const MODELS: Record<string, { label: string; variant: VariantConfig; timing: Timing }> = {
-  lite: { label: 'danq-lite (200 bp, 64x19, pool 10, BiLSTM 32, dense 64, batch 64)', variant: resolveVariant('danq-lite', {}), timing: { warmup: 3, batches: 20, repeats: 3 } },
-  mid: {
-    label: 'mid (500 bp, 128x19, pool 13, BiLSTM 64, dense 128, batch 64)',
-    variant: resolveVariant('danq-lite', { seqLen: 500, convFilters: 128, poolSize: 13, rnnUnits: 64, denseUnits: 128 }),
-    timing: { warmup: 2, batches: 8, repeats: 2 },
-  },
-  danq: { label: 'danq (1000 bp, 320x26, pool 13, BiLSTM 320, dense 925, 919 tasks, batch 100)', variant: resolveVariant('danq', {}), timing: { warmup: 1, batches: 3, repeats: 1 } },
+const TIMING: Record<string, Timing> = {
+  lite: { warmup: 3, batches: 20, repeats: 3 },
+  mid: { warmup: 2, batches: 8, repeats: 2 },
+  danq: { warmup: 1, batches: 3, repeats: 1 },
 };
+const MODELS = Object.fromEntries(Object.entries(BENCH_MODELS).map(([name, m]) => [name, { label: m.label, variant: m.variant(), timing: TIMING[name]! }]));
 
 type PathName = 'wasm fast path' | 'fused native (tfjs-node)' | 'stock tf.layers (tfjs-node)' | 'PyTorch' | 'Keras 3 / TensorFlow';
 const PATHS: PathName[] = ['wasm fast path', 'fused native (tfjs-node)', 'stock tf.layers (tfjs-node)', 'PyTorch', 'Keras 3 / TensorFlow'];
@@ -119,15 +116,6 @@ function measureInChild(model: string, which: PathName, threads: number): Omit<R
     const lines = stderr.split('\n').filter((l) => /Error|error:|not available/.test(l));
     return { error: (lines[0] ?? (err as Error).message).trim().slice(0, 160) };
   }
-}
-
-/** Random one-hot inputs and 0/1 labels, seeded: the same shapes every path sees. */
-function randomBatch(v: VariantConfig): { x: Float32Array; y: Float32Array } {
-  const rng = new Rng(3);
-  const x = new Float32Array(v.batchSize * v.seqLen * 4);
-  for (let i = 0; i < v.batchSize * v.seqLen; i++) x[i * 4 + Math.floor(rng.next() * 4)] = 1;
-  const y = Float32Array.from({ length: v.batchSize * v.tasks }, () => (rng.next() < 0.5 ? 1 : 0));
-  return { x, y };
 }
 
 async function measureHere(v: VariantConfig, timing: Timing, which: PathName): Promise<Measurement> {

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
-import { AUTO_BACKEND_ORDER, nvidiaGpuAbsence } from './backend-name.js';
+import { AUTO_BACKEND_ORDER, isNativeBackend, nvidiaGpuAbsence } from './backend-name.js';
 import type { BackendName, BackendRuntime } from './types.js';
 
 const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
@@ -101,7 +101,7 @@ export async function selectBackend(requested: BackendName | 'auto', log: (line:
 async function activate(name: BackendName): Promise<void> {
   if (activeBackend === name) return;
   // A package that cannot load at all says so first: that is what the user has to fix.
-  if (name === 'tfjs-node' || name === 'tfjs-node-gpu') {
+  if (isNativeBackend(name)) {
     const status = nativeAddonStatus(name);
     if (status.state !== 'built') throw new BackendUnavailable(status.reason);
   }
@@ -109,7 +109,7 @@ async function activate(name: BackendName): Promise<void> {
     // Both native packages register the same 'tensorflow' backend; one process can hold only one.
     throw new BackendUnavailable(`this process already runs ${activeBackend}`);
   }
-  if (name === 'tfjs-node' || name === 'tfjs-node-gpu') await importNative(name);
+  if (isNativeBackend(name)) await importNative(name);
   if (name === 'wasm') await loadWasm();
   if (!(await tf.setBackend(TFJS_BACKEND_NAMES[name]))) {
     throw new BackendUnavailable(`tfjs could not initialise the '${TFJS_BACKEND_NAMES[name]}' backend`);

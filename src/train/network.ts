@@ -185,7 +185,7 @@ export class Network {
 }
 
 /** Inverted dropout: zero with probability `rate`, else scale by 1 / (1 - rate), like Keras. */
-export function dropoutMask(size: number, rate: number, rng: Rng): Float32Array {
+function dropoutMask(size: number, rate: number, rng: Rng): Float32Array {
   const mask = new Float32Array(size);
   const keep = 1 / (1 - rate);
   for (let i = 0; i < size; i++) mask[i] = rng.next() < rate ? 0 : keep;

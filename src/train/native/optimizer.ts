@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../../model/config.js';
 import { ADAM_BETA1, ADAM_BETA2, EPSILON, Optimizer, RMSPROP_RHO, type OptimizerState, type WeightOptimizer } from '../optimizer.js';
+import { isNativeBackend } from '../backend-name.js';
 import type { BackendName } from '../types.js';
 import { TensorFlowOps, type OpAttr } from './tensorflow-ops.js';
 
@@ -125,5 +126,5 @@ export class NativeOptimizer implements WeightOptimizer {
 
 /** The optimizer a backend updates fastest with: fused kernels on the native backends, elementwise ops elsewhere. */
 export function createOptimizer(backend: BackendName, kind: VariantConfig['optimizer'], learningRate: number, weights: readonly tf.Variable[]): WeightOptimizer {
-  return backend === 'tfjs-node' || backend === 'tfjs-node-gpu' ? new NativeOptimizer(kind, learningRate, weights) : new Optimizer(kind, learningRate, weights);
+  return isNativeBackend(backend) ? new NativeOptimizer(kind, learningRate, weights) : new Optimizer(kind, learningRate, weights);
 }
