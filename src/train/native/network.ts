@@ -77,7 +77,9 @@ export function deviceDropoutMask(shape: readonly number[], rate: number, rng: R
   const key = tf.tensor1d([rng.int(0, 0x7fffffff), rng.int(0, 0x7fffffff)], 'int32');
   const attrs = [ops.float32('dtype'), ops.int32Type('T'), ops.int32Type('Tseed')];
   const [uniform] = ops.run('StatelessRandomUniform', attrs, [tf.tensor1d(shape as number[], 'int32'), key], 1);
-  return tf.mul(tf.cast(tf.greaterEqual(uniform!, rate), 'float32'), 1 / (1 - rate));
+  // By name, so the gradient tape neither records nor keeps these intermediates: the mask is data.
+  const [kept] = ops.run('GreaterEqual', [ops.float32()], [uniform, tf.scalar(rate)], 1);
+  return ops.run('SelectV2', [ops.float32()], [kept, tf.scalar(1 / (1 - rate)), tf.scalar(0)], 1)[0]!;
 }
 
 /** Keras' Bidirectional merge modes, on the last axis. */

@@ -5,8 +5,11 @@
  * 0.33 s a batch, each op a pass over memory.
  *
  * The fused kernels update TensorFlow resource variables in place, so the weights and slots live
- * in resource variables here; after each update the network's tfjs variables are pointed at the
- * new values (ReadVariableOp, no copy). The same update rules as ../optimizer.ts:
+ * in resource variables here. A buffer that another tensor still references is copied before an
+ * in-place update (full DanQ's dense kernel is 177 MB), so each update first disposes the tfjs
+ * variable that reads the weight and then replaces it, under the same name and at the same index
+ * of `weights` (the network's own array), by a new one reading the updated value (ReadVariableOp,
+ * no copy). The same update rules as ../optimizer.ts:
  * - Adam: ResourceApplyAdam is Keras' rule, computed in float32 throughout: m + (g - m)(1 - b1),
  *   the bias correction, and 1 - b2 from b2 = 0.999f, which is 1.3e-5 (relative) off 0.001, so v
  *   differs from the host optimizer's by about that much.
@@ -36,7 +39,7 @@ export class NativeOptimizer implements WeightOptimizer {
   constructor(
     private readonly kind: VariantConfig['optimizer'],
     learningRate: number,
-    private readonly weights: readonly tf.Variable[],
+    private readonly weights: tf.Variable[],
   ) {
     const id = ++created;
     this.handles = weights.map((w, i) => {
@@ -50,7 +53,8 @@ export class NativeOptimizer implements WeightOptimizer {
       const handles = { w: slot('w'), m: slot('m'), v: slot('v') };
       tf.tidy(() => {
         this.assign(handles.w, w);
-        this.assign(handles.m, tf.zerosLike(w));
+        // RMSprop's m is zeroed before each update and a scalar in between (see apply).
+        this.assign(handles.m, kind === 'adam' ? tf.zerosLike(w) : tf.scalar(0));
         this.assign(handles.v, tf.zerosLike(w));
       });
       return handles;
@@ -80,10 +84,12 @@ export class NativeOptimizer implements WeightOptimizer {
           this.assign(m, zeros);
           zeros.dispose();
         }
+        const { name } = this.weights[i]!;
+        this.weights[i]!.dispose();
         this.ops.run('ResourceApplyAdam', this.applyAttrs, [w, m, v, beta1Power, beta2Power, c.learningRate, c.beta1, c.beta2, c.epsilon, grads[i]], 0);
         // Between updates RMSprop's m holds a scalar: full DanQ's would otherwise keep 184 MB.
         if (!adam) this.assign(m, c.zero);
-        this.weights[i]!.assign(this.read(w));
+        this.weights[i] = tf.variable(this.read(w), true, name);
       });
     });
   }
@@ -125,6 +131,6 @@ export class NativeOptimizer implements WeightOptimizer {
 }
 
 /** The optimizer a backend updates fastest with: fused kernels on the native backends, elementwise ops elsewhere. */
-export function createOptimizer(backend: BackendName, kind: VariantConfig['optimizer'], learningRate: number, weights: readonly tf.Variable[]): WeightOptimizer {
+export function createOptimizer(backend: BackendName, kind: VariantConfig['optimizer'], learningRate: number, weights: tf.Variable[]): WeightOptimizer {
   return isNativeBackend(backend) ? new NativeOptimizer(kind, learningRate, weights) : new Optimizer(kind, learningRate, weights);
 }
