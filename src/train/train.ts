@@ -71,6 +71,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
+  releaseHostCopies(state);
   const shuffle = new Rng(0, state.rng.shuffle);
   const dropout = new Rng(0, state.rng.dropout);
   const x = new Float32Array(v.batchSize * v.seqLen * 4);
@@ -116,6 +117,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       state.rng = { shuffle: shuffle.state, dropout: dropout.state };
       state.backend = backend;
       await writeCheckpoint(store, state);
+      releaseHostCopies(state);
       hooks.log?.(formatEpoch(metrics));
       await hooks.onEpoch?.(metrics);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- updateEarlyStopping above sets it; the narrowing from before the loop does not see that
@@ -223,6 +225,16 @@ function updateEarlyStopping(state: EarlyStoppingState, metrics: EpochMetrics, c
     if (config && state.wait >= config.patience) state.stopped = true;
   }
   return improved;
+}
+
+/**
+ * The current weights and optimizer slots live on the backend; their host copies exist to be
+ * uploaded or written, so they are dropped until the next epoch's checkpoint (full DanQ: 180 MB
+ * each). The best epoch's weights stay: a later checkpoint needs them when that epoch stays best.
+ */
+function releaseHostCopies(state: Checkpoint): void {
+  state.weights = [];
+  state.optimizer = { step: state.optimizer.step, slots: [] };
 }
 
 function freshState(v: VariantConfig, backend: BackendName): Checkpoint {

@@ -229,3 +229,19 @@ test('the fused native optimizer follows the host optimizer (Adam, RMSprop), res
 function withoutTimings(result: Awaited<ReturnType<typeof trainModel>>) {
   return { ...result, epochs: result.epochs.map(({ seconds: _s, samplesPerSec: _r, ...rest }) => rest) };
 }
+
+test('the fused optimizer saves and restores a weight of more than 2^24 distinct values (full DanQ: a 44 M-value dense kernel)', { skip }, async () => {
+  await useBackend('tensorflow');
+  // One past 2^24 distinct floats (consecutive bit patterns from 1.0): a JavaScript Set, which
+  // tf.tidy uses to walk what it returns, holds no more.
+  const size = 2 ** 24 + 1;
+  const slot = new Float32Array(Int32Array.from({ length: size }, (_, k) => 0x3f800000 + k).buffer);
+  const weights = [tf.variable(tf.zeros([size]))];
+  const optimizer = new NativeOptimizer('rmsprop', 0.01, weights);
+  optimizer.setState({ step: 3, slots: [slot] });
+  const state = optimizer.getState();
+  assert.equal(state.step, 3);
+  assert.ok(state.slots[0]!.length === size && state.slots[0]!.every((value, k) => value === slot[k]), 'the slot comes back bit-exact');
+  optimizer.dispose();
+  tf.dispose(weights);
+});

@@ -28,6 +28,11 @@ export class NativeNetwork extends Network {
     this.rnnKernel = rnnKernelFor(variant.rnn, TensorFlowOps.active());
   }
 
+  /** tfjs-node's dataSync already returns a fresh copy; a second one would cost 180 MB on full DanQ. */
+  override readWeights(): Float32Array[] {
+    return this.variables.map((w) => w.dataSync() as Float32Array);
+  }
+
   override logits(x: Float32Array, batch: number, dropout?: Rng): tf.Tensor2D {
     const v = this.variant;
     const { steps } = this.dims;

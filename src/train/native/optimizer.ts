@@ -96,7 +96,15 @@ export class NativeOptimizer implements WeightOptimizer {
 
   getState(): OptimizerState {
     const slots = this.kind === 'adam' ? [...this.handles.map((h) => h.m), ...this.handles.map((h) => h.v)] : this.handles.map((h) => h.v);
-    return { step: this.step, slots: slots.map((handle) => tf.tidy(() => this.read(handle).dataSync() as Float32Array).slice()) };
+    // Not through tf.tidy: it walks a returned typed array value by value (a Set of them overflows
+    // on full DanQ's 44 M). tfjs-node's dataSync returns a fresh copy, so no second one is taken.
+    const copy = (handle: tf.Tensor) => {
+      const value = this.read(handle);
+      const values = value.dataSync() as Float32Array;
+      value.dispose();
+      return values;
+    };
+    return { step: this.step, slots: slots.map(copy) };
   }
 
   setState(state: OptimizerState): void {
