@@ -14,12 +14,13 @@
  * per-trial SQL statements on the full tables).
  * SWEEP_TEMPORAL_PORT / SWEEP_PG_PORT pin the servers' ports (default: free ones).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import postgres from 'postgres';
@@ -52,6 +53,7 @@ const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
 const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
 const rows: string[][] = [];
 const notes: string[] = [];
+const optunaCpu: string[][] = [];
 
 const tinySpec = (name: string, count: number, slots: number) => ({
   name,
@@ -95,6 +97,89 @@ interface SweepRun {
   completed: number;
   /** Sum of the recorded epoch seconds. */
   trained: number;
+  /** CPU milliseconds per process group over the trial span (sampled; see cpuSampler). */
+  cpu: CpuByGroup;
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+interface ProcStat {
+  ppid: number;
+  /** utime + stime, milliseconds. */
+  own: number;
+  /** cutime + cstime: children that exited and were waited for, milliseconds. */
+  reaped: number;
+}
+
+/** Every process's parent and CPU times, from /proc/<pid>/stat. */
+function readProcStats(): Map<number, ProcStat> {
+  const stats = new Map<number, ProcStat>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may contain spaces): state, ppid, ... utime (14), stime, cutime, cstime.
+    const f = text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const tick = 1000 / CLOCK_TICKS_PER_SECOND;
+    stats.set(Number(entry), { ppid: f[1]!, own: (f[11]! + f[12]!) * tick, reaped: (f[13]! + f[14]!) * tick });
+  }
+  return stats;
+}
+
+/** CPU ms of `root` (own, or its descendants', live and reaped). */
+function cpuOf(stats: Map<number, ProcStat>, root: number, which: 'own' | 'descendants' | 'tree'): number {
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  const subtree = (pid: number): number => (stats.get(pid)?.own ?? 0) + (stats.get(pid)?.reaped ?? 0) + (children.get(pid) ?? []).reduce((sum, c) => sum + subtree(c), 0);
+  const self = stats.get(root);
+  if (!self) return 0;
+  const descendants = self.reaped + (children.get(root) ?? []).reduce((sum, c) => sum + subtree(c), 0);
+  return which === 'own' ? self.own : which === 'descendants' ? descendants : self.own + descendants;
+}
+
+type CpuByGroup = Record<'Temporal server' | 'PostgreSQL' | 'sweep worker (orchestration, workflows)' | 'training processes' | 'sweep start (CLI)', number>;
+
+/**
+ * Samples each group's CPU time every 100 ms while a sweep runs, so the trial span (known only
+ * afterwards, from the rows) can be cut out of it: process start-up is not a per-trial cost.
+ */
+function cpuSampler(workers: ChildProcess[]) {
+  const samples: { at: number; cpu: CpuByGroup }[] = [];
+  const sample = () => {
+    const stats = readProcStats();
+    const sum = (pids: number[], which: 'own' | 'descendants' | 'tree') => pids.reduce((total, pid) => total + cpuOf(stats, pid, which), 0);
+    const workerPids = workers.map((w) => w.pid!);
+    const others = new Set([...workerPids, temporal.pid, pg.pid]);
+    const cli = [...stats].filter(([pid, st]) => st.ppid === process.pid && !others.has(pid)).map(([pid]) => pid);
+    samples.push({
+      at: Date.now(),
+      cpu: {
+        'Temporal server': sum([temporal.pid], 'tree'),
+        PostgreSQL: sum([pg.pid], 'tree'),
+        'sweep worker (orchestration, workflows)': sum(workerPids, 'own'),
+        'training processes': sum(workerPids, 'descendants'),
+        'sweep start (CLI)': sum(cli, 'tree'),
+      },
+    });
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    /** CPU ms per group between the samples nearest to `from` and `to` (epoch ms). */
+    between(from: number, to: number): CpuByGroup {
+      clearInterval(timer);
+      const nearest = (t: number) => samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best));
+      const [a, b] = [nearest(from).cpu, nearest(to).cpu];
+      return Object.fromEntries(Object.keys(a).map((k) => [k, b[k as keyof CpuByGroup] - a[k as keyof CpuByGroup]])) as CpuByGroup;
+    },
+  };
 }
 
 /** Runs one sweep through `sweep start` against the given worker processes (each with `slots` slots). */
@@ -102,15 +187,18 @@ async function runSweep(spec: { name: string }, workerCount: number, slots: numb
   const file = path.join(dir, `${spec.name}.json`);
   writeFileSync(file, JSON.stringify(spec));
   const workers = Array.from({ length: workerCount }, () => startWorker(slots));
+  const sampler = cpuSampler(workers);
   try {
-    execFileSync(process.execPath, [sweepBin, 'start', file, '--json'], { env, stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
-    const [row] = await sql<{ sweepId: string; span: number; trained: number; completed: number }[]>`
+    await promisify(execFile)(process.execPath, [sweepBin, 'start', file, '--json'], { env, maxBuffer: 1 << 30 });
+    const [row] = await sql<{ sweepId: string; span: number; trained: number; completed: number; from: number; to: number }[]>`
       select s.id as "sweepId",
              extract(epoch from max(t.finished_at) - min(t.started_at))::float8 as span,
+             extract(epoch from min(t.started_at))::float8 * 1000 as "from", extract(epoch from max(t.finished_at))::float8 * 1000 as "to",
              (select coalesce(sum(e.seconds), 0) from trial_epochs e join trials t2 on t2.id = e.trial_id where t2.sweep_id = s.id)::float8 as trained,
              count(*) filter (where t.status = 'completed')::int as completed
       from sweeps s join trials t on t.sweep_id = s.id where s.name = ${spec.name} group by s.id`;
-    return row!;
+    const { from, to, ...run } = row!;
+    return { ...run, cpu: sampler.between(from, to) };
   } finally {
     await stopWorkers(workers);
   }
@@ -211,6 +299,17 @@ async function breakdown(sweepId: string, sample: number): Promise<string[][]> {
   return Object.entries(steps).map(([name, xs]) => [name, String(xs.length), median(xs).toFixed(1)]);
 }
 
+const CPU_NOTE = 'user + system, from /proc; training processes also listed minus the training seconds they recorded';
+
+function cpuRows(run: SweepRun): string[][] {
+  const perTrial = (msTotal: number) => (msTotal / run.completed).toFixed(1);
+  const rows = Object.entries(run.cpu).map(([group, total]) => [group, perTrial(total)]);
+  const training = run.cpu['training processes'];
+  rows.push(['training processes minus recorded training seconds', perTrial(training - run.trained * 1000)]);
+  rows.push(['all but the recorded training seconds', perTrial(Object.values(run.cpu).reduce((a, b) => a + b, 0) - run.trained * 1000)]);
+  return rows;
+}
+
 /** Per-trial slot cost of each block of 1,000 trials, in the order they finished. */
 async function perThousand(sweepId: string, slots: number): Promise<string[][]> {
   const blocks = await sql<{ block: number; n: number; from: number; to: number }[]>`
@@ -260,6 +359,8 @@ try {
     const training = run.trained / run.completed;
     rows.push([`danq-sweep, ${slots} slot(s)`, String(run.completed), run.span.toFixed(1), (slot * 1000).toFixed(0), (training * 1000).toFixed(0), ((slot - training) * 1000).toFixed(0)]);
     console.log(rows.at(-1)!.join('  '));
+    console.log(`\nCPU time per trial over the trial span (${slots} slot(s); ${CPU_NOTE}):`);
+    console.log(table(['process', 'CPU ms/trial'], cpuRows(run)));
     console.log(`\nWhere the slot time of a trial goes (${slots} slot(s), median ms):`);
     console.log(table(['step', 'trials', 'ms'], await breakdown(run.sweepId, 40)));
     const runs = await sweepRuns(run.sweepId);
@@ -310,6 +411,8 @@ try {
       // (interpreter start-up and `import optuna`, ~1-2 s, are no per-trial cost).
       const script = `import optuna, sys, time\noptuna.logging.set_verbosity(optuna.logging.WARNING)\ns = optuna.load_study(study_name='${study}', storage='${url}')\nt0 = time.time()\ns.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=int(sys.argv[1]))\nprint(t0, time.time())`;
       execFileSync(python, ['-c', `import optuna; optuna.create_study(study_name='${study}', storage='${url}')`], { stdio: 'inherit' });
+      // Python's CPU, start-up included (exited children reaped by this process), and PostgreSQL's.
+      const cpuBefore = readProcStats();
       const spans = await Promise.all(
         Array.from(
           { length: processes },
@@ -322,12 +425,17 @@ try {
             }),
         ),
       );
+      const cpuAfter = readProcStats();
+      const cpuPerTrial = (stats: Map<number, ProcStat>[], pid: number, which: 'descendants' | 'tree') => ((cpuOf(stats[1]!, pid, which) - cpuOf(stats[0]!, pid, which)) / trials).toFixed(1);
+      optunaCpu.push([`Optuna, ${processes} process(es): Python`, cpuPerTrial([cpuBefore, cpuAfter], process.pid, 'descendants')]);
+      optunaCpu.push([`Optuna, ${processes} process(es): PostgreSQL`, cpuPerTrial([cpuBefore, cpuAfter], pg.pid, 'tree')]);
       const wall = Math.max(...spans.map((s) => s[1])) - Math.min(...spans.map((s) => s[0]));
       const slotMs = (wall * processes * 1000) / trials;
       rows.push([`Optuna + PostgreSQL, ${processes} process(es)`, String(trials), wall.toFixed(1), slotMs.toFixed(0), '0', slotMs.toFixed(0)]);
       console.log(rows.at(-1)!.join('  '));
     }
   }
+  if (optunaCpu.length > 0) console.log(`\nCPU time per Optuna trial (Python start-up included):\n${table(['process', 'CPU ms/trial'], optunaCpu)}\n`);
   console.log(table(['run', 'trials', 'span s', 'slot ms/trial', 'training ms/trial', 'overhead ms/trial'], rows));
   for (const note of notes) console.log(note);
 } finally {

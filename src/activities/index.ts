@@ -82,8 +82,10 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       const { variant, problems } = checkedVariantOf(training.model, input.params);
       await db.upsertTrial({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant });
       if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid variant for params ${JSON.stringify(input.params)}: ${problems.join('; ')}`, 'InvalidVariant');
-      // Heartbeat on a timer, not per epoch: preparing a large dataset on a new worker, or one epoch,
-      // can outlast the heartbeat timeout, and the heartbeat is how cancellation reaches the activity.
+      // Heartbeat on a timer as well as per epoch: preparing a large dataset on a new worker, or one
+      // epoch, can outlast the heartbeat timeout, and the heartbeat is how cancellation reaches the
+      // activity. None at the start or after the last epoch: each is a write on the Temporal server,
+      // and a short trial would otherwise pay for one that carries nothing.
       let lastEpoch = 0;
       // The last epoch's row is written with the result by finishTrial (one commit less per trial).
       // A crash in between loses nothing: the retry finds that epoch's checkpoint, trains nothing,
@@ -93,7 +95,6 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       const stop = new AbortController();
       const cancelled = () => stop.abort();
       ctx.cancellationSignal.addEventListener('abort', cancelled, { once: true });
-      ctx.heartbeat({ epoch: 0 });
       const beat = setInterval(() => ctx.heartbeat({ epoch: lastEpoch }), 5_000);
       try {
         const dataset = await datasetFor(training.dataset);
@@ -114,8 +115,10 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
             },
             onEpoch: async (m: EpochMetrics) => {
               lastEpoch = m.epoch;
-              if (m.epoch < finalEpoch) await db.recordEpoch(input.trialId, m, identity);
-              ctx.heartbeat({ epoch: m.epoch });
+              if (m.epoch < finalEpoch) {
+                await db.recordEpoch(input.trialId, m, identity);
+                ctx.heartbeat({ epoch: m.epoch });
+              }
               if (draining?.aborted) stop.abort();
             },
           },
