@@ -71,8 +71,8 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
     },
 
     /**
-     * The whole trial in one activity: records its start (idempotent upsert), trains, records every
-     * epoch and the result. A retry after any of these writes finds them done: the trial row
+     * The whole trial in one activity: records its start (one idempotent upsert), trains, records
+     * every epoch and the result. A retry after any of these writes finds them done: the trial row
      * ignores transitions out of a terminal status and training resumes from the checkpoint.
      */
     async trainTrial(input: TrialInput): Promise<TrialResult> {
@@ -80,7 +80,8 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       const { training } = input;
       const chosen = training.backend === 'auto' ? backend : training.backend;
       const { variant, problems } = checkedVariantOf(training.model, input.params);
-      await db.upsertTrial({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant });
+      // The row is written when training starts (markTrialRunning creates it if missing); a trial
+      // that fails before that is recorded by the workflow (recordTrialResult).
       if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid variant for params ${JSON.stringify(input.params)}: ${problems.join('; ')}`, 'InvalidVariant');
       // Heartbeat on a timer as well as per epoch: preparing a large dataset on a new worker, or one
       // epoch, can outlast the heartbeat timeout, and the heartbeat is how cancellation reaches the
@@ -104,14 +105,17 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
             signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
             onStart: async (info: TrainingStarted) => {
-              await db.markTrialRunning(input.trialId, {
-                worker: identity,
-                backend: info.backend,
-                runtime: info.runtime,
-                paramCount: info.paramCount,
-                attempt: ctx.info.attempt,
-                untilEpoch: input.untilEpoch,
-              });
+              await db.markTrialRunning(
+                { sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant },
+                {
+                  worker: identity,
+                  backend: info.backend,
+                  runtime: info.runtime,
+                  paramCount: info.paramCount,
+                  attempt: ctx.info.attempt,
+                  untilEpoch: input.untilEpoch,
+                },
+              );
             },
             onEpoch: async (m: EpochMetrics) => {
               lastEpoch = m.epoch;

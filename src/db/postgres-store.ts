@@ -6,7 +6,7 @@ import { databaseServer, redact } from '../config/index.js';
 import { UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
-import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
+import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart } from './types.js';
 
 /** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
 const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
@@ -128,12 +128,12 @@ function connectionProblem(err: unknown, server: string, url: string): UserError
 const finiteOrNull = (value: number | null | undefined) => (value !== null && value !== undefined && Number.isFinite(value) ? value : null);
 
 /**
- * The trial status rule: pending and running trials accept any transition; a terminal one is final,
- * except that a completed trial may continue (ASHA promotion) to epochs beyond those it trained.
+ * The trial status rule, as a condition on the trials row: pending and running trials accept any
+ * transition; a terminal one is final, except that a completed trial may continue (ASHA
+ * promotion) to epochs beyond those it trained.
  */
-function acceptsTransition(current: { status: TrialStatus; epochsTrained: number }, trainsTo: number | undefined): boolean {
-  if (current.status === 'pending' || current.status === 'running') return true;
-  return current.status === 'completed' && trainsTo !== undefined && trainsTo > current.epochsTrained;
+function acceptsTransition(sql: Queryable, trainsTo: number | undefined): postgres.Fragment {
+  return sql`(trials.status in ('pending', 'running') or (trials.status = 'completed' and ${trainsTo ?? null}::int > trials.epochs_trained))`;
 }
 
 /** Rows as a plain array (postgres.js returns an Array subclass carrying query metadata). */
@@ -198,26 +198,30 @@ class PostgresResultsStore implements ResultsStore {
     return this.existingTrial(trial.trialId);
   }
 
-  async markTrialRunning(trialId: string, start: TrialStart): Promise<TrialRow> {
-    return this.sql.begin(async (tx) => {
-      const current = await lockTrial(tx, trialId);
-      if (!acceptsTransition(current, start.untilEpoch)) return current;
-      const [row] = await tx<TrialRow[]>`
-        update trials set
+  async markTrialRunning(trial: NewTrial, start: TrialStart): Promise<TrialRow> {
+    // One statement (one round trip, its own commit): creates the row if the trial has none yet and
+    // marks it running where the status rule allows; the conflicting row stays locked meanwhile.
+    const [row] = await naming(
+      `sweep ${trial.sweepId}`,
+      this.sql<TrialRow[]>`
+        insert into trials (id, sweep_id, number, params, variant, status, worker_identity, backend, backend_version, backend_device, param_count, attempts, started_at)
+        values (${trial.trialId}, ${trial.sweepId}, ${trial.number}, ${this.sql.json(trial.params as postgres.JSONValue)}, ${this.sql.json(trial.variant as unknown as postgres.JSONValue)},
+                'running', ${start.worker}, ${start.backend}, ${start.runtime?.version ?? null}, ${start.runtime?.device ?? null}, ${start.paramCount ?? null}, ${start.attempt}, now())
+        on conflict (id) do update set
           status = 'running',
-          worker_identity = ${start.worker},
-          backend = ${start.backend},
-          backend_version = ${start.runtime?.version ?? null},
-          backend_device = ${start.runtime?.device ?? null},
-          param_count = coalesce(${start.paramCount ?? null}::bigint, param_count),
-          attempts = greatest(attempts, ${start.attempt}),
-          started_at = coalesce(started_at, now()),
+          worker_identity = excluded.worker_identity,
+          backend = excluded.backend,
+          backend_version = excluded.backend_version,
+          backend_device = excluded.backend_device,
+          param_count = coalesce(excluded.param_count, trials.param_count),
+          attempts = greatest(trials.attempts, excluded.attempts),
+          started_at = coalesce(trials.started_at, now()),
           finished_at = null,
           updated_at = now()
-        where id = ${trialId}
-        returning *`;
-      return row!;
-    });
+        where ${acceptsTransition(this.sql, start.untilEpoch)}
+        returning *`,
+    );
+    return row ?? this.existingTrial(trial.trialId);
   }
 
   async recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void> {
@@ -230,12 +234,14 @@ class PostgresResultsStore implements ResultsStore {
 
   async finishTrial(trialId: string, finish: TrialFinish): Promise<TrialRow> {
     return this.sql.begin(async (tx) => {
-      const current = await lockTrial(tx, trialId);
+      // The rule is read before the epoch rows raise epochs_trained, and the row stays locked.
+      const [lock] = await tx<{ accepts: boolean }[]>`select ${acceptsTransition(tx, finish.epochsTrained)} as accepts from trials where id = ${trialId} for update`;
+      if (!lock) throw new Error(`unknown trial ${trialId}`);
       // Epoch rows are facts whatever the status rule decides; write them first so the best epoch's
       // metrics below can come from its row. Only missing rows are filled: finish.epochs includes
       // epochs resumed from a checkpoint, whose rows belong to the worker that trained them.
       await writeEpochs(tx, trialId, finish.epochs ?? [], finish.worker ?? null, { fillOnly: true });
-      if (!acceptsTransition(current, finish.epochsTrained)) return lockTrial(tx, trialId);
+      if (!lock.accepts) return trialIn(tx, trialId);
       const bestEpoch = finish.bestEpoch;
       const [row] = await tx<TrialRow[]>`
         update trials set
@@ -338,9 +344,9 @@ async function insertTrials(sql: Queryable, trials: readonly NewTrial[]): Promis
   }
 }
 
-/** The trial's row, locked until the transaction ends so concurrent status writes apply one by one. */
-async function lockTrial(tx: Tx, trialId: string): Promise<TrialRow> {
-  const [row] = await tx<TrialRow[]>`select * from trials where id = ${trialId} for update`;
+/** The trial's row as the transaction sees it. */
+async function trialIn(tx: Tx, trialId: string): Promise<TrialRow> {
+  const [row] = await tx<TrialRow[]>`select * from trials where id = ${trialId}`;
   if (!row) throw new Error(`unknown trial ${trialId}`);
   return row;
 }

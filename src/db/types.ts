@@ -150,7 +150,8 @@ export interface ResultsStore {
   finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null; failureReason?: string | null }): Promise<SweepRow>;
   /** Inserts a pending trial; a repeat leaves the existing row untouched. */
   upsertTrial(trial: NewTrial): Promise<TrialRow>;
-  markTrialRunning(trialId: string, start: TrialStart): Promise<TrialRow>;
+  /** Marks the trial running (its row created first if it has none) where the status rule allows; returns the row either way. */
+  markTrialRunning(trial: NewTrial, start: TrialStart): Promise<TrialRow>;
   /** Upserts one epoch row (a repeat keeps the latest values) and raises the trial's epochsTrained. */
   recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void>;
   /** Same as recordEpoch for many epochs, in one transaction. */

@@ -98,7 +98,7 @@ describe('writes', () => {
     assert.deepEqual(first.spec, newSweep.spec);
     assert.ok(first.createdAt instanceof Date);
 
-    await db.markTrialRunning(trial(1).trialId, { worker: 'w1', backend: 'wasm', attempt: 1 });
+    await db.markTrialRunning(trial(1), { worker: 'w1', backend: 'wasm', attempt: 1 });
     const upserted = await db.upsertTrial(trial(1));
     assert.equal(upserted.status, 'running', 'a repeated upsert leaves an existing trial untouched');
     assert.deepEqual(upserted.variant, trial(1).variant);
@@ -170,11 +170,23 @@ describe('writes', () => {
     });
   });
 
+  it('markTrialRunning creates the row of a trial the sweep did not plan (ASHA, TPE), running, in one write', async () => {
+    const { db } = await freshStore();
+    await db.createSweep(newSweep);
+    const running = await db.markTrialRunning(trial(3), { worker: 'w1', backend: 'wasm', attempt: 1, paramCount: 77 });
+    assert.equal(running.status, 'running');
+    assert.deepEqual([running.number, running.params, running.variant], [3, trial(3).params, trial(3).variant]);
+    assert.deepEqual([running.workerIdentity, running.backend, running.paramCount, running.attempts], ['w1', 'wasm', 77, 1]);
+    assert.ok(running.startedAt instanceof Date);
+    const again = await db.upsertTrial(trial(3));
+    assert.equal(again.status, 'running', 'a later upsert leaves it running');
+  });
+
   it('names the missing sweep or trial', async () => {
     const { db } = await freshStore();
     await assert.rejects(db.upsertTrial(trial(0)), /unknown sweep sweep-test-1a2b3c/);
     await assert.rejects(db.recordEpoch('nope', epoch(1, 0.5), 'w'), /unknown trial nope/);
-    await assert.rejects(db.markTrialRunning('nope', { worker: 'w', backend: 'cpu', attempt: 1 }), /unknown trial nope/);
+    await assert.rejects(db.markTrialRunning(trial(0), { worker: 'w', backend: 'cpu', attempt: 1 }), /unknown sweep sweep-test-1a2b3c/);
     await assert.rejects(db.setSweepStatus('nope', 'paused'), /unknown sweep nope/);
   });
 });
@@ -184,11 +196,11 @@ describe('status transitions', () => {
     const { db } = await freshStore();
     await db.createSweep(newSweep, [trial(0)]);
     const id = trial(0).trialId;
-    const running = await db.markTrialRunning(id, { worker: 'w1', backend: 'wasm', attempt: 1, paramCount: 12345 });
+    const running = await db.markTrialRunning(trial(0), { worker: 'w1', backend: 'wasm', attempt: 1, paramCount: 12345 });
     assert.equal(running.status, 'running');
     assert.ok(running.startedAt instanceof Date);
-    await db.markTrialRunning(id, { worker: 'w2', backend: 'wasm', attempt: 2 }); // Temporal retry on another worker
-    await db.markTrialRunning(id, { worker: 'w2', backend: 'wasm', attempt: 2 }); // the same write repeated
+    await db.markTrialRunning(trial(0), { worker: 'w2', backend: 'wasm', attempt: 2 }); // Temporal retry on another worker
+    await db.markTrialRunning(trial(0), { worker: 'w2', backend: 'wasm', attempt: 2 }); // the same write repeated
     await db.recordEpochs(id, [epoch(1, 0.8), epoch(2, 0.9), epoch(3, 0.85)], 'w2');
     const done = await db.finishTrial(id, { status: 'completed', epochsTrained: 3, bestEpoch: 2, bestValAuc: 0.9 });
     assert.deepEqual(
@@ -197,7 +209,7 @@ describe('status transitions', () => {
     );
     assert.ok(done.finishedAt instanceof Date);
 
-    const lateStart = await db.markTrialRunning(id, { worker: 'w1', backend: 'wasm', attempt: 1 });
+    const lateStart = await db.markTrialRunning(trial(0), { worker: 'w1', backend: 'wasm', attempt: 1 });
     assert.equal(lateStart.status, 'completed');
     const lateFinish = await db.finishTrial(id, { status: 'failed', epochsTrained: 1, bestEpoch: null, bestValAuc: null, failureReason: 'worker lost' });
     assert.deepEqual(lateFinish, done);
@@ -209,7 +221,7 @@ describe('status transitions', () => {
     const { db } = await freshStore();
     await db.createSweep(newSweep, [trial(0)]);
     const id = trial(0).trialId;
-    await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 2 });
+    await db.markTrialRunning(trial(0), { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 2 });
     await db.recordEpochs(id, [epoch(1, 0.7), epoch(2, 0.8)], 'w');
     await db.finishTrial(id, { status: 'completed', epochsTrained: 2, bestEpoch: 2, bestValAuc: 0.8 });
     return { db, id };
@@ -217,9 +229,9 @@ describe('status transitions', () => {
 
   it('a completed trial continues only to epochs beyond those it trained (ASHA promotion)', async () => {
     const { db, id } = await trialCompletedAtEpoch2();
-    assert.equal((await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 3, untilEpoch: 2 })).status, 'completed', 'a retry of the first run');
+    assert.equal((await db.markTrialRunning(trial(0), { worker: 'w', backend: 'wasm', attempt: 3, untilEpoch: 2 })).status, 'completed', 'a retry of the first run');
 
-    const promoted = await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 6 });
+    const promoted = await db.markTrialRunning(trial(0), { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 6 });
     assert.equal(promoted.status, 'running');
     assert.equal(promoted.finishedAt, null);
     const finished = await db.finishTrial(id, { status: 'early-stopped', epochsTrained: 4, bestEpoch: 3, bestValAuc: 0.85, epochs: [epoch(3, 0.85), epoch(4, 0.84)], worker: 'w' });
@@ -229,7 +241,7 @@ describe('status transitions', () => {
 
   it('a promotion cancelled before it reports results keeps the earlier rung results', async () => {
     const { db, id } = await trialCompletedAtEpoch2();
-    await db.markTrialRunning(id, { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 6 });
+    await db.markTrialRunning(trial(0), { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 6 });
     await db.recordEpoch(id, epoch(3, 0.75), 'w');
     const cancelled = await db.finishTrial(id, { status: 'cancelled', epochsTrained: 0, bestEpoch: null, bestValAuc: null });
     assert.deepEqual(
@@ -267,7 +279,7 @@ describe('leaderboard', () => {
       [4, null, 50], // failed without a result
     ];
     for (const [n, auc, params] of results) {
-      await db.markTrialRunning(trial(n).trialId, { worker: 'w', backend: 'cpu', attempt: 1, paramCount: params });
+      await db.markTrialRunning(trial(n), { worker: 'w', backend: 'cpu', attempt: 1, paramCount: params });
       await db.finishTrial(trial(n).trialId, { status: auc === null ? 'failed' : 'completed', epochsTrained: 1, bestEpoch: auc === null ? null : 1, bestValAuc: auc });
     }
     // trial 5 stays pending
@@ -294,7 +306,7 @@ describe('transactions', () => {
 
     await db.createSweep(newSweep, [trial(0)]);
     const id = trial(0).trialId;
-    await db.markTrialRunning(id, { worker: 'w', backend: 'cpu', attempt: 1 });
+    await db.markTrialRunning(trial(0), { worker: 'w', backend: 'cpu', attempt: 1 });
     // Epoch 0 violates the epoch >= 1 check after epoch 1 was written in the same transaction.
     await assert.rejects(db.finishTrial(id, { status: 'completed', epochsTrained: 2, bestEpoch: 1, bestValAuc: 0.9, epochs: [epoch(1, 0.9), epoch(0, 0.8)], worker: 'w' }));
     assert.deepEqual(await db.trialEpochs(id), []);
