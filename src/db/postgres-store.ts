@@ -195,7 +195,7 @@ class PostgresResultsStore implements ResultsStore {
 
   async upsertTrial(trial: NewTrial): Promise<TrialRow> {
     await insertTrials(this.sql, [trial]);
-    return this.existingTrial(trial.trialId);
+    return existingTrial(this.sql, trial.trialId);
   }
 
   async markTrialRunning(trial: NewTrial, start: TrialStart): Promise<TrialRow> {
@@ -221,7 +221,7 @@ class PostgresResultsStore implements ResultsStore {
         where ${acceptsTransition(this.sql, start.untilEpoch)}
         returning *`,
     );
-    return row ?? this.existingTrial(trial.trialId);
+    return row ?? existingTrial(this.sql, trial.trialId);
   }
 
   async recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void> {
@@ -241,7 +241,7 @@ class PostgresResultsStore implements ResultsStore {
       // metrics below can come from its row. Only missing rows are filled: finish.epochs includes
       // epochs resumed from a checkpoint, whose rows belong to the worker that trained them.
       await writeEpochs(tx, trialId, finish.epochs ?? [], finish.worker ?? null, { fillOnly: true });
-      if (!lock.accepts) return trialIn(tx, trialId);
+      if (!lock.accepts) return existingTrial(tx, trialId);
       const bestEpoch = finish.bestEpoch;
       const [row] = await tx<TrialRow[]>`
         update trials set
@@ -321,12 +321,6 @@ class PostgresResultsStore implements ResultsStore {
     if (!row) throw new Error(`unknown sweep ${sweepId}`);
     return row;
   }
-
-  private async existingTrial(trialId: string): Promise<TrialRow> {
-    const row = await this.getTrial(trialId);
-    if (!row) throw new Error(`unknown trial ${trialId}`);
-    return row;
-  }
 }
 
 /** Inserts trials as pending; existing ones are left untouched. Atomic when sql is a transaction. */
@@ -344,9 +338,9 @@ async function insertTrials(sql: Queryable, trials: readonly NewTrial[]): Promis
   }
 }
 
-/** The trial's row as the transaction sees it. */
-async function trialIn(tx: Tx, trialId: string): Promise<TrialRow> {
-  const [row] = await tx<TrialRow[]>`select * from trials where id = ${trialId}`;
+/** The trial's row (as `sql`, a transaction among them, sees it); an error when there is none. */
+async function existingTrial(sql: Queryable, trialId: string): Promise<TrialRow> {
+  const [row] = await sql<TrialRow[]>`select * from trials where id = ${trialId}`;
   if (!row) throw new Error(`unknown trial ${trialId}`);
   return row;
 }
