@@ -18,9 +18,8 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import postgres from 'postgres';
@@ -111,9 +110,16 @@ interface ProcStat {
   reaped: number;
 }
 
-/** Every process's parent and CPU times, from /proc/<pid>/stat. */
-function readProcStats(): Map<number, ProcStat> {
+/** One reading of /proc: every process's parent and CPU times, and its children. */
+interface ProcTable {
+  stats: Map<number, ProcStat>;
+  children: Map<number, number[]>;
+}
+
+function readProcTable(): ProcTable {
   const stats = new Map<number, ProcStat>();
+  const children = new Map<number, number[]>();
+  const tick = 1000 / CLOCK_TICKS_PER_SECOND;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let text: string;
@@ -127,21 +133,21 @@ function readProcStats(): Map<number, ProcStat> {
       .slice(text.lastIndexOf(')') + 2)
       .split(' ')
       .map(Number);
-    const tick = 1000 / CLOCK_TICKS_PER_SECOND;
-    stats.set(Number(entry), { ppid: f[1]!, own: (f[11]! + f[12]!) * tick, reaped: (f[13]! + f[14]!) * tick });
+    const pid = Number(entry);
+    stats.set(pid, { ppid: f[1]!, own: (f[11]! + f[12]!) * tick, reaped: (f[13]! + f[14]!) * tick });
+    const siblings = children.get(f[1]!);
+    if (siblings) siblings.push(pid);
+    else children.set(f[1]!, [pid]);
   }
-  return stats;
+  return { stats, children };
 }
 
-/** CPU ms of `root` (own, or its descendants', live and reaped). */
-function cpuOf(stats: Map<number, ProcStat>, root: number, which: 'own' | 'descendants' | 'tree'): number {
-  const children = new Map<number, number[]>();
-  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
-  const subtree = (pid: number): number => (stats.get(pid)?.own ?? 0) + (stats.get(pid)?.reaped ?? 0) + (children.get(pid) ?? []).reduce((sum, c) => sum + subtree(c), 0);
-  const self = stats.get(root);
-  if (!self) return 0;
-  const descendants = self.reaped + (children.get(root) ?? []).reduce((sum, c) => sum + subtree(c), 0);
-  return which === 'own' ? self.own : which === 'descendants' ? descendants : self.own + descendants;
+/** CPU ms of `root`: its own, its descendants' (live and reaped), or both. */
+function cpuOf(table: ProcTable, root: number, which: 'own' | 'descendants' | 'tree'): number {
+  const own = (pid: number) => table.stats.get(pid)?.own ?? 0;
+  const descendants = (pid: number): number => (table.stats.get(pid)?.reaped ?? 0) + (table.children.get(pid) ?? []).reduce((sum, c) => sum + own(c) + descendants(c), 0);
+  if (!table.stats.has(root)) return 0;
+  return which === 'own' ? own(root) : which === 'descendants' ? descendants(root) : own(root) + descendants(root);
 }
 
 type CpuByGroup = Record<'Temporal server' | 'PostgreSQL' | 'sweep worker (orchestration, workflows)' | 'training processes' | 'sweep start (CLI)', number>;
@@ -153,12 +159,12 @@ type CpuByGroup = Record<'Temporal server' | 'PostgreSQL' | 'sweep worker (orche
  */
 function cpuSampler(workers: ChildProcess[]) {
   const samples: { at: number; cpu: CpuByGroup }[] = [];
+  const workerPids = workers.map((w) => w.pid!);
+  const others = new Set([...workerPids, temporal.pid, pg.pid]);
   const sample = () => {
-    const stats = readProcStats();
-    const sum = (pids: number[], which: 'own' | 'descendants' | 'tree') => pids.reduce((total, pid) => total + cpuOf(stats, pid, which), 0);
-    const workerPids = workers.map((w) => w.pid!);
-    const others = new Set([...workerPids, temporal.pid, pg.pid]);
-    const cli = [...stats].filter(([pid, st]) => st.ppid === process.pid && !others.has(pid)).map(([pid]) => pid);
+    const table = readProcTable();
+    const sum = (pids: number[], which: 'own' | 'descendants' | 'tree') => pids.reduce((total, pid) => total + cpuOf(table, pid, which), 0);
+    const cli = (table.children.get(process.pid) ?? []).filter((pid) => !others.has(pid));
     samples.push({
       at: Date.now(),
       cpu: {
@@ -413,7 +419,7 @@ try {
       const script = `import optuna, sys, time\noptuna.logging.set_verbosity(optuna.logging.WARNING)\ns = optuna.load_study(study_name='${study}', storage='${url}')\nt0 = time.time()\ns.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=int(sys.argv[1]))\nprint(t0, time.time())`;
       execFileSync(python, ['-c', `import optuna; optuna.create_study(study_name='${study}', storage='${url}')`], { stdio: 'inherit' });
       // Python's CPU, start-up included (exited children reaped by this process), and PostgreSQL's.
-      const cpuBefore = readProcStats();
+      const cpuBefore = readProcTable();
       const spans = await Promise.all(
         Array.from(
           { length: processes },
@@ -426,10 +432,10 @@ try {
             }),
         ),
       );
-      const cpuAfter = readProcStats();
-      const cpuPerTrial = (stats: Map<number, ProcStat>[], pid: number, which: 'descendants' | 'tree') => ((cpuOf(stats[1]!, pid, which) - cpuOf(stats[0]!, pid, which)) / trials).toFixed(1);
-      optunaCpu.push([`Optuna, ${processes} process(es): Python`, cpuPerTrial([cpuBefore, cpuAfter], process.pid, 'descendants')]);
-      optunaCpu.push([`Optuna, ${processes} process(es): PostgreSQL`, cpuPerTrial([cpuBefore, cpuAfter], pg.pid, 'tree')]);
+      const cpuAfter = readProcTable();
+      const cpuPerTrial = (pid: number, which: 'descendants' | 'tree') => ((cpuOf(cpuAfter, pid, which) - cpuOf(cpuBefore, pid, which)) / trials).toFixed(1);
+      optunaCpu.push([`Optuna, ${processes} process(es): Python`, cpuPerTrial(process.pid, 'descendants')]);
+      optunaCpu.push([`Optuna, ${processes} process(es): PostgreSQL`, cpuPerTrial(pg.pid, 'tree')]);
       const wall = Math.max(...spans.map((s) => s[1])) - Math.min(...spans.map((s) => s[0]));
       const slotMs = (wall * processes * 1000) / trials;
       rows.push([`Optuna + PostgreSQL, ${processes} process(es)`, String(trials), wall.toFixed(1), slotMs.toFixed(0), '0', slotMs.toFixed(0)]);
