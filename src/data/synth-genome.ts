@@ -180,7 +180,7 @@ function plantSites(seq: Buffer, motifs: Motif[], opts: SynthGenomeOptions, gap:
 function blacklistOf(name: string, length: number, sites: Site[], rng: Rng): string {
   const regions: [number, number][] = [];
   const around = sites[rng.int(0, sites.length - 1)]!.position - 1_000;
-  regions.push([around, around + rng.int(2_000, 5_000)]);
+  regions.push([Math.max(0, around), Math.min(length, around + rng.int(2_000, 5_000))]);
   for (let k = 0; k < 2; k++) {
     const start = rng.int(0, length - 5_000);
     regions.push([start, start + rng.int(2_000, 5_000)]);

@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { Rng } from '../../src/rng.js';
 
 /** Runs a genomics tool and returns its stdout; a failure throws with its stderr. */
-export function tool(command: string, args: readonly string[], options: { cwd?: string } = {}): string {
-  return execFileSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+export function tool(command: string, args: readonly string[], options: { cwd?: string; input?: string } = {}): string {
+  return execFileSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...options });
 }
 
 /** Random bases with lower-case (soft-masked) stretches and N runs, as real assemblies have them. */
