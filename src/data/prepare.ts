@@ -8,11 +8,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { Rng } from '../rng.js';
+import { openReferenceGenome } from '../genome/reference.js';
 import { openDeepSea } from './deepsea.js';
 import { LabelTable, encodeFastaFile } from './fasta.js';
 import { fitLength } from './sequence.js';
 import { fileSize, hashFile, sourceFile, type FileDigest, type SourceFile } from './source.js';
 import { datasetSpecSchema, inferFormat, type DatasetSpec, type LengthPolicy } from './dataset-spec.js';
+import { encodeGenomeDataset, openGenomeSources, resolveGenomeInputs, type GenomeInputs, type GenomeWindowOptions } from './genome-dataset.js';
 import { CACHE_VERSION, META_FILE, cacheDirOf, SplitWriter, manifestFromMeta, partitionRecords, readMeta, splitFileName, type CacheMeta, type SplitName } from './store.js';
 import { checkSynthOptions, resolveSynthOptions, synthTaskNames, writeSyntheticTsv } from './synth.js';
 import { encodeTableFile, type EncodeOptions } from './tsv.js';
@@ -31,25 +33,39 @@ export interface PrepareOptions {
   windowBytes?: number;
 }
 
-type FileRole = SplitName | 'labels';
-type TextFormat = 'tsv' | 'csv' | 'fasta' | 'deepsea';
+/** A split or 'labels'; for genome-backed data 'genome', 'peaks:<task>' and 'blacklist'. */
+type FileRole = string;
+type InputFormat = 'tsv' | 'csv' | 'fasta' | 'deepsea' | 'genome';
 
 interface ResolvedInputs {
-  format: TextFormat;
-  files: Partial<Record<FileRole, SourceFile>>;
+  format: InputFormat;
+  /** Every input file whose hash enters the fingerprint, in fingerprint order. */
+  files: Record<FileRole, SourceFile>;
   /** Everything besides the file bytes that changes the encoded data. */
-  options: { version: number; format: TextFormat; seqLen: number; lengthPolicy: LengthPolicy; validFraction: number | null; splitSeed: number };
+  options: {
+    version: number;
+    format: InputFormat;
+    seqLen: number;
+    lengthPolicy: LengthPolicy;
+    validFraction: number | null;
+    splitSeed: number;
+    genome?: GenomeWindowOptions & { generator: number };
+  };
+  genome?: GenomeInputs;
 }
 
 interface Encoded {
   taskNames: string[];
   counts: Partial<Record<SplitName, number>>;
   digests: Partial<Record<FileRole, FileDigest>>;
+  genome?: CacheMeta['genome'];
 }
 
 const SPLITS: SplitName[] = ['train', 'valid', 'test'];
 /** Every input file's role, in the order the fingerprint lists them. */
-const ROLES: FileRole[] = [...SPLITS, 'labels'];
+const ROLES = [...SPLITS, 'labels'] as const;
+/** Bump when the genome windows or their labels change for the same inputs and options. */
+const GENOME_WINDOWS_VERSION = 1;
 const DEFAULT_SYNTHETIC_VALID_FRACTION = 0.2;
 
 export async function prepareDataset(spec: DatasetSpec, opts: PrepareOptions): Promise<DatasetManifest> {
@@ -98,7 +114,7 @@ async function prepare(spec: DatasetSpec, opts: PrepareOptions): Promise<{ manif
     );
   }
   mkdirSync(opts.cacheDir, { recursive: true });
-  const inputs = resolveInputs(parsed.data, opts);
+  const inputs = await resolveInputs(parsed.data, opts);
   const reverseComplement = parsed.data.reverseComplement ?? false;
   const files = Object.values(inputs.files).map((f) => f.abs);
   // Taken before the pass, so a file changed during it is read again next time.
@@ -125,6 +141,7 @@ async function prepare(spec: DatasetSpec, opts: PrepareOptions): Promise<{ manif
       taskNames: encoded.taskNames,
       counts: encoded.counts,
       sources: mapFiles(inputs, (f) => f.display),
+      ...(encoded.genome ? { genome: encoded.genome } : {}),
     };
     writeFileSync(path.join(tmp, META_FILE), JSON.stringify(meta, null, 1));
     const final = path.join(opts.cacheDir, fingerprint);
@@ -145,9 +162,21 @@ async function prepare(spec: DatasetSpec, opts: PrepareOptions): Promise<{ manif
   }
 }
 
-function resolveInputs(spec: DatasetSpec, opts: PrepareOptions): ResolvedInputs {
+async function resolveInputs(spec: DatasetSpec, opts: PrepareOptions): Promise<ResolvedInputs> {
   const common = { version: CACHE_VERSION, seqLen: opts.seqLen, lengthPolicy: spec.lengthPolicy ?? 'error', splitSeed: spec.splitSeed ?? 0 };
   const format = spec.format ?? inferFormat(spec.train!)!;
+  if (format === 'genome') {
+    const genome = resolveGenomeInputs(spec, opts.baseDir);
+    if (genome.options.window !== opts.seqLen) {
+      throw new UserError(`dataset.window is ${genome.options.window} but model.seqLen is ${opts.seqLen}: the model reads whole windows, so set them equal.`);
+    }
+    // Opening builds a missing .fai, whose hash then stands for the genome.
+    await (await openReferenceGenome(genome.genome.display)).close();
+    const files: ResolvedInputs['files'] = { genome: genome.genomeIdentity };
+    genome.options.taskNames.forEach((name, t) => (files[`peaks:${name}`] = genome.peaks[t]!));
+    if (genome.blacklist) files.blacklist = genome.blacklist;
+    return { format, files, genome, options: { ...common, format, validFraction: null, genome: { ...genome.options, generator: GENOME_WINDOWS_VERSION } } };
+  }
   if (format === 'synthetic') {
     const train = syntheticFile(spec, opts);
     return { format: 'tsv', files: { train }, options: { ...common, format: 'tsv', validFraction: spec.validFraction ?? DEFAULT_SYNTHETIC_VALID_FRACTION } };
@@ -162,7 +191,7 @@ function resolveInputs(spec: DatasetSpec, opts: PrepareOptions): ResolvedInputs 
 
 /** Generates a synthetic dataset's TSV into the cache once; its name is a hash of the generator options. */
 function syntheticFile(spec: DatasetSpec, opts: PrepareOptions): SourceFile {
-  const synth = resolveSynthOptions({ ...spec, seqLen: opts.seqLen });
+  const synth = resolveSynthOptions({ ...spec, negatives: typeof spec.negatives === 'string' ? spec.negatives : undefined, seqLen: opts.seqLen });
   checkSynthOptions(synth);
   const dir = path.join(opts.cacheDir, 'synthetic');
   const file = path.join(dir, `${sha256(JSON.stringify({ generator: 1, ...synth })).slice(0, 16)}-${synthTaskNames(synth.motifs).join('-')}.tsv`);
@@ -175,13 +204,13 @@ function syntheticFile(spec: DatasetSpec, opts: PrepareOptions): SourceFile {
   return sourceFile(file, opts.baseDir);
 }
 
-function mapFiles<T>(inputs: ResolvedInputs, f: (file: SourceFile) => T): Partial<Record<FileRole, T>> {
+function mapFiles<T>(inputs: ResolvedInputs, f: (file: SourceFile) => T): Record<FileRole, T> {
   return Object.fromEntries(Object.entries(inputs.files).map(([role, file]) => [role, f(file)]));
 }
 
 /** sha256 over the encoding options and each input file's hash, in a fixed order. */
 function fingerprintOf(inputs: ResolvedInputs, digests: Partial<Record<FileRole, FileDigest>>): string {
-  const files = ROLES.flatMap((role) => {
+  const files = Object.keys(inputs.files).flatMap((role) => {
     const d = digests[role];
     return d ? [{ role, sha256: d.sha256, bytes: d.bytes }] : [];
   });
@@ -223,7 +252,7 @@ function progress(inputs: ResolvedInputs, opts: PrepareOptions): (file: SourceFi
 async function hashAll(inputs: ResolvedInputs, opts: PrepareOptions): Promise<Partial<Record<FileRole, FileDigest>>> {
   const report = progress(inputs, opts);
   const digests: Partial<Record<FileRole, FileDigest>> = {};
-  for (const [role, file] of Object.entries(inputs.files)) digests[role as FileRole] = await hashFile(file, report(file));
+  for (const [role, file] of Object.entries(inputs.files)) digests[role] = await hashFile(file, report(file));
   return digests;
 }
 
@@ -234,7 +263,21 @@ async function encodeInputs(inputs: ResolvedInputs, dir: string, opts: PrepareOp
   const out = (split: SplitName) => path.join(dir, splitFileName(split));
   const encoded: Encoded = { taskNames: [], counts: {}, digests: {} };
 
-  if (inputs.format === 'tsv' || inputs.format === 'csv') {
+  if (inputs.format === 'genome') {
+    const genome = inputs.genome!;
+    const sources = await openGenomeSources(genome);
+    try {
+      const stats = await encodeGenomeDataset(sources, genome.options, out, opts.onProgress);
+      encoded.taskNames = genome.options.taskNames;
+      encoded.counts = stats.counts;
+      encoded.genome = { positives: stats.positives, dropped: stats.dropped };
+      encoded.digests.genome = await hashFile(genome.genomeIdentity);
+      genome.options.taskNames.forEach((name, t) => (encoded.digests[`peaks:${name}`] = sources.targets[t]!.digest));
+      if (sources.blacklist) encoded.digests.blacklist = sources.blacklist.digest;
+    } finally {
+      await sources.reference.close();
+    }
+  } else if (inputs.format === 'tsv' || inputs.format === 'csv') {
     let first: { file: SourceFile; taskNames: string[] } | undefined;
     for (const [split, file] of splits) {
       const r = await encodeTableFile(file, out(split), encodeOpts(file), first);

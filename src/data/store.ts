@@ -23,6 +23,22 @@ export interface CacheMeta {
   counts: Partial<Record<SplitName, number>>;
   /** The input files, as messages name them. */
   sources: Record<string, string>;
+  /** Genome-backed data: windows positive per task in each split, and the windows dropped per reason. */
+  genome?: GenomeSummary;
+}
+
+export interface DropCount {
+  windows: number;
+  /** Of them, windows whose bin was positive for some task. */
+  positive: number;
+}
+
+/** What a genome-backed dataset's cache records besides its windows. */
+export interface GenomeSummary {
+  /** Per split: windows positive for each task, in task order. */
+  positives: Partial<Record<SplitName, number[]>>;
+  /** Windows dropped, each under its first reason. */
+  dropped: { beyondEnds: DropCount; blacklist: DropCount; tooManyN: DropCount };
 }
 
 export function splitFileName(split: SplitName): string {
@@ -124,6 +140,11 @@ export function manifestFromMeta(dir: string, meta: CacheMeta, reverseComplement
     splits: { train: split('train'), valid: split('valid'), ...(meta.counts.test !== undefined ? { test: split('test') } : {}) },
     ...(reverseComplement ? { reverseComplement } : {}),
   };
+}
+
+/** What the cache recorded about genome-backed data (undefined for other formats or a missing cache). */
+export function genomeStatsOf(manifest: DatasetManifest): CacheMeta['genome'] {
+  return readMeta(cacheDirOf(manifest))?.genome;
 }
 
 /** The cache folder a manifest's split files live in. */

@@ -154,11 +154,10 @@ export function writeSyntheticTsv(file: string, opts: SynthOptions): void {
   }
 }
 
-/** Bases drawn from each PFM row, on a random strand. */
-function sampleInstance(motif: Motif, rng: Rng): Uint8Array {
+/** Bases drawn from each PFM row (codes 0-3), on the given strand (random by default). */
+export function sampleInstance(motif: Motif, rng: Rng, reverse = rng.next() < 0.5): Uint8Array {
   const m = motif.pfm.length;
   const out = new Uint8Array(m);
-  const reverse = rng.next() < 0.5;
   for (let p = 0; p < m; p++) {
     const row = motif.pfm[p]!;
     let u = rng.next();

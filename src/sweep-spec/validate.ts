@@ -25,6 +25,14 @@ export function validateSweep(spec: SweepSpec): SweepValidation {
     if (inspection.ok) continue;
     for (const problem of inspection.problems) problems.add(`${sourceOf(spec, trial, problem.param)}: ${problem.message}`);
   }
+  const window = spec.dataset.format === 'genome' ? spec.dataset.window : undefined;
+  for (const trial of window === undefined ? [] : trials) {
+    if (trial.variant.seqLen !== window) {
+      problems.add(
+        `${sourceOf(spec, trial, 'seqLen')}: seqLen ${trial.variant.seqLen} differs from dataset.window ${window}; the model reads whole genome windows, so model.seqLen must equal dataset.window`,
+      );
+    }
+  }
   return { trials, problems: [...problems] };
 }
 

@@ -2,6 +2,7 @@ import { renameSync } from 'node:fs';
 import { UserError } from '../../errors.js';
 import { DEFAULT_MOTIFS, checkSynthOptions, resolveSynthOptions, synthTaskNames, writeSyntheticTsv, type SynthOptions } from '../../data/synth.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
+import { genomeUsage, runSynthGenome, runWindows } from './data-genome.js';
 
 const usage = `Usage: sweep data synth --out FILE.tsv [--motifs 250,11] [--samples N] [--seq-len L]
                         [--tasks K] [--seed S] [--negatives background|shuffled] [--json]
@@ -23,11 +24,14 @@ same file, byte for byte.
   --seed S         generator seed (default 1)
   --negatives      background (default) or shuffled
   --json           print {"out", "samples", "seqLen", "tasks": [names], "seed", "negatives"}
-`;
+
+${genomeUsage}`;
 
 const command: Command = {
   usage,
   async run(argv) {
+    if (argv[0] === 'windows') return runWindows(argv.slice(1));
+    if (argv[0] === 'synth-genome') return runSynthGenome(argv.slice(1));
     const { values, positionals } = parseCommandArgs(
       'data',
       argv,
@@ -41,9 +45,9 @@ const command: Command = {
         negatives: { type: 'string' },
         json: { type: 'boolean' },
       },
-      { min: 1, max: 1, names: 'a subcommand (synth)' },
+      { min: 1, max: 1, names: 'a subcommand (synth, synth-genome or windows)' },
     );
-    if (positionals[0] !== 'synth') throw new UserError(`sweep data: unknown subcommand '${positionals[0]}'; expected synth. See 'sweep data --help'.`);
+    if (positionals[0] !== 'synth') throw new UserError(`sweep data: unknown subcommand '${positionals[0]}'; expected synth, synth-genome or windows. See 'sweep data --help'.`);
     if (!values.out) throw new UserError("sweep data synth: --out FILE.tsv is required. See 'sweep data --help'.");
     const opts = synthOptionsFromFlags(values);
     // Written beside the target and renamed, so an interrupted run leaves no half file under the name.
