@@ -11,12 +11,16 @@ import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsSto
 /** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
 const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
 
-function connect(url: string) {
+/** Connection options of a read-only store: it serves requests, so a slow or absent server is an error within seconds. */
+export const READ_ONLY_CONNECTION = { connect_timeout: 3, connection: { statement_timeout: 10_000, default_transaction_read_only: true } } as const;
+
+function connect(url: string, readOnly = false) {
   return postgres(url, {
     transform: { column: { from: postgres.toCamel } },
     types: { int8: int8AsNumber },
     onnotice: () => {}, // "already exists, skipping" from idempotent DDL
     connect_timeout: 10,
+    ...(readOnly && READ_ONLY_CONNECTION),
   });
 }
 type Sql = ReturnType<typeof connect>;
@@ -29,6 +33,12 @@ export interface OpenDbOptions {
    * unreachable, one when it is back.
    */
   warn?: (line: string) => void;
+  /**
+   * For a role that may only read (the API's): no migrations, only a check that they were applied;
+   * statements time out; and a call fails at once while the server is unreachable (the API answers
+   * 503) instead of waiting the outage out.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -37,13 +47,17 @@ export interface OpenDbOptions {
  */
 export async function openDb(url: string, options: OpenDbOptions = {}): Promise<ResultsStore> {
   const server = databaseServer(url);
-  const sql = connect(url);
+  const sql = connect(url, options.readOnly);
   try {
-    await migrate(sql);
+    if (options.readOnly) await sql`select version from schema_migrations limit 1`;
+    else await migrate(sql);
   } catch (err) {
     await sql.end({ timeout: 1 });
+    if ((err as { code?: string }).code === '42P01')
+      throw new UserError(`PostgreSQL at ${server} has no danq-sweep tables yet: run a sweep command with the owner's DATABASE_URL first (it creates them)`);
     throw connectionProblem(err, server, url) ?? err;
   }
+  if (options.readOnly) return new PostgresResultsStore(sql);
   return waitingOutOutages(new PostgresResultsStore(sql), server, options.warn ?? ((line) => console.error(line)));
 }
 

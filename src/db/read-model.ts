@@ -5,7 +5,7 @@
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
 import postgres from 'postgres';
-import { openDb } from './postgres-store.js';
+import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
 /** The store (for the rows and rules it owns) plus a small pool for the aggregate queries below. */
@@ -15,9 +15,15 @@ export interface ReadSource {
   close(): Promise<void>;
 }
 
-export async function openReadSource(databaseUrl: string): Promise<ReadSource> {
-  const store = await openDb(databaseUrl);
-  const sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 10 });
+/** readOnly: as the API opens it (see OpenDbOptions.readOnly); then the aggregate queries time out too. */
+export async function openReadSource(databaseUrl: string, options: { readOnly?: boolean } = {}): Promise<ReadSource> {
+  const store = await openDb(databaseUrl, options);
+  const sql = postgres(databaseUrl, {
+    max: 4,
+    onnotice: () => {},
+    connect_timeout: 10,
+    ...(options.readOnly && READ_ONLY_CONNECTION),
+  });
   return {
     store,
     sql,

@@ -5,6 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import http from 'node:http';
+import { isUserError } from '../../src/errors.js';
 import { buildApi, startApi } from '../../src/api/index.js';
 import { openReadSource } from '../../src/db/read-model.js';
 import { openResultsApi, type ResultsApi } from './support/results-api.js';
@@ -226,6 +228,60 @@ describe('security', () => {
       assert.equal((await get('/sweeps', {})).headers.get('www-authenticate'), 'Bearer realm="danq-sweep"');
     } finally {
       await api.close();
+    }
+  });
+
+  it('a CORS preflight with a token set gets the CORS headers, not a 401 (it never carries the token)', async () => {
+    const api = await startApi(r.harness.env.DATABASE_URL!, { host: '127.0.0.1', port: 0, token: 's3cret-token', corsOrigins: ['http://localhost:3000'], version: 'test' });
+    try {
+      const preflight = await fetch(api.url + '/sweeps', {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /GET/);
+      assert.equal((await fetch(api.url + '/sweeps', { headers: { origin: 'http://localhost:3000' } })).status, 401, 'the request itself still needs the token');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a loopback API answers only Host names of this machine or SWEEP_API_ALLOWED_HOSTS (DNS rebinding)', async () => {
+    const api = await startApi(r.harness.env.DATABASE_URL!, { host: '127.0.0.1', port: 0, allowedHosts: ['grafana.internal'], version: 'test' });
+    const port = new URL(api.url).port;
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = http.get({ host: '127.0.0.1', port, path: '/sweeps', headers: { host } }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'grafana.internal:80', 'LOCALHOST']) assert.equal((await withHost(host)).status, 200, host);
+      const rebound = await withHost(`attacker.example:${port}`);
+      assert.equal(rebound.status, 403);
+      assert.match(JSON.parse(rebound.body).message, /SWEEP_API_ALLOWED_HOSTS/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('refuses a non-loopback --host without a token unless --insecure', async () => {
+    await assert.rejects(
+      startApi(r.harness.env.DATABASE_URL!, { host: '0.0.0.0', port: 0, version: 'test' }),
+      (err: Error) => isUserError(err) && /--host 0\.0\.0\.0.*SWEEP_API_TOKEN.*--insecure/.test(err.message),
+    );
+    const insecure = await startApi(r.harness.env.DATABASE_URL!, { host: '0.0.0.0', port: 0, insecure: true, version: 'test' });
+    await insecure.close();
+    const withToken = await startApi(r.harness.env.DATABASE_URL!, { host: '0.0.0.0', port: 0, token: 't', version: 'test' });
+    const port = new URL(withToken.url).port;
+    try {
+      assert.equal((await fetch(`http://127.0.0.1:${port}/sweeps`, { headers: { authorization: 'Bearer t' } })).status, 200, 'no Host check on a non-loopback bind without SWEEP_API_ALLOWED_HOSTS');
+    } finally {
+      await withToken.close();
     }
   });
 
