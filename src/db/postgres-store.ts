@@ -6,7 +6,7 @@ import { databaseServer, redact } from '../config/index.js';
 import { UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
-import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart } from './types.js';
+import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
 
 /** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
 const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
@@ -297,8 +297,10 @@ class PostgresResultsStore implements ResultsStore {
     return row;
   }
 
-  async listSweeps(): Promise<SweepRow[]> {
-    return plain(this.sql<SweepRow[]>`select * from sweeps order by created_at desc, id`);
+  async listSweeps(filter: { status?: SweepStatus; limit?: number } = {}): Promise<SweepRow[]> {
+    return plain(this.sql<SweepRow[]>`
+      select * from sweeps where ${filter.status ?? null}::text is null or status = ${filter.status ?? null}
+      order by created_at desc, id limit ${filter.limit ?? null}`);
   }
 
   async getTrial(trialId: string): Promise<TrialRow | undefined> {
@@ -306,8 +308,11 @@ class PostgresResultsStore implements ResultsStore {
     return row;
   }
 
-  async listTrials(sweepId: string): Promise<TrialRow[]> {
-    return plain(this.sql<TrialRow[]>`select * from trials where sweep_id = ${sweepId} order by number`);
+  async listTrials(sweepId: string, filter: { status?: TrialStatus; afterNumber?: number; limit?: number } = {}): Promise<TrialRow[]> {
+    return plain(this.sql<TrialRow[]>`
+      select * from trials
+      where sweep_id = ${sweepId} and (${filter.status ?? null}::text is null or status = ${filter.status ?? null}) and number > ${filter.afterNumber ?? -1}
+      order by number limit ${filter.limit ?? null}`);
   }
 
   async trialEpochs(trialId: string): Promise<EpochRow[]> {

@@ -143,6 +143,28 @@ describe('endpoints on a real sweep', () => {
     assert.deepEqual((await r.get(`/workers/throughput?from=${new Date(Date.now() + 3_600_000).toISOString()}`)).body.points, []);
   });
 
+  it('every list is bounded: a default limit with a maximum, keyset pages of trials, capped trial lists, the newest throughput points', async () => {
+    const all = (await r.get(`/sweeps/${sweepId}/trials`)).body.trials as { number: number }[];
+    const first = (await r.get(`/sweeps/${sweepId}/trials?limit=2`)).body.trials as { number: number }[];
+    const rest = (await r.get(`/sweeps/${sweepId}/trials?after=${first.at(-1)!.number}`)).body.trials as { number: number }[];
+    assert.deepEqual(
+      [...first, ...rest].map((t) => t.number),
+      all.map((t) => t.number),
+    );
+    assert.equal(first.length, 2);
+    assert.equal((await r.get(`/sweeps/${sweepId}/trials?limit=1001`)).status, 400);
+    assert.equal((await r.get('/sweeps?limit=1')).body.sweeps.length, 1);
+    assert.equal((await r.get('/sweeps?limit=1001')).status, 400);
+    const many = Array.from({ length: 201 }, (_, i) => i + 1).join(',');
+    const tooMany = await r.get(`/sweeps/${sweepId}/curves?trials=${many}`);
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.body.message, /^query parameter 'trials': expected at most 200/);
+    const points = (await r.get('/workers/throughput')).body.points as { time: string }[];
+    const newest = (await r.get('/workers/throughput?limit=1')).body.points as { time: string }[];
+    assert.deepEqual(newest, points.slice(-1));
+    assert.equal((await r.get('/workers/throughput?limit=100001')).status, 400);
+  });
+
   it('GET /health checks the database; GET / and /openapi.json describe the API', async () => {
     assert.deepEqual((await r.get('/health')).body, { status: 'ok', database: 'ok', schemaVersion: (await r.get('/health')).body.schemaVersion });
     assert.ok((await r.get('/health')).body.schemaVersion >= 1);
@@ -306,6 +328,10 @@ describe('security', () => {
   });
 });
 
+/** Bounds of any one answer under fuzzing: a generous multiple of what the test sweep's largest answer needs. */
+const MAX_RESPONSE_BYTES = 1 << 20;
+const MAX_REQUEST_MS = 10_000;
+
 describe('fuzzing from /openapi.json', () => {
   it('no generated request gets a 5xx', async () => {
     const doc = (await r.get('/openapi.json')).body as { paths: Record<string, { get: { parameters?: { name: string; in: string; schema: { type?: string; enum?: unknown[] } }[] } }> };
@@ -315,6 +341,10 @@ describe('fuzzing from /openapi.json', () => {
         fc.integer({ min: -5, max: 2000 }).map(String),
         fc.string({ maxLength: 30 }),
         fc.constantFrom('', '0', '1,2', 'val_auc,val_loss', "' or 1=1 --", '%00', '1e309', 'NaN', new Date().toISOString()),
+        // Large values and long lists: they must be refused or bounded, never make the server work without limit.
+        fc.oneof(fc.constant(2 ** 31), fc.constant(2 ** 53), fc.constant(1e21), fc.integer({ min: 1001, max: 2 ** 31 })).map(String),
+        fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 100, maxLength: 3000 }).map((numbers) => numbers.join(',')),
+        fc.string({ minLength: 1000, maxLength: 6000 }),
       );
     let requests = 0;
     for (const [template, item] of Object.entries(doc.paths)) {
@@ -330,9 +360,11 @@ describe('fuzzing from /openapi.json', () => {
           const search = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
           if (extra) search.append(...extra);
           const url = template.replace('{sweepId}', encodeURIComponent(id)) + (search.size ? `?${search}` : '');
-          const { status } = await r.get(url);
+          const response = await fetch(r.api.url + url, { signal: AbortSignal.timeout(MAX_REQUEST_MS) });
+          const body = await response.arrayBuffer();
           requests++;
-          assert.ok(status < 500, `${url} -> ${status}`);
+          assert.ok(response.status < 500, `${url} -> ${response.status}`);
+          assert.ok(body.byteLength <= MAX_RESPONSE_BYTES, `${url}: ${body.byteLength} bytes`);
         }),
         { numRuns: 40 },
       );
