@@ -3,7 +3,7 @@
  */
 import postgres from 'postgres';
 import { databaseServer, redact } from '../config/index.js';
-import { UserError } from '../errors.js';
+import { UnreachableError, UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
 import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
@@ -135,7 +135,8 @@ function connectionProblem(err: unknown, server: string, url: string): UserError
     '28000': `PostgreSQL at ${server} refused the connection for DATABASE_URL (${redact(url)}): ${(err as Error).message}`,
     '3D000': `PostgreSQL at ${server}: ${(err as Error).message}. Create it, or point DATABASE_URL at an existing database.`,
   };
-  return code && reasons[code] ? new UserError(reasons[code]) : undefined;
+  if (!code || !reasons[code]) return undefined;
+  return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT'].includes(code) ? new UnreachableError(reasons[code]) : new UserError(reasons[code]);
 }
 
 /** Non-finite AUCs (NaN from a diverged trial) are stored as "no result". */
