@@ -12,9 +12,10 @@ export const TEMP_MARK = '.tmp-';
 /** Unique per process and call, so concurrent writers of one file never share a temp file. */
 const tempName = (file: string) => `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
 
-export function writeFileAtomically(file: string, chunks: readonly Uint8Array[]): void {
+/** mode: permissions of a new file (default 0o666 less the umask); 0o600 for secrets, set before any byte is written. */
+export function writeFileAtomically(file: string, chunks: readonly Uint8Array[], mode = 0o666): void {
   const temp = tempName(file);
-  const fd = openSync(temp, 'w');
+  const fd = openSync(temp, 'w', mode);
   try {
     for (const chunk of chunks) writeSync(fd, chunk);
     fsyncSync(fd);

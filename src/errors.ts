@@ -4,7 +4,7 @@
  * The message must name the file, field or parameter at fault and what was expected.
  */
 export class UserError extends Error {
-  readonly exitCode = 2;
+  readonly exitCode: number = 2;
   constructor(
     message: string,
     readonly problems: readonly string[] = [message],
@@ -17,6 +17,14 @@ export class UserError extends Error {
   static of(title: string, problems: readonly string[]): UserError {
     return new UserError([title, ...problems.map((p) => `  - ${p}`)].join('\n'), problems);
   }
+}
+
+/** Exit code of a command that cannot reach a service it needs (PostgreSQL, Temporal): not the user's input, try again later. */
+export const UNREACHABLE_EXIT = 4;
+
+/** A UserError for a service that does not answer (refused, unknown host, timed out): exit code UNREACHABLE_EXIT. */
+export class UnreachableError extends UserError {
+  override readonly exitCode = UNREACHABLE_EXIT;
 }
 
 export function isUserError(err: unknown): err is UserError {

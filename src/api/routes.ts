@@ -68,9 +68,11 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     { schema: { summary: 'One sweep: status, counts by state, best val AUC, searched parameters', params: S.SweepParams, response: { 200: S.SweepDetailSchema, ...errors } } },
     async (request, reply) => {
       const { sweepId } = request.params;
-      const [summary, trials] = await Promise.all([read.getSweepSummary(src, sweepId), read.sweepTrials(src, sweepId)]);
-      if (!summary || !trials) return notFound(reply, sweepId);
-      return { ...summary, parameters: trials.parameters, states: read.stateCounts(summary) };
+      const sweep = await src.store.getSweep(sweepId);
+      if (!sweep) return notFound(reply, sweepId);
+      const [summary, parameters] = await Promise.all([read.getSweepSummary(src, sweepId), read.sweepParameters(src, sweep)]);
+      if (!summary) return notFound(reply, sweepId);
+      return { ...summary, parameters, states: read.stateCounts(summary) };
     },
   );
 
@@ -84,9 +86,8 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     '/sweeps/:sweepId/parameters',
     { schema: { summary: 'The searched parameters and their types', params: S.SweepParams, response: { 200: S.ParametersSchema, ...errors } } },
     async (request, reply) => {
-      const trials = await read.sweepTrials(src, request.params.sweepId);
-      if (!trials) return notFound(reply, request.params.sweepId);
-      return { sweepId: trials.sweepId, parameters: trials.parameters };
+      const sweep = await src.store.getSweep(request.params.sweepId);
+      return sweep ? { sweepId: sweep.id, parameters: await read.sweepParameters(src, sweep) } : notFound(reply, request.params.sweepId);
     },
   );
 
@@ -117,6 +118,7 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
       const metrics = metricsOf(request.query.metric);
       const numbers = csv(request.query.trials);
       if (numbers?.some((n) => !/^\d{1,9}$/.test(n))) throw new BadParameter('trials', `expected trial numbers like 1,3,4, got '${request.query.trials}'`);
+      if (numbers && numbers.length > read.MAX_CURVE_TRIALS) throw new BadParameter('trials', `expected at most ${read.MAX_CURVE_TRIALS} trial numbers, comma-separated`);
       if (numbers && request.query.top !== undefined) throw new BadParameter('top', 'give either top or trials, not both');
       if (!(await src.store.getSweep(sweepId))) return notFound(reply, sweepId);
       const trialIds = numbers?.map((n) => `${sweepId}-trial-${Number(n)}`);
@@ -129,7 +131,7 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     { schema: { summary: 'Learning curves of the given trials (any sweeps), long form', querystring: S.CurvesQuery, response: { 200: S.CurvesSchema, ...errors } } },
     async (request) => {
       const trialIds = csv(request.query.trials)!;
-      if (trialIds.length === 0 || trialIds.length > 200) throw new BadParameter('trials', 'expected 1 to 200 trial ids, comma-separated');
+      if (trialIds.length === 0 || trialIds.length > read.MAX_CURVE_TRIALS) throw new BadParameter('trials', `expected 1 to ${read.MAX_CURVE_TRIALS} trial ids, comma-separated`);
       return { points: await read.learningCurves(src, { trialIds, metrics: metricsOf(request.query.metric) }) };
     },
   );
@@ -180,10 +182,10 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
 
   api.get(
     '/workers/throughput',
-    { schema: { summary: 'Samples/s per epoch over time, with worker and backend', querystring: S.WorkersQuery, response: { 200: S.ThroughputSchema, ...errors } } },
+    { schema: { summary: 'Samples/s per epoch over time, with worker and backend', querystring: S.ThroughputQuery, response: { 200: S.ThroughputSchema, ...errors } } },
     async (request, reply) => {
       const window = await windowOf(request.query, reply);
-      return window && { points: await read.throughput(src, window) };
+      return window && { points: await read.throughput(src, window, request.query.limit) };
     },
   );
 }

@@ -4,7 +4,7 @@
  * checks in routes.ts keep them equal to the read model's TypeScript types.
  */
 import { Type, type TSchema } from 'typebox';
-import { CURVE_METRICS, TRIAL_STATUSES } from '../db/read-model.js';
+import { CURVE_METRICS, MAX_CURVE_TRIALS, TRIAL_STATUSES } from '../db/read-model.js';
 import type { SweepStatus } from '../db/types.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -122,21 +122,25 @@ export const IndexSchema = Type.Object({ service: Type.String(), version: Type.S
 // ---- requests ----
 
 export const SweepParams = Type.Object({ sweepId: Type.String({ minLength: 1, maxLength: 200, description: 'A sweep id, e.g. sweep-quickstart-1a2b3c' }) });
-const Limit = (description: string, fallback?: number) => Type.Integer({ minimum: 1, maximum: 1000, ...(fallback === undefined ? {} : { default: fallback }), description });
+const Limit = (description: string, fallback?: number, maximum = 1000) => Type.Integer({ minimum: 1, maximum, ...(fallback === undefined ? {} : { default: fallback }), description });
 /** Epoch milliseconds (Grafana's ${__from}) or an ISO 8601 time; checked in routes.ts. */
 const TimeParam = (description: string) => Type.String({ maxLength: 40, description: `${description}: epoch milliseconds or ISO 8601` });
 const CsvList = (description: string) => Type.String({ maxLength: 4000, description: `${description}, comma-separated` });
 
-export const SweepsQuery = Type.Object({ status: Type.Optional(SweepStatusSchema), limit: Type.Optional(Limit('At most this many sweeps, newest first')) });
-export const TrialsQuery = Type.Object({ status: Type.Optional(TrialStatusSchema) });
+export const SweepsQuery = Type.Object({ status: Type.Optional(SweepStatusSchema), limit: Limit('At most this many sweeps, newest first', 100) });
+export const TrialsQuery = Type.Object({
+  status: Type.Optional(TrialStatusSchema),
+  after: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'Only trials numbered above this (the next page: the last number of this one)' })),
+  limit: Limit('At most this many trials', 1000),
+});
 export const LeaderboardQuery = Type.Object({ limit: Limit('Top N trials', 10) });
 export const SweepCurvesQuery = Type.Object({
   metric: Type.Optional(CsvList(`Metrics (${CURVE_METRICS.join(', ')}); default val_auc`)),
   top: Type.Optional(Limit('Only the best N trials (leaderboard order)')),
-  trials: Type.Optional(CsvList('Only these trial numbers')),
+  trials: Type.Optional(CsvList(`Only these trial numbers (at most ${MAX_CURVE_TRIALS}); default: the first ${MAX_CURVE_TRIALS}`)),
 });
 export const CurvesQuery = Type.Object({
-  trials: CsvList('Trial ids (any sweeps)'),
+  trials: CsvList(`Trial ids (any sweeps; at most ${MAX_CURVE_TRIALS})`),
   metric: Type.Optional(CsvList(`Metrics (${CURVE_METRICS.join(', ')}); default val_auc`)),
 });
 export const EffectsQuery = Type.Object({
@@ -148,3 +152,4 @@ export const WorkersQuery = Type.Object({
   from: Type.Optional(TimeParam('Epochs recorded at or after')),
   to: Type.Optional(TimeParam('Epochs recorded at or before')),
 });
+export const ThroughputQuery = Type.Object({ ...WorkersQuery.properties, limit: Limit('At most this many points, the newest in the window', 10_000, 100_000) });

@@ -2,8 +2,8 @@
  * The read-only HTTP API over the results database (Fastify). Every route has JSON Schemas for its
  * request and response (src/api/schemas.ts); /openapi.json is generated from them. Bad query
  * parameters are 400s that name the parameter, an unknown sweep is a 404, and nothing else a client
- * sends can make a 5xx: only a database that stops answering does (503 on /health, 500 elsewhere,
- * with a message that never carries the connection string).
+ * sends can make a 5xx: only a database that stops answering does (503 within seconds, with a
+ * message that never carries the connection string).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -11,6 +11,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { redact } from '../config/index.js';
+import { isConnectionError } from '../db/postgres-store.js';
 import type { ReadSource } from '../db/read-model.js';
 import { registerRoutes } from './routes.js';
 
@@ -20,6 +21,13 @@ export interface ApiOptions {
   token?: string;
   /** SWEEP_API_CORS_ORIGINS: origins allowed to call from a browser; none (no CORS headers) by default. */
   corsOrigins?: readonly string[];
+  /**
+   * Refuse requests whose Host header names another server (DNS rebinding: a web page whose name
+   * resolves to 127.0.0.1 reading a loopback API). Allowed: localhost, 127.0.0.1, [::1], allowedHosts.
+   */
+  hostCheck?: boolean;
+  /** SWEEP_API_ALLOWED_HOSTS. */
+  allowedHosts?: readonly string[];
   version: string;
   /** One line per server error (5xx); redacted. */
   log?: (line: string) => void;
@@ -28,11 +36,16 @@ export interface ApiOptions {
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
+    // A slow client or query holds a socket for a bounded time (the queries' own limit is shorter).
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false, strictNumbers: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  if (options.token) app.addHook('onRequest', bearerCheck(options.token));
+  if (options.hostCheck) app.addHook('onRequest', hostCheck(options.allowedHosts ?? []));
+  // Before the token check: a browser's CORS preflight never carries the token.
   if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: [...options.corsOrigins], methods: ['GET', 'HEAD'] });
+  if (options.token) app.addHook('onRequest', bearerCheck(options.token));
 
   await app.register(swagger, {
     openapi: {
@@ -46,6 +59,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.validation) {
       return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: validationMessage(err) });
+    }
+    if (isConnectionError(err) || (err as { code?: string }).code === QUERY_CANCELED) {
+      options.log?.(`${request.method} ${request.url.split('?')[0]}: 503, the results database did not answer (${(err as { code: string }).code})`);
+      return reply.status(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the results database is unavailable; try again shortly' });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {
@@ -78,6 +95,22 @@ function validationMessage(err: FastifyError): string {
   const name = missing ?? first.instancePath.replace(/^\//, '').split('/')[0] ?? '';
   const allowed = (first.params as { allowedValues?: unknown[] }).allowedValues;
   return `${where} '${name}': ${missing ? 'required' : first.message}${allowed ? ` (${allowed.join(', ')})` : ''}`;
+}
+
+/** SQLSTATE of a statement cut short by statement_timeout. */
+const QUERY_CANCELED = '57014';
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+function hostCheck(allowedHosts: readonly string[]) {
+  const allowed = new Set([...LOOPBACK_NAMES, ...allowedHosts]);
+  return async (request: { headers: Record<string, string | string[] | undefined> }, reply: { status(n: number): { send(body: unknown): unknown } }) => {
+    const header = typeof request.headers.host === 'string' ? request.headers.host.toLowerCase() : '';
+    const name = header.replace(/:\d+$/, '');
+    if (!allowed.has(name)) {
+      return reply.status(403).send({ statusCode: 403, error: 'Forbidden', message: `Host '${header}' is not a name of this API; add it to SWEEP_API_ALLOWED_HOSTS if it is` });
+    }
+  };
 }
 
 /** Compares digests, so the comparison takes the same time whatever the token's length or content. */

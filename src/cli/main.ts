@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isUserError } from '../errors.js';
+import { isUserError, UNREACHABLE_EXIT } from '../errors.js';
+import { SWEEP_FAILED_EXIT } from './outcome.js';
 import type { Command } from './command.js';
 
 /** Commands load lazily so `sweep --help` does not pay for tfjs or Temporal. */
@@ -28,6 +29,10 @@ export function version(): string {
   return pkg.version;
 }
 
+/** Every command's exit codes, below its --help. */
+const EXIT_CODES = `Exit codes: 0 done; 2 bad input, usage or configuration; ${SWEEP_FAILED_EXIT} the sweep failed (start, status);
+            ${UNREACHABLE_EXIT} a service it needs (PostgreSQL, Temporal) cannot be reached.`;
+
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   return [
@@ -39,6 +44,8 @@ function help(): string {
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Options: --help, --version',
+    '',
+    EXIT_CODES,
     '',
     'With TEMPORAL_ADDRESS and DATABASE_URL unset, commands use the embedded stack under SWEEP_HOME (./.sweep).',
   ].join('\n');
@@ -62,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(command.usage.trimEnd() + '\n');
+      process.stdout.write(`${command.usage.trimEnd()}\n\n${EXIT_CODES}\n`);
       return 0;
     }
     return await command.run(rest);

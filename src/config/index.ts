@@ -56,10 +56,10 @@ function databaseUrl(raw: string | undefined): string | undefined {
 
 /**
  * host:port of a DATABASE_URL (the first host of a postgres.js multi-host URL), or a UserError
- * naming DATABASE_URL and what was expected. The one check of the variable, at config load and at connect.
+ * naming the variable (DATABASE_URL unless told) and what was expected. The one check of the variable, at config load and at connect.
  */
-export function databaseServer(raw: string): string {
-  const problem = `DATABASE_URL: expected a URL like postgres://user:password@host:5432/dbname, got '${redact(raw)}'`;
+export function databaseServer(raw: string, name = 'DATABASE_URL'): string {
+  const problem = `${name}: expected a URL like postgres://user:password@host:5432/dbname, got '${redact(raw)}'`;
   let url: URL;
   try {
     // postgres.js accepts host1:port1,host2:port2; URL does not, so check the first host.
@@ -68,9 +68,9 @@ export function databaseServer(raw: string): string {
     throw new UserError(problem);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UserError(`DATABASE_URL: expected the postgres:// or postgresql:// scheme, got '${url.protocol}'`);
+    throw new UserError(`${name}: expected the postgres:// or postgresql:// scheme, got '${url.protocol}'`);
   }
-  if (!url.hostname) throw new UserError(`DATABASE_URL: the URL has no host: '${redact(raw)}'`);
+  if (!url.hostname) throw new UserError(`${name}: the URL has no host: '${redact(raw)}'`);
   return `${url.hostname}:${url.port || 5432}`;
 }
 

@@ -3,20 +3,24 @@
  */
 import postgres from 'postgres';
 import { databaseServer, redact } from '../config/index.js';
-import { UserError } from '../errors.js';
+import { UnreachableError, UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
-import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart } from './types.js';
+import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
 
 /** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
 const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
 
-function connect(url: string) {
+/** Connection options of a read-only store: it serves requests, so a slow or absent server is an error within seconds. */
+export const READ_ONLY_CONNECTION = { connect_timeout: 3, connection: { statement_timeout: 10_000, default_transaction_read_only: true } } as const;
+
+function connect(url: string, readOnly = false) {
   return postgres(url, {
     transform: { column: { from: postgres.toCamel } },
     types: { int8: int8AsNumber },
     onnotice: () => {}, // "already exists, skipping" from idempotent DDL
     connect_timeout: 10,
+    ...(readOnly && READ_ONLY_CONNECTION),
   });
 }
 type Sql = ReturnType<typeof connect>;
@@ -29,6 +33,12 @@ export interface OpenDbOptions {
    * unreachable, one when it is back.
    */
   warn?: (line: string) => void;
+  /**
+   * For a role that may only read (the API's): no migrations, only a check that they were applied;
+   * statements time out; and a call fails at once while the server is unreachable (the API answers
+   * 503) instead of waiting the outage out.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -37,13 +47,17 @@ export interface OpenDbOptions {
  */
 export async function openDb(url: string, options: OpenDbOptions = {}): Promise<ResultsStore> {
   const server = databaseServer(url);
-  const sql = connect(url);
+  const sql = connect(url, options.readOnly);
   try {
-    await migrate(sql);
+    if (options.readOnly) await sql`select version from schema_migrations limit 1`;
+    else await migrate(sql);
   } catch (err) {
     await sql.end({ timeout: 1 });
+    if ((err as { code?: string }).code === '42P01')
+      throw new UserError(`PostgreSQL at ${server} has no danq-sweep tables yet: run a sweep command with the owner's DATABASE_URL first (it creates them)`);
     throw connectionProblem(err, server, url) ?? err;
   }
+  if (options.readOnly) return new PostgresResultsStore(sql);
   return waitingOutOutages(new PostgresResultsStore(sql), server, options.warn ?? ((line) => console.error(line)));
 }
 
@@ -121,7 +135,8 @@ function connectionProblem(err: unknown, server: string, url: string): UserError
     '28000': `PostgreSQL at ${server} refused the connection for DATABASE_URL (${redact(url)}): ${(err as Error).message}`,
     '3D000': `PostgreSQL at ${server}: ${(err as Error).message}. Create it, or point DATABASE_URL at an existing database.`,
   };
-  return code && reasons[code] ? new UserError(reasons[code]) : undefined;
+  if (!code || !reasons[code]) return undefined;
+  return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT'].includes(code) ? new UnreachableError(reasons[code]) : new UserError(reasons[code]);
 }
 
 /** Non-finite AUCs (NaN from a diverged trial) are stored as "no result". */
@@ -283,8 +298,10 @@ class PostgresResultsStore implements ResultsStore {
     return row;
   }
 
-  async listSweeps(): Promise<SweepRow[]> {
-    return plain(this.sql<SweepRow[]>`select * from sweeps order by created_at desc, id`);
+  async listSweeps(filter: { status?: SweepStatus; limit?: number } = {}): Promise<SweepRow[]> {
+    return plain(this.sql<SweepRow[]>`
+      select * from sweeps where ${filter.status ?? null}::text is null or status = ${filter.status ?? null}
+      order by created_at desc, id limit ${filter.limit ?? null}`);
   }
 
   async getTrial(trialId: string): Promise<TrialRow | undefined> {
@@ -292,8 +309,11 @@ class PostgresResultsStore implements ResultsStore {
     return row;
   }
 
-  async listTrials(sweepId: string): Promise<TrialRow[]> {
-    return plain(this.sql<TrialRow[]>`select * from trials where sweep_id = ${sweepId} order by number`);
+  async listTrials(sweepId: string, filter: { status?: TrialStatus; afterNumber?: number; limit?: number } = {}): Promise<TrialRow[]> {
+    return plain(this.sql<TrialRow[]>`
+      select * from trials
+      where sweep_id = ${sweepId} and (${filter.status ?? null}::text is null or status = ${filter.status ?? null}) and number > ${filter.afterNumber ?? -1}
+      order by number limit ${filter.limit ?? null}`);
   }
 
   async trialEpochs(trialId: string): Promise<EpochRow[]> {

@@ -5,7 +5,7 @@
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
 import postgres from 'postgres';
-import { openDb } from './postgres-store.js';
+import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
 /** The store (for the rows and rules it owns) plus a small pool for the aggregate queries below. */
@@ -15,9 +15,15 @@ export interface ReadSource {
   close(): Promise<void>;
 }
 
-export async function openReadSource(databaseUrl: string): Promise<ReadSource> {
-  const store = await openDb(databaseUrl);
-  const sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 10 });
+/** readOnly: as the API opens it (see OpenDbOptions.readOnly); then the aggregate queries time out too. */
+export async function openReadSource(databaseUrl: string, options: { readOnly?: boolean } = {}): Promise<ReadSource> {
+  const store = await openDb(databaseUrl, options);
+  const sql = postgres(databaseUrl, {
+    max: 4,
+    onnotice: () => {},
+    connect_timeout: 10,
+    ...(options.readOnly && READ_ONLY_CONNECTION),
+  });
   return {
     store,
     sql,
@@ -154,24 +160,34 @@ const camel = (status: TrialStatus) => status.replace(/-(\w)/g, (_, c: string) =
 // ---- sweeps ----------------------------------------------------------------------------------
 
 /** Newest first; `status` filters. */
-export async function listSweepSummaries(src: ReadSource, filter: { status?: SweepRow['status']; limit?: number } = {}): Promise<SweepSummary[]> {
-  const sweeps = (await src.store.listSweeps()).filter((s) => !filter.status || s.status === filter.status).slice(0, filter.limit);
-  return Promise.all(sweeps.map((s) => summarize(src, s)));
+export async function listSweepSummaries(src: ReadSource, filter: { status?: SweepRow['status']; limit: number }): Promise<SweepSummary[]> {
+  return summarize(src, await src.store.listSweeps(filter));
 }
 
 /** undefined for an unknown sweep. */
 export async function getSweepSummary(src: ReadSource, sweepId: string): Promise<SweepSummary | undefined> {
   const sweep = await src.store.getSweep(sweepId);
-  return sweep && summarize(src, sweep);
+  return sweep && (await summarize(src, [sweep]))[0];
 }
 
-async function summarize(src: ReadSource, sweep: SweepRow): Promise<SweepSummary> {
-  const [counts, [best]] = await Promise.all([
-    src.sql<{ status: TrialStatus; n: number }[]>`select status, count(*)::int as n from trials where sweep_id = ${sweep.id} group by status`,
-    src.store.leaderboard(sweep.id, 1),
-  ]);
+/** Counts and best val AUC of all the sweeps in one query. */
+async function summarize(src: ReadSource, sweeps: readonly SweepRow[]): Promise<SweepSummary[]> {
+  // The leaderboard's first trial has the highest best_val_auc, whatever breaks its ties: max() is its AUC.
+  const rows = await src.sql<{ sweepId: string; status: TrialStatus; n: number; best: number | null }[]>`
+    select sweep_id as "sweepId", status, count(*)::int as n, max(best_val_auc)::float8 as best
+    from trials where sweep_id = any(${sweeps.map((s) => s.id)}::text[]) group by sweep_id, status`;
+  return sweeps.map((sweep) =>
+    summary(
+      sweep,
+      rows.filter((r) => r.sweepId === sweep.id),
+    ),
+  );
+}
+
+function summary(sweep: SweepRow, counts: readonly { status: TrialStatus; n: number; best: number | null }[]): SweepSummary {
   const byState = Object.fromEntries(TRIAL_STATUSES.map((s) => [camel(s), 0])) as Record<ReturnType<typeof camel>, number>;
   for (const row of counts) byState[camel(row.status)] = row.n;
+  const best = counts.map((r) => finite(r.best)).filter((b): b is number => b !== null);
   return {
     sweepId: sweep.id,
     name: sweep.name,
@@ -180,7 +196,7 @@ async function summarize(src: ReadSource, sweep: SweepRow): Promise<SweepSummary
     totalTrials: sweep.totalTrials,
     ...byState,
     bestTrialId: sweep.bestTrialId,
-    bestValAuc: finite(best?.bestValAuc),
+    bestValAuc: best.length > 0 ? Math.max(...best) : null,
     createdAt: sweep.createdAt.toISOString(),
     finishedAt: iso(sweep.finishedAt),
   };
@@ -192,18 +208,6 @@ export function stateCounts(summary: SweepSummary): { state: TrialStatus; trials
 }
 
 // ---- trials ----------------------------------------------------------------------------------
-
-/** The searched parameters: the spec's space keys (else every params key), typed from the trials' values. */
-export function searchedParameters(sweep: SweepRow, trials: readonly TrialRow[]): SearchedParameter[] {
-  const space = (sweep.spec as { space?: Record<string, unknown> } | null)?.space;
-  const names = space && typeof space === 'object' ? Object.keys(space) : [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
-  return names.map((name) => {
-    const values = trials.map((t) => t.params[name]).filter((v) => v !== undefined && v !== null);
-    const kinds = new Set(values.map((v) => typeof v));
-    const type: ParamType = kinds.size === 1 && kinds.has('number') ? 'number' : kinds.size === 1 && kinds.has('boolean') ? 'boolean' : 'string';
-    return { name, type, distinctValues: new Set(values.map((v) => JSON.stringify(v))).size };
-  });
-}
 
 function paramValue(value: unknown, type: ParamType): number | string | boolean | null {
   if (value === undefined || value === null) return null;
@@ -250,13 +254,29 @@ export interface SweepTrials {
   trials: TrialView[];
 }
 
-/** By trial number; undefined for an unknown sweep. */
-export async function sweepTrials(src: ReadSource, sweepId: string, filter: { status?: TrialStatus } = {}): Promise<SweepTrials | undefined> {
+/** The searched parameters: the spec's space keys (else every params key), typed from the trials' values (aggregated in SQL). */
+export async function sweepParameters(src: ReadSource, sweep: SweepRow): Promise<SearchedParameter[]> {
+  const rows = await src.sql<{ name: string; kind: string; distinct: number }[]>`
+    select p.key as name, jsonb_typeof(p.value) as kind, count(distinct p.value)::int as "distinct"
+    from trials t, jsonb_each(t.params) p
+    where t.sweep_id = ${sweep.id} and jsonb_typeof(p.value) <> 'null'
+    group by 1, 2 order by 1, 2`;
+  const space = (sweep.spec as { space?: Record<string, unknown> } | null)?.space;
+  const names = space && typeof space === 'object' ? Object.keys(space) : [...new Set(rows.map((r) => r.name))];
+  return names.map((name) => {
+    const kinds = rows.filter((r) => r.name === name);
+    const only = kinds.length === 1 ? kinds[0]!.kind : undefined;
+    const type: ParamType = only === 'number' ? 'number' : only === 'boolean' ? 'boolean' : 'string';
+    return { name, type, distinctValues: kinds.reduce((n, r) => n + r.distinct, 0) };
+  });
+}
+
+/** By trial number, a page of at most `limit` after trial number `after`; undefined for an unknown sweep. */
+export async function sweepTrials(src: ReadSource, sweepId: string, filter: { status?: TrialStatus; after?: number; limit?: number } = {}): Promise<SweepTrials | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
-  const rows = await src.store.listTrials(sweepId);
-  const parameters = searchedParameters(sweep, rows);
-  return { sweepId, parameters, trials: rows.filter((t) => !filter.status || t.status === filter.status).map((t) => trialView(t, parameters)) };
+  const [parameters, rows] = await Promise.all([sweepParameters(src, sweep), src.store.listTrials(sweepId, { status: filter.status, afterNumber: filter.after, limit: filter.limit })]);
+  return { sweepId, parameters, trials: rows.map((t) => trialView(t, parameters)) };
 }
 
 export interface Leaderboard {
@@ -269,8 +289,7 @@ export interface Leaderboard {
 export async function leaderboard(src: ReadSource, sweepId: string, limit?: number): Promise<Leaderboard | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
-  const [all, ranked] = await Promise.all([src.store.listTrials(sweepId), src.store.leaderboard(sweepId, limit)]);
-  const parameters = searchedParameters(sweep, all);
+  const [parameters, ranked] = await Promise.all([sweepParameters(src, sweep), src.store.leaderboard(sweepId, limit)]);
   return { sweepId, parameters, trials: ranked.map((t, i) => ({ rank: i + 1, ...trialView(t, parameters) })) };
 }
 
@@ -285,12 +304,15 @@ export interface CurveQuery {
   metrics: readonly CurveMetric[];
 }
 
+/** The most trials one curves request shows (a sweep's first ones by number when none are chosen). */
+export const MAX_CURVE_TRIALS = 200;
+
 /** Long form, one row per trial, epoch and metric, ordered by trial then epoch. */
 export async function learningCurves(src: ReadSource, query: CurveQuery): Promise<CurvePoint[]> {
   let trialIds: string[];
   if (query.trialIds) trialIds = [...query.trialIds];
   else if (query.top !== undefined) trialIds = (await src.store.leaderboard(query.sweepId!, query.top)).map((t) => t.id);
-  else trialIds = (await src.store.listTrials(query.sweepId!)).map((t) => t.id);
+  else trialIds = (await src.store.listTrials(query.sweepId!, { limit: MAX_CURVE_TRIALS })).map((t) => t.id);
   if (trialIds.length === 0 || query.metrics.length === 0) return [];
   const rows = await src.sql<
     { trialId: string; number: number; params: Record<string, unknown>; sweepId: string; epoch: number; recordedAt: Date; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]
@@ -325,8 +347,7 @@ export async function parameterEffects(
 ): Promise<{ sweepId: string; parameters: SearchedParameter[]; effects: ParameterEffect[] } | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
-  const rows = await src.store.listTrials(sweepId);
-  const parameters = searchedParameters(sweep, rows);
+  const [rows, parameters] = await Promise.all([src.store.listTrials(sweepId), sweepParameters(src, sweep)]);
   const chosen = options.parameter === undefined ? parameters : parameters.filter((p) => p.name === options.parameter);
   return { sweepId, parameters, effects: chosen.flatMap((p) => effectsOf(p, rows, options.bins)) };
 }
@@ -412,15 +433,18 @@ export async function workerActivity(src: ReadSource, window: TimeWindow = {}): 
   return rows.map((r) => ({ ...r, samplesPerSec: finite(r.samplesPerSec), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
 }
 
-/** Training throughput over time, one point per epoch row, by time. */
-export async function throughput(src: ReadSource, window: TimeWindow = {}): Promise<ThroughputPoint[]> {
+/** Training throughput over time, one point per epoch row, by time: the newest `limit` in the window. */
+export async function throughput(src: ReadSource, window: TimeWindow, limit: number): Promise<ThroughputPoint[]> {
   const rows = await src.sql<{ time: Date; worker: string; backend: string; trialId: string; epoch: number; samplesPerSec: number }[]>`
-    select e.recorded_at as time, coalesce(e.worker_identity, '(unknown)') as worker, coalesce(t.backend, '(unknown)') as backend,
-           e.trial_id as "trialId", e.epoch, e.samples_per_sec as "samplesPerSec"
-    from trial_epochs e join trials t on t.id = e.trial_id
-    where true ${windowFilter(src.sql, window)}
-    order by e.recorded_at, e.trial_id, e.epoch`;
-  return rows.filter((r) => Number.isFinite(r.samplesPerSec)).map((r) => ({ ...r, time: r.time.toISOString() }));
+    select * from (
+      select e.recorded_at as time, coalesce(e.worker_identity, '(unknown)') as worker, coalesce(t.backend, '(unknown)') as backend,
+             e.trial_id as "trialId", e.epoch, e.samples_per_sec as "samplesPerSec"
+      from trial_epochs e join trials t on t.id = e.trial_id
+      where e.samples_per_sec not in ('NaN', 'Infinity', '-Infinity') ${windowFilter(src.sql, window)}
+      order by e.recorded_at desc, e.trial_id desc, e.epoch desc
+      limit ${limit}) newest
+    order by time, "trialId", epoch`;
+  return rows.map((r) => ({ ...r, time: r.time.toISOString() }));
 }
 
 // ---- health ------------------------------------------------------------------------------------

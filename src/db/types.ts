@@ -167,10 +167,10 @@ export interface ResultsStore {
 
   getSweep(sweepId: string): Promise<SweepRow | undefined>;
   /** Newest first. */
-  listSweeps(): Promise<SweepRow[]>;
+  listSweeps(filter?: { status?: SweepStatus; limit?: number }): Promise<SweepRow[]>;
   getTrial(trialId: string): Promise<TrialRow | undefined>;
-  /** By trial number. */
-  listTrials(sweepId: string): Promise<TrialRow[]>;
+  /** By trial number; afterNumber and limit page through a large sweep (keyset). */
+  listTrials(sweepId: string, filter?: { status?: TrialStatus; afterNumber?: number; limit?: number }): Promise<TrialRow[]>;
   /** By epoch. */
   trialEpochs(trialId: string): Promise<EpochRow[]>;
   listArtifacts(sweepId: string): Promise<ArtifactRow[]>;

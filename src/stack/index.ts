@@ -13,6 +13,8 @@ export interface Stack {
   temporalAddress: string;
   namespace: string;
   databaseUrl: string;
+  /** The embedded PostgreSQL's read-only role (for the API); undefined with DATABASE_URL. */
+  readerDatabaseUrl?: string;
   uiUrl: string | null;
   /** True when a `sweep dev` process already serves workers for this stack. */
   workersRunning: boolean;
@@ -90,6 +92,7 @@ export async function openStack(config: Config, options: { log?: (line: string) 
   let temporalAddress = config.temporalAddress;
   let uiUrl: string | null = null;
   let databaseUrl = config.databaseUrl;
+  let readerDatabaseUrl: string | undefined;
   let workersRunning = false;
 
   const embedded = (!temporalAddress && options.temporal !== false) || !databaseUrl;
@@ -124,6 +127,7 @@ export async function openStack(config: Config, options: { log?: (line: string) 
         // Reuses (or adopts) a server already running on the data dir, else starts one.
         const pg = await startEmbeddedPostgres({ dataDir: path.join(config.home, 'postgres'), port: config.ports.postgres, log });
         databaseUrl = pg.url;
+        readerDatabaseUrl = pg.readerUrl;
         if (pg.ownership !== 'shared') stops.push(() => pg.stop());
         if (pg.ownership === 'started') log(`Started the embedded PostgreSQL at ${redact(databaseUrl)}`);
       }
@@ -136,6 +140,7 @@ export async function openStack(config: Config, options: { log?: (line: string) 
     temporalAddress: temporalAddress ?? '',
     namespace: config.namespace,
     databaseUrl: databaseUrl!,
+    readerDatabaseUrl,
     uiUrl,
     workersRunning,
     async close() {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { UserError } from '../errors.js';
+import { UnreachableError } from '../errors.js';
 import { pollUntil } from '../poll.js';
 
 /** A TCP port the OS considers free right now. */
@@ -51,6 +51,6 @@ export async function connectOrExplain<T>(what: string, setting: string, address
   try {
     return await connect();
   } catch (err) {
-    throw new UserError(`${setting}: cannot reach ${what} at ${address} (${(err as Error).message.split('\n')[0]}); check that it runs and that ${setting} is right`);
+    throw new UnreachableError(`${setting}: cannot reach ${what} at ${address} (${(err as Error).message.split('\n')[0]}); check that it runs and that ${setting} is right`);
   }
 }

@@ -4,24 +4,31 @@
  *
  * Files in the data directory besides PostgreSQL's own: `postgres.log` (server output) and
  * `owner.pid` (the process that stops the server; when it died without stopping it, the next
- * start adopts the orphaned server instead of leaving it running forever).
+ * start adopts the orphaned server instead of leaving it running forever). Beside the data
+ * directory, `<dataDir>.credentials.json` (mode 0600) holds the random passwords of the superuser
+ * and of a read-only role for the API: the server listens on 127.0.0.1, where every local user can
+ * connect, and a superuser can run programs (`COPY ... TO PROGRAM`).
  *
  * Callers serialise start-up per data directory (openStack's stack lock does): two first-ever
  * starts racing on one empty directory would both run initdb.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
+import { writeFileAtomically } from '../atomic-file.js';
 import { UserError } from '../errors.js';
 import { canConnect, freePort, waitUntilUp } from './net.js';
 import { poll } from '../poll.js';
 
-// Fixed credentials: the server listens on 127.0.0.1 only and exists for this project.
 const USER = 'postgres';
-const PASSWORD = 'postgres';
+/** The superuser's password in data directories initialised before passwords were random; replaced at their next start. */
+const LEGACY_PASSWORD = 'postgres';
+/** The role the API reads with: SELECT on the results tables, nothing else. */
+export const READER_ROLE = 'sweep_reader';
 const HOST = '127.0.0.1';
 const DEFAULT_DATABASE = 'sweep';
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -38,7 +45,10 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
+  /** As the superuser (migrations, writes). */
   url: string;
+  /** As READER_ROLE, which may only read the results tables: for the API. */
+  readerUrl: string;
   port: number;
   /** The postmaster's pid. */
   pid: number;
@@ -61,17 +71,54 @@ export interface RunningPostgres {
 
 const ownerFile = (dataDir: string) => path.join(dataDir, 'owner.pid');
 const logFile = (dataDir: string) => path.join(dataDir, 'postgres.log');
+export const credentialsFile = (dataDir: string) => `${path.resolve(dataDir)}.credentials.json`;
 
-export function postgresUrl(port: number, database = DEFAULT_DATABASE): string {
-  return `postgres://${USER}:${PASSWORD}@${HOST}:${port}/${database}`;
+interface Credentials {
+  /** USER's password. */
+  owner: string;
+  /** READER_ROLE's password. */
+  reader: string;
+}
+
+function postgresUrl(port: number, database: string, user: string, password: string): string {
+  return `postgres://${user}:${password}@${HOST}:${port}/${database}`;
+}
+
+/** Passwords are base64url, so they go into SQL literals and URLs as they are. */
+const newPassword = () => randomBytes(24).toString('base64url');
+const isPassword = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{16,}$/.test(value);
+
+/** The data directory's passwords; created (mode 0600) on first use, also for a directory initialised before they existed. */
+function credentials(dataDir: string): Credentials {
+  const file = credentialsFile(dataDir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const created = { owner: newPassword(), reader: newPassword() };
+    writeFileAtomically(file, [Buffer.from(JSON.stringify(created) + '\n')], 0o600);
+    return created;
+  }
+  let parsed: Partial<Credentials> | null = null;
+  try {
+    parsed = JSON.parse(text) as Partial<Credentials> | null;
+  } catch {
+    /* reported below */
+  }
+  if (!isPassword(parsed?.owner) || !isPassword(parsed.reader)) {
+    throw new UserError(`${file}: expected {"owner": "<password>", "reader": "<password>"} (base64url, written by danq-sweep); restore it, or remove it together with ${dataDir} to start afresh`);
+  }
+  return { owner: parsed.owner, reader: parsed.reader };
 }
 
 /** The server running on dataDir and answering queries, or undefined; url points at `database`. */
 export async function findRunningPostgres(dataDir: string, database = DEFAULT_DATABASE): Promise<RunningPostgres | undefined> {
   const lock = await readPostmasterPid(dataDir);
   if (!lock || lock.status !== 'ready' || processState(lock.pid) !== 'running') return undefined;
-  if (!(await answers(postgresUrl(lock.port, 'postgres')))) return undefined;
-  return { url: postgresUrl(lock.port, database), port: lock.port, pid: lock.pid, ownerPid: await liveOwner(dataDir) };
+  const { owner } = credentials(dataDir);
+  if (!(await answersAsOwner(lock.port, owner))) return undefined;
+  return { url: postgresUrl(lock.port, database, USER, owner), port: lock.port, pid: lock.pid, ownerPid: await liveOwner(dataDir) };
 }
 
 /**
@@ -83,32 +130,35 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const database = options.database ?? DEFAULT_DATABASE;
   const log = options.log ?? (() => {});
 
+  const secrets = credentials(dataDir);
+  const urls = (port: number) => ({ url: postgresUrl(port, database, USER, secrets.owner), readerUrl: postgresUrl(port, database, READER_ROLE, secrets.reader) });
+
   const running = await findRunningPostgres(dataDir, database);
-  if (running) await ensureDatabase(running.port, database);
+  if (running) await ensureDatabase(running.port, database, secrets);
   if (running?.ownerPid !== undefined) {
     log(`Reusing the PostgreSQL server of process ${running.ownerPid} on port ${running.port}`);
-    return { url: running.url, port: running.port, pid: running.pid, ownership: 'shared', stop: async () => {} };
+    return { ...urls(running.port), port: running.port, pid: running.pid, ownership: 'shared', stop: async () => {} };
   }
   if (running) {
     log(`Adopting the PostgreSQL server left running on port ${running.port} by a process that exited`);
-    return owned(dataDir, running.url, running.port, running.pid, 'adopted');
+    return owned(dataDir, urls(running.port), running.port, running.pid, 'adopted');
   }
 
   if (process.getuid?.() === 0) await letOthersTraverse(path.dirname(path.resolve(dataDir)), log);
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(dataDir, log);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(dataDir, secrets.owner, log);
   await removeLockOfReusedPid(dataDir);
 
   const port = options.port || (await freePort());
   if (await canConnect(HOST, port)) {
     throw new UserError(`port ${port} is already in use: set SWEEP_PG_PORT to a free port, or DATABASE_URL to use the server that listens there`);
   }
-  const pid = await spawnServer(dataDir, port);
-  await ensureDatabase(port, database);
-  return owned(dataDir, postgresUrl(port, database), port, pid, 'started');
+  const pid = await spawnServer(dataDir, port, secrets.owner);
+  await ensureDatabase(port, database, secrets);
+  return owned(dataDir, urls(port), port, pid, 'started');
 }
 
 /** A handle on a server this process owns: recorded in owner.pid, stopped by stop() or at exit. */
-async function owned(dataDir: string, url: string, port: number, pid: number, ownership: 'started' | 'adopted'): Promise<EmbeddedPostgres> {
+async function owned(dataDir: string, urls: { url: string; readerUrl: string }, port: number, pid: number, ownership: 'started' | 'adopted'): Promise<EmbeddedPostgres> {
   await writeFile(ownerFile(dataDir), `${process.pid}\n`);
   // Best effort when the owner exits without stop() (process.exit, uncaught error): SIGINT is sync,
   // and PostgreSQL finishes its fast shutdown on its own. A SIGKILLed owner leaves an orphan instead,
@@ -116,7 +166,7 @@ async function owned(dataDir: string, url: string, port: number, pid: number, ow
   const stopAtExit = () => signal(pid, 'SIGINT');
   process.once('exit', stopAtExit);
   return {
-    url,
+    ...urls,
     port,
     pid,
     ownership,
@@ -133,7 +183,7 @@ async function owned(dataDir: string, url: string, port: number, pid: number, ow
  * call process.exit as soon as it is imported, which would cut short our own graceful shutdowns.
  * So its one-time initdb runs in a short-lived child process, and we never import it here.
  */
-async function initialise(dataDir: string, log: (message: string) => void): Promise<void> {
+async function initialise(dataDir: string, password: string, log: (message: string) => void): Promise<void> {
   log(`Initialising a PostgreSQL data directory in ${dataDir}`);
   const script = `
     const [moduleUrl, options] = process.argv.slice(1);
@@ -143,7 +193,7 @@ async function initialise(dataDir: string, log: (message: string) => void): Prom
   const options = {
     databaseDir: path.resolve(dataDir),
     user: USER,
-    password: PASSWORD,
+    password,
     authMethod: 'scram-sha-256',
     initdbFlags: ['--encoding=UTF8'],
     // Root cannot run PostgreSQL; the package then creates (once) and uses a `postgres` user.
@@ -158,7 +208,7 @@ async function initialise(dataDir: string, log: (message: string) => void): Prom
 }
 
 /** Starts the postmaster detached (its shutdown is the owner's call, not the terminal's Ctrl-C) and waits until it accepts queries. */
-async function spawnServer(dataDir: string, port: number): Promise<number> {
+async function spawnServer(dataDir: string, port: number, password: string): Promise<number> {
   const logFd = openSync(logFile(dataDir), 'a');
   const { postgres: postgresBinary } = (await import(binariesPackage())) as { postgres: string };
   const child = spawn(postgresBinary, ['-D', path.resolve(dataDir), '-p', String(port), '-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=200'], {
@@ -176,7 +226,7 @@ async function spawnServer(dataDir: string, port: number): Promise<number> {
       async () => {
         if (failure) throw new Error(failure);
         const lock = await readPostmasterPid(dataDir);
-        return lock !== undefined && lock.pid === child.pid && lock.status === 'ready' && (await answers(postgresUrl(port, 'postgres')));
+        return lock !== undefined && lock.pid === child.pid && lock.status === 'ready' && (await answersAsOwner(port, password));
       },
       60_000,
     );
@@ -188,15 +238,50 @@ async function spawnServer(dataDir: string, port: number): Promise<number> {
   return child.pid!;
 }
 
-async function ensureDatabase(port: number, database: string): Promise<void> {
-  const sql = postgres(postgresUrl(port, 'postgres'), { max: 1, onnotice: () => {} });
+/** Creates the database when missing, and lets READER_ROLE read every table in it, present and future. */
+async function ensureDatabase(port: number, database: string, secrets: Credentials): Promise<void> {
+  const sql = postgres(postgresUrl(port, 'postgres', USER, secrets.owner), { max: 1, onnotice: () => {} });
   try {
     const [exists] = await sql`select 1 from pg_database where datname = ${database}`;
-    if (!exists) await sql`create database ${sql(database)}`;
-  } catch (err) {
-    if ((err as { code?: string }).code !== '42P04') throw err; // another process created it first
+    if (!exists) await sql`create database ${sql(database)}`.catch(ignore('42P04')); // another process created it first
+    const [reader] = await sql`select 1 from pg_roles where rolname = ${READER_ROLE}`;
+    if (!reader) await sql.unsafe(`create role ${READER_ROLE} login password '${secrets.reader}'`).catch(ignore('42710'));
+    // Also when the role exists: its password follows the credentials file.
+    await sql.unsafe(`alter role ${READER_ROLE} login nosuperuser nocreatedb nocreaterole password '${secrets.reader}'`);
   } finally {
     await sql.end();
+  }
+  const db = postgres(postgresUrl(port, database, USER, secrets.owner), { max: 1, onnotice: () => {} });
+  try {
+    await db.unsafe(`
+      grant connect on database "${database.replaceAll('"', '""')}" to ${READER_ROLE};
+      grant usage on schema public to ${READER_ROLE};
+      grant select on all tables in schema public to ${READER_ROLE};
+      alter default privileges for role ${USER} in schema public grant select on tables to ${READER_ROLE};`);
+  } finally {
+    await db.end();
+  }
+}
+
+const ignore = (code: string) => (err: unknown) => {
+  if ((err as { code?: string }).code !== code) throw err;
+};
+
+/**
+ * Whether the server answers queries as USER. A server initialised before passwords were random
+ * refuses the new password; it is logged into with the old fixed one, which is replaced.
+ */
+async function answersAsOwner(port: number, password: string): Promise<boolean> {
+  const answer = await probe(postgresUrl(port, 'postgres', USER, password));
+  if (answer !== 'password refused') return answer === 'ok';
+  const legacy = postgres(postgresUrl(port, 'postgres', USER, LEGACY_PASSWORD), { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await legacy.unsafe(`alter role ${USER} password '${password}'`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await legacy.end({ timeout: 1 });
   }
 }
 
@@ -257,13 +342,13 @@ async function liveOwner(dataDir: string): Promise<number | undefined> {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+async function probe(url: string): Promise<'ok' | 'password refused' | 'no answer'> {
   const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
   try {
     await sql`select 1`;
-    return true;
-  } catch {
-    return false;
+    return 'ok';
+  } catch (err) {
+    return (err as { code?: string }).code === '28P01' ? 'password refused' : 'no answer';
   } finally {
     await sql.end({ timeout: 1 });
   }

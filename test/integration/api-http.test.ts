@@ -5,6 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import http from 'node:http';
+import { isUserError } from '../../src/errors.js';
 import { buildApi, startApi } from '../../src/api/index.js';
 import { openReadSource } from '../../src/db/read-model.js';
 import { openResultsApi, type ResultsApi } from './support/results-api.js';
@@ -141,6 +143,28 @@ describe('endpoints on a real sweep', () => {
     assert.deepEqual((await r.get(`/workers/throughput?from=${new Date(Date.now() + 3_600_000).toISOString()}`)).body.points, []);
   });
 
+  it('every list is bounded: a default limit with a maximum, keyset pages of trials, capped trial lists, the newest throughput points', async () => {
+    const all = (await r.get(`/sweeps/${sweepId}/trials`)).body.trials as { number: number }[];
+    const first = (await r.get(`/sweeps/${sweepId}/trials?limit=2`)).body.trials as { number: number }[];
+    const rest = (await r.get(`/sweeps/${sweepId}/trials?after=${first.at(-1)!.number}`)).body.trials as { number: number }[];
+    assert.deepEqual(
+      [...first, ...rest].map((t) => t.number),
+      all.map((t) => t.number),
+    );
+    assert.equal(first.length, 2);
+    assert.equal((await r.get(`/sweeps/${sweepId}/trials?limit=1001`)).status, 400);
+    assert.equal((await r.get('/sweeps?limit=1')).body.sweeps.length, 1);
+    assert.equal((await r.get('/sweeps?limit=1001')).status, 400);
+    const many = Array.from({ length: 201 }, (_, i) => i + 1).join(',');
+    const tooMany = await r.get(`/sweeps/${sweepId}/curves?trials=${many}`);
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.body.message, /^query parameter 'trials': expected at most 200/);
+    const points = (await r.get('/workers/throughput')).body.points as { time: string }[];
+    const newest = (await r.get('/workers/throughput?limit=1')).body.points as { time: string }[];
+    assert.deepEqual(newest, points.slice(-1));
+    assert.equal((await r.get('/workers/throughput?limit=100001')).status, 400);
+  });
+
   it('GET /health checks the database; GET / and /openapi.json describe the API', async () => {
     assert.deepEqual((await r.get('/health')).body, { status: 'ok', database: 'ok', schemaVersion: (await r.get('/health')).body.schemaVersion });
     assert.ok((await r.get('/health')).body.schemaVersion >= 1);
@@ -229,6 +253,60 @@ describe('security', () => {
     }
   });
 
+  it('a CORS preflight with a token set gets the CORS headers, not a 401 (it never carries the token)', async () => {
+    const api = await startApi(r.harness.env.DATABASE_URL!, { host: '127.0.0.1', port: 0, token: 's3cret-token', corsOrigins: ['http://localhost:3000'], version: 'test' });
+    try {
+      const preflight = await fetch(api.url + '/sweeps', {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /GET/);
+      assert.equal((await fetch(api.url + '/sweeps', { headers: { origin: 'http://localhost:3000' } })).status, 401, 'the request itself still needs the token');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a loopback API answers only Host names of this machine or SWEEP_API_ALLOWED_HOSTS (DNS rebinding)', async () => {
+    const api = await startApi(r.harness.env.DATABASE_URL!, { host: '127.0.0.1', port: 0, allowedHosts: ['grafana.internal'], version: 'test' });
+    const port = new URL(api.url).port;
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = http.get({ host: '127.0.0.1', port, path: '/sweeps', headers: { host } }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'grafana.internal:80', 'LOCALHOST']) assert.equal((await withHost(host)).status, 200, host);
+      const rebound = await withHost(`attacker.example:${port}`);
+      assert.equal(rebound.status, 403);
+      assert.match(JSON.parse(rebound.body).message, /SWEEP_API_ALLOWED_HOSTS/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('refuses a non-loopback --host without a token unless --insecure', async () => {
+    await assert.rejects(
+      startApi(r.harness.env.DATABASE_URL!, { host: '0.0.0.0', port: 0, version: 'test' }),
+      (err: Error) => isUserError(err) && /--host 0\.0\.0\.0.*SWEEP_API_TOKEN.*--insecure/.test(err.message),
+    );
+    const insecure = await startApi(r.harness.env.DATABASE_URL!, { host: '0.0.0.0', port: 0, insecure: true, version: 'test' });
+    await insecure.close();
+    const withToken = await startApi(r.harness.env.DATABASE_URL!, { host: '0.0.0.0', port: 0, token: 't', version: 'test' });
+    const port = new URL(withToken.url).port;
+    try {
+      assert.equal((await fetch(`http://127.0.0.1:${port}/sweeps`, { headers: { authorization: 'Bearer t' } })).status, 200, 'no Host check on a non-loopback bind without SWEEP_API_ALLOWED_HOSTS');
+    } finally {
+      await withToken.close();
+    }
+  });
+
   it('binds 127.0.0.1 by default (sweep serve --help) and never shows the database password, even when the database is gone', async () => {
     const password = new URL(r.harness.env.DATABASE_URL!).password;
     const read = await openReadSource(r.harness.env.DATABASE_URL!);
@@ -250,6 +328,10 @@ describe('security', () => {
   });
 });
 
+/** Bounds of any one answer under fuzzing: a generous multiple of what the test sweep's largest answer needs. */
+const MAX_RESPONSE_BYTES = 1 << 20;
+const MAX_REQUEST_MS = 10_000;
+
 describe('fuzzing from /openapi.json', () => {
   it('no generated request gets a 5xx', async () => {
     const doc = (await r.get('/openapi.json')).body as { paths: Record<string, { get: { parameters?: { name: string; in: string; schema: { type?: string; enum?: unknown[] } }[] } }> };
@@ -259,6 +341,10 @@ describe('fuzzing from /openapi.json', () => {
         fc.integer({ min: -5, max: 2000 }).map(String),
         fc.string({ maxLength: 30 }),
         fc.constantFrom('', '0', '1,2', 'val_auc,val_loss', "' or 1=1 --", '%00', '1e309', 'NaN', new Date().toISOString()),
+        // Large values and long lists: they must be refused or bounded, never make the server work without limit.
+        fc.oneof(fc.constant(2 ** 31), fc.constant(2 ** 53), fc.constant(1e21), fc.integer({ min: 1001, max: 2 ** 31 })).map(String),
+        fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 100, maxLength: 3000 }).map((numbers) => numbers.join(',')),
+        fc.string({ minLength: 1000, maxLength: 6000 }),
       );
     let requests = 0;
     for (const [template, item] of Object.entries(doc.paths)) {
@@ -274,9 +360,11 @@ describe('fuzzing from /openapi.json', () => {
           const search = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
           if (extra) search.append(...extra);
           const url = template.replace('{sweepId}', encodeURIComponent(id)) + (search.size ? `?${search}` : '');
-          const { status } = await r.get(url);
+          const response = await fetch(r.api.url + url, { signal: AbortSignal.timeout(MAX_REQUEST_MS) });
+          const body = await response.arrayBuffer();
           requests++;
-          assert.ok(status < 500, `${url} -> ${status}`);
+          assert.ok(response.status < 500, `${url} -> ${response.status}`);
+          assert.ok(body.byteLength <= MAX_RESPONSE_BYTES, `${url}: ${body.byteLength} bytes`);
         }),
         { numRuns: 40 },
       );

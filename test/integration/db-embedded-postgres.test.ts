@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
 import { until } from './support/until.js';
-import { findRunningPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/stack/postgres.js';
+import { credentialsFile, findRunningPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/stack/postgres.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const home = mkdtempSync(path.join(tmpdir(), 'danq-sweep-pg-test-'));
@@ -104,6 +104,52 @@ describe('embedded PostgreSQL', { concurrency: false }, () => {
     assert.deepEqual(stillRunning(processes), []);
     assert.equal(await findRunningPostgres(dataDir), undefined);
     await owner.stop(); // idempotent
+  });
+
+  it('has a random superuser password in a 0600 file, refuses the old fixed one, and gives the API a role that can only read', async () => {
+    const server = await start();
+    try {
+      assert.equal(statSync(credentialsFile(dataDir)).mode & 0o777, 0o600);
+      const { owner } = JSON.parse(readFileSync(credentialsFile(dataDir), 'utf8')) as { owner: string };
+      assert.ok(server.url.includes(`:${owner}@127.0.0.1:`));
+      assert.equal(await answers(`postgres://postgres:postgres@127.0.0.1:${server.port}/sweep`), false, 'the old fixed password is refused');
+
+      const owned = postgres(server.url, { max: 1, onnotice: () => {} });
+      const reader = postgres(server.readerUrl, { max: 1, onnotice: () => {} });
+      try {
+        await owned`create table if not exists reader_probe (n int)`;
+        await owned`insert into reader_probe values (1)`;
+        assert.deepEqual([...(await reader`select n from reader_probe`)], [{ n: 1 }], 'the reader reads tables the owner creates later');
+        await assert.rejects(reader`insert into reader_probe values (2)`, { code: '42501' });
+        await assert.rejects(reader`create table reader_own (n int)`, { code: '42501' });
+        await assert.rejects(reader.unsafe(`copy (select 1) to program 'true'`), { code: '42501' });
+        await owned`drop table reader_probe`;
+      } finally {
+        await owned.end();
+        await reader.end();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('moves a data directory initialised with the old fixed password onto a random one at its next start', async () => {
+    const server = await start();
+    const owned = postgres(server.url, { max: 1, onnotice: () => {} });
+    await owned.unsafe(`alter role postgres password 'postgres'`);
+    await owned.end();
+    await server.stop();
+    rmSync(credentialsFile(dataDir));
+
+    const migrated = await start();
+    try {
+      assert.ok(await answers(migrated.url));
+      assert.ok(await answers(migrated.readerUrl));
+      assert.equal(await answers(`postgres://postgres:postgres@127.0.0.1:${migrated.port}/sweep`), false);
+      assert.equal(statSync(credentialsFile(dataDir)).mode & 0o777, 0o600);
+    } finally {
+      await migrated.stop();
+    }
   });
 
   it('recovers from a stale postmaster.pid whose pid now belongs to another program', async () => {

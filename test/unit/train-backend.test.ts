@@ -3,6 +3,7 @@
  * check, the training process's TensorFlow environment, and the backend `auto` really picks here.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,29 @@ test('training processes get one TensorFlow thread each and quiet logs unless to
       (err: unknown) => isUserError(err) && /SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '/.test(err.message),
     );
   }
+});
+
+test('a training process sees none of the secrets of its worker, and what TensorFlow and CUDA read', () => {
+  const secrets = { DATABASE_URL: 'postgres://u:pw@db/sweep', AWS_SECRET_ACCESS_KEY: 'aws-secret', AWS_ACCESS_KEY_ID: 'AKIA', SWEEP_API_TOKEN: 'tok', TEMPORAL_API_KEY: 'key', PGPASSWORD: 'pw' };
+  const passed = {
+    PATH: process.env.PATH!,
+    HOME: '/home/x',
+    LD_LIBRARY_PATH: '/usr/local/cuda/lib64',
+    CUDA_VISIBLE_DEVICES: '0',
+    TF_FORCE_GPU_ALLOW_GROWTH: 'true',
+    DANQ_SWEEP_CUDNN_RNN: '1',
+    LC_ALL: 'C',
+  };
+  const env = trainingProcessEnv({ ...secrets, ...passed });
+  for (const name of Object.keys(secrets)) assert.equal(env[name], undefined, name);
+  for (const [name, value] of Object.entries(passed)) assert.equal(env[name], value, name);
+  // The runner forks with exactly this environment; a real child process sees it so.
+  const seen = JSON.parse(execFileSync(process.execPath, ['-e', 'console.log(JSON.stringify(process.env))'], { env: trainingProcessEnv({ ...process.env, ...secrets }), encoding: 'utf8' })) as Record<
+    string,
+    string
+  >;
+  for (const name of Object.keys(secrets)) assert.equal(seen[name], undefined, name);
+  assert.equal(seen.TF_NUM_INTEROP_THREADS, '1');
 });
 
 test("TensorFlow's start-up INFO and WARNING lines stay out of the trial log at level 2; errors do not", () => {

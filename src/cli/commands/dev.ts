@@ -6,7 +6,7 @@ import { startWorkers } from '../../../workers/index.js';
 import { apiEnv, startApi } from '../../api/index.js';
 import { parseCommandArgs, parsePositiveInt, type Command } from '../command.js';
 import { version } from '../main.js';
-import { parsePort } from './serve.js';
+import { parsePort, stackApiDatabaseUrl } from './serve.js';
 import { isUserError } from '../../errors.js';
 
 const command: Command = {
@@ -46,11 +46,13 @@ else 8080; 0 picks a free port), unless --no-api.`,
     let apiProblem = '--no-api';
     const api = values['no-api']
       ? undefined
-      : await startApi(stack.databaseUrl, { host: '127.0.0.1', port: apiPort, ...env, version: version(), log: (line) => console.error(line) }).catch((err: unknown) => {
-          if (!isUserError(err)) throw err;
-          apiProblem = err.message.replace(/^--port/, '--api-port');
-          return undefined;
-        });
+      : await startApi(env.databaseUrl ?? (await stackApiDatabaseUrl(stack)), { host: '127.0.0.1', port: apiPort, ...env, version: version(), log: (line) => console.error(line) }).catch(
+          (err: unknown) => {
+            if (!isUserError(err)) throw err;
+            apiProblem = err.message.replace(/^--port/, '--api-port');
+            return undefined;
+          },
+        );
     console.log(
       [
         '',

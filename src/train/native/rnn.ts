@@ -20,18 +20,12 @@
  *   cannot express, so GRU keeps GRUBlockCell (which has a GPU kernel) on GPU too. Never run here.
  */
 import * as tf from '@tensorflow/tfjs';
+import { CUDNN_SWITCH } from '../backend-name.js';
 import type { VariantConfig } from '../../model/config.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
 /** Which TensorFlow kernel family runs the RNN. */
 export type RnnKernel = 'block' | 'cudnn';
-
-/**
- * The switch for cuDNN: `DANQ_SWEEP_CUDNN_RNN=1` runs LSTM through CudnnRNNV3 when TensorFlow
- * runs on a GPU. Off by default because that path has never run (no CUDA 12 GPU reachable from
- * this project); without it a GPU runs the block kernels, which TensorFlow also has for GPU.
- */
-export const CUDNN_SWITCH = 'DANQ_SWEEP_CUDNN_RNN';
 
 export function rnnKernelFor(cell: VariantConfig['rnn'], ops: TensorFlowOps, env: NodeJS.ProcessEnv = process.env): RnnKernel {
   return cell === 'lstm' && ops.onGpu && env[CUDNN_SWITCH] === '1' ? 'cudnn' : 'block';
