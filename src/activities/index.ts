@@ -3,7 +3,7 @@
  * Every write is idempotent, so a retried activity never duplicates or regresses a row.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { joinLocation } from '../artifacts/index.js';
+import { joinLocation, openArtifactStore, waitingOutFullDisk } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
@@ -27,6 +27,8 @@ export interface ActivityDeps {
   backend: BackendName | 'auto';
   /** Where training processes' log lines go (e.g. which backend runs); dropped when absent. */
   trialLog?: (line: string) => void;
+  /** Where warnings go that the operator must see, such as a full disk (default stderr). */
+  warn?: (line: string) => void;
   /** Aborted when the worker starts shutting down: training stops after the epoch in progress. */
   draining?: AbortSignal;
 }
@@ -35,7 +37,7 @@ export interface ActivityDeps {
 export const checkpointDir = (config: Config, sweepId: string, trialId: string) => joinLocation(config.artifactsDir, sweepId, trialId, 'checkpoint');
 export const bestModelDir = (config: Config, sweepId: string) => joinLocation(config.modelsDir, sweepId, 'best');
 
-export function createActivities({ db, config, identity, backend, trialLog, draining }: ActivityDeps) {
+export function createActivities({ db, config, identity, backend, trialLog, warn = (line) => console.error(line), draining }: ActivityDeps) {
   // Manifests already checked against a sweep's fingerprint: prepareDatasetCached hands back the
   // same object while the files' size and mtime are unchanged, so a trial re-checks nothing.
   const verified = new WeakMap<DatasetManifest, string>();
@@ -100,10 +102,20 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       try {
         const dataset = await datasetFor(training.dataset);
         const trained = await runTraining(
-          { variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: training.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId), s3: config.s3 },
+          {
+            variant,
+            dataset,
+            backend: chosen,
+            untilEpoch: input.untilEpoch,
+            earlyStopping: training.earlyStopping,
+            checkpointDir: checkpointDir(config, input.sweepId, input.trialId),
+            s3: config.s3,
+            checkpointOwner: { owner: `sweep ${input.sweepId}, trial ${input.trialId}`, setting: 'SWEEP_ARTIFACTS' },
+          },
           {
             signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
+            onWarning: warn,
             onStart: async (info: TrainingStarted) => {
               await db.markTrialRunning(
                 { sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant },
@@ -170,7 +182,8 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
     async exportBestModel(input: { sweepId: string; trialId: string; model: BaseModel; params: Params }): Promise<string> {
       const outDir = bestModelDir(config, input.sweepId);
       const sweep = await db.getSweep(input.sweepId);
-      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), outDir, config.s3, sweep && exportedDataset(sweep, config.cacheDir));
+      const out = waitingOutFullDisk(await openArtifactStore(outDir, config.s3), { owner: `sweep ${input.sweepId}, best model (trial ${input.trialId})`, setting: 'SWEEP_MODELS', warn });
+      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), out, config.s3, sweep && exportedDataset(sweep, config.cacheDir));
       await db.recordArtifact({ sweepId: input.sweepId, trialId: input.trialId, kind: 'best-model', uri: outDir });
       return outDir;
     },

@@ -91,7 +91,10 @@ export async function readCheckpoint(where: CheckpointLocation, s3?: S3Options):
   const store = await storeOf(where, s3);
   const file = store.locate(CHECKPOINT_FILE);
   const bytes = await getBytes(store, CHECKPOINT_FILE);
-  if (!bytes) return undefined;
+  return bytes && parseCheckpointOrCorrupt(file, bytes);
+}
+
+function parseCheckpointOrCorrupt(file: string, bytes: Buffer): Checkpoint {
   try {
     return parseCheckpoint(file, bytes);
   } catch (err) {
@@ -102,8 +105,10 @@ export async function readCheckpoint(where: CheckpointLocation, s3?: S3Options):
 /**
  * The checkpoint to resume from. A damaged one is moved aside (to `checkpoint.bin.corrupt`, with
  * the reason in `checkpoint.bin.corrupt.txt`, for inspection) and training starts over from epoch 1,
- * which the seed makes the same run; `onDiscard` gets the reason. A checkpoint that cannot be read
- * at all (permissions, I/O, the object store down) still throws: it may be fine.
+ * which the seed makes the same run; `onDiscard` gets the reason. Only damage that a second read
+ * confirms counts: one bad read (a flaky device or network, a writer's rename in between) must not
+ * cost a good checkpoint. A checkpoint that cannot be read at all (permissions, I/O, the object
+ * store down) still throws: it may be fine.
  */
 export async function readCheckpointOrDiscard(where: CheckpointLocation, onDiscard: (reason: string) => void, s3?: S3Options): Promise<Checkpoint | undefined> {
   const store = await storeOf(where, s3);
@@ -111,7 +116,16 @@ export async function readCheckpointOrDiscard(where: CheckpointLocation, onDisca
     return await readCheckpoint(store);
   } catch (err) {
     if (!(err instanceof CorruptCheckpointError)) throw err;
-    const damaged = (await getBytes(store, CHECKPOINT_FILE)) ?? Buffer.alloc(0);
+    const damaged = await getBytes(store, CHECKPOINT_FILE);
+    if (!damaged) return undefined;
+    const reread = (() => {
+      try {
+        return parseCheckpointOrCorrupt(store.locate(CHECKPOINT_FILE), damaged);
+      } catch {
+        return undefined; // damaged on both reads
+      }
+    })();
+    if (reread) return reread;
     await store.put(`${CHECKPOINT_FILE}.corrupt`, damaged);
     await store.delete(CHECKPOINT_FILE);
     const reason = `${err.message}: moved it to ${store.locate(`${CHECKPOINT_FILE}.corrupt`)} and training from epoch 1`;

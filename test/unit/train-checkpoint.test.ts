@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
+import { openArtifactStore, type ArtifactStore } from '../../src/artifacts/index.js';
 import { type Checkpoint, checkpointPath, CorruptCheckpointError, readCheckpoint, readCheckpointOrDiscard, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { tinyVariant } from './train-helpers.js';
 
@@ -72,4 +74,31 @@ test('a damaged checkpoint is moved aside with its reason, and resuming starts o
   await writeCheckpoint(intact, sample(3));
   assert.equal((await readCheckpointOrDiscard(intact, () => assert.fail('an intact checkpoint is not discarded')))!.epoch, 3);
   assert.equal(await readCheckpointOrDiscard(path.join(scratch, 'missing'), () => assert.fail('no checkpoint is not damage')), undefined);
+});
+
+test('one bad read does not cost a good checkpoint: it is read again before being discarded', async () => {
+  const dir = path.join(scratch, 'flaky-read');
+  await writeCheckpoint(dir, sample(4));
+  const disk = await openArtifactStore(dir);
+  let reads = 0;
+  // The first read comes back torn (a flaky device or network); the file itself is whole.
+  const flaky: ArtifactStore = {
+    ...disk,
+    locate: (key) => disk.locate(key),
+    put: (key, body) => disk.put(key, body),
+    list: (prefix) => disk.list(prefix),
+    delete: (key) => disk.delete(key),
+    async get(key) {
+      const stream = await disk.get(key);
+      if (reads++ > 0 || !stream) return stream;
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      return Readable.from([bytes.subarray(0, bytes.length - 100)]);
+    },
+  };
+  const checkpoint = await readCheckpointOrDiscard(flaky, (reason) => assert.fail(`a good checkpoint was discarded: ${reason}`));
+  assert.equal(checkpoint?.epoch, 4);
+  assert.equal(reads, 2);
+  assert.deepEqual(readdirSync(dir), ['checkpoint.bin']);
 });
