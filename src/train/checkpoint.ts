@@ -142,6 +142,16 @@ function parseCheckpoint(file: string, bytes: Buffer): Checkpoint {
   if (dataStart > bytes.length) throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, header alone needs ${dataStart})`);
   const header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, dataStart)) as Header;
   if (header.version !== 1) throw new CorruptCheckpointError(`${file}: unsupported checkpoint version ${String(header.version)}`);
+  // Sizes come from the file: check them against its byte count before allocating anything.
+  const { arrays } = header as { arrays?: Record<string, unknown> };
+  const lengths = [arrays?.weights, arrays?.slots, arrays?.bestWeights];
+  if (!lengths.every((group) => Array.isArray(group) && group.every((n) => Number.isSafeInteger(n) && (n as number) >= 0))) {
+    throw new CorruptCheckpointError(`${file} is corrupt (its header's array lengths are not lists of non-negative integers)`);
+  }
+  const declared = (lengths as number[][]).flat().reduce((sum, n) => sum + 4 * n, 0);
+  if (dataStart + declared !== bytes.length) {
+    throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, its header declares ${dataStart + declared})`);
+  }
   let offset = dataStart;
   const take = (lengths: number[]) =>
     lengths.map((length) => {
@@ -154,7 +164,6 @@ function parseCheckpoint(file: string, bytes: Buffer): Checkpoint {
   const weights = take(header.arrays.weights);
   const slots = take(header.arrays.slots);
   const bestWeights = take(header.arrays.bestWeights);
-  if (offset !== bytes.length) throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, expected ${offset})`);
   const { version: _version, optimizerStep, arrays: _arrays, ...rest } = header;
   return { ...rest, optimizer: { step: optimizerStep, slots }, weights, bestWeights };
 }

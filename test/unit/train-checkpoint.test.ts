@@ -102,3 +102,37 @@ test('one bad read does not cost a good checkpoint: it is read again before bein
   assert.equal(reads, 2);
   assert.deepEqual(readdirSync(dir), ['checkpoint.bin']);
 });
+
+/** A checkpoint file with this header and `dataBytes` bytes of arrays. */
+function hostile(header: object, dataBytes: number): Buffer {
+  let json = JSON.stringify(header);
+  json += ' '.repeat((4 - ((12 + Buffer.byteLength(json)) % 4)) % 4);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(Buffer.byteLength(json));
+  return Buffer.concat([Buffer.from('DANQCKP1'), length, Buffer.from(json), Buffer.alloc(dataBytes)]);
+}
+
+test('hostile array sizes are refused before anything is allocated', async () => {
+  const { optimizer: _o, weights: _w, bestWeights: _b, ...rest } = sample(1);
+  const header = (arrays: object) => ({ version: 1, ...rest, optimizerStep: 1, arrays });
+  const cases: [string, object, RegExp][] = [
+    ['2^40 floats in a small file', { weights: [2 ** 40], slots: [], bestWeights: [] }, /\d+ bytes, its header declares \d+/],
+    ['far more than the file holds', { weights: [50_000_000, 50_000_000], slots: [], bestWeights: [] }, /\d+ bytes, its header declares 4000\d{5}/],
+    ['a negative length', { weights: [-16, 32], slots: [], bestWeights: [] }, /not lists of non-negative integers/],
+    ['a fractional length', { weights: [1.5, 14.5], slots: [], bestWeights: [] }, /not lists of non-negative integers/],
+    ['no lengths', {}, /not lists of non-negative integers/],
+    ['lengths that are not numbers', { weights: ['16'], slots: [], bestWeights: [] }, /not lists of non-negative integers/],
+  ];
+  for (const [name, arrays, expected] of cases) {
+    const dir = path.join(scratch, `hostile-${name.replace(/\W+/g, '-')}`);
+    await writeCheckpoint(dir, sample(1));
+    writeFileSync(checkpointPath(dir), hostile(header(arrays), 64));
+    const before = process.memoryUsage().arrayBuffers;
+    await assert.rejects(
+      () => readCheckpoint(dir),
+      (err: Error) => err instanceof CorruptCheckpointError && expected.test(err.message),
+      name,
+    );
+    assert.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024, `${name}: nothing large was allocated`);
+  }
+});
