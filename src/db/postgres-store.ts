@@ -142,11 +142,14 @@ class PostgresResultsStore implements ResultsStore {
 
   async createSweep(sweep: NewSweep, trials: readonly NewTrial[] = []): Promise<SweepRow> {
     return this.sql.begin(async (tx) => {
-      await tx`
+      const inserted = await tx`
         insert into sweeps (id, name, spec, dataset_fingerprint, strategy, total_trials, workflow_id)
         values (${sweep.id}, ${sweep.name}, ${tx.json(sweep.spec as postgres.JSONValue)}, ${sweep.datasetFingerprint},
                 ${sweep.strategy}, ${sweep.totalTrials}, ${sweep.workflowId})
-        on conflict (id) do nothing`;
+        on conflict (id) do nothing
+        returning id`;
+      // Two sweeps under one id would merge their trials silently.
+      if (inserted.length === 0) throw new UserError(`sweep id '${sweep.id}' is already taken by another sweep: start it again (a new id is drawn)`);
       await insertTrials(tx, trials);
       const [row] = await tx<SweepRow[]>`select * from sweeps where id = ${sweep.id}`;
       return row!;

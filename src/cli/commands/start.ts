@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
 import os from 'node:os';
 import { loadConfig } from '../../config/index.js';
 import { UserError } from '../../errors.js';
@@ -55,7 +56,9 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       if (values.detach && inProcessWorkers) {
         throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
       }
-      const sweepId = `sweep-${spec.name}-${randomBytes(3).toString('hex')}`;
+      // 64 random bits: a repeat is out of reach for any number of runs of one spec (24 bits repeated
+      // after ~1,000); the database and Temporal each refuse one anyway instead of merging two sweeps.
+      const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
         workers = await startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend });
@@ -72,6 +75,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const handle = await session.client.workflow.start(sweepWorkflow, {
         taskQueue: config.taskQueues.orchestration,
         workflowId: sweepId,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [input],
         memo: { spec: positionals[0], trials: trials.length },
         staticSummary: `sweep ${spec.name}: ${trials.length} trial(s), ${spec.strategy.type}, up to ${spec.maxConcurrentTrials} at once`,
