@@ -28,7 +28,7 @@ SWEEP_HOME) with in-process workers, unless a 'sweep dev' already serves workers
   --backend NAME    in-process workers' backend: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu
 
 Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 3 when it failed
-(no trial produced a result), 2 for bad input, 1 when it could not run, 130 after Ctrl-C.`,
+(its reason is printed), 2 for bad input, 1 when it could not run, 130 after Ctrl-C.`,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       'start',
@@ -102,7 +102,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const report = await sweepReport(session.db, sweepId);
       if (values.json) printJson(report);
       else printLeaderboard(report);
-      const outcome = sweepOutcome(report);
+      const outcome = sweepOutcome(report, 'failed' in followed ? followed.failed : undefined);
       if (outcome.message) process.stderr.write(outcome.message + '\n');
       return outcome.exitCode;
     } finally {
