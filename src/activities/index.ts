@@ -3,7 +3,7 @@
  * Every write is idempotent, so a retried activity never duplicates or regresses a row.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { joinLocation } from '../artifacts/index.js';
+import { joinLocation, openArtifactStore, waitingOutFullDisk } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
@@ -17,6 +17,7 @@ import type { Params } from '../strategy/index.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
 import type { DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
 import type { SweepStatus, TerminalSweepStatus } from '../domain/status.js';
+import { idProblem } from '../domain/ids.js';
 
 export interface ActivityDeps {
   db: ResultsStore;
@@ -27,15 +28,24 @@ export interface ActivityDeps {
   backend: BackendName | 'auto';
   /** Where training processes' log lines go (e.g. which backend runs); dropped when absent. */
   trialLog?: (line: string) => void;
+  /** Where warnings go that the operator must see, such as a full disk (default stderr). */
+  warn?: (line: string) => void;
   /** Aborted when the worker starts shutting down: training stops after the epoch in progress. */
   draining?: AbortSignal;
 }
 
 /** Where a trial's checkpoint lives: under SWEEP_ARTIFACTS (a shared directory or S3), which every train worker reaches. */
-export const checkpointDir = (config: Config, sweepId: string, trialId: string) => joinLocation(config.artifactsDir, sweepId, trialId, 'checkpoint');
-export const bestModelDir = (config: Config, sweepId: string) => joinLocation(config.modelsDir, sweepId, 'best');
+export const checkpointDir = (config: Config, sweepId: string, trialId: string) => joinLocation(config.artifactsDir, safeId('sweep id', sweepId), safeId('trial id', trialId), 'checkpoint');
+export const bestModelDir = (config: Config, sweepId: string) => joinLocation(config.modelsDir, safeId('sweep id', sweepId), 'best');
 
-export function createActivities({ db, config, identity, backend, trialLog, draining }: ActivityDeps) {
+/** Ids from a workflow input become paths: one that could leave its directory fails the activity for good. */
+function safeId(what: 'sweep id' | 'trial id', id: string): string {
+  const problem = idProblem(what, id);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidId');
+  return id;
+}
+
+export function createActivities({ db, config, identity, backend, trialLog, warn = (line) => console.error(line), draining }: ActivityDeps) {
   // Manifests already checked against a sweep's fingerprint: prepareDatasetCached hands back the
   // same object while the files' size and mtime are unchanged, so a trial re-checks nothing.
   const verified = new WeakMap<DatasetManifest, string>();
@@ -78,6 +88,7 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
     async trainTrial(input: TrialInput): Promise<TrialResult> {
       const ctx = Context.current();
       const { training } = input;
+      const checkpoint = checkpointDir(config, input.sweepId, input.trialId);
       const chosen = training.backend === 'auto' ? backend : training.backend;
       const { variant, problems } = checkedVariantOf(training.model, input.params);
       // The row is written when training starts (markTrialRunning creates it if missing); a trial
@@ -100,10 +111,20 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       try {
         const dataset = await datasetFor(training.dataset);
         const trained = await runTraining(
-          { variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: training.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId), s3: config.s3 },
+          {
+            variant,
+            dataset,
+            backend: chosen,
+            untilEpoch: input.untilEpoch,
+            earlyStopping: training.earlyStopping,
+            checkpointDir: checkpoint,
+            s3: config.s3,
+            checkpointOwner: { owner: `sweep ${input.sweepId}, trial ${input.trialId}`, setting: 'SWEEP_ARTIFACTS' },
+          },
           {
             signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),
+            onWarning: warn,
             onStart: async (info: TrainingStarted) => {
               await db.markTrialRunning(
                 { sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant },
@@ -169,8 +190,10 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
 
     async exportBestModel(input: { sweepId: string; trialId: string; model: BaseModel; params: Params }): Promise<string> {
       const outDir = bestModelDir(config, input.sweepId);
+      const checkpoint = checkpointDir(config, input.sweepId, input.trialId);
       const sweep = await db.getSweep(input.sweepId);
-      await exportModel(checkpointDir(config, input.sweepId, input.trialId), variantOf(input.model, input.params), outDir, config.s3, sweep && exportedDataset(sweep, config.cacheDir));
+      const out = waitingOutFullDisk(await openArtifactStore(outDir, config.s3), { owner: `sweep ${input.sweepId}, best model (trial ${input.trialId})`, setting: 'SWEEP_MODELS', warn });
+      await exportModel(checkpoint, variantOf(input.model, input.params), out, config.s3, sweep && exportedDataset(sweep, config.cacheDir));
       await db.recordArtifact({ sweepId: input.sweepId, trialId: input.trialId, kind: 'best-model', uri: outDir });
       return outDir;
     },

@@ -2,7 +2,7 @@
 import type { ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { TEMP_MARK, writeFileAtomicallyFrom } from '../atomic-file.js';
+import { isTempFile, writeFileAtomicallyFrom } from '../atomic-file.js';
 import { checkKey, type ArtifactStore, type Body } from './index.js';
 
 export class DirectoryStore implements ArtifactStore {
@@ -36,7 +36,7 @@ export class DirectoryStore implements ArtifactStore {
       throw err;
     });
     return entries
-      .filter((e) => e.isFile() && !e.name.includes(TEMP_MARK))
+      .filter((e) => e.isFile() && !isTempFile(e.name))
       .map((e) => path.relative(this.location, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
       .filter((key) => key.startsWith(prefix))
       .sort();

@@ -15,6 +15,7 @@
  */
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
+import { outageWaiter } from '../outage.js';
 import { DirectoryStore } from './directory.js';
 import { isS3Location, parseS3Location, type S3Options } from './location.js';
 
@@ -60,4 +61,49 @@ export function checkKey(key: string): void {
   if (key === '' || key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw new Error(`invalid artifact key '${key}': expected a relative '/'-separated path without '.', '..' or empty segments`);
   }
+}
+
+/** A full disk or an exhausted quota: nobody's input, and it ends when space is freed. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+export interface DiskFullNotice {
+  /** Whose files these are, e.g. "sweep S, trial T". */
+  owner: string;
+  /** The setting that chose the store's location, e.g. SWEEP_ARTIFACTS. */
+  setting: string;
+  warn: (line: string) => void;
+  /** Checked before each retry: true stops waiting and throws the disk-full error. */
+  givenUp?: () => boolean;
+}
+
+/**
+ * The store, with `put` waiting out a full disk: a failed put leaves the previous object whole, so
+ * it is retried until there is space, with one line when the disk fills and one when it has room
+ * again. A streamed (async) body cannot be sent twice: its put fails as before.
+ */
+export function waitingOutFullDisk(store: ArtifactStore, notice: DiskFullNotice): ArtifactStore {
+  const waitingOut = outageWaiter({
+    isOutage: isDiskFull,
+    started: (err, file) =>
+      `${notice.owner}: no space to write ${file} (${(err as NodeJS.ErrnoException).code}; ${notice.setting} is ${store.location}): ` +
+      `waiting for space, the last complete file is kept; free space there or point ${notice.setting} elsewhere`,
+    ended: (seconds) => `${notice.owner}: ${notice.setting} (${store.location}) has space again after ${seconds} s; the writes that waited are stored`,
+    warn: notice.warn,
+    givenUp: notice.givenUp,
+  });
+  return {
+    location: store.location,
+    locate: (key) => store.locate(key),
+    get: (key) => store.get(key),
+    list: (prefix) => store.list(prefix),
+    delete: (key) => store.delete(key),
+    async put(key, body) {
+      if (!(body instanceof Uint8Array) && Symbol.asyncIterator in body) return store.put(key, body);
+      const again = body instanceof Uint8Array ? body : [...body];
+      await waitingOut(() => store.put(key, again), store.locate(key));
+    },
+  };
 }

@@ -50,11 +50,16 @@ function formatSeconds(s: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** A sweep workflow that failed: its reason (the workflow also records it on the sweep's row, unless it was terminated). */
+export interface SweepWorkflowFailed {
+  failed: string;
+}
+
 /**
- * Shows a sweep's progress until its workflow returns, or until Ctrl-C ('interrupted': the sweep
- * itself goes on, durable in Temporal).
+ * Shows a sweep's progress until its workflow returns or fails, or until Ctrl-C ('interrupted': the
+ * sweep itself goes on, durable in Temporal).
  */
-export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, view: ProgressView): Promise<SweepResult | 'interrupted'> {
+export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, view: ProgressView): Promise<SweepResult | SweepWorkflowFailed | 'interrupted'> {
   const refresh = () =>
     handle.query(progressQuery).then(
       (p) => view.update(p),
@@ -64,13 +69,13 @@ export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, 
   const interrupted = new Promise<'interrupted'>((resolve) => (onInterrupt = () => resolve('interrupted')));
   process.once('SIGINT', onInterrupt);
   const poll = setInterval(() => void refresh(), 1000);
-  let outcome: SweepResult | 'interrupted' | undefined;
+  let outcome: SweepResult | SweepWorkflowFailed | 'interrupted' | undefined;
   try {
-    outcome = await Promise.race([handle.result(), interrupted]);
+    outcome = await Promise.race([handle.result(), interrupted]).catch((err: unknown) => {
+      if (err instanceof WorkflowFailedError) return { failed: err.cause?.message ?? err.message };
+      throw err;
+    });
     return outcome;
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new Error(`sweep ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
-    throw err;
   } finally {
     clearInterval(poll);
     process.removeListener('SIGINT', onInterrupt);

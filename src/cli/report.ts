@@ -8,6 +8,8 @@ import { UserError } from '../errors.js';
 export interface SweepReport {
   sweepId: string;
   status: SweepRow['status'];
+  /** Why the sweep failed, as its workflow recorded it; null otherwise. */
+  failureReason: string | null;
   best: { trialId: string; params: Record<string, unknown>; valAuc: number; epoch: number; modelPath: string | null } | null;
   trials: { trialId: string; params: Record<string, unknown>; status: TrialRow['status']; valAuc: number | null; epochs: number; backend: TrialRow['backend']; failureReason: string | null }[];
 }
@@ -24,6 +26,7 @@ export async function sweepReport(db: ResultsStore, sweepId: string): Promise<Sw
   return {
     sweepId,
     status: sweep.status,
+    failureReason: sweep.failureReason,
     best: bestTrial ? { trialId: bestTrial.id, params: bestTrial.params, valAuc: bestTrial.bestValAuc!, epoch: bestTrial.bestEpoch!, modelPath: model?.uri ?? null } : null,
     trials: trials.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason })),
   };
@@ -68,11 +71,11 @@ export function printLeaderboard(report: SweepReport): void {
     t.backend ?? '-',
     ...paramNames.map((p) => (p in t.params ? formatParam(t.params[p]) : '')),
   ]);
-  console.log(`\n${report.sweepId}: ${report.status}\n`);
+  console.log(`\n${report.sweepId}: ${report.status}${report.failureReason ? ` (${report.failureReason})` : ''}\n`);
   console.log(table(['rank', 'trial', 'status', 'val AUC', 'epochs', 'backend', ...paramNames], rows));
   for (const t of report.trials) if (t.failureReason) console.log(`${t.trialId} ${t.status}: ${t.failureReason}`);
   if (report.best) {
     console.log(`\nBest: ${report.best.trialId}, val ROC AUC ${report.best.valAuc.toFixed(4)} at epoch ${report.best.epoch}`);
     if (report.best.modelPath) console.log(`Model (TensorFlow.js layers format): ${report.best.modelPath}`);
-  } else console.log('\nNo trial produced a validation AUC.');
+  } else if (report.trials.every((t) => t.valAuc === null)) console.log('\nNo trial produced a validation AUC.');
 }

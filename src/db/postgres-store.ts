@@ -4,6 +4,7 @@
 import postgres from 'postgres';
 import { databaseServer, redact } from '../config/index.js';
 import { UnreachableError, UserError } from '../errors.js';
+import { outageWaiter } from '../outage.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
 import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
@@ -77,8 +78,6 @@ export function isConnectionError(err: unknown): boolean {
   );
 }
 
-const OUTAGE_RETRY_MAX_MS = 5_000;
-
 /**
  * The store, with every call retried for as long as PostgreSQL is unreachable: a database outage is
  * an infrastructure fault that must never fail a trial or lose an epoch, so callers wait (training
@@ -87,27 +86,14 @@ const OUTAGE_RETRY_MAX_MS = 5_000;
  * connection dropped. One warning line per outage, one when it is over; close() ends the waiting.
  */
 function waitingOutOutages(store: PostgresResultsStore, server: string, warn: (line: string) => void): ResultsStore {
-  let downSince: number | undefined;
   let closed = false;
-  async function retrying<T>(call: () => Promise<T>): Promise<T> {
-    for (let delay = 250; ; delay = Math.min(delay * 2, OUTAGE_RETRY_MAX_MS)) {
-      try {
-        const result = await call();
-        if (downSince !== undefined) {
-          warn(`PostgreSQL at ${server} is back after ${Math.round((Date.now() - downSince) / 1000)} s; the writes that waited are stored`);
-          downSince = undefined;
-        }
-        return result;
-      } catch (err) {
-        if (closed || !isConnectionError(err)) throw err;
-        if (downSince === undefined) {
-          downSince = Date.now();
-          warn(`PostgreSQL at ${server} is unreachable (${(err as { code: string }).code}): waiting for it; training goes on and its results are stored when it is back`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  }
+  const retrying = outageWaiter({
+    isOutage: isConnectionError,
+    started: (err) => `PostgreSQL at ${server} is unreachable (${(err as { code: string }).code}): waiting for it; training goes on and its results are stored when it is back`,
+    ended: (seconds) => `PostgreSQL at ${server} is back after ${seconds} s; the writes that waited are stored`,
+    warn,
+    givenUp: () => closed,
+  });
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -171,11 +157,14 @@ class PostgresResultsStore implements ResultsStore {
 
   async createSweep(sweep: NewSweep, trials: readonly NewTrial[] = []): Promise<SweepRow> {
     return this.sql.begin(async (tx) => {
-      await tx`
+      const inserted = await tx`
         insert into sweeps (id, name, spec, dataset_fingerprint, strategy, total_trials, workflow_id)
         values (${sweep.id}, ${sweep.name}, ${tx.json(sweep.spec as postgres.JSONValue)}, ${sweep.datasetFingerprint},
                 ${sweep.strategy}, ${sweep.totalTrials}, ${sweep.workflowId})
-        on conflict (id) do nothing`;
+        on conflict (id) do nothing
+        returning id`;
+      // Two sweeps under one id would merge their trials silently.
+      if (inserted.length === 0) throw new UserError(`sweep id '${sweep.id}' is already taken by another sweep: start it again (a new id is drawn)`);
       await insertTrials(tx, trials);
       const [row] = await tx<SweepRow[]>`select * from sweeps where id = ${sweep.id}`;
       return row!;

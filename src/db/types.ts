@@ -142,7 +142,7 @@ export interface NewArtifact {
  * writes return the stored row, which is the truth when a write was ignored.
  */
 export interface ResultsStore {
-  /** Inserts the sweep (status running) and, in the same transaction, its initial trials; a repeat is a no-op. */
+  /** Inserts the sweep (status running) and, in the same transaction, its initial trials; a UserError when the id is taken. */
   createSweep(sweep: NewSweep, trials?: readonly NewTrial[]): Promise<SweepRow>;
   /** running <-> paused, or a terminal status; ignored once the sweep is terminal. */
   setSweepStatus(sweepId: string, status: SweepStatus): Promise<SweepRow>;

@@ -91,7 +91,10 @@ export async function readCheckpoint(where: CheckpointLocation, s3?: S3Options):
   const store = await storeOf(where, s3);
   const file = store.locate(CHECKPOINT_FILE);
   const bytes = await getBytes(store, CHECKPOINT_FILE);
-  if (!bytes) return undefined;
+  return bytes && parseCheckpointOrCorrupt(file, bytes);
+}
+
+function parseCheckpointOrCorrupt(file: string, bytes: Buffer): Checkpoint {
   try {
     return parseCheckpoint(file, bytes);
   } catch (err) {
@@ -102,8 +105,10 @@ export async function readCheckpoint(where: CheckpointLocation, s3?: S3Options):
 /**
  * The checkpoint to resume from. A damaged one is moved aside (to `checkpoint.bin.corrupt`, with
  * the reason in `checkpoint.bin.corrupt.txt`, for inspection) and training starts over from epoch 1,
- * which the seed makes the same run; `onDiscard` gets the reason. A checkpoint that cannot be read
- * at all (permissions, I/O, the object store down) still throws: it may be fine.
+ * which the seed makes the same run; `onDiscard` gets the reason. Only damage that a second read
+ * confirms counts: one bad read (a flaky device or network, a writer's rename in between) must not
+ * cost a good checkpoint. A checkpoint that cannot be read at all (permissions, I/O, the object
+ * store down) still throws: it may be fine.
  */
 export async function readCheckpointOrDiscard(where: CheckpointLocation, onDiscard: (reason: string) => void, s3?: S3Options): Promise<Checkpoint | undefined> {
   const store = await storeOf(where, s3);
@@ -111,7 +116,16 @@ export async function readCheckpointOrDiscard(where: CheckpointLocation, onDisca
     return await readCheckpoint(store);
   } catch (err) {
     if (!(err instanceof CorruptCheckpointError)) throw err;
-    const damaged = (await getBytes(store, CHECKPOINT_FILE)) ?? Buffer.alloc(0);
+    const damaged = await getBytes(store, CHECKPOINT_FILE);
+    if (!damaged) return undefined;
+    const reread = (() => {
+      try {
+        return parseCheckpointOrCorrupt(store.locate(CHECKPOINT_FILE), damaged);
+      } catch {
+        return undefined; // damaged on both reads
+      }
+    })();
+    if (reread) return reread;
     await store.put(`${CHECKPOINT_FILE}.corrupt`, damaged);
     await store.delete(CHECKPOINT_FILE);
     const reason = `${err.message}: moved it to ${store.locate(`${CHECKPOINT_FILE}.corrupt`)} and training from epoch 1`;
@@ -128,6 +142,16 @@ function parseCheckpoint(file: string, bytes: Buffer): Checkpoint {
   if (dataStart > bytes.length) throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, header alone needs ${dataStart})`);
   const header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, dataStart)) as Header;
   if (header.version !== 1) throw new CorruptCheckpointError(`${file}: unsupported checkpoint version ${String(header.version)}`);
+  // Sizes come from the file: check them against its byte count before allocating anything.
+  const { arrays } = header as { arrays?: Record<string, unknown> };
+  const lengths = [arrays?.weights, arrays?.slots, arrays?.bestWeights];
+  if (!lengths.every((group) => Array.isArray(group) && group.every((n) => Number.isSafeInteger(n) && (n as number) >= 0))) {
+    throw new CorruptCheckpointError(`${file} is corrupt (its header's array lengths are not lists of non-negative integers)`);
+  }
+  const declared = (lengths as number[][]).flat().reduce((sum, n) => sum + 4 * n, 0);
+  if (dataStart + declared !== bytes.length) {
+    throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, its header declares ${dataStart + declared})`);
+  }
   let offset = dataStart;
   const take = (lengths: number[]) =>
     lengths.map((length) => {
@@ -140,7 +164,6 @@ function parseCheckpoint(file: string, bytes: Buffer): Checkpoint {
   const weights = take(header.arrays.weights);
   const slots = take(header.arrays.slots);
   const bestWeights = take(header.arrays.bestWeights);
-  if (offset !== bytes.length) throw new CorruptCheckpointError(`${file} is truncated or corrupt (${bytes.length} bytes, expected ${offset})`);
   const { version: _version, optimizerStep, arrays: _arrays, ...rest } = header;
   return { ...rest, optimizer: { step: optimizerStep, slots }, weights, bestWeights };
 }

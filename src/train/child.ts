@@ -56,6 +56,7 @@ async function run(request: TrainRequest): Promise<void> {
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
         shouldStop: () => stopRequested,
         log: (line) => void send({ type: 'log', line }),
+        warn: (line) => void send({ type: 'warning', line }),
       },
     );
     await send({ type: 'result', result });

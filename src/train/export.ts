@@ -46,16 +46,17 @@ export function exportedDataset(sweep: { spec: unknown; datasetFingerprint: stri
 
 /**
  * Writes the best-epoch weights of the checkpoint at `checkpointDir` to `outDir` (each a directory
- * or s3:// location), with what predicting needs to know about the data; returns the location of model.json.
+ * or s3:// location; `outDir` may be a store already open on it), with what predicting needs to know
+ * about the data; returns the location of model.json.
  */
-export async function exportModel(checkpointDir: string, variant: VariantConfig, outDir: string, s3?: S3Options, dataset?: ExportedDataset): Promise<string> {
+export async function exportModel(checkpointDir: string, variant: VariantConfig, outDir: string | ArtifactStore, s3?: S3Options, dataset?: ExportedDataset): Promise<string> {
   const checkpoint = await readCheckpoint(checkpointDir, s3);
   if (!checkpoint) throw new Error(`no checkpoint in ${checkpointDir} to export`);
   const weights = checkpoint.bestWeights;
   const specs = weightSpecs(variant);
   // The worker process exports on tfjs's default backend, which it never selected.
   quietTfjs();
-  const out = await openArtifactStore(outDir, s3);
+  const out = typeof outDir === 'string' ? await openArtifactStore(outDir, s3) : outDir;
   const model = buildLayersModel(variant, { fastWeightInit: true });
   try {
     tf.tidy(() => model.setWeights(specs.map((spec, i) => tf.tensor(weights[i]!, spec.shape, 'float32'))));

@@ -33,6 +33,7 @@ export type ChildMessage =
   | { type: 'started'; backend: BackendName; paramCount: number; runtime: BackendRuntime }
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'log'; line: string }
+  | { type: 'warning'; line: string }
   | { type: 'result'; result: TrainResult }
   | { type: 'error'; error: SerializedError };
 
@@ -50,6 +51,8 @@ export interface RunTrainingOptions {
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** The child's log lines and its stdout/stderr, line by line. */
   onLog?: (line: string) => void;
+  /** Lines the operator must see (a full disk); to onLog when absent. */
+  onWarning?: (line: string) => void;
   /** Abort = stop between batches (status 'cancelled', checkpoint kept); killed after `killAfterMs`. */
   signal?: AbortSignal;
   /** Grace period after an abort before SIGKILL. Default 30 s. */
@@ -250,6 +253,9 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
             break;
           case 'log':
             onLog?.(message.line);
+            break;
+          case 'warning':
+            (options.onWarning ?? onLog)?.(message.line);
             break;
           case 'result':
             outcome ??= { result: message.result };

@@ -12,7 +12,7 @@ import { evaluateTasks } from '../metrics/index.js';
 import type { VariantConfig } from '../model/config.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
-import { openArtifactStore } from '../artifacts/index.js';
+import { openArtifactStore, waitingOutFullDisk } from '../artifacts/index.js';
 import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
@@ -34,6 +34,8 @@ export interface TrainHooks {
   /** Polled between batches; true stops with status 'cancelled' (the last checkpoint stays). */
   shouldStop?(): boolean;
   log?: (line: string) => void;
+  /** Lines the operator must see (a full disk), whether or not training logs are shown. */
+  warn?: (line: string) => void;
 }
 
 /** A training loss or validation loss that is NaN or infinite: deterministic, so never retried. */
@@ -52,7 +54,14 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   const params = countParams(v);
   checkSplits(v, splits);
   const lastEpoch = Math.min(req.untilEpoch, v.epochs);
-  const store = await openArtifactStore(req.checkpointDir, req.s3);
+  // A full disk is waited out: the epoch's state stays in memory, the last complete checkpoint on
+  // disk, and training goes on once this one is written (the activity heartbeats meanwhile).
+  const store = waitingOutFullDisk(await openArtifactStore(req.checkpointDir, req.s3), {
+    owner: req.checkpointOwner?.owner ?? 'training',
+    setting: req.checkpointOwner?.setting ?? 'the checkpoint location',
+    warn: (line) => (hooks.warn ?? hooks.log)?.(line),
+    givenUp: () => hooks.shouldStop?.() ?? false,
+  });
   const state = (await readCheckpointOrDiscard(store, (reason) => hooks.log?.(`discarded a damaged checkpoint: ${reason}`))) ?? freshState(v, backend);
   checkResumable(state, v, req.checkpointDir);
   if (state.backend !== backend) {

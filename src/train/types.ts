@@ -45,6 +45,8 @@ export interface TrainRequest {
   checkpointDir: string;
   /** How to reach S3 when checkpointDir is an s3:// URL (default: from the environment). */
   s3?: S3Options;
+  /** For the warning when the checkpoint's disk is full: whose checkpoint it is and the setting that placed it. */
+  checkpointOwner?: { owner: string; setting: string };
 }
 
 export interface TrainResult {

@@ -88,11 +88,12 @@ describe('migrations', () => {
 });
 
 describe('writes', () => {
-  it('createSweep and upsertTrial are idempotent and map rows to camelCase', async () => {
+  it('createSweep refuses an id that is taken, adding nothing; upsertTrial is idempotent; rows are camelCase', async () => {
     const { db, url } = await freshStore();
     const first = await db.createSweep(newSweep, [trial(0), trial(1)]);
-    const again = await db.createSweep(newSweep, [trial(0), trial(1)]);
-    assert.deepEqual(again, first);
+    await assert.rejects(db.createSweep({ ...newSweep, name: 'other' }, [trial(2)]), (err: Error) => isUserError(err) && /sweep id 'sweep-test-1a2b3c' is already taken/.test(err.message));
+    assert.deepEqual(await db.getSweep(sweepId), first, 'the existing sweep is untouched');
+    assert.equal((await db.listTrials(sweepId)).length, 2, 'no trial of the refused sweep was added');
     assert.equal(first.status, 'running');
     assert.equal(first.datasetFingerprint, 'abc123');
     assert.deepEqual(first.spec, newSweep.spec);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
 import os from 'node:os';
 import { loadConfig } from '../../config/index.js';
 import { UserError } from '../../errors.js';
@@ -27,7 +28,7 @@ SWEEP_HOME) with in-process workers, unless a 'sweep dev' already serves workers
   --backend NAME    in-process workers' backend: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu
 
 Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 3 when it failed
-(no trial produced a result), 2 for bad input, 1 when it could not run, 130 after Ctrl-C.`,
+(its reason is printed), 2 for bad input, 1 when it could not run, 130 after Ctrl-C.`,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       'start',
@@ -55,7 +56,9 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       if (values.detach && inProcessWorkers) {
         throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
       }
-      const sweepId = `sweep-${spec.name}-${randomBytes(3).toString('hex')}`;
+      // 64 random bits: a repeat is out of reach for any number of runs of one spec (24 bits repeated
+      // after ~1,000); the database and Temporal each refuse one anyway instead of merging two sweeps.
+      const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
         workers = await startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend });
@@ -72,6 +75,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const handle = await session.client.workflow.start(sweepWorkflow, {
         taskQueue: config.taskQueues.orchestration,
         workflowId: sweepId,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [input],
         memo: { spec: positionals[0], trials: trials.length },
         staticSummary: `sweep ${spec.name}: ${trials.length} trial(s), ${spec.strategy.type}, up to ${spec.maxConcurrentTrials} at once`,
@@ -98,7 +102,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const report = await sweepReport(session.db, sweepId);
       if (values.json) printJson(report);
       else printLeaderboard(report);
-      const outcome = sweepOutcome(report);
+      const outcome = sweepOutcome(report, 'failed' in followed ? followed.failed : undefined);
       if (outcome.message) process.stderr.write(outcome.message + '\n');
       return outcome.exitCode;
     } finally {

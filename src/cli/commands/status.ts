@@ -44,24 +44,25 @@ export const status: Command = {
 The sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC.
   --watch   follow a running sweep's progress (as sweep start does) until it ends, then print the table;
             Ctrl-C stops watching, not the sweep
-Exit 0, or 3 when the sweep failed (no trial produced a result); failed trials are counted.`,
+Exit 0, or 3 when the sweep failed (its recorded reason is printed); failed trials are counted.`,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('status', argv, { json: { type: 'boolean' }, watch: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
     const sweepId = positionals[0]!;
-    const report = values.watch ? await watch(sweepId, !values.json) : await withDb((db) => sweepReport(db, sweepId));
+    const { report, workflowFailure } = values.watch ? await watch(sweepId, !values.json) : { report: await withDb((db) => sweepReport(db, sweepId)), workflowFailure: undefined };
     if (values.json) printJson(report);
     else printLeaderboard(report);
-    const outcome = sweepOutcome(report);
+    const outcome = sweepOutcome(report, workflowFailure);
     if (outcome.message) process.stderr.write(outcome.message + '\n');
     return outcome.exitCode;
   },
 };
 
-async function watch(sweepId: string, show: boolean): Promise<SweepReport> {
+async function watch(sweepId: string, show: boolean): Promise<{ report: SweepReport; workflowFailure: string | undefined }> {
   return withSession(async ({ client, db, stack, config }) => {
     const sweep = await db.getSweep(sweepId);
     if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
     let workers: WorkerPool | undefined;
+    let workflowFailure: string | undefined;
     try {
       if (sweep.status === 'running' || sweep.status === 'paused') {
         if (!config.temporalAddress && !stack.workersRunning) {
@@ -73,12 +74,13 @@ async function watch(sweepId: string, show: boolean): Promise<SweepReport> {
           console.error(`Note: no worker polls task queue '${config.taskQueues.orchestration}' at ${stack.temporalAddress}: the sweep waits until one runs (sweep worker).`);
         }
         const outcome = await followSweep(client.workflow.getHandle<typeof sweepWorkflow>(sweep.workflowId), new ProgressView(show ? process.stdout : null, sweep.totalTrials));
+        if (typeof outcome === 'object' && 'failed' in outcome) workflowFailure = outcome.failed;
         if (outcome === 'interrupted') console.error(`\nStopped watching ${sweepId}; it goes on${workers ? ' when workers run (sweep dev, or sweep status --watch again)' : ''}.`);
       }
     } finally {
       await workers?.shutdown();
     }
-    return sweepReport(db, sweepId);
+    return { report: await sweepReport(db, sweepId), workflowFailure };
   });
 }
 
