@@ -5,6 +5,7 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { CURVE_METRICS, TRIAL_STATUSES } from '../db/read-model.js';
+import { IMPORTANCE_METHODS } from '../importance/index.js';
 import type { SweepStatus } from '../db/types.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -97,6 +98,16 @@ export const BestSoFarSchema = Type.Object({
   points: Type.Array(Type.Object({ time: Time, trialId: Type.String(), trial: Type.Integer(), valAuc: Type.Number(), bestValAuc: Type.Number() })),
 });
 
+export const ImportanceSchema = Type.Object({
+  sweepId: Type.String(),
+  method: Type.Enum(IMPORTANCE_METHODS),
+  metric: Type.Enum(['val_auc', 'val_pr_auc', 'val_loss']),
+  mode: Type.Enum(['max', 'min']),
+  trials: Type.Integer({ description: 'Completed trials with a finite objective value, the ones the importances are computed from' }),
+  importances: Type.Record(Type.String(), Type.Number(), { description: 'Parameter -> importance, summing to 1, largest first' }),
+  ranking: Type.Array(Type.Object({ parameter: Type.String(), importance: Type.Number() }), { description: 'The same, as rows for charts' }),
+});
+
 export const WorkersSchema = Type.Object({
   workers: Type.Array(
     Type.Object({
@@ -142,6 +153,9 @@ export const CurvesQuery = Type.Object({
 export const EffectsQuery = Type.Object({
   parameter: Type.Optional(Type.String({ maxLength: 200, description: 'Only this searched parameter' })),
   bins: Type.Integer({ minimum: 2, maximum: 50, default: 8, description: 'Numeric parameters with more distinct values are binned' }),
+});
+export const ImportanceQuery = Type.Object({
+  method: Type.Enum(IMPORTANCE_METHODS, { default: 'ped-anova', description: "Optuna 5's PED-ANOVA (the default) or fANOVA (a seeded random forest)" }),
 });
 export const WorkersQuery = Type.Object({
   sweep: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only epochs of this sweep' })),

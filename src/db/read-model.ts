@@ -5,6 +5,11 @@
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
 import postgres from 'postgres';
+import { paramImportances, type ImportanceMethod, type Importances } from '../importance/index.js';
+import { UserError } from '../errors.js';
+import { searchSpaceOf } from '../sweep-spec/plan.js';
+import type { SweepSpec } from '../sweep-spec/schema.js';
+import type { Params } from '../strategy/space.js';
 import { openDb } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -373,6 +378,56 @@ function binner(values: readonly number[], bins: number): (v: number) => [string
     const [a, b] = [inv(f(lo) + i * width), inv(f(lo) + (i + 1) * width)];
     return [`[${formatValue(a)}, ${formatValue(b)}${i === bins - 1 ? ']' : ')'}`, a];
   };
+}
+
+// ---- parameter importance ----------------------------------------------------------------------
+
+/** Fewer completed trials than this make every importance equal (Optuna warns and returns zeros). */
+export const MIN_IMPORTANCE_TRIALS = 2;
+
+/** The objective fields a trial row keeps: importance explains the sweep's own objective. */
+const OBJECTIVE_FIELDS = { val_auc: 'bestValAuc', val_pr_auc: 'bestValPrAuc', val_loss: 'bestValLoss' } as const satisfies Record<string, keyof TrialRow>;
+
+export interface SweepImportance {
+  sweepId: string;
+  method: ImportanceMethod;
+  /** The sweep's objective metric the importances explain, and whether it is maximised. */
+  metric: keyof typeof OBJECTIVE_FIELDS;
+  mode: 'max' | 'min';
+  /** Completed trials with a finite objective value: the trials the importances are computed from. */
+  trials: number;
+  /** Parameter -> importance, summing to 1, largest first (Optuna's get_param_importances). */
+  importances: Importances;
+  /** The same, as rows for charts. */
+  ranking: { parameter: string; importance: number }[];
+}
+
+/** A sweep with too few completed trials to say which parameters mattered: the CLI exits 2, the API answers 422. */
+export class TooFewTrials extends UserError {
+  readonly statusCode = 422;
+}
+
+/**
+ * Which searched parameters mattered for the sweep's objective (PED-ANOVA or fANOVA, src/importance),
+ * from its completed trials as Optuna uses COMPLETE ones: early-stopped trials stopped at a smaller
+ * budget and are left out. Undefined for an unknown sweep.
+ */
+export async function sweepImportance(src: ReadSource, sweepId: string, method: ImportanceMethod): Promise<SweepImportance | undefined> {
+  const sweep = await src.store.getSweep(sweepId);
+  if (!sweep) return undefined;
+  const spec = sweep.spec as SweepSpec;
+  const metric = spec.objective.metric;
+  const mode = spec.objective.mode;
+  const field = OBJECTIVE_FIELDS[metric];
+  const trials = (await src.store.listTrials(sweepId)).flatMap((t) => {
+    const value = finite(t[field]);
+    return t.status === 'completed' && value !== null ? [{ params: t.params as Params, value }] : [];
+  });
+  if (trials.length < MIN_IMPORTANCE_TRIALS) {
+    throw new TooFewTrials(`${sweepId} has ${trials.length} completed trial${trials.length === 1 ? '' : 's'} with a ${metric}; parameter importance needs at least ${MIN_IMPORTANCE_TRIALS}`);
+  }
+  const importances = paramImportances({ space: searchSpaceOf(spec), trials, direction: mode === 'max' ? 'maximize' : 'minimize' }, method);
+  return { sweepId, method, metric, mode, trials: trials.length, importances, ranking: Object.entries(importances).map(([parameter, importance]) => ({ parameter, importance })) };
 }
 
 // ---- best so far -------------------------------------------------------------------------------
