@@ -108,6 +108,27 @@ export const ImportanceSchema = Type.Object({
   ranking: Type.Array(Type.Object({ parameter: Type.String(), importance: Type.Number() }), { description: 'The same, as rows for charts' }),
 });
 
+export const ParallelCoordinatesSchema = Type.Object({
+  sweepId: Type.String(),
+  method: Type.Enum(IMPORTANCE_METHODS),
+  metric: Type.Enum(['val_auc', 'val_pr_auc', 'val_loss']),
+  axes: Type.Array(Type.Object({ axis: Type.Integer(), parameter: Type.String(), importance: Type.Number() }), { description: 'Most important parameter first' }),
+  lines: Type.Array(
+    Type.Object({
+      trial: Type.Integer(),
+      label: Type.String(),
+      axis: Type.Integer(),
+      parameter: Type.String(),
+      value: Type.String(),
+      position: Type.Number({ description: "The value's place on its axis: 0 (low, or the first choice) to 1" }),
+      objective: Type.Number(),
+    }),
+    { description: 'One row per completed trial and axis' },
+  ),
+  pair: Nullable(Type.Object({ x: Type.String(), y: Type.String() }, { description: 'The two most important parameters' })),
+  pairPoints: Type.Array(Type.Object({ trial: Type.Integer(), label: Type.String(), x: Type.Number(), y: Type.Number(), xValue: Type.String(), yValue: Type.String(), objective: Type.Number() })),
+});
+
 export const WorkersSchema = Type.Object({
   workers: Type.Array(
     Type.Object({

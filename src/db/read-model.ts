@@ -9,7 +9,7 @@ import { paramImportances, type ImportanceMethod, type Importances } from '../im
 import { UserError } from '../errors.js';
 import { searchSpaceOf } from '../sweep-spec/plan.js';
 import type { SweepSpec } from '../sweep-spec/schema.js';
-import type { Params } from '../strategy/space.js';
+import type { ParamValue, Params } from '../strategy/space.js';
 import { openDb } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -428,6 +428,62 @@ export async function sweepImportance(src: ReadSource, sweepId: string, method: 
   }
   const importances = paramImportances({ space: searchSpaceOf(spec), trials, direction: mode === 'max' ? 'maximize' : 'minimize' }, method);
   return { sweepId, method, metric, mode, trials: trials.length, importances, ranking: Object.entries(importances).map(([parameter, importance]) => ({ parameter, importance })) };
+}
+
+export interface ParallelCoordinates {
+  sweepId: string;
+  method: ImportanceMethod;
+  metric: SweepImportance['metric'];
+  /** The searched parameters, most important first: axis 0 is the most important. */
+  axes: { axis: number; parameter: string; importance: number }[];
+  /** One row per completed trial and axis: where the trial's value sits on the axis, 0 (low or first choice) to 1. */
+  lines: { trial: number; label: string; axis: number; parameter: string; value: string; position: number; objective: number }[];
+  /** The two most important parameters (null with fewer than two), and each completed trial's place on them. */
+  pair: { x: string; y: string } | null;
+  pairPoints: { trial: number; label: string; x: number; y: number; xValue: string; yValue: string; objective: number }[];
+}
+
+/** The pictures of which parameters mattered: parallel coordinates in importance order, and the objective over the top two parameters. */
+export async function parallelCoordinates(src: ReadSource, sweepId: string, method: ImportanceMethod): Promise<ParallelCoordinates | undefined> {
+  const importance = await sweepImportance(src, sweepId, method);
+  if (!importance) return undefined;
+  const sweep = (await src.store.getSweep(sweepId))!;
+  const space = new Map(searchSpaceOf(sweep.spec as SweepSpec).map((p) => [p.name, p]));
+  const field = OBJECTIVE_FIELDS[importance.metric];
+  const rows = (await src.store.listTrials(sweepId)).filter((t) => t.status === 'completed' && finite(t[field]) !== null);
+  const parameters = searchedParameters(sweep, rows);
+  const axes = importance.ranking.map((r, axis) => ({ axis, parameter: r.parameter, importance: r.importance }));
+  const position = (name: string, value: unknown): number => {
+    const p = space.get(name)!;
+    if (p.kind === 'choice') return p.choices.length === 1 ? 0.5 : p.choices.indexOf(value as ParamValue) / (p.choices.length - 1);
+    const f = p.kind === 'logUniform' ? Math.log : (x: number) => x;
+    return (f(value as number) - f(p.low)) / (f(p.high) - f(p.low));
+  };
+  const lines = rows.flatMap((t) =>
+    axes.map((a) => ({
+      trial: t.number,
+      label: trialLabel(t, parameters),
+      axis: a.axis,
+      parameter: a.parameter,
+      value: formatValue(t.params[a.parameter]),
+      position: position(a.parameter, t.params[a.parameter]),
+      objective: t[field]!,
+    })),
+  );
+  const [x, y] = axes;
+  const pair = x && y ? { x: x.parameter, y: y.parameter } : null;
+  const pairPoints = pair
+    ? rows.map((t) => ({
+        trial: t.number,
+        label: trialLabel(t, parameters),
+        x: position(pair.x, t.params[pair.x]),
+        y: position(pair.y, t.params[pair.y]),
+        xValue: formatValue(t.params[pair.x]),
+        yValue: formatValue(t.params[pair.y]),
+        objective: t[field]!,
+      }))
+    : [];
+  return { sweepId, method, metric: importance.metric, axes, lines, pair, pairPoints };
 }
 
 // ---- best so far -------------------------------------------------------------------------------

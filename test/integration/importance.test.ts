@@ -108,11 +108,38 @@ describe('GET /sweeps/:id/importance', () => {
     assert.match(few.body.message, /sweep-importance-small has 1 completed trial with a val_auc; parameter importance needs at least 2/);
   });
 
+  it('GET /sweeps/:id/parallel-coordinates: axes in importance order, every completed trial on each, and on the top two', async () => {
+    const { status, body } = await get(`/sweeps/${sweepId}/parallel-coordinates`);
+    assert.equal(status, 200);
+    const order = Object.keys(golden.pedAnova);
+    assert.deepEqual(
+      body.axes.map((a: { parameter: string }) => a.parameter),
+      order,
+    );
+    assert.equal(body.lines.length, golden.trials.length * order.length);
+    const first = golden.trials[0]!;
+    const line = (parameter: string) => body.lines.find((l: { trial: number; parameter: string }) => l.trial === 1 && l.parameter === parameter);
+    const lr = first.params.learningRate as number;
+    assert.ok(Math.abs(line('learningRate').position - Math.log(lr / 1e-4) / Math.log(1e-1 / 1e-4)) < 1e-12, 'log axis');
+    assert.equal(line('rnn').position, first.params.rnn === 'lstm' ? 0 : 1);
+    assert.equal(line('learningRate').objective, first.value);
+    for (const l of body.lines) assert.ok(l.position >= 0 && l.position <= 1);
+    assert.deepEqual(body.pair, { x: order[0], y: order[1] });
+    assert.equal(body.pairPoints.length, golden.trials.length);
+    assert.equal(body.pairPoints[0].x, line(order[0]!).position);
+    assert.equal(body.pairPoints[0].y, line(order[1]!).position);
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = (await get('/openapi.json')).body;
-    const route = doc.paths['/sweeps/{sweepId}/importance'].get;
-    assert.ok(route.parameters.some((p: { name: string }) => p.name === 'method'));
-    assert.ok(route.responses['200'] && route.responses['422']);
+    for (const path of ['/sweeps/{sweepId}/importance', '/sweeps/{sweepId}/parallel-coordinates']) {
+      const route = doc.paths[path].get;
+      assert.ok(
+        route.parameters.some((p: { name: string }) => p.name === 'method'),
+        path,
+      );
+      assert.ok(route.responses['200'] && route.responses['422'], path);
+    }
   });
 });
 
