@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startApi, type RunningApi } from '../../src/api/index.js';
 import { openDb, type ResultsStore } from '../../src/db/index.js';
+import { openReadSource } from '../../src/db/read-model.js';
+import { reportHtml } from '../../src/report/html.js';
+import { loadReportData } from '../../src/report/queries.js';
 import { resolveVariant } from '../../src/model/presets.js';
 import type { ParamSpace, Params } from '../../src/strategy/space.js';
 import { runSweepCli } from '../support/cli.js';
@@ -172,6 +175,37 @@ describe('sweep importance', () => {
       assert.equal(code, 2, stderr);
       assert.match(stderr, message);
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack');
+    }
+  });
+});
+
+describe('sweep report', () => {
+  it('has a parameter importance section (PED-ANOVA and fANOVA), the importance bars, parallel coordinates and the top pair', async () => {
+    const src = await openReadSource(database.url);
+    try {
+      const data = await loadReportData(src, sweepId, 5);
+      const html = reportHtml(data, { analysis: null, note: 'no motifs', top: 6 }, new Date());
+      const table = /<table class="importance">(.*?)<\/table>/.exec(html)![1]!;
+      const rows = [...table.matchAll(/<tr><td>(\w+)<\/td><td>([\d.]+)<\/td><td>([\d.]+)<\/td><\/tr>/g)];
+      assert.deepEqual(
+        rows.map((r) => r[1]),
+        Object.keys(golden.pedAnova),
+      );
+      for (const r of rows) assert.equal(r[2], golden.pedAnova[r[1]!]!.toFixed(3));
+      assert.match(html, /From the 60 completed trials&#39; val_auc/);
+      const specs = JSON.parse(/<script type="application\/json" id="chart-specs">(.*?)<\/script>/s.exec(html)![1]!) as { id: string; spec: any }[];
+      const byId = (id: string) => specs.find((s) => s.id === id)?.spec;
+      assert.equal(byId('chart-importance').data.values.length, 5);
+      assert.equal(byId('chart-parallel').data.values.length, 60 * 5);
+      assert.deepEqual(byId('chart-parallel').encoding.x.sort, Object.keys(golden.pedAnova));
+      assert.equal(byId('chart-pair').data.values.length, 60);
+      assert.match(html, /val_auc over the two most important parameters: learningRate and convFilters/);
+
+      const small = reportHtml(await loadReportData(src, smallSweepId, 5), { analysis: null, note: 'no motifs', top: 6 }, new Date());
+      assert.match(small, /No parameter importance: sweep-importance-small has 1 completed trial with a val_auc; parameter importance needs at least 2\./);
+      assert.doesNotMatch(small, /chart-parallel/);
+    } finally {
+      await src.close();
     }
   });
 });
