@@ -35,7 +35,8 @@ export function fanova(input: ImportanceInput, seed: number): Importances {
   const y = trials.map((t) => t.value);
   const rng = new Rng(seed);
   const trees = Array.from({ length: N_TREES }, () => new FanovaTree(fitTree(x, y, rng), encoding.bounds));
-  if (trees.every((t) => t.variance === 0)) throw new Error('fANOVA: zero total variance in all trees');
+  // Optuna raises here (every trial's value equal); nothing explains a constant, so all stay 0.
+  if (trees.every((t) => t.variance === 0)) return importances;
   varying.forEach((param, i) => {
     const fractions = trees.filter((t) => t.variance > 0).map((t) => Math.max(0, t.marginalVariance(encoding.columns[i]!)) / t.variance);
     importances[param.name] = fractions.reduce((a, b) => a + b, 0) / fractions.length;

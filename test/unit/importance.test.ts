@@ -61,6 +61,8 @@ test('too few trials, or no signal, give equal importances as get_param_importan
   ];
   for (const method of ['ped-anova', 'fanova'] as const) {
     assert.deepEqual(Object.values(paramImportances({ space, trials: [{ params: { x: 0.5, y: 'a' }, value: 1 }], direction: 'maximize' }, method)), [0.5, 0.5], method);
+    const constant = [0.1, 0.5, 0.9].map((x, i) => ({ params: { x, y: i % 2 ? 'a' : 'b' }, value: 0.7 }));
+    assert.deepEqual(Object.values(paramImportances({ space, trials: constant, direction: 'maximize' }, method)), [0.5, 0.5], `${method}: every value equal`);
   }
 });
 
