@@ -162,6 +162,32 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     },
   );
 
+  api.get(
+    '/sweeps/:sweepId/importance',
+    {
+      schema: {
+        summary: "Which searched parameters mattered for the sweep's objective, from its completed trials (normalised to sum 1, largest first)",
+        params: S.SweepParams,
+        querystring: S.ImportanceQuery,
+        response: { 200: S.ImportanceSchema, ...errors, 422: S.ErrorSchema },
+      },
+    },
+    async (request, reply) => (await read.sweepImportance(src, request.params.sweepId, request.query.method)) ?? notFound(reply, request.params.sweepId),
+  );
+
+  api.get(
+    '/sweeps/:sweepId/parallel-coordinates',
+    {
+      schema: {
+        summary: 'Completed trials on one axis per searched parameter (most important first), and on the two most important parameters, with their objective value',
+        params: S.SweepParams,
+        querystring: S.ImportanceQuery,
+        response: { 200: S.ParallelCoordinatesSchema, ...errors, 422: S.ErrorSchema },
+      },
+    },
+    async (request, reply) => (await read.parallelCoordinates(src, request.params.sweepId, request.query.method)) ?? notFound(reply, request.params.sweepId),
+  );
+
   const windowOf = async (query: Static<typeof S.WorkersQuery>, reply: FastifyReply): Promise<read.TimeWindow | undefined> => {
     const window = { sweepId: query.sweep, from: timeOf('from', query.from), to: timeOf('to', query.to) };
     if (query.sweep !== undefined && !(await src.store.getSweep(query.sweep))) {

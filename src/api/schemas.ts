@@ -5,6 +5,7 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { CURVE_METRICS, MAX_CURVE_TRIALS, TRIAL_STATUSES } from '../db/read-model.js';
+import { IMPORTANCE_METHODS } from '../importance/index.js';
 import type { SweepStatus } from '../db/types.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -97,6 +98,37 @@ export const BestSoFarSchema = Type.Object({
   points: Type.Array(Type.Object({ time: Time, trialId: Type.String(), trial: Type.Integer(), valAuc: Type.Number(), bestValAuc: Type.Number() })),
 });
 
+export const ImportanceSchema = Type.Object({
+  sweepId: Type.String(),
+  method: Type.Enum(IMPORTANCE_METHODS),
+  metric: Type.Enum(['val_auc', 'val_pr_auc', 'val_loss']),
+  mode: Type.Enum(['max', 'min']),
+  trials: Type.Integer({ description: 'Completed trials with a finite objective value, the ones the importances are computed from' }),
+  importances: Type.Record(Type.String(), Type.Number(), { description: 'Parameter -> importance, summing to 1, largest first' }),
+  ranking: Type.Array(Type.Object({ parameter: Type.String(), importance: Type.Number() }), { description: 'The same, as rows for charts' }),
+});
+
+export const ParallelCoordinatesSchema = Type.Object({
+  sweepId: Type.String(),
+  method: Type.Enum(IMPORTANCE_METHODS),
+  metric: Type.Enum(['val_auc', 'val_pr_auc', 'val_loss']),
+  axes: Type.Array(Type.Object({ axis: Type.Integer(), parameter: Type.String(), importance: Type.Number() }), { description: 'Most important parameter first' }),
+  lines: Type.Array(
+    Type.Object({
+      trial: Type.Integer(),
+      label: Type.String(),
+      axis: Type.Integer(),
+      parameter: Type.String(),
+      value: Type.String(),
+      position: Type.Number({ description: "The value's place on its axis: 0 (low, or the first choice) to 1" }),
+      objective: Type.Number(),
+    }),
+    { description: 'One row per completed trial and axis' },
+  ),
+  pair: Nullable(Type.Object({ x: Type.String(), y: Type.String() }, { description: 'The two most important parameters' })),
+  pairPoints: Type.Array(Type.Object({ trial: Type.Integer(), label: Type.String(), x: Type.Number(), y: Type.Number(), xValue: Type.String(), yValue: Type.String(), objective: Type.Number() })),
+});
+
 export const WorkersSchema = Type.Object({
   workers: Type.Array(
     Type.Object({
@@ -146,6 +178,9 @@ export const CurvesQuery = Type.Object({
 export const EffectsQuery = Type.Object({
   parameter: Type.Optional(Type.String({ maxLength: 200, description: 'Only this searched parameter' })),
   bins: Type.Integer({ minimum: 2, maximum: 50, default: 8, description: 'Numeric parameters with more distinct values are binned' }),
+});
+export const ImportanceQuery = Type.Object({
+  method: Type.Enum(IMPORTANCE_METHODS, { default: 'ped-anova', description: "Optuna 5's PED-ANOVA (the default) or fANOVA (a seeded random forest)" }),
 });
 export const WorkersQuery = Type.Object({
   sweep: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only epochs of this sweep' })),

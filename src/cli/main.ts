@@ -22,6 +22,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default },
   motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default },
   report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default },
+  importance: { summary: 'Which searched parameters mattered (PED-ANOVA or fANOVA, as Optuna 5)', load: async () => (await import('./commands/importance.js')).default },
 };
 
 export function version(): string {

@@ -5,6 +5,11 @@
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
 import postgres from 'postgres';
+import { paramImportances, type ImportanceMethod, type Importances } from '../importance/index.js';
+import { UserError } from '../errors.js';
+import { searchSpaceOf } from '../sweep-spec/plan.js';
+import type { SweepSpec } from '../sweep-spec/schema.js';
+import type { ParamValue, Params } from '../strategy/space.js';
 import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -394,6 +399,112 @@ function binner(values: readonly number[], bins: number): (v: number) => [string
     const [a, b] = [inv(f(lo) + i * width), inv(f(lo) + (i + 1) * width)];
     return [`[${formatValue(a)}, ${formatValue(b)}${i === bins - 1 ? ']' : ')'}`, a];
   };
+}
+
+// ---- parameter importance ----------------------------------------------------------------------
+
+/** Fewer completed trials than this make every importance equal (Optuna warns and returns zeros). */
+export const MIN_IMPORTANCE_TRIALS = 2;
+
+/** The objective fields a trial row keeps: importance explains the sweep's own objective. */
+const OBJECTIVE_FIELDS = { val_auc: 'bestValAuc', val_pr_auc: 'bestValPrAuc', val_loss: 'bestValLoss' } as const satisfies Record<string, keyof TrialRow>;
+
+export interface SweepImportance {
+  sweepId: string;
+  method: ImportanceMethod;
+  /** The sweep's objective metric the importances explain, and whether it is maximised. */
+  metric: keyof typeof OBJECTIVE_FIELDS;
+  mode: 'max' | 'min';
+  /** Completed trials with a finite objective value: the trials the importances are computed from. */
+  trials: number;
+  /** Parameter -> importance, summing to 1, largest first (Optuna's get_param_importances). */
+  importances: Importances;
+  /** The same, as rows for charts. */
+  ranking: { parameter: string; importance: number }[];
+}
+
+/** A sweep with too few completed trials to say which parameters mattered: the CLI exits 2, the API answers 422. */
+export class TooFewTrials extends UserError {
+  readonly statusCode = 422;
+}
+
+/**
+ * Which searched parameters mattered for the sweep's objective (PED-ANOVA or fANOVA, src/importance),
+ * from its completed trials as Optuna uses COMPLETE ones: early-stopped trials stopped at a smaller
+ * budget and are left out. Undefined for an unknown sweep.
+ */
+export async function sweepImportance(src: ReadSource, sweepId: string, method: ImportanceMethod): Promise<SweepImportance | undefined> {
+  const sweep = await src.store.getSweep(sweepId);
+  if (!sweep) return undefined;
+  const spec = sweep.spec as SweepSpec;
+  const metric = spec.objective.metric;
+  const mode = spec.objective.mode;
+  const field = OBJECTIVE_FIELDS[metric];
+  const trials = (await src.store.listTrials(sweepId)).flatMap((t) => {
+    const value = finite(t[field]);
+    return t.status === 'completed' && value !== null ? [{ params: t.params as Params, value }] : [];
+  });
+  if (trials.length < MIN_IMPORTANCE_TRIALS) {
+    throw new TooFewTrials(`${sweepId} has ${trials.length} completed trial${trials.length === 1 ? '' : 's'} with a ${metric}; parameter importance needs at least ${MIN_IMPORTANCE_TRIALS}`);
+  }
+  const importances = paramImportances({ space: searchSpaceOf(spec), trials, direction: mode === 'max' ? 'maximize' : 'minimize' }, method);
+  return { sweepId, method, metric, mode, trials: trials.length, importances, ranking: Object.entries(importances).map(([parameter, importance]) => ({ parameter, importance })) };
+}
+
+export interface ParallelCoordinates {
+  sweepId: string;
+  method: ImportanceMethod;
+  metric: SweepImportance['metric'];
+  /** The searched parameters, most important first: axis 0 is the most important. */
+  axes: { axis: number; parameter: string; importance: number }[];
+  /** One row per completed trial and axis: where the trial's value sits on the axis, 0 (low or first choice) to 1. */
+  lines: { trial: number; label: string; axis: number; parameter: string; value: string; position: number; objective: number }[];
+  /** The two most important parameters (null with fewer than two), and each completed trial's place on them. */
+  pair: { x: string; y: string } | null;
+  pairPoints: { trial: number; label: string; x: number; y: number; xValue: string; yValue: string; objective: number }[];
+}
+
+/** The pictures of which parameters mattered: parallel coordinates in importance order, and the objective over the top two parameters. */
+export async function parallelCoordinates(src: ReadSource, sweepId: string, method: ImportanceMethod): Promise<ParallelCoordinates | undefined> {
+  const importance = await sweepImportance(src, sweepId, method);
+  if (!importance) return undefined;
+  const sweep = (await src.store.getSweep(sweepId))!;
+  const space = new Map(searchSpaceOf(sweep.spec as SweepSpec).map((p) => [p.name, p]));
+  const field = OBJECTIVE_FIELDS[importance.metric];
+  const rows = (await src.store.listTrials(sweepId)).filter((t) => t.status === 'completed' && finite(t[field]) !== null);
+  const parameters = searchedParameters(sweep, rows);
+  const axes = importance.ranking.map((r, axis) => ({ axis, parameter: r.parameter, importance: r.importance }));
+  const position = (name: string, value: unknown): number => {
+    const p = space.get(name)!;
+    if (p.kind === 'choice') return p.choices.length === 1 ? 0.5 : p.choices.indexOf(value as ParamValue) / (p.choices.length - 1);
+    const f = p.kind === 'logUniform' ? Math.log : (x: number) => x;
+    return (f(value as number) - f(p.low)) / (f(p.high) - f(p.low));
+  };
+  const lines = rows.flatMap((t) =>
+    axes.map((a) => ({
+      trial: t.number,
+      label: trialLabel(t, parameters),
+      axis: a.axis,
+      parameter: a.parameter,
+      value: formatValue(t.params[a.parameter]),
+      position: position(a.parameter, t.params[a.parameter]),
+      objective: t[field]!,
+    })),
+  );
+  const [x, y] = axes;
+  const pair = x && y ? { x: x.parameter, y: y.parameter } : null;
+  const pairPoints = pair
+    ? rows.map((t) => ({
+        trial: t.number,
+        label: trialLabel(t, parameters),
+        x: position(pair.x, t.params[pair.x]),
+        y: position(pair.y, t.params[pair.y]),
+        xValue: formatValue(t.params[pair.x]),
+        yValue: formatValue(t.params[pair.y]),
+        objective: t[field]!,
+      }))
+    : [];
+  return { sweepId, method, metric: importance.metric, axes, lines, pair, pairPoints };
 }
 
 // ---- best so far -------------------------------------------------------------------------------

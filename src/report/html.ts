@@ -134,6 +134,102 @@ function charts(data: ReportData): { id: string; title: string; spec: Spec }[] {
   return out;
 }
 
+/** The importance bars, parallel coordinates in importance order, and the objective over the two most important parameters. */
+function importanceCharts(data: ReportData): { id: string; title: string; spec: Spec }[] {
+  if (!data.importance) return [];
+  const { pedAnova, pictures } = data.importance;
+  const objective = `best ${pictures.metric}`;
+  const out: { id: string; title: string; spec: Spec }[] = [
+    {
+      id: 'chart-importance',
+      title: 'Parameter importance (PED-ANOVA)',
+      spec: {
+        width: 360,
+        height: { step: 22 },
+        data: { values: pedAnova.ranking },
+        mark: 'bar',
+        encoding: {
+          y: { field: 'parameter', type: 'nominal', sort: '-x', title: null },
+          x: { field: 'importance', type: 'quantitative', scale: { domain: [0, 1] }, title: 'importance (sums to 1)' },
+          tooltip: [{ field: 'parameter' }, { field: 'importance', format: '.3f' }],
+        },
+      },
+    },
+  ];
+  const color = {
+    field: 'objective',
+    type: 'quantitative',
+    title: objective,
+    scale: { scheme: pictures.metric === 'val_loss' ? 'viridis' : 'redyellowgreen', reverse: pictures.metric === 'val_loss' },
+  };
+  out.push({
+    id: 'chart-parallel',
+    title: `Parallel coordinates, coloured by ${pictures.metric} (axes most important first)`,
+    spec: {
+      width: Math.max(360, 120 * pictures.axes.length),
+      height: 260,
+      data: { values: pictures.lines },
+      layer: [
+        { mark: { type: 'line', opacity: 0.7 }, encoding: { detail: { field: 'trial', type: 'nominal' }, order: { field: 'axis' } } },
+        {
+          mark: { type: 'point', filled: true, size: 30 },
+          encoding: { tooltip: [{ field: 'label', title: 'trial' }, { field: 'parameter' }, { field: 'value' }, { field: 'objective', title: objective, format: '.4f' }] },
+        },
+      ],
+      encoding: {
+        x: { field: 'parameter', type: 'nominal', sort: pictures.axes.map((a) => a.parameter), title: null, axis: { labelAngle: 0, domain: false, grid: true } },
+        y: { field: 'position', type: 'quantitative', scale: { domain: [0, 1] }, title: 'low / first choice (0) to high / last choice (1)' },
+        color,
+      },
+    },
+  });
+  if (pictures.pair) {
+    const { x, y } = pictures.pair;
+    const bins = { maxbins: 8, extent: [0, 1] };
+    out.push({
+      id: 'chart-pair',
+      title: `${pictures.metric} over the two most important parameters: ${x} and ${y}`,
+      spec: {
+        width: 360,
+        height: 300,
+        data: { values: pictures.pairPoints },
+        layer: [
+          {
+            mark: 'rect',
+            encoding: {
+              x: { field: 'x', bin: bins, type: 'quantitative', title: `${x} (0 = low, 1 = high)` },
+              y: { field: 'y', bin: bins, type: 'quantitative', title: `${y} (0 = low, 1 = high)` },
+              color: { ...color, aggregate: 'mean', title: `mean ${objective}` },
+            },
+          },
+          {
+            mark: { type: 'point', color: '#222', size: 18 },
+            encoding: {
+              x: { field: 'x', type: 'quantitative' },
+              y: { field: 'y', type: 'quantitative' },
+              tooltip: [
+                { field: 'label', title: 'trial' },
+                { field: 'xValue', title: x },
+                { field: 'yValue', title: y },
+                { field: 'objective', title: objective, format: '.4f' },
+              ],
+            },
+          },
+        ],
+      },
+    });
+  }
+  return out;
+}
+
+function importanceTable(data: ReportData): string {
+  if (!data.importance) return `<p class="note">${escapeHtml(data.importanceNote)}</p>`;
+  const { pedAnova, fanova } = data.importance;
+  const rows = pedAnova.ranking.map((r) => `<tr><td>${escapeHtml(r.parameter)}</td><td>${r.importance.toFixed(3)}</td><td>${fanova.importances[r.parameter]!.toFixed(3)}</td></tr>`);
+  return `<table class="importance"><thead><tr><th>parameter</th><th>PED-ANOVA</th><th>fANOVA</th></tr></thead><tbody>${rows.join('')}</tbody></table>
+<p class="note">${escapeHtml(data.importanceNote)}</p>`;
+}
+
 function shortTrial(trialId: string): string {
   return trialId.slice(trialId.lastIndexOf('-trial-') + 1);
 }
@@ -188,7 +284,7 @@ ${logoSvg(m.strand === '-' ? reverseComplement(target) : target, { title: `JASPA
 export function reportHtml(data: ReportData, motifs: MotifSection, generatedAt: Date): string {
   const { sweep } = data;
   const best = data.trials.find((t) => t.trialId === sweep.bestTrialId);
-  const specs = charts(data);
+  const specs = [...charts(data), ...importanceCharts(data)];
   const json = JSON.stringify(specs.map(({ id, spec }) => ({ id, spec: { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec } }))).replace(/</g, '\\u003c');
   const summary = [
     ['status', sweep.status],
@@ -216,6 +312,8 @@ ${inlineLibraries()}
 <table class="summary">${summary.map(([k, v]) => `<tr><td>${escapeHtml(k!)}</td><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>
 <h2>Leaderboard</h2>
 ${leaderboard(data)}
+<h2>Parameter importance</h2>
+${importanceTable(data)}
 ${specs.map((s) => `<h2>${escapeHtml(s.title)}</h2>\n<div class="chart" id="${s.id}"></div>`).join('\n')}
 <h2>Motifs of the best model</h2>
 ${motifSection(motifs)}

@@ -32,3 +32,17 @@ test('both plugins get the same panels and variables, each dashboard with its ow
     );
   }
 });
+
+test('the importance panels are on the sweep overview of both plugins, reading the importance and parallel-coordinates routes', () => {
+  for (const plugin of plugins) {
+    const d = JSON.parse(generatedFiles().get(path.join(plugin, 'sweep-overview.json'))!) as { panels: { title: string; type: string; targets: Record<string, unknown>[] }[] };
+    const pathOf = (title: string) => {
+      const target = d.panels.find((p) => p.title === title)?.targets[0];
+      assert.ok(target, `${plugin}: panel '${title}'`);
+      return plugin === 'json-api' ? target.urlPath : target.url;
+    };
+    assert.equal(pathOf('Parameter importance'), '/sweeps/$sweep/importance');
+    assert.equal(pathOf('Parallel coordinates (most important parameter first)'), '/sweeps/$sweep/parallel-coordinates');
+    assert.equal(pathOf('Objective on the two most important parameters'), '/sweeps/$sweep/parallel-coordinates');
+  }
+});

@@ -1,5 +1,5 @@
 /** The danq-sweep dashboards, defined once (see model.ts); `npm run dashboards` renders them per plugin. */
-import type { Dashboard, RowField } from './model.js';
+import type { Dashboard, Panel, RowField } from './model.js';
 
 const trialFields: RowField[] = [
   { key: 'number', name: 'trial', type: 'number' },
@@ -141,8 +141,80 @@ export const sweepOverview: Dashboard = {
       grid: { x: 0, y: 41, w: 24, h: 10 },
       query: { path: '/sweeps/$sweep/trials', rows: 'trials', fields: trialFields },
     },
+    ...importancePanels(51),
   ],
 };
+
+/**
+ * Which parameters mattered, from y on. Core Grafana has no parallel-coordinates panel: an XY chart
+ * draws one line per trial across the parameter axes (values scaled to 0..1), coloured by the
+ * objective, and another XY chart places the trials on the two most important parameters.
+ */
+function importancePanels(y: number): Panel[] {
+  const byObjective = (x: string, yField: string) => ({
+    mapping: 'manual',
+    series: [{ x: { matcher: { id: 'byName', options: x } }, y: { matcher: { id: 'byName', options: yField } }, color: { matcher: { id: 'byName', options: 'objective' } } }],
+    tooltip: { mode: 'single' },
+    legend: { showLegend: false },
+  });
+  const colour = { color: { mode: 'continuous-RdYlGr' }, decimals: 4 };
+  return [
+    {
+      title: 'Parameter importance',
+      question: "Which searched parameters mattered for the sweep's objective (PED-ANOVA over the completed trials, as Optuna 5 computes it; shares summing to 1)?",
+      type: 'barchart',
+      grid: { x: 0, y, w: 8, h: 9 },
+      query: {
+        path: '/sweeps/$sweep/importance',
+        params: [['method', 'ped-anova']],
+        rows: 'ranking',
+        fields: [
+          { key: 'parameter', name: 'parameter', type: 'string' },
+          { key: 'importance', name: 'importance', type: 'number' },
+        ],
+      },
+      options: { orientation: 'horizontal', showValue: 'always', legend: { showLegend: false } },
+      defaults: { decimals: 3, min: 0, max: 1 },
+    },
+    {
+      title: 'Parallel coordinates (most important parameter first)',
+      question: 'Where on each parameter do the good trials sit? One line per completed trial across the axes (0 = low or first choice, 1 = high or last), coloured by the objective.',
+      type: 'xychart',
+      grid: { x: 8, y, w: 16, h: 9 },
+      query: {
+        path: '/sweeps/$sweep/parallel-coordinates',
+        rows: 'lines',
+        fields: [
+          { key: 'axis', name: 'axis', type: 'number' },
+          { key: 'position', name: 'position', type: 'number' },
+          { key: 'objective', name: 'objective', type: 'number' },
+          { key: 'label', name: 'trial', type: 'string' },
+        ],
+      },
+      seriesBy: 'trial',
+      options: { ...byObjective('axis', 'position'), show: 'points+lines' },
+      defaults: { ...colour, custom: { show: 'points+lines', pointSize: { fixed: 6 }, lineWidth: 1 } },
+    },
+    {
+      title: 'Objective on the two most important parameters',
+      question: 'How do the two most important parameters act together? Each completed trial at its place on both (0..1), coloured by the objective.',
+      type: 'xychart',
+      grid: { x: 0, y: y + 9, w: 24, h: 9 },
+      query: {
+        path: '/sweeps/$sweep/parallel-coordinates',
+        rows: 'pairPoints',
+        fields: [
+          { key: 'x', name: 'x', type: 'number' },
+          { key: 'y', name: 'y', type: 'number' },
+          { key: 'objective', name: 'objective', type: 'number' },
+          { key: 'label', name: 'trial', type: 'string' },
+        ],
+      },
+      options: { ...byObjective('x', 'y'), show: 'points' },
+      defaults: { ...colour, custom: { show: 'points', pointSize: { fixed: 14 } } },
+    },
+  ];
+}
 
 const window: [string, string][] = [
   ['from', '${__from}'],

@@ -27,7 +27,7 @@ export interface Panel {
   title: string;
   /** The question the panel answers (shown as the panel description, and in the README). */
   question: string;
-  type: 'table' | 'timeseries' | 'barchart' | 'piechart' | 'trend';
+  type: 'table' | 'timeseries' | 'barchart' | 'piechart' | 'trend' | 'xychart';
   grid: { x: number; y: number; w: number; h: number };
   query: ApiQuery;
   /** One panel per value of this variable. */
