@@ -472,7 +472,7 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
   const space = new Map(searchSpaceOf(sweep.spec as SweepSpec).map((p) => [p.name, p]));
   const field = OBJECTIVE_FIELDS[importance.metric];
   const rows = (await src.store.listTrials(sweepId)).filter((t) => t.status === 'completed' && finite(t[field]) !== null);
-  const parameters = searchedParameters(sweep, rows);
+  const parameters = await sweepParameters(src, sweep);
   const axes = importance.ranking.map((r, axis) => ({ axis, parameter: r.parameter, importance: r.importance }));
   const position = (name: string, value: unknown): number => {
     const p = space.get(name)!;
