@@ -96,6 +96,13 @@ export interface TrialResult {
   bestValAuc: number | null;
   /** The model's parameter count (0 when unknown). */
   paramCount: number;
+  /** Validation PR AUC and loss at the best epoch (absent from failed trials and results recorded before they were reported). */
+  bestValPrAuc?: number | null;
+  bestValLoss?: number | null;
+  /** Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend. */
+  inferenceMsPer1k?: number | null;
+  /** Seconds of every epoch trained, resumed ones included. */
+  trainSeconds?: number;
   params: Params;
   objectiveByEpoch: (number | null)[];
   backend?: BackendName;
