@@ -79,12 +79,31 @@ function nondominationRanks(losses: readonly (readonly number[])[]): number[] {
   return ranks;
 }
 
+export interface RankedTrial<T> {
+  entry: T;
+  /** 1 = the Pareto front (of the feasible trials, when any is feasible). */
+  rank: number;
+  feasible: boolean;
+  losses: number[];
+}
+
 /**
- * Leaderboard order of ranked trials: Pareto rank, then the first objective's loss, then the
- * earlier trial. Returns indices into `entries`.
+ * The leaderboard: trials with every objective measured, by Pareto rank (constraint-aware), then
+ * the first objective, then the earlier trial. Its first entry is the sweep's best model: the
+ * front's member best on the first objective.
  */
-export function leaderboardOrder(entries: readonly { rank: number; losses: readonly number[]; trial: number }[]): number[] {
-  return entries.map((_, i) => i).sort((a, b) => entries[a]!.rank - entries[b]!.rank || entries[a]!.losses[0]! - entries[b]!.losses[0]! || entries[a]!.trial - entries[b]!.trial);
+export function rankTrials<T extends { trial: number; metrics: TrialMetrics }>(entries: readonly T[], objectives: readonly Objective[], constraints: readonly Constraint[]): RankedTrial<T>[] {
+  const measured = entries.flatMap((entry) => {
+    const losses = lossesOf(objectives, entry.metrics);
+    return losses ? [{ entry, losses, violation: violationOf(constraints, entry.metrics) }] : [];
+  });
+  const ranks = paretoRanks(
+    measured.map((m) => m.losses),
+    measured.map((m) => m.violation),
+  );
+  return measured
+    .map((m, i) => ({ entry: m.entry, rank: ranks[i]!, feasible: m.violation === 0, losses: m.losses }))
+    .sort((a, b) => a.rank - b.rank || a.losses[0]! - b.losses[0]! || a.entry.trial - b.entry.trial);
 }
 
 // ---- hypervolume -------------------------------------------------------------------------------------

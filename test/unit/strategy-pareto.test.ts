@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TrialMetrics } from '../../src/strategy/objective.js';
-import { hypervolume, hypervolumeSubset, leaderboardOrder, lossesOf, paretoRanks, referencePoint, splitByRank, violationOf } from '../../src/strategy/pareto.js';
+import { hypervolume, hypervolumeSubset, rankTrials, lossesOf, paretoRanks, referencePoint, splitByRank, violationOf } from '../../src/strategy/pareto.js';
 
 /*
  * Expected values computed with Optuna 5.1.0 (venv /work/venvs/multiobjective):
@@ -135,15 +135,39 @@ test('the split takes whole ranks while they fit, and cuts the next by hypervolu
   assert.deepEqual([...splitByRank(L, 0)], []);
 });
 
-test('the leaderboard orders by rank, then the first objective, then the trial', () => {
+test('the leaderboard orders by rank, then the first objective, then the trial; unmeasured trials are left out', () => {
+  const objectives = [
+    { metric: 'val_auc', mode: 'max' },
+    { metric: 'params', mode: 'min' },
+  ] as const;
   const entries = [
-    { trial: 1, rank: 2, losses: [-0.95, 10] },
-    { trial: 2, rank: 1, losses: [-0.8, 1] },
-    { trial: 3, rank: 1, losses: [-0.9, 5] },
-    { trial: 4, rank: 1, losses: [-0.9, 5] },
+    { trial: 1, metrics: metrics({ valAuc: 0.95, params: 10 }) },
+    { trial: 2, metrics: metrics({ valAuc: 0.8, params: 1 }) },
+    { trial: 3, metrics: metrics({ valAuc: 0.9, params: 5 }) },
+    { trial: 4, metrics: metrics({ valAuc: 0.9, params: 5 }) },
+    { trial: 5, metrics: metrics({ valAuc: 0.7, params: 8 }) },
+    { trial: 6, metrics: metrics({ valAuc: null, params: 1 }) },
   ];
+  const ranked = rankTrials(entries, objectives, [{ metric: 'params', max: 9 }]);
+  // Trial 1 has the best AUC but breaks the constraint: it ranks below the dominated trial 5.
   assert.deepEqual(
-    leaderboardOrder(entries).map((i) => entries[i]!.trial),
-    [3, 4, 2, 1],
+    ranked.map((r) => [r.entry.trial, r.rank, r.feasible]),
+    [
+      [3, 1, true],
+      [4, 1, true],
+      [2, 1, true],
+      [5, 2, true],
+      [1, 3, false],
+    ],
+  );
+  assert.deepEqual(
+    rankTrials(entries, objectives, []).map((r) => [r.entry.trial, r.rank]),
+    [
+      [1, 1],
+      [3, 1],
+      [4, 1],
+      [2, 1],
+      [5, 2],
+    ],
   );
 });
