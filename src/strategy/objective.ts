@@ -35,7 +35,7 @@ export interface TrialMetrics {
   /** Milliseconds per 1,000 validation sequences of forward passes with the best epoch's weights, on the trial's backend. */
   inferenceMsPer1k: number | null;
   /** Wall-clock seconds of every epoch trained (validation included). */
-  trainSeconds: number;
+  trainSeconds: number | null;
 }
 
 const epochFieldOf = { val_auc: 'valAuc', val_pr_auc: 'valPrAuc', val_loss: 'valLoss' } as const satisfies Record<ObjectiveMetric, keyof EpochMetrics>;
