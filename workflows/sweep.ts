@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
 import type { TerminalSweepStatus } from '../src/domain/status.js';
-import { pickBest, sweepStrategy, topCandidates, type Decision, type StrategyState, type TrialOutcome } from '../src/strategy/index.js';
+import { pickBest, rankTrials, sweepStrategy, topCandidates, type Decision, type StrategySetup, type StrategyState, type TrialMetrics, type TrialOutcome } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
 import { describeFailure } from './errors.js';
 import { sweepDetails, trainSummary, trialSummary } from './summary.js';
@@ -29,6 +29,7 @@ import {
   resumeSignal,
   type BestSoFar,
   type LeaderboardEntry,
+  type MeasuredEntry,
   type SweepInput,
   type SweepResult,
   type SweepStatus,
@@ -78,6 +79,8 @@ class Sweep {
   private paused: boolean;
   private best: BestSoFar | undefined;
   private leaderboard: LeaderboardEntry[];
+  private measured: MeasuredEntry[];
+  private readonly ranking: Ranking | undefined;
   private readonly counts: Record<TrialOutcome, number>;
   private readonly trialRunsBefore: number;
   private trialRunsThisHistory = 0;
@@ -95,6 +98,8 @@ class Sweep {
     this.trialRunsBefore = carried?.trialRuns ?? 0;
     this.best = carried?.best;
     this.leaderboard = carried?.leaderboard ?? [];
+    this.measured = carried?.measured ?? [];
+    this.ranking = rankingOf(input.setup);
   }
 
   private get status(): SweepStatus {
@@ -223,12 +228,31 @@ class Sweep {
   private absorb(result: TrialResult): void {
     this.running.delete(result.trial);
     this.counts[result.status]++;
-    this.strategy = sweepStrategy.report(this.strategy, { trial: result.trial, status: result.status, epochsTrained: result.epochsTrained, objectiveByEpoch: result.objectiveByEpoch });
+    const metrics = trialMetricsOf(result);
+    this.strategy = sweepStrategy.report(this.strategy, {
+      trial: result.trial,
+      status: result.status,
+      epochsTrained: result.epochsTrained,
+      objectiveByEpoch: result.objectiveByEpoch,
+      ...(metrics && { metrics }),
+    });
     if (result.status === 'failed' || result.status === 'cancelled' || result.bestValAuc === null) return;
     const candidate: BestSoFar = { trial: result.trial, trialId: result.trialId, valAuc: result.bestValAuc, bestEpoch: result.bestEpoch, paramCount: result.paramCount, params: result.params };
+    if (this.ranking && metrics) {
+      this.rank({ ...candidate, metrics }, this.ranking);
+      return;
+    }
     this.best = pickBest(this.best ? [this.best, candidate] : [candidate]);
     // A promoted trial reports again: its newer result replaces the older one.
     this.leaderboard = topCandidates([...this.leaderboard.filter((e) => e.trial !== result.trial), candidate], LEADERBOARD_SIZE);
+  }
+
+  /** Several objectives or constraints: the best model is the first of the leaderboard (src/strategy/pareto.ts rankTrials). */
+  private rank(entry: MeasuredEntry, ranking: Ranking): void {
+    this.measured = [...this.measured.filter((e) => e.trial !== entry.trial), entry];
+    const order = rankTrials(this.measured, ranking.objectives, ranking.constraints).map(({ entry: { metrics: _, ...best } }) => best);
+    this.best = order[0];
+    this.leaderboard = order.slice(0, LEADERBOARD_SIZE);
   }
 
   private historyIsLong(): boolean {
@@ -237,7 +261,15 @@ class Sweep {
   }
 
   private carry() {
-    return { strategy: this.strategy, paused: this.paused, counts: this.counts, trialRuns: this.trialRunsBefore + this.trialRunsThisHistory, best: this.best, leaderboard: this.leaderboard };
+    return {
+      strategy: this.strategy,
+      paused: this.paused,
+      counts: this.counts,
+      trialRuns: this.trialRunsBefore + this.trialRunsThisHistory,
+      best: this.best,
+      leaderboard: this.leaderboard,
+      ...(this.ranking && { measured: this.measured }),
+    };
   }
 
   /** Waits for the running trials (cancelled ones stop between batches and record themselves), exports the best model, records the outcome. */
@@ -265,6 +297,27 @@ class Sweep {
   private publishDetails(status: string = this.status): void {
     setCurrentDetails(sweepDetails({ status, totalTrials: this.input.totalTrials, running: this.running.size, counts: this.counts, leaderboard: this.leaderboard }));
   }
+}
+
+type Ranking = Required<Pick<StrategySetup, 'objectives' | 'constraints'>>;
+
+/** How a sweep with several objectives or constraints ranks its trials; the single-objective best-model rule (val AUC) is the objective when only constraints are set. */
+function rankingOf(setup: StrategySetup): Ranking | undefined {
+  if (!setup.objectives && !setup.constraints) return undefined;
+  return { objectives: setup.objectives ?? [{ metric: 'val_auc', mode: 'max' }], constraints: setup.constraints ?? [] };
+}
+
+/** A trial's measurements at its best epoch; none for a trial that failed or was cancelled. */
+function trialMetricsOf(result: TrialResult): TrialMetrics | undefined {
+  if (result.status === 'failed' || result.status === 'cancelled') return undefined;
+  return {
+    valAuc: result.bestValAuc,
+    valPrAuc: result.bestValPrAuc ?? null,
+    valLoss: result.bestValLoss ?? null,
+    params: result.paramCount,
+    inferenceMsPer1k: result.inferenceMsPer1k ?? null,
+    trainSeconds: result.trainSeconds ?? null,
+  };
 }
 
 function exportActivity(trainQueue: string) {

@@ -9,7 +9,7 @@ import type { DatasetSpec } from '../src/data/dataset-spec.js';
 import type { SweepStatus, TerminalSweepStatus } from '../src/domain/status.js';
 import type { BaseModel } from '../src/sweep-spec/plan.js';
 import type { SweepSpec } from '../src/sweep-spec/types.js';
-import type { Params, StrategySetup, StrategyState, TrialOutcome } from '../src/strategy/index.js';
+import type { Params, StrategySetup, StrategyState, TrialMetrics, TrialOutcome } from '../src/strategy/index.js';
 import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
 
 export type { SweepStatus } from '../src/domain/status.js';
@@ -63,6 +63,11 @@ export interface BestSoFar {
 /** A finished trial as the leaderboard in the workflow's current details shows it. */
 export type LeaderboardEntry = BestSoFar;
 
+/** A finished trial with its measurements, for sweeps ranked by several objectives or constraints. */
+export interface MeasuredEntry extends BestSoFar {
+  metrics: TrialMetrics;
+}
+
 export interface SweepCarry {
   strategy: StrategyState;
   paused: boolean;
@@ -71,6 +76,8 @@ export interface SweepCarry {
   best?: BestSoFar;
   /** Top trials by the best-model rule, best first (at most LEADERBOARD_SIZE). */
   leaderboard?: LeaderboardEntry[];
+  /** Sweeps with several objectives or constraints: every measured trial, to rank them all again as results come in. */
+  measured?: MeasuredEntry[];
 }
 
 export interface TrialInput {
@@ -96,6 +103,13 @@ export interface TrialResult {
   bestValAuc: number | null;
   /** The model's parameter count (0 when unknown). */
   paramCount: number;
+  /** Validation PR AUC and loss at the best epoch (absent from failed trials and results recorded before they were reported). */
+  bestValPrAuc?: number | null;
+  bestValLoss?: number | null;
+  /** Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend. */
+  inferenceMsPer1k?: number | null;
+  /** Seconds of every epoch trained, resumed ones included. */
+  trainSeconds?: number;
   params: Params;
   objectiveByEpoch: (number | null)[];
   backend?: BackendName;

@@ -70,6 +70,8 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
       bestValAuc: result.bestValAuc,
       failureReason: result.failureReason ?? null,
       paramCount: result.paramCount || undefined,
+      inferenceMsPer1k: result.inferenceMsPer1k,
+      trainSeconds: result.trainSeconds,
       epochs: result.epochs,
       worker: result.worker,
     });
@@ -152,6 +154,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
           throw ApplicationFailure.retryable(`worker ${identity} shut down after epoch ${lastEpoch}; the trial resumes from that checkpoint on another worker`, 'WorkerShutdown');
         }
         if (trained.status === 'cancelled') throw new CancelledFailure('trial cancelled between batches; checkpoint kept');
+        const bestEpoch = trained.epochs[trained.bestEpoch - 1];
         const result: TrialResult = {
           sweepId: input.sweepId,
           trial: input.trial,
@@ -161,6 +164,10 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
           bestEpoch: trained.bestEpoch,
           bestValAuc: Number.isFinite(trained.bestValAuc) ? trained.bestValAuc : null,
           paramCount: trained.params,
+          bestValPrAuc: finiteOrNull(bestEpoch?.valPrAuc ?? Number.NaN),
+          bestValLoss: finiteOrNull(bestEpoch?.valLoss ?? Number.NaN),
+          inferenceMsPer1k: trained.inferenceMsPer1k,
+          trainSeconds: trained.epochs.reduce((sum, e) => sum + e.seconds, 0),
           params: input.params,
           objectiveByEpoch: trained.epochs.map((e) => finiteOrNull(objectiveOf(training.objective.metric, e))),
           backend: trained.backend,

@@ -150,6 +150,16 @@ export const migrations: readonly Migration[] = [
       alter table artifacts add constraint artifacts_kind_check check (kind in ('best-model'));
     `,
   },
+  {
+    version: 6,
+    name: 'trials.inference_ms_per_1k, trials.train_seconds',
+    sql: /* sql */ `
+      -- A trial's costs, for several objectives and constraints: forward passes per 1,000 validation
+      -- sequences with the best epoch's weights on its backend, and the seconds of all its epochs.
+      alter table trials add column inference_ms_per_1k double precision;
+      alter table trials add column train_seconds double precision;
+    `,
+  },
 ];
 
 /** Applies every pending migration; returns the versions it applied (none when up to date). */

@@ -260,6 +260,8 @@ class PostgresResultsStore implements ResultsStore {
             else (select val_loss from trial_epochs where trial_id = ${trialId} and epoch = ${bestEpoch}) end,
           failure_reason = ${finish.failureReason ?? null},
           param_count = coalesce(${finish.paramCount ?? null}::bigint, param_count),
+          inference_ms_per_1k = coalesce(${finiteOrNull(finish.inferenceMsPer1k)}::float8, inference_ms_per_1k),
+          train_seconds = coalesce(${finish.trainSeconds ?? null}::float8, train_seconds),
           backend = coalesce(${finish.backend ?? null}, backend),
           finished_at = now(),
           updated_at = now()

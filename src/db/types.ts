@@ -52,6 +52,10 @@ export interface TrialRow {
   bestValPrAuc: number | null;
   bestValLoss: number | null;
   paramCount: number | null;
+  /** Milliseconds of forward passes per 1,000 validation sequences at the best epoch, on the trial's backend. */
+  inferenceMsPer1k: number | null;
+  /** Wall-clock seconds of all epochs trained (validation included). */
+  trainSeconds: number | null;
   /** Highest Temporal activity attempt that started training this trial. */
   attempts: number;
   startedAt: Date | null;
@@ -120,6 +124,10 @@ export interface TrialFinish {
   bestValAuc: number | null;
   failureReason?: string | null;
   paramCount?: number;
+  /** Forward-pass milliseconds per 1,000 validation sequences at bestEpoch (kept from the earlier finish when absent). */
+  inferenceMsPer1k?: number | null;
+  /** Seconds of every epoch trained, resumed ones included. */
+  trainSeconds?: number;
   backend?: BackendName;
   /** Epoch history written in the same transaction: fills only epochs with no row (whose recordEpoch was lost). */
   epochs?: readonly EpochMetrics[];

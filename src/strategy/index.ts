@@ -12,7 +12,8 @@ import type { Strategy } from './types.js';
 export type { Decision, Strategy, StrategySetup, TrialOutcome, TrialReport } from './types.js';
 export type { ParamSpace, ParamValue, Params, SearchSpace } from './space.js';
 export { pickBest, topCandidates, type BestCandidate } from './best.js';
-export { objectiveOf } from './objective.js';
+export { objectiveOf, type Constraint, type Objective, type TrialMetrics } from './objective.js';
+export { rankTrials, type RankedTrial } from './pareto.js';
 
 export type StrategyState = SequentialState | AshaState | TpeState | AshaTpeState;
 

@@ -33,6 +33,7 @@
  */
 import { Rng } from '../rng.js';
 import type { ParamValue } from './space.js';
+import { splitByRank } from './pareto.js';
 import { logGaussMass, truncnormLogPdf, truncnormPpf } from './tpe-math.js';
 import { configKey, enumerateSpace, roundFloat, sampleUniform, spaceSize, type Params, type TpeParam } from './tpe-space.js';
 
@@ -58,8 +59,12 @@ export interface TpeTrial {
   state: 'running' | 'observed' | 'failed' | 'cancelled';
   /** How far the trial got (ASHA rung index; 0 for single-fidelity trials); higher ranks first. */
   level: number;
-  /** The objective oriented so that higher is better; null unless observed. */
+  /** The objective oriented so that higher is better (with several objectives: the first); null unless observed. */
   score: number | null;
+  /** With several objectives: each as a loss to minimise (src/strategy/pareto.ts lossesOf); set when observed. */
+  losses?: number[];
+  /** With constraints: the total violation (0 = feasible); set when observed. */
+  violation?: number;
 }
 
 /** Everything the sampler needs, plain JSON: carried across continue-as-new as is. */
@@ -91,7 +96,7 @@ export function proposeTrial(sampler: TpeSamplerState, trial: number): { sampler
 }
 
 /** Records what became of a proposed trial (again when an ASHA trial finishes a higher rung). */
-export function observeTrial(sampler: TpeSamplerState, trial: number, outcome: Pick<TpeTrial, 'state' | 'level' | 'score'>): TpeSamplerState {
+export function observeTrial(sampler: TpeSamplerState, trial: number, outcome: Pick<TpeTrial, 'state' | 'level' | 'score' | 'losses' | 'violation'>): TpeSamplerState {
   return { ...sampler, trials: sampler.trials.map((t) => (t.trial === trial ? { ...t, ...outcome } : t)) };
 }
 
@@ -182,6 +187,7 @@ function ranksBefore(a: TpeTrial, b: TpeTrial): number {
 
 export function splitTrials(trials: readonly TpeTrial[]): { below: TpeTrial[]; above: TpeTrial[] } {
   const finished = trials.filter((t) => t.state === 'observed' || t.state === 'failed');
+  if (finished.some((t) => t.losses !== undefined || t.violation !== undefined)) return splitObjectivesAndConstraints(trials, finished);
   const ranked = [...finished].sort(ranksBefore);
   const observed = ranked.filter((t) => t.state === 'observed' && t.score !== null).length;
   // Failed trials never count as good, however few trials succeeded.
@@ -189,6 +195,38 @@ export function splitTrials(trials: readonly TpeTrial[]): { below: TpeTrial[]; a
   const byNumber = (a: TpeTrial, b: TpeTrial) => a.trial - b.trial;
   const running = trials.filter((t) => t.state === 'running');
   return { below: ranked.slice(0, nBelow).sort(byNumber), above: [...ranked.slice(nBelow), ...running].sort(byNumber) };
+}
+
+/**
+ * Optuna's _split_trials with several objectives or constraints (optuna/samplers/_tpe/sampler.py):
+ * feasible trials fill "below" first, by the objective or, with several, by non-domination rank
+ * with the last rank that fits cut by hypervolume subset selection
+ * (_split_complete_trials_multi_objective); the room left goes to infeasible trials, least
+ * violation first (_split_infeasible_trials). Failed trials stay "above" and count in n, as in the
+ * single-objective split; running trials are "above" (constant liar). Optuna 5.1 weighs every
+ * "below" trial 1 with several objectives (_build_parzen_estimator), which trialWeights gives for
+ * the at most 25 trials of "below".
+ */
+function splitObjectivesAndConstraints(trials: readonly TpeTrial[], finished: readonly TpeTrial[]): { below: TpeTrial[]; above: TpeTrial[] } {
+  const observed = finished.filter((t) => t.state === 'observed' && t.score !== null);
+  const feasible = observed.filter((t) => !(t.violation! > 0));
+  const infeasible = observed.filter((t) => t.violation! > 0);
+  let room = gamma(finished.length);
+  let below: TpeTrial[];
+  if (feasible.every((t) => t.losses !== undefined)) {
+    const chosen = splitByRank(
+      feasible.map((t) => t.losses!),
+      Math.min(room, feasible.length),
+    );
+    below = feasible.filter((_, i) => chosen.has(i));
+  } else {
+    below = [...feasible].sort(ranksBefore).slice(0, room);
+  }
+  room -= below.length;
+  below = [...below, ...[...infeasible].sort((a, b) => a.violation! - b.violation! || a.trial - b.trial).slice(0, Math.max(0, room))];
+  const inBelow = new Set(below);
+  const byNumber = (a: TpeTrial, b: TpeTrial) => a.trial - b.trial;
+  return { below: below.sort(byNumber), above: trials.filter((t) => t.state !== 'cancelled' && !inBelow.has(t)).sort(byNumber) };
 }
 
 // ---- Parzen estimator --------------------------------------------------------------------------------

@@ -8,6 +8,8 @@
  * epochs (the same best-epoch view the sweep uses to pick its best model); a failed trial, or one
  * without a finite objective, is an observation of failure.
  */
+import type { Constraint, Objective } from './objective.js';
+import { lossesOf, violationOf } from './pareto.js';
 import { tpeSpaceOf } from './tpe-space.js';
 import { initialSampler, observeTrial, proposeTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
 import type { Strategy, TrialReport } from './types.js';
@@ -17,6 +19,10 @@ export interface TpeState {
   trialCount: number;
   epochs: number;
   mode: 'max' | 'min';
+  /** Several objectives: the sampler splits trials by non-domination rank (tpe-sampler.ts). */
+  objectives?: Objective[];
+  /** Infeasible trials go "below" only after every feasible one, least violation first. */
+  constraints?: Constraint[];
   /** The next trial to start (1-based). */
   nextTrial: number;
   sampler: TpeSamplerState;
@@ -34,6 +40,8 @@ export const tpeStrategy: Strategy<TpeState> = {
       trialCount: setup.strategy.trials,
       epochs: setup.epochs,
       mode: setup.objective.mode,
+      ...(setup.objectives && { objectives: setup.objectives }),
+      ...(setup.constraints && { constraints: setup.constraints }),
       nextTrial: 1,
       sampler: initialSampler(tpeSpaceOf(setup.space), options, setup.seed),
     };
@@ -52,16 +60,32 @@ export const tpeStrategy: Strategy<TpeState> = {
   report(state, report) {
     const entry = state.sampler.trials.find((t) => t.trial === report.trial);
     if (entry?.state !== 'running') return state;
-    return { ...state, sampler: observeTrial(state.sampler, report.trial, outcomeOf(report, state.mode)) };
+    return { ...state, sampler: observeTrial(state.sampler, report.trial, outcomeOf(report, state)) };
   },
 };
 
+type Outcome = Pick<TpeTrial, 'state' | 'level' | 'score' | 'losses' | 'violation'>;
+
 /** A finished single-fidelity trial as the sampler sees it. */
-function outcomeOf(report: TrialReport, mode: 'max' | 'min'): Pick<TpeTrial, 'state' | 'level' | 'score'> {
+function outcomeOf(report: TrialReport, state: Pick<TpeState, 'mode' | 'objectives' | 'constraints'>): Outcome {
   if (report.status === 'cancelled') return { state: 'cancelled', level: 0, score: null };
-  const finite = report.status === 'failed' ? [] : finiteObjectives(report);
+  if (report.status === 'failed') return { state: 'failed', level: 0, score: null };
+  const observed = state.objectives ? severalObjectivesOutcome(report, state.objectives) : singleObjectiveOutcome(report, state.mode);
+  if (observed.state !== 'observed' || !state.constraints) return observed;
+  return { ...observed, violation: report.metrics ? violationOf(state.constraints, report.metrics) : Infinity };
+}
+
+function singleObjectiveOutcome(report: TrialReport, mode: 'max' | 'min'): Outcome {
+  const finite = finiteObjectives(report);
   if (finite.length === 0) return { state: 'failed', level: 0, score: null };
   return { state: 'observed', level: 0, score: mode === 'max' ? Math.max(...finite) : -Math.min(...finite) };
+}
+
+/** Observed when every objective was measured; its score is the first objective, oriented higher-better. */
+function severalObjectivesOutcome(report: TrialReport, objectives: readonly Objective[]): Outcome {
+  const losses = report.metrics && lossesOf(objectives, report.metrics);
+  if (losses === undefined) return { state: 'failed', level: 0, score: null };
+  return { state: 'observed', level: 0, score: -losses[0]!, losses };
 }
 
 export function finiteObjectives(report: TrialReport): number[] {

@@ -11,6 +11,7 @@
  * non-retryably ('InvalidVariant') when that variant is invalid.
  */
 import type { SweepSpec } from '../sweep-spec/types.js';
+import type { Constraint, Objective, TrialMetrics } from './objective.js';
 import type { Params, SearchSpace } from './space.js';
 
 export type Decision =
@@ -34,6 +35,8 @@ export interface TrialReport {
   epochsTrained: number;
   /** The spec's objective metric after each epoch, from epoch 1 (resumed history included); null = not finite (JSON has no NaN). */
   objectiveByEpoch: readonly (number | null)[];
+  /** The trial's measurements at its best epoch, for several objectives and constraints; absent when it has none (failed, cancelled). */
+  metrics?: TrialMetrics;
 }
 
 /** Everything a strategy may know about the sweep: plain JSON, no schema objects. */
@@ -41,6 +44,10 @@ export interface StrategySetup {
   /** The spec's `strategy` block as parsed (type, trials, ASHA's rungs, ...). */
   strategy: SweepSpec['strategy'];
   objective: SweepSpec['objective'];
+  /** Several objectives, when the spec has them (they replace `objective` for the sampler). */
+  objectives?: Objective[];
+  /** When the spec has them. */
+  constraints?: Constraint[];
   /** training.epochs: how long a trial trains unless the strategy says otherwise. */
   epochs: number;
   /** The strategy's seed (strategy.seed, else training.seed). */

@@ -62,6 +62,8 @@ export function strategySetupOf(spec: SweepSpec): StrategySetup {
   return {
     strategy: spec.strategy,
     objective: spec.objective,
+    ...(spec.objectives && { objectives: spec.objectives }),
+    ...(spec.constraints && { constraints: spec.constraints }),
     epochs: spec.training.epochs,
     seed: ('seed' in spec.strategy ? spec.strategy.seed : undefined) ?? spec.training.seed,
     space: searchSpaceOf(spec),

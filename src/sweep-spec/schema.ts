@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { datasetSpecSchema } from '../data/dataset-spec.js';
 import { expected, formatValue, oneOf, positiveInt as positiveIntField } from '../field-schemas.js';
 import { modelSpecSchema, variantFieldSchemas, type VariantConfig } from '../model/config.js';
+import { OBJECTIVE_MODES, TRIAL_METRICS, TRIAL_METRIC_MODES, type ObjectiveMetric, type TrialMetric } from '../strategy/objective.js';
 import { backendChoices } from '../train/backend-name.js';
 import { MAX_TRIALS, TRAINING_FIELDS, choiceSchema, rangeOf, spaceValueSchema } from './space.js';
 
@@ -79,16 +80,51 @@ const trainingSchema = z.strictObject({
   backend: oneOf(backendChoices).default('auto').describe('Training backend (auto: the fastest present)'),
 });
 
-/** The metrics a sweep can optimise, each with the direction that makes it better. */
-const OBJECTIVE_MODES = { val_auc: 'max', val_pr_auc: 'max', val_loss: 'min' } as const;
-export type ObjectiveMetric = keyof typeof OBJECTIVE_MODES;
+export type { ObjectiveMetric } from '../strategy/objective.js';
 
 const objectiveSchema = z
   .strictObject({
     metric: oneOf(['val_auc', 'val_pr_auc', 'val_loss']).default('val_auc').describe('Validation metric the strategy optimises'),
     mode: oneOf(['max', 'min']).optional().describe('max for val_auc and val_pr_auc, min for val_loss (the default follows the metric)'),
   })
-  .default({ metric: 'val_auc' });
+  // Left unset rather than defaulted, so that setting it next to "objectives" can be told apart from the default.
+  .optional()
+  .meta({ default: { metric: 'val_auc' } });
+
+const metricsDescription = 'val_auc, val_pr_auc, val_loss (at the best epoch), params, inference_ms_per_1k (per 1,000 validation sequences at the best epoch) or train_seconds';
+
+const objectivesSchema = z
+  .array(
+    z.strictObject({
+      metric: oneOf(TRIAL_METRICS).describe(metricsDescription),
+      mode: oneOf(['max', 'min']).optional().describe('min for params, inference_ms_per_1k, train_seconds and val_loss; max for the AUCs (the default follows the metric)'),
+    }),
+    expected('an array of {"metric": ..., "mode": ...}'),
+  )
+  .min(2, { error: 'expected at least 2 objectives (use "objective" for one)' })
+  .describe('Several objectives: the sweep searches their Pareto front; the first breaks ties and picks the best model');
+
+const finite = (what: string) => z.number(expected(what)).refine(Number.isFinite, expected(what));
+const constraintsSchema = z
+  .array(
+    z.strictObject({
+      metric: oneOf(TRIAL_METRICS).describe(metricsDescription),
+      min: finite('a number').optional().describe('Feasible when the metric is >= min'),
+      max: finite('a number').optional().describe('Feasible when the metric is <= max'),
+    }),
+    expected('an array of {"metric": ..., "min": ..., "max": ...}'),
+  )
+  .describe('Trials outside these bounds are infeasible: they rank below every feasible trial, and TPE steers away from them');
+
+const warmStartSchema = z
+  .strictObject({
+    sweeps: z.array(z.string(expected('a sweep id')).min(1, expected('a sweep id')), expected('an array of sweep ids')).min(1, { error: 'expected at least one sweep id' }),
+  })
+  .describe('Earlier sweeps on the same dataset and space whose finished trials the sampler starts from; their configurations are not run again');
+
+const enqueueSchema = z
+  .array(z.record(z.string(), choiceSchema), expected('an array of {"<space key>": value, ...}'))
+  .describe('Configurations run first, in order, before the strategy picks its own (every space key, each within its range or choices)');
 
 const specFields = {
   $schema: z.string().optional().describe('JSON Schema of this file, for editors'),
@@ -108,6 +144,10 @@ const specFields = {
   strategy: strategySchema,
   training: trainingSchema,
   objective: objectiveSchema,
+  objectives: objectivesSchema.optional(),
+  constraints: constraintsSchema.optional(),
+  warmStart: warmStartSchema.optional(),
+  enqueue: enqueueSchema.optional(),
   maxConcurrentTrials: positiveInt.default(2).describe('Trials that train at the same time'),
 };
 
@@ -116,11 +156,12 @@ export const sweepSpecSchema = z
   .describe('danq-sweep sweep spec: a hyperparameter sweep of DanQ-style DNA classifiers')
   // Cross-field rules run even when some field failed, so every problem is reported at once.
   .superRefine((spec, ctx) => crossFieldProblems(spec as unknown, ctx), { when: () => true })
-  .transform(({ training, objective, ...spec }) => ({
+  .transform(({ training, objective, objectives, ...spec }) => ({
     ...spec,
     // crossFieldProblems requires training.epochs for grid and random; asha's is its maxEpochs.
     training: { ...training, epochs: spec.strategy.type === 'asha' ? spec.strategy.maxEpochs : training.epochs! },
-    objective: { metric: objective.metric, mode: objective.mode ?? OBJECTIVE_MODES[objective.metric] },
+    objective: { metric: objective?.metric ?? 'val_auc', mode: objective?.mode ?? OBJECTIVE_MODES[objective?.metric ?? 'val_auc'] },
+    ...(objectives && { objectives: objectives.map((o) => ({ metric: o.metric, mode: o.mode ?? TRIAL_METRIC_MODES[o.metric] })) }),
   }));
 
 /** Field names of the spec's objects, for 'did you mean' hints on unknown keys. */
@@ -130,7 +171,7 @@ export const knownFields: Record<string, readonly string[]> = {
   training: Object.keys(trainingSchema.shape),
 };
 
-/** A valid spec with defaults filled in: training.epochs and objective.mode are always set. */
+/** A valid spec with defaults filled in: training.epochs, objective.mode and each objectives[i].mode are always set. */
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
 
@@ -196,9 +237,75 @@ function crossFieldProblems(spec: unknown, ctx: z.RefinementCtx): void {
   const objective = isRecord(spec.objective) ? spec.objective : undefined;
   const metric = objective?.metric ?? 'val_auc';
   if (objective?.mode !== undefined && typeof metric === 'string' && Object.hasOwn(OBJECTIVE_MODES, metric)) {
-    const mode = OBJECTIVE_MODES[metric as ObjectiveMetric];
-    if (objective.mode !== mode) issue(['objective', 'mode'], `${metric} is ${mode === 'max' ? 'maximised' : 'minimised'}: expected "${mode}" (or leave mode out)`);
+    modeProblem(['objective'], metric as ObjectiveMetric, objective.mode, issue);
   }
+  objectivesProblems(spec, issue);
+  constraintsProblems(spec.constraints, strategy?.type, issue);
+  enqueueProblems(spec.enqueue, space, strategy?.type, issue);
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+function modeProblem(at: (string | number)[], metric: TrialMetric, mode: unknown, issue: Issue): void {
+  const expectedMode = TRIAL_METRIC_MODES[metric];
+  if (mode !== expectedMode) issue([...at, 'mode'], `${metric} is ${expectedMode === 'max' ? 'maximised' : 'minimised'}: expected "${expectedMode}" (or leave mode out)`);
+}
+
+const isTrialMetric = (metric: unknown): metric is TrialMetric => typeof metric === 'string' && Object.hasOwn(TRIAL_METRIC_MODES, metric);
+
+/** Several objectives: each metric once, not with "objective", and not with asha, whose rungs promote by one objective. */
+function objectivesProblems(spec: Record<string, unknown>, issue: Issue): void {
+  if (!Array.isArray(spec.objectives)) return;
+  if (spec.objective !== undefined) issue(['objectives'], 'set "objective" or "objectives", not both');
+  const strategy = isRecord(spec.strategy) ? spec.strategy : undefined;
+  if (strategy?.type === 'asha') issue(['objectives'], 'asha promotes the best of each rung by one objective: use "objective" with asha, or strategy tpe or random for several objectives');
+  const firstIndex = new Map<string, number>();
+  spec.objectives.forEach((entry, i) => {
+    if (!isRecord(entry) || !isTrialMetric(entry.metric)) return;
+    const earlier = firstIndex.get(entry.metric);
+    if (earlier !== undefined) issue(['objectives', i, 'metric'], `${entry.metric} is listed twice (also objectives[${earlier}])`);
+    else firstIndex.set(entry.metric, i);
+    if (entry.mode !== undefined) modeProblem(['objectives', i], entry.metric, entry.mode, issue);
+  });
+}
+
+function constraintsProblems(constraints: unknown, strategyType: unknown, issue: Issue): void {
+  if (!Array.isArray(constraints)) return;
+  if (strategyType === 'asha') issue(['constraints'], 'asha promotes by the objective alone: use strategy tpe, random or grid with constraints');
+  constraints.forEach((entry, i) => {
+    if (!isRecord(entry)) return;
+    const { min, max } = entry;
+    if (min === undefined && max === undefined) issue(['constraints', i], 'expected "min", "max" or both');
+    if (typeof min === 'number' && typeof max === 'number' && min > max) issue(['constraints', i], `expected min <= max, got ${min} > ${max}`);
+  });
+}
+
+/** Every enqueued configuration sets each space key, inside its choices or range, and nothing else. */
+function enqueueProblems(enqueue: unknown, space: Record<string, unknown>, strategyType: unknown, issue: Issue): void {
+  if (!Array.isArray(enqueue)) return;
+  if (strategyType !== 'random' && strategyType !== 'tpe') {
+    issue(['enqueue'], `only with strategy random or tpe (${strategyType === 'grid' ? 'grid runs every combination anyway' : 'asha starts trials by its rungs'})`);
+    return;
+  }
+  enqueue.forEach((entry, i) => {
+    if (!isRecord(entry)) return;
+    for (const key of Object.keys(entry)) {
+      if (!Object.hasOwn(space, key)) issue(['enqueue', i, key], `not a space key${suggestion(key, Object.keys(space))}: enqueue sets the searched fields only`);
+    }
+    for (const [key, searched] of Object.entries(space)) {
+      const value = entry[key];
+      if (value === undefined) issue(['enqueue', i], `missing ${key}: set every space key`);
+      else if (!inSpace(searched, value)) issue(['enqueue', i, key], `${formatValue(value)} is outside space.${key} ${formatValue(searched)}`);
+    }
+  });
+}
+
+function inSpace(searched: unknown, value: unknown): boolean {
+  if (Array.isArray(searched)) return searched.includes(value);
+  const parsed = spaceValueSchema.safeParse(searched);
+  if (!parsed.success || Array.isArray(parsed.data) || typeof value !== 'number') return false;
+  const range = rangeOf(parsed.data);
+  return value >= range.low && value <= range.high && (range.kind !== 'int' || Number.isInteger(value));
 }
 
 /** startupTrials within trials; TPE's options only where TPE samples. */

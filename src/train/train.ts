@@ -71,10 +71,15 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
 
   const result = (status: TrainResult['status']): TrainResult => {
     const best = state.history[state.earlyStopping.bestEpoch - 1];
-    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params };
+    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null };
   };
-  if (state.earlyStopping.stopped) return result('early-stopped');
-  if (state.epoch >= lastEpoch) return result('completed');
+  /** A finished trial's result, with the best epoch's inference time measured on this backend. */
+  const finished = (status: 'completed' | 'early-stopped'): TrainResult => {
+    const timed = result(status);
+    return timed.bestEpoch === 0 ? timed : { ...timed, inferenceMsPer1k: inferenceMsPer1k(backend, v, state.bestWeights, splits.valid) };
+  };
+  if (state.earlyStopping.stopped) return finished('early-stopped');
+  if (state.epoch >= lastEpoch) return finished('completed');
 
   const network = createNetwork(backend, v, state.weights);
   const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
@@ -130,12 +135,47 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       hooks.log?.(formatEpoch(metrics));
       await hooks.onEpoch?.(metrics);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- updateEarlyStopping above sets it; the narrowing from before the loop does not see that
-      if (state.earlyStopping.stopped) return result('early-stopped');
+      if (state.earlyStopping.stopped) return finished('early-stopped');
     }
-    return result('completed');
+    return finished('completed');
   } finally {
     network.dispose();
     optimizer.dispose();
+  }
+}
+
+/** Sequences timed for a trial's inference cost: enough to average out one batch's overheads, few enough to cost little beside an epoch. */
+const INFERENCE_SEQUENCES = 1000;
+
+/**
+ * Milliseconds of forward passes per 1,000 sequences with `weights` on `backend`: up to
+ * INFERENCE_SEQUENCES validation sequences (forward strand) in batches of the variant's size,
+ * after one untimed warm-up batch (kernel compilation, first allocations). Input encoding is read
+ * before the clock starts, so only the model is timed.
+ */
+function inferenceMsPer1k(backend: BackendName, v: VariantConfig, weights: Float32Array[], split: EncodedSplit): number {
+  const count = Math.min(INFERENCE_SEQUENCES, split.count);
+  const batches: { x: Float32Array; size: number }[] = [];
+  const y = new Float32Array(v.batchSize * v.tasks);
+  for (let start = 0; start < count; start += v.batchSize) {
+    const size = Math.min(v.batchSize, count - start);
+    const x = new Float32Array(size * v.seqLen * 4);
+    split.readBatch(
+      Int32Array.from({ length: size }, (_, i) => start + i),
+      x,
+      y,
+    );
+    batches.push({ x, size });
+  }
+  const network = createNetwork(backend, v, weights);
+  try {
+    const forward = (batch: { x: Float32Array; size: number }) => tf.tidy(() => void network.logits(batch.x, batch.size).dataSync());
+    forward(batches[0]!);
+    const started = performance.now();
+    for (const batch of batches) forward(batch);
+    return ((performance.now() - started) / count) * 1000;
+  } finally {
+    network.dispose();
   }
 }
 

@@ -59,6 +59,8 @@ export interface TrainResult {
   bestValAuc: number;
   backend: BackendName;
   params: number;
+  /** Milliseconds of forward passes per 1,000 validation sequences with the best epoch's weights, on `backend`; null before any epoch or when cancelled. */
+  inferenceMsPer1k: number | null;
 }
 
 /** What a trial's kernels ran on, recorded with the trial (trials.backend_version, backend_device). */

@@ -203,10 +203,10 @@ describe('status transitions', () => {
     await db.markTrialRunning(trial(0), { worker: 'w2', backend: 'wasm', attempt: 2 }); // Temporal retry on another worker
     await db.markTrialRunning(trial(0), { worker: 'w2', backend: 'wasm', attempt: 2 }); // the same write repeated
     await db.recordEpochs(id, [epoch(1, 0.8), epoch(2, 0.9), epoch(3, 0.85)], 'w2');
-    const done = await db.finishTrial(id, { status: 'completed', epochsTrained: 3, bestEpoch: 2, bestValAuc: 0.9 });
+    const done = await db.finishTrial(id, { status: 'completed', epochsTrained: 3, bestEpoch: 2, bestValAuc: 0.9, inferenceMsPer1k: 12.5, trainSeconds: 30.25 });
     assert.deepEqual(
-      [done.status, done.workerIdentity, done.attempts, done.paramCount, done.bestEpoch, done.bestValAuc, done.bestValPrAuc, done.bestValLoss],
-      ['completed', 'w2', 2, 12345, 2, 0.9, epoch(2, 0.9).valPrAuc, epoch(2, 0.9).valLoss],
+      [done.status, done.workerIdentity, done.attempts, done.paramCount, done.bestEpoch, done.bestValAuc, done.bestValPrAuc, done.bestValLoss, done.inferenceMsPer1k, done.trainSeconds],
+      ['completed', 'w2', 2, 12345, 2, 0.9, epoch(2, 0.9).valPrAuc, epoch(2, 0.9).valLoss, 12.5, 30.25],
     );
     assert.ok(done.finishedAt instanceof Date);
 

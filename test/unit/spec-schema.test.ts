@@ -145,3 +145,76 @@ test('the dataset is checked by the data layer schema, under its own path', () =
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /^dataset\.valid: /);
 });
+
+test('several objectives: modes follow the metrics; constraints, warm start and enqueue parse', () => {
+  const space = { convFilters: [32, 64], learningRate: { logUniform: [0.0001, 0.01] } };
+  const spec = parseSpec(
+    rawSpec({
+      space,
+      strategy: { type: 'tpe', trials: 10 },
+      objectives: [{ metric: 'val_auc' }, { metric: 'params' }, { metric: 'inference_ms_per_1k', mode: 'min' }],
+      constraints: [{ metric: 'params', max: 2000000 }],
+      warmStart: { sweeps: ['sweep-a-1'] },
+      enqueue: [{ convFilters: 32, learningRate: 0.001 }],
+    }),
+    's',
+  );
+  assert.deepEqual(spec.objectives, [
+    { metric: 'val_auc', mode: 'max' },
+    { metric: 'params', mode: 'min' },
+    { metric: 'inference_ms_per_1k', mode: 'min' },
+  ]);
+  assert.deepEqual(spec.objective, { metric: 'val_auc', mode: 'max' });
+  assert.deepEqual(spec.constraints, [{ metric: 'params', max: 2000000 }]);
+  assert.deepEqual(spec.warmStart, { sweeps: ['sweep-a-1'] });
+  assert.deepEqual(spec.enqueue, [{ convFilters: 32, learningRate: 0.001 }]);
+  assert.equal(parseSpec(rawSpec(), 's').objectives, undefined);
+});
+
+test('bad objectives and constraints are reported by key', () => {
+  assert.deepEqual(problemsOf(rawSpec({ objectives: [{ metric: 'val_auc' }, { metric: 'flops' }] })), [
+    "objectives[1].metric: must be 'val_auc' or 'val_pr_auc' or 'val_loss' or 'params' or 'inference_ms_per_1k' or 'train_seconds', got \"flops\"",
+  ]);
+  assert.deepEqual(problemsOf(rawSpec({ objectives: [{ metric: 'params' }, { metric: 'val_auc' }, { metric: 'params' }] })), ['objectives[2].metric: params is listed twice (also objectives[0])']);
+  assert.deepEqual(problemsOf(rawSpec({ objectives: [{ metric: 'params', mode: 'max' }, { metric: 'val_auc' }] })), ['objectives[0].mode: params is minimised: expected "min" (or leave mode out)']);
+  assert.deepEqual(problemsOf(rawSpec({ objective: { metric: 'val_auc' }, objectives: [{ metric: 'params' }, { metric: 'val_auc' }] })), ['objectives: set "objective" or "objectives", not both']);
+  assert.deepEqual(problemsOf(rawSpec({ objectives: [{ metric: 'val_auc' }] })), ['objectives: expected at least 2 objectives (use "objective" for one)']);
+  assert.deepEqual(problemsOf(rawSpec({ constraints: [{ metric: 'size', max: 1 }, { metric: 'params' }, { metric: 'params', min: 3, max: 2 }] })), [
+    "constraints[0].metric: must be 'val_auc' or 'val_pr_auc' or 'val_loss' or 'params' or 'inference_ms_per_1k' or 'train_seconds', got \"size\"",
+    'constraints[1]: expected "min", "max" or both',
+    'constraints[2]: expected min <= max, got 3 > 2',
+  ]);
+});
+
+test('asha refuses several objectives and constraints, with the reason', () => {
+  const asha = { space: { learningRate: { logUniform: [0.0001, 0.01] } }, strategy: { type: 'asha', trials: 9, minEpochs: 1, maxEpochs: 9 }, training: { batchSize: 64, seed: 1 } };
+  assert.deepEqual(problemsOf(rawSpec({ ...asha, objectives: [{ metric: 'val_auc' }, { metric: 'params' }] })), [
+    'objectives: asha promotes the best of each rung by one objective: use "objective" with asha, or strategy tpe or random for several objectives',
+  ]);
+  assert.deepEqual(problemsOf(rawSpec({ ...asha, constraints: [{ metric: 'params', max: 1000 }] })), [
+    'constraints: asha promotes by the objective alone: use strategy tpe, random or grid with constraints',
+  ]);
+});
+
+test('enqueued configurations must set every space key within its choices or range', () => {
+  const tpe = { space: { convFilters: [32, 64], learningRate: { logUniform: [0.0001, 0.01] }, rnnUnits: { int: [8, 32] } }, strategy: { type: 'tpe', trials: 10 } };
+  assert.deepEqual(
+    problemsOf(
+      rawSpec({
+        ...tpe,
+        enqueue: [
+          { convFilters: 48, learningRate: 0.1, rnnUnits: 8.5, rnn: 'gru' },
+          { convFilters: 32, rnnUnits: 9 },
+        ],
+      }),
+    ),
+    [
+      'enqueue[0].rnn: not a space key: enqueue sets the searched fields only',
+      'enqueue[0].convFilters: 48 is outside space.convFilters [32,64]',
+      'enqueue[0].learningRate: 0.1 is outside space.learningRate {"logUniform":[0.0001,0.01]}',
+      'enqueue[0].rnnUnits: 8.5 is outside space.rnnUnits {"int":[8,32]}',
+      'enqueue[1]: missing learningRate: set every space key',
+    ],
+  );
+  assert.deepEqual(problemsOf(rawSpec({ enqueue: [{ convFilters: 32, rnn: 'gru' }] })), ['enqueue: only with strategy random or tpe (grid runs every combination anyway)']);
+});

@@ -43,6 +43,7 @@ test('learns a planted motif: validation ROC AUC above 0.9', async () => {
   const last = result.epochs.at(-1)!;
   assert.ok(last.trainLoss < result.epochs[0]!.trainLoss);
   assert.ok(last.valPrAuc > 0.5 && last.seconds > 0 && last.samplesPerSec > 0);
+  assert.ok(result.inferenceMsPer1k !== null && result.inferenceMsPer1k > 0, `inference ${result.inferenceMsPer1k} ms per 1,000 sequences`);
 });
 
 test('resuming at untilEpoch 2 then 4 is bit-identical to training 4 epochs at once, with and without reverse complement', async () => {
@@ -144,6 +145,7 @@ test('cancelling before the first batch trains nothing and writes no checkpoint'
   assert.equal(result.status, 'cancelled');
   assert.deepEqual(result.epochs, []);
   assert.equal(result.bestEpoch, 0);
+  assert.equal(result.inferenceMsPer1k, null);
   assert.ok(Number.isNaN(result.bestValAuc));
   assert.equal(await readCheckpoint(dir), undefined);
 });
@@ -167,6 +169,8 @@ test('early stopping keeps the best epoch, and a later call does not train on', 
   const again = await trainModel(request(v, dir, { earlyStopping }), splits);
   assert.equal(again.status, 'early-stopped');
   assert.equal(again.epochs.length, 3);
+  // Timed again with the best epoch's weights, which the checkpoint kept.
+  assert.ok(again.inferenceMsPer1k !== null && again.inferenceMsPer1k > 0);
 });
 
 test('no tensor leaks: the tensor count is the same after every epoch and back to the start after training', async () => {
@@ -230,5 +234,6 @@ test('a dataset that does not fit the variant is a UserError naming the mismatch
 
 /** Epoch seconds and throughput are wall-clock: everything else must match exactly. */
 function withoutTimings(result: Awaited<ReturnType<typeof trainModel>>) {
-  return { ...result, epochs: result.epochs.map(({ seconds: _s, samplesPerSec: _r, ...rest }) => rest) };
+  const { inferenceMsPer1k: _i, ...rest } = result;
+  return { ...rest, epochs: result.epochs.map(({ seconds: _s, samplesPerSec: _r, ...epoch }) => epoch) };
 }
