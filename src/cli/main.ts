@@ -19,6 +19,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   evaluate: { summary: 'ROC AUC and PR AUC of predictions against labels', load: async () => (await import('./commands/evaluate.js')).default },
   data: { summary: 'Datasets: sweep data synth', load: async () => (await import('./commands/data.js')).default },
   predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default },
+  variants: { summary: 'Score the variants of a VCF with an exported model (per task: ref, alt, diff, log-odds)', load: async () => (await import('./commands/variants.js')).default },
   motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default },
   report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default },
 };
