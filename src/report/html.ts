@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { jasparMotifs } from '../data/synth.js';
 import { reverseComplement } from '../motifs/compare.js';
 import type { MotifAnalysis } from '../motifs/index.js';
+import { jaspar2024Motifs } from '../motifs/jaspar.js';
 import { logoSvg } from './logo.js';
 import { REPORT_CURVE_METRICS, type ReportData } from './queries.js';
 
@@ -168,19 +168,19 @@ function formatParam(value: number | string | boolean | null | undefined): strin
 function motifSection(section: MotifSection): string {
   const { analysis } = section;
   if (!analysis) return `<p class="note">${escapeHtml(section.note)}</p>`;
-  const jaspar = jasparMotifs();
+  const jaspar = jaspar2024Motifs();
   const ranked = analysis.filters
     .filter((f) => f.matches.length > 0)
     .sort((a, b) => a.matches[0]!.pValue - b.matches[0]!.pValue || b.matches[0]!.score - a.matches[0]!.score)
     .slice(0, section.top);
   const cards = ranked.map((f) => {
     const m = f.matches[0]!;
-    const target = jaspar.find((j) => j.index === m.jaspar)!.pfm;
+    const target = jaspar.find((j) => j.id === m.id)!.pfm;
     const core = f.pfm.slice(f.core.start, f.core.start + f.core.width);
     return `<div class="motif"><div class="motif-head">filter ${f.filter}: ${f.sites} sites, ${f.informationContent.toFixed(1)} bits</div>
 ${logoSvg(core, { title: `filter ${f.filter}` })}
-<div class="motif-head">best JASPAR match #${m.jaspar} (${m.strand === '-' ? 'reverse complement' : 'forward'}): score ${m.score.toFixed(2)}, p ${m.pValue.toExponential(1)}, E ${m.eValue.toPrecision(2)}</div>
-${logoSvg(m.strand === '-' ? reverseComplement(target) : target, { title: `JASPAR #${m.jaspar}` })}</div>`;
+<div class="motif-head">best JASPAR match ${escapeHtml(`${m.id} ${m.name}`)} (${m.strand === '-' ? 'reverse complement' : 'forward'}): score ${m.score.toFixed(2)}, p ${m.pValue.toExponential(1)}, E ${m.eValue.toPrecision(2)}</div>
+${logoSvg(m.strand === '-' ? reverseComplement(target) : target, { title: `JASPAR ${m.id} ${m.name}` })}</div>`;
   });
   return `<p class="note">${escapeHtml(section.note)}. ${escapeHtml(analysis.comparison)}.</p><div class="motifs">${cards.join('\n')}</div>`;
 }
