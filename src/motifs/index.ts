@@ -1,27 +1,32 @@
 /**
  * `sweep motifs` and the report's motif section: filter motifs from the data (filters.ts), each
- * compared with every JASPAR CORE 2016 vertebrate motif (compare.ts).
+ * compared with every JASPAR CORE 2024 vertebrate motif (compare.ts, jaspar.ts).
  */
 import { decodeOneHot } from '../data/encoding.js';
 import type { LengthPolicy } from '../data/dataset-spec.js';
-import { jasparMotifs } from '../data/synth.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { VariantConfig } from '../model/config.js';
 import { readSequences, type SequenceInput } from '../predict/sequences.js';
 import { compareToTargets, consensus, rowInformation, trimFlanks, type Match } from './compare.js';
 import { filterMotifs, type FilterMotif, type OneHotSource } from './filters.js';
+import { jaspar2024Motifs } from './jaspar.js';
 
 export { formatMeme } from './meme.js';
 export type { FilterMotif } from './filters.js';
 
-export const COMPARISON_METHOD =
-  'Tomtom-like: best offset on both strands, sum of column Pearson correlations over >= 5 overlapping columns, filter motif flanks under 0.3 bits trimmed; ' +
-  'empirical p-value against the same score of 20 column-shuffled copies of the filter motif versus all 519 JASPAR motifs (seeded); E = p x 519';
+function comparisonMethod(targets: number): string {
+  return (
+    'Tomtom-like: best offset on both strands, sum of column Pearson correlations over >= 5 overlapping columns, filter motif flanks under 0.3 bits trimmed; ' +
+    `empirical p-value against the same score of 20 column-shuffled copies of the filter motif versus all ${targets} JASPAR CORE 2024 vertebrate motifs (seeded); E = p x ${targets}`
+  );
+}
 
 /** A comparison match whose target is a JASPAR motif. */
 export interface JasparMatch extends Omit<Match, 'target'> {
-  /** Index in src/data/jaspar (JASPAR CORE 2016 vertebrates as shipped with DanQ; the same indices synthetic data plants). */
-  jaspar: number;
+  /** JASPAR matrix id with version, e.g. MA0139.2. */
+  id: string;
+  /** TF name, e.g. CTCF. */
+  name: string;
   consensus: string;
 }
 
@@ -59,7 +64,7 @@ export async function analyseFilters(variant: VariantConfig, weights: readonly F
     });
   };
   const motifs = await filterMotifs(variant, weights, counted, options.threshold);
-  const jaspar = jasparMotifs();
+  const jaspar = jaspar2024Motifs();
   const targets = jaspar.map((m) => m.pfm);
   const filters = motifs.map((m) => {
     const core = trimFlanks(m.pfm);
@@ -69,7 +74,8 @@ export async function analyseFilters(variant: VariantConfig, weights: readonly F
         : compareToTargets(core.rows, targets, { seed: (options.seed ?? 1) * 1000 + m.filter })
             .slice(0, options.top ?? 5)
             .map((match) => ({
-              jaspar: jaspar[match.target]!.index,
+              id: jaspar[match.target]!.id,
+              name: jaspar[match.target]!.name,
               consensus: consensus(jaspar[match.target]!.pfm),
               score: match.score,
               pValue: match.pValue,
@@ -86,7 +92,7 @@ export async function analyseFilters(variant: VariantConfig, weights: readonly F
       matches,
     };
   });
-  return { threshold: options.threshold, sequences, comparison: COMPARISON_METHOD, filters };
+  return { threshold: options.threshold, sequences, comparison: comparisonMethod(jaspar.length), filters };
 }
 
 /** A sequence file as a OneHotSource (read again for each pass). */

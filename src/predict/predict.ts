@@ -21,26 +21,75 @@ export interface PredictOptions {
 }
 
 /**
+ * Base-code windows in, probabilities out: windows are filled in place, then scored together
+ * through the fast network `batch` at a time with the same `predict` as training's validation
+ * (strand averaging included). Predict, variant scoring and mutagenesis all score through it.
+ */
+export class WindowScorer {
+  private readonly network: Network;
+  private readonly size: number;
+  private records: Uint8Array;
+  private count = 0;
+
+  constructor(
+    readonly model: ModelInfo,
+    weights: readonly Float32Array[],
+    batch: number,
+    private readonly rcAverage: boolean,
+  ) {
+    this.network = new Network({ ...model.variant, batchSize: batch }, weights);
+    this.size = recordSize(model.variant.seqLen, model.variant.tasks);
+    // Label bytes stay 0: predict reads them, nothing uses them.
+    this.records = new Uint8Array(batch * this.size);
+  }
+
+  /** Windows filled and not yet scored. */
+  get pending(): number {
+    return this.count;
+  }
+
+  /** The seqLen base codes of one more window, to fill before the next `score()`. */
+  next(): Uint8Array {
+    if ((this.count + 1) * this.size > this.records.length) {
+      const grown = new Uint8Array(this.records.length * 2);
+      grown.set(this.records);
+      this.records = grown;
+    }
+    const at = this.count++ * this.size;
+    return this.records.subarray(at, at + this.model.variant.seqLen);
+  }
+
+  /** Probabilities of the pending windows, window-major (pending x tasks); then none is pending. */
+  score(): Float32Array {
+    const v = this.model.variant;
+    const { scores } = predict(this.network, memorySplit(this.records.subarray(0, this.count * this.size), v.seqLen, v.tasks), this.rcAverage);
+    this.count = 0;
+    return scores;
+  }
+
+  dispose(): void {
+    this.network.dispose();
+  }
+}
+
+/**
  * Writes a TSV (`id`, then one column per task) of the model's probabilities for every record of
  * `input` to `write`; returns the number of records. The header goes out with the first batch.
  */
 export async function predictFile(model: ModelInfo, weights: readonly Float32Array[], input: SequenceInput, write: (text: string) => void, opts: PredictOptions): Promise<number> {
-  const v = { ...model.variant, batchSize: opts.batch };
-  const network = new Network(v, weights);
-  const size = recordSize(v.seqLen, v.tasks);
-  // Label bytes stay 0: predict reads them, nothing uses them.
-  const records = new Uint8Array(opts.batch * size);
+  const tasks = model.variant.tasks;
+  const scorer = new WindowScorer(model, weights, opts.batch, opts.rcAverage);
   const ids: string[] = [];
   let count = 0;
   let bytes = 0;
   const flush = () => {
     if (ids.length === 0) return;
     if (count === 0) write(['id', ...model.taskNames].join('\t') + '\n');
-    const { scores } = predict(network, memorySplit(records.subarray(0, ids.length * size), v.seqLen, v.tasks), opts.rcAverage);
+    const scores = scorer.score();
     let text = '';
     for (let i = 0; i < ids.length; i++) {
       text += ids[i]!;
-      for (let t = 0; t < v.tasks; t++) text += '\t' + formatFloat32(scores[i * v.tasks + t]!);
+      for (let t = 0; t < tasks; t++) text += '\t' + formatFloat32(scores[i * tasks + t]!);
       text += '\n';
     }
     write(text);
@@ -49,14 +98,14 @@ export async function predictFile(model: ModelInfo, weights: readonly Float32Arr
     opts.onProgress?.(bytes, count);
   };
   try {
-    await readSequences(input, { seqLen: v.seqLen, lengthPolicy: model.lengthPolicy, onBytes: (b) => (bytes = b) }, (id, codes) => {
-      records.set(codes, ids.length * size);
+    await readSequences(input, { seqLen: model.variant.seqLen, lengthPolicy: model.lengthPolicy, onBytes: (b) => (bytes = b) }, (id, codes) => {
+      scorer.next().set(codes);
       ids.push(id);
       if (ids.length === opts.batch) flush();
     });
     flush();
   } finally {
-    network.dispose();
+    scorer.dispose();
   }
   return count;
 }

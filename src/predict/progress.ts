@@ -8,6 +8,7 @@ export class ByteProgress {
   constructor(
     private readonly label: string,
     private readonly totalBytes: number,
+    private readonly unit = 'sequences',
   ) {}
 
   update(bytes: number, records: number): void {
@@ -20,7 +21,7 @@ export class ByteProgress {
     const filled = Math.round(fraction * width);
     const rate = records / Math.max(1e-3, (now - this.started) / 1000);
     this.out.write(
-      `\r\x1b[K${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0)}% ${records.toLocaleString('en-US')} sequences, ${Math.round(rate).toLocaleString('en-US')}/s`,
+      `\r\x1b[K${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0)}% ${records.toLocaleString('en-US')} ${this.unit}, ${Math.round(rate).toLocaleString('en-US')}/s`,
     );
     this.drawn = true;
   }

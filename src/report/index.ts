@@ -10,7 +10,9 @@ import { loadWeights, readModelInfo } from '../predict/model.js';
 import type { SequenceInput } from '../predict/sequences.js';
 import { selectBackend } from '../train/backend.js';
 import type { BackendName } from '../train/types.js';
-import { reportHtml } from './html.js';
+import type { SourceFile } from '../data/source.js';
+import { ismReportHtml, reportHtml } from './html.js';
+import { ismSection, readIsm } from './ism.js';
 import { loadReportData, type ReportData } from './queries.js';
 
 export interface ReportOptions {
@@ -21,12 +23,28 @@ export interface ReportOptions {
   /** Motifs shown (default 6). */
   motifs?: number;
   backend?: BackendName | 'auto';
+  /** A `sweep ism` table to draw. */
+  ism?: SourceFile;
 }
+
+/** Heat maps of the first sequences of an ISM table. */
+const ISM_SEQUENCES = 6;
 
 export async function buildReport(withReadSource: <T>(fn: (src: ReadSource) => Promise<T>) => Promise<T>, config: Config, sweepId: string, options: ReportOptions = {}): Promise<string> {
   const data = await withReadSource((src) => loadReportData(src, sweepId, options.curves ?? 5));
   const motifs = await motifsOf(data, config, options);
-  return reportHtml(data, { ...motifs, top: options.motifs ?? 6 }, new Date());
+  return reportHtml(data, { ...motifs, top: options.motifs ?? 6 }, new Date(), options.ism && (await ismHtml(options.ism)));
+}
+
+/** A report of a `sweep ism` table alone. */
+export async function buildIsmReport(ism: SourceFile): Promise<string> {
+  return ismReportHtml(ism.display, await ismHtml(ism), new Date());
+}
+
+async function ismHtml(file: SourceFile): Promise<string> {
+  const { maps, sequences } = await readIsm(file, ISM_SEQUENCES);
+  const shown = Math.min(sequences, ISM_SEQUENCES);
+  return ismSection(maps, `${file.display}: ${sequences} sequence${sequences === 1 ? '' : 's'}${shown < sequences ? `, the first ${shown} shown` : ''}.`);
 }
 
 async function motifsOf(data: ReportData, config: Config, options: ReportOptions): Promise<{ analysis: MotifAnalysis | null; note: string }> {

@@ -1,6 +1,7 @@
-// Issue 14 acceptance: a model trained on synthetic data with a planted JASPAR motif M has a
-// first-layer filter whose best JASPAR match is M (two different motifs); the MEME file that
-// `sweep motifs` writes parses with an independent MEME minimal-format reader.
+// A model trained on synthetic data with a planted JASPAR 2016 motif M has a first-layer filter
+// whose best JASPAR 2024 match is what the 2024 set calls M (its closest 2024 motifs; for #24,
+// by name: MA0040.2 Foxq1) (two different motifs); the MEME file that `sweep motifs` writes
+// parses with an independent MEME minimal-format reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { jasparMotifs } from '../../src/data/index.js';
 import { compareToTargets, reverseComplement } from '../../src/motifs/compare.js';
 import type { MotifAnalysis } from '../../src/motifs/index.js';
+import { jaspar2024Motifs } from '../../src/motifs/jaspar.js';
 import { runSweepCli } from '../support/cli.js';
 import { trainAndExport } from './predict-helpers.js';
 
@@ -47,8 +49,23 @@ function parseMeme(text: string): { alphabet: string; strands: string; backgroun
   return { alphabet, strands, background, motifs };
 }
 
+/** The 2024 motifs closest to a 2016 one, as `id name`, and the p-value of the closest. */
+function closest2024(motif: number, n: number): { names: string[]; pValue: number } {
+  const targets = jaspar2024Motifs();
+  const matches = compareToTargets(
+    jasparMotifs()[motif]!.pfm,
+    targets.map((m) => m.pfm),
+    { seed: 3 },
+  );
+  return { names: matches.slice(0, n).map((m) => `${targets[m.target]!.id} ${targets[m.target]!.name}`), pValue: matches[0]!.pValue };
+}
+
+test('the 2024 set names the planted motif #24: MA0040.2 Foxq1', () => {
+  assert.equal(closest2024(24, 1).names[0], 'MA0040.2 Foxq1');
+});
+
 for (const motif of [250, 24]) {
-  test(`planted JASPAR motif #${motif}: a filter's best JASPAR match is #${motif}; the MEME file parses`, async () => {
+  test(`planted JASPAR 2016 motif #${motif}: a filter's best JASPAR 2024 match is one of its closest 2024 motifs; the MEME file parses`, async () => {
     const model = await trainAndExport([motif], { variant: { seqLen: 100, convKernel: 12, epochs: 5 }, train: 2000, valid: 500 });
     assert.ok(model.bestValAuc > 0.85, `the model learned the motif (val AUC ${model.bestValAuc})`);
     const meme = path.join(path.dirname(model.dir), 'motifs.meme');
@@ -56,13 +73,21 @@ for (const motif of [250, 24]) {
     assert.equal(r.code, 0, r.stderr);
     const analysis = JSON.parse(r.stdout) as MotifAnalysis;
     assert.equal(analysis.sequences, 500);
-    const best = analysis.filters.filter((f) => f.matches[0]?.jaspar === motif);
-    console.log(`# #${motif}: filters ${best.map((f) => `${f.filter} (score ${f.matches[0]!.score.toFixed(2)}, p ${f.matches[0]!.pValue.toExponential(1)})`).join(', ')} match best`);
-    assert.ok(best.length >= 1, `some filter's best match is #${motif}; best matches: ${analysis.filters.map((f) => f.matches[0]?.jaspar).join(', ')}`);
-    assert.ok(
-      best.some((f) => f.matches[0]!.pValue < 0.001),
-      'and significantly',
+    const { names: expected, pValue: counterpart } = closest2024(motif, 3);
+    const named = (f: MotifAnalysis['filters'][number]) => (f.matches[0] ? `${f.matches[0].id} ${f.matches[0].name}` : undefined);
+    const best = analysis.filters.filter((f) => expected.includes(named(f)!));
+    console.log(
+      `# #${motif} (${expected.join(', ')}): filters ${best.map((f) => `${f.filter} (${named(f)}, score ${f.matches[0]!.score.toFixed(2)}, p ${f.matches[0]!.pValue.toExponential(1)})`).join(', ')} match best`,
     );
+    assert.ok(best.length >= 1, `some filter's best match is one of ${expected.join(', ')}; best matches: ${analysis.filters.map(named).join(', ')}`);
+    // #250 has no close counterpart in the 2024 set (its closest, RARA, at p 0.002): a learned
+    // copy of it cannot match more significantly than the motif itself does.
+    if (counterpart < 0.001) {
+      assert.ok(
+        best.some((f) => f.matches[0]!.pValue < 0.001),
+        'and significantly',
+      );
+    }
 
     const parsed = parseMeme(readFileSync(meme, 'utf8'));
     assert.equal(parsed.alphabet, 'ACGT');

@@ -8,11 +8,11 @@ const usage = `Usage: sweep motifs --model DIR|SWEEP_ID --data FILE [--threshold
 
 Reads each first-layer convolution filter of the model as a motif (DanQ's method): the position
 frequency matrix of every window of the data whose activation exceeds THRESHOLD x the filter's
-maximum activation over the data. Each motif is compared with the 519 JASPAR CORE 2016 vertebrate
-motifs shipped in src/data/jaspar (JASPAR, CC BY 4.0; indices as 'sweep data synth --motifs' uses
-them), Tomtom-like: the best offset on both strands, scored by the sum of column-wise Pearson
-correlations, with an empirical p-value against column-shuffled copies of the filter motif
-(seeded: the same input gives the same output).
+maximum activation over the data. Each motif is compared with the 879 JASPAR CORE 2024 vertebrate
+motifs (non-redundant, latest versions) shipped in src/data/jaspar (JASPAR, CC BY 4.0), named by
+matrix id and TF (e.g. MA0139.2 CTCF), Tomtom-like: the best offset on both strands, scored by
+the sum of column-wise Pearson correlations, with an empirical p-value against column-shuffled
+copies of the filter motif (seeded: the same input gives the same output).
 
 Options:
   --model DIR|SWEEP_ID  an exported model folder, or a sweep id (its best model)
@@ -78,7 +78,7 @@ const motifs: Command = {
         String(f.sites),
         f.informationContent.toFixed(1),
         f.consensus,
-        `JASPAR #${m.jaspar}`,
+        `${m.id} ${m.name}`,
         m.consensus,
         m.score.toFixed(2),
         m.pValue.toExponential(1),
