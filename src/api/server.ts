@@ -11,19 +11,8 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { redact } from '../config/index.js';
-import type { ReadSource } from '../db/read-model.js';
+import type { ApiOptions } from './options.js';
 import { registerRoutes } from './routes.js';
-
-export interface ApiOptions {
-  read: ReadSource;
-  /** SWEEP_API_TOKEN: when set, every request needs `Authorization: Bearer <token>`. */
-  token?: string;
-  /** SWEEP_API_CORS_ORIGINS: origins allowed to call from a browser; none (no CORS headers) by default. */
-  corsOrigins?: readonly string[];
-  version: string;
-  /** One line per server error (5xx); redacted. */
-  log?: (line: string) => void;
-}
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
