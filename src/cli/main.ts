@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isUserError } from '../errors.js';
 import type { Command } from './command.js';
+import { version } from './version.js';
 
 /** Commands load lazily so `sweep --help` does not pay for tfjs or Temporal. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -22,11 +22,6 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default },
   report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default },
 };
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));

@@ -1,17 +1,8 @@
 import { loadConfig } from '../../config/index.js';
 import { apiEnv, startApi } from '../../api/index.js';
 import { openStack } from '../../stack/index.js';
-import { UserError } from '../../errors.js';
-import { parseCommandArgs, type Command } from '../command.js';
-import { version } from '../main.js';
-
-/** Parses --port: 0-65535 (0 picks a free port). */
-export function parsePort(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new UserError(`--port: expected a port number 0-65535, got '${value}'`);
-  return n;
-}
+import { parseCommandArgs, parsePort, type Command } from '../command.js';
+import { version } from '../version.js';
 
 const command: Command = {
   usage: `Usage: sweep serve [--host 127.0.0.1] [--port 8080]
