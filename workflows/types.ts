@@ -7,7 +7,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DatasetSpec } from '../src/data/dataset-spec.js';
 import type { SweepStatus, TerminalSweepStatus } from '../src/domain/status.js';
-import type { BaseModel } from '../src/sweep-spec/plan.js';
+import type { PresetName, VariantConfig } from '../src/model/config.js';
 import type { SweepSpec } from '../src/sweep-spec/types.js';
 import type { Params, StrategySetup, StrategyState, TrialOutcome } from '../src/strategy/index.js';
 import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
@@ -21,6 +21,15 @@ export interface DatasetRef {
   baseDir: string;
   seqLen: number;
   fingerprint: string;
+}
+
+/**
+ * What every trial's variant starts from: the preset name, the spec's fixed `model` fields and
+ * training's epochs/batchSize/seed. Plain JSON; a trial's variant is `variantOf(base, params)`.
+ */
+export interface BaseModel {
+  preset?: PresetName;
+  fields: Partial<VariantConfig>;
 }
 
 /** How every trial of the sweep trains, apart from its params. */

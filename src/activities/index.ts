@@ -9,13 +9,13 @@ import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
-import { checkedVariantOf, variantOf, type BaseModel } from '../sweep-spec/plan.js';
+import { checkedVariantOf, variantOf } from '../sweep-spec/plan.js';
 import { exportedDataset, exportModel } from '../train/export.js';
 import { runTraining, TrainingError, type TrainingStarted } from '../train/runner.js';
 import { objectiveOf } from '../strategy/objective.js';
 import type { Params } from '../strategy/index.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
-import type { DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
+import type { BaseModel, DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
 import type { SweepStatus, TerminalSweepStatus } from '../domain/status.js';
 
 export interface ActivityDeps {

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { strategySetupOf } from '../../src/sweep-spec/plan.js';
-import type { SweepSpec, TrialPlan } from '../../src/sweep-spec/types.js';
+import type { TrialPlan } from '../../src/sweep-spec/plan.js';
+import type { SweepSpec } from '../../src/sweep-spec/types.js';
 import { sweepStrategy, type Decision, type StrategyState, type TrialOutcome, type TrialReport } from '../../src/strategy/index.js';
 
 export interface SimOptions {
