@@ -2,7 +2,8 @@
  * One-line summaries that Temporal's UI shows on each bar of a sweep's timeline and in the workflow
  * list (user metadata), and the markdown of the sweep's live state (current details). Pure.
  */
-import type { Params, ParamValue, TrialOutcome } from '../src/strategy/index.js';
+import type { TerminalTrialStatus } from '../src/domain/status.js';
+import type { Params, ParamValue } from '../src/strategy/index.js';
 import type { LeaderboardEntry } from './types.js';
 
 /** How a searched field reads in a summary; fields not listed read `name value`. */
@@ -47,7 +48,7 @@ export function trainSummary(untilEpoch: number, resumes: boolean, backend: stri
   return resumes ? `train on to epoch ${untilEpoch} from the checkpoint ${on}` : `train epochs 1-${untilEpoch} ${on}`;
 }
 
-export function sweepDetails(state: { status: string; totalTrials: number; running: number; counts: Record<TrialOutcome, number>; leaderboard: readonly LeaderboardEntry[] }): string {
+export function sweepDetails(state: { status: string; totalTrials: number; running: number; counts: Record<TerminalTrialStatus, number>; leaderboard: readonly LeaderboardEntry[] }): string {
   const { counts } = state;
   const lines = [
     `**${state.status}**: ${counts.completed + counts['early-stopped']} of ${state.totalTrials} trials done, ${state.running} running, ${counts.failed} failed, ${counts.cancelled} cancelled`,

@@ -15,8 +15,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
-import type { TerminalSweepStatus } from '../src/domain/status.js';
-import { pickBest, sweepStrategy, topCandidates, type Decision, type StrategyState, type TrialOutcome } from '../src/strategy/index.js';
+import type { TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
+import { pickBest, sweepStrategy, topCandidates, type Decision, type StrategyState } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
 import { describeFailure } from './errors.js';
 import { sweepDetails, trainSummary, trialSummary } from './summary.js';
@@ -50,7 +50,7 @@ export const trialWorkflowId = (sweepId: string, trial: number) => `${sweepId}-t
 /** Trials the workflow's current details rank (Temporal UI). */
 export const LEADERBOARD_SIZE = 5;
 
-const emptyCounts = (): Record<TrialOutcome, number> => ({ completed: 0, 'early-stopped': 0, failed: 0, cancelled: 0 });
+const emptyCounts = (): Record<TerminalTrialStatus, number> => ({ completed: 0, 'early-stopped': 0, failed: 0, cancelled: 0 });
 
 /**
  * One sweep: asks the strategy what to run, runs each trial as one training activity (labelled with
@@ -78,7 +78,7 @@ class Sweep {
   private paused: boolean;
   private best: BestSoFar | undefined;
   private leaderboard: LeaderboardEntry[];
-  private readonly counts: Record<TrialOutcome, number>;
+  private readonly counts: Record<TerminalTrialStatus, number>;
   private readonly trialRunsBefore: number;
   private trialRunsThisHistory = 0;
   private cancelled = false;

@@ -6,10 +6,10 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DatasetSpec } from '../src/data/dataset-spec.js';
-import type { SweepStatus, TerminalSweepStatus } from '../src/domain/status.js';
+import type { SweepStatus, TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
 import type { PresetName, VariantConfig } from '../src/model/config.js';
 import type { SweepSpec } from '../src/sweep-spec/types.js';
-import type { Params, StrategySetup, StrategyState, TrialOutcome } from '../src/strategy/index.js';
+import type { Params, StrategySetup, StrategyState } from '../src/strategy/index.js';
 import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
 
 export type { SweepStatus } from '../src/domain/status.js';
@@ -75,7 +75,7 @@ export type LeaderboardEntry = BestSoFar;
 export interface SweepCarry {
   strategy: StrategyState;
   paused: boolean;
-  counts: Record<TrialOutcome, number>;
+  counts: Record<TerminalTrialStatus, number>;
   trialRuns: number;
   best?: BestSoFar;
   /** Top trials by the best-model rule, best first (at most LEADERBOARD_SIZE). */
@@ -98,7 +98,7 @@ export interface TrialResult {
   sweepId: string;
   trial: number;
   trialId: string;
-  status: TrialOutcome;
+  status: TerminalTrialStatus;
   epochsTrained: number;
   bestEpoch: number;
   /** Validation ROC AUC at the best epoch; null when the trial has none (Temporal's JSON carries NaN as null). */
@@ -120,7 +120,7 @@ export interface SweepProgress {
   status: SweepStatus;
   totalTrials: number;
   running: number[];
-  counts: Record<TrialOutcome, number>;
+  counts: Record<TerminalTrialStatus, number>;
   best?: BestSoFar;
 }
 
@@ -132,7 +132,7 @@ export interface SweepProgress {
 export interface SweepResult {
   sweepId: string;
   status: TerminalSweepStatus;
-  counts: Record<TrialOutcome, number>;
+  counts: Record<TerminalTrialStatus, number>;
   best?: BestSoFar & { modelPath: string };
   failureReason?: string;
 }

@@ -3,6 +3,7 @@
  */
 import postgres from 'postgres';
 import { databaseServer, redact } from '../config/index.js';
+import { isTerminalSweepStatus } from '../domain/status.js';
 import { UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
@@ -177,14 +178,13 @@ class PostgresResultsStore implements ResultsStore {
 
   /** Only a running or paused sweep changes status; bestTrialId undefined keeps the stored one. */
   private async updateSweep(sweepId: string, status: SweepStatus, bestTrialId: string | null | undefined, failureReason: string | null = null): Promise<SweepRow> {
-    const terminal = status === 'completed' || status === 'cancelled' || status === 'failed';
     const [updated] = await naming(
       `trial ${bestTrialId} (best of sweep ${sweepId})`,
       this.sql<SweepRow[]>`
         update sweeps set
           status = ${status},
           best_trial_id = ${bestTrialId === undefined ? this.sql`best_trial_id` : bestTrialId},
-          finished_at = ${terminal ? this.sql`now()` : null},
+          finished_at = ${isTerminalSweepStatus(status) ? this.sql`now()` : null},
           failure_reason = ${failureReason},
           updated_at = now()
         where id = ${sweepId} and status in ('running', 'paused')

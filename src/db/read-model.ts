@@ -5,6 +5,7 @@
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
 import postgres from 'postgres';
+import { TRIAL_STATUSES } from '../domain/status.js';
 import { openDb } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -27,8 +28,6 @@ export async function openReadSource(databaseUrl: string): Promise<ReadSource> {
     },
   };
 }
-
-export const TRIAL_STATUSES = ['pending', 'running', 'completed', 'early-stopped', 'failed', 'cancelled'] as const satisfies readonly TrialStatus[];
 
 /** Epoch metrics that learning curves can show, by their API name. */
 export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const;
