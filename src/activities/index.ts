@@ -16,6 +16,7 @@ import { objectiveOf } from '../strategy/objective.js';
 import type { Params } from '../strategy/index.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
 import type { BaseModel, DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
+import { finiteOrNull } from '../domain/metrics.js';
 import type { SweepStatus, TerminalSweepStatus } from '../domain/status.js';
 
 export interface ActivityDeps {
@@ -138,7 +139,7 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
           status: trained.status,
           epochsTrained: trained.epochs.length,
           bestEpoch: trained.bestEpoch,
-          bestValAuc: Number.isFinite(trained.bestValAuc) ? trained.bestValAuc : null,
+          bestValAuc: finiteOrNull(trained.bestValAuc),
           paramCount: trained.params,
           params: input.params,
           objectiveByEpoch: trained.epochs.map((e) => finiteOrNull(objectiveOf(training.objective.metric, e))),
@@ -180,7 +181,5 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
     },
   };
 }
-
-const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 export type Activities = ReturnType<typeof createActivities>;

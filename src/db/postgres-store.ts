@@ -3,6 +3,7 @@
  */
 import postgres from 'postgres';
 import { databaseServer, redact } from '../config/index.js';
+import { finiteOrNull } from '../domain/metrics.js';
 import { isTerminalSweepStatus } from '../domain/status.js';
 import { UserError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
@@ -124,9 +125,6 @@ function connectionProblem(err: unknown, server: string, url: string): UserError
   };
   return code && reasons[code] ? new UserError(reasons[code]) : undefined;
 }
-
-/** Non-finite AUCs (NaN from a diverged trial) are stored as "no result". */
-const finiteOrNull = (value: number | null | undefined) => (value !== null && value !== undefined && Number.isFinite(value) ? value : null);
 
 /**
  * The trial status rule, as a condition on the trials row: pending and running trials accept any

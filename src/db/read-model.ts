@@ -5,6 +5,7 @@
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
 import postgres from 'postgres';
+import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.js';
 import { TRIAL_STATUSES } from '../domain/status.js';
 import { openDb } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
@@ -30,7 +31,7 @@ export async function openReadSource(databaseUrl: string): Promise<ReadSource> {
 }
 
 /** Epoch metrics that learning curves can show, by their API name. */
-export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const;
+export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const satisfies readonly MetricName[];
 export type CurveMetric = (typeof CURVE_METRICS)[number];
 
 export type ParamType = 'number' | 'string' | 'boolean';
@@ -147,7 +148,6 @@ export interface TimeWindow {
 }
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
-const finite = (n: number | null | undefined): number | null => (typeof n === 'number' && Number.isFinite(n) ? n : null);
 const camel = (status: TrialStatus) => status.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as 'pending' | 'running' | 'completed' | 'earlyStopped' | 'failed' | 'cancelled';
 
 // ---- sweeps ----------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ async function summarize(src: ReadSource, sweep: SweepRow): Promise<SweepSummary
     totalTrials: sweep.totalTrials,
     ...byState,
     bestTrialId: sweep.bestTrialId,
-    bestValAuc: finite(best?.bestValAuc),
+    bestValAuc: finiteOrNull(best?.bestValAuc),
     createdAt: sweep.createdAt.toISOString(),
     finishedAt: iso(sweep.finishedAt),
   };
@@ -225,9 +225,9 @@ function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): Tri
     paramCount: row.paramCount,
     epochsTrained: row.epochsTrained,
     bestEpoch: row.bestEpoch,
-    valAuc: finite(row.bestValAuc),
-    valPrAuc: finite(row.bestValPrAuc),
-    valLoss: finite(row.bestValLoss),
+    valAuc: finiteOrNull(row.bestValAuc),
+    valPrAuc: finiteOrNull(row.bestValPrAuc),
+    valLoss: finiteOrNull(row.bestValLoss),
     durationSeconds: duration,
     failureReason: row.failureReason,
     startedAt: iso(row.startedAt),
@@ -299,7 +299,6 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
     from trial_epochs e join trials t on t.id = e.trial_id
     where e.trial_id = any(${trialIds}::text[])
     order by t.sweep_id, t.number, e.epoch`;
-  const field = { val_auc: 'valAuc', val_pr_auc: 'valPrAuc', val_loss: 'valLoss', train_loss: 'trainLoss' } as const;
   const order = new Map(trialIds.map((id, i) => [id, i]));
   const points: CurvePoint[] = [];
   for (const r of query.trialIds ? rows : [...rows].sort((a, b) => order.get(a.trialId)! - order.get(b.trialId)! || a.epoch - b.epoch)) {
@@ -307,7 +306,7 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
       .map(([k, v]) => `${k}=${formatValue(v)}`)
       .join(' ')}`.trim();
     for (const metric of query.metrics) {
-      const value = finite(r[field[metric]]);
+      const value = finiteOrNull(r[METRIC_FIELDS[metric]]);
       if (value !== null) points.push({ trialId: r.trialId, trial: r.number, label, epoch: r.epoch, metric, value, time: r.recordedAt.toISOString() });
     }
   }
@@ -344,7 +343,7 @@ function effectsOf(parameter: SearchedParameter, rows: readonly TrialRow[], bins
   }
   return [...groups.entries()]
     .map(([value, g]) => {
-      const aucs = g.rows.map((r) => finite(r.bestValAuc)).filter((a): a is number => a !== null);
+      const aucs = g.rows.map((r) => finiteOrNull(r.bestValAuc)).filter((a): a is number => a !== null);
       return {
         parameter: parameter.name,
         value,
@@ -380,7 +379,7 @@ function binner(values: readonly number[], bins: number): (v: number) => [string
 export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestSoFarPoint[] | undefined> {
   if (!(await src.store.getSweep(sweepId))) return undefined;
   const rows = (await src.store.listTrials(sweepId))
-    .filter((t) => finite(t.bestValAuc) !== null && t.finishedAt)
+    .filter((t) => finiteOrNull(t.bestValAuc) !== null && t.finishedAt)
     .sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime() || a.number - b.number);
   let best = -Infinity;
   return rows.map((t) => {
@@ -408,7 +407,7 @@ export async function workerActivity(src: ReadSource, window: TimeWindow = {}): 
     from trial_epochs e join trials t on t.id = e.trial_id
     where true ${windowFilter(src.sql, window)}
     group by 1 order by 1`;
-  return rows.map((r) => ({ ...r, samplesPerSec: finite(r.samplesPerSec), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
+  return rows.map((r) => ({ ...r, samplesPerSec: finiteOrNull(r.samplesPerSec), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
 }
 
 /** Training throughput over time, one point per epoch row, by time. */
