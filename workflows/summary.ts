@@ -3,7 +3,8 @@
  * list (user metadata), and the markdown of the sweep's live state (current details). Pure.
  */
 import type { TerminalTrialStatus } from '../src/domain/status.js';
-import type { Params, ParamValue } from '../src/strategy/index.js';
+import { formatParamValue } from '../src/domain/params.js';
+import type { Params } from '../src/strategy/index.js';
 import type { LeaderboardEntry } from './types.js';
 
 /** How a searched field reads in a summary; fields not listed read `name value`. */
@@ -19,20 +20,9 @@ const phrasing: Record<string, (value: string) => string> = {
   dropout: (v) => `dropout ${v}`,
 };
 
-function formatValue(value: ParamValue): string {
-  if (typeof value !== 'number' || Number.isInteger(value)) return String(value);
-  // 0.003 -> 3e-3, 0.25 -> 0.25: short and exact to the 4 digits sampling keeps.
-  return Math.abs(value) < 0.01
-    ? value
-        .toExponential()
-        .replace(/e-0*/, 'e-')
-        .replace(/\.?0+e/, 'e')
-    : String(value);
-}
-
 export function describeParams(params: Params): string {
   return Object.entries(params)
-    .map(([name, value]) => (phrasing[name] ?? ((v: string) => `${name} ${v}`))(formatValue(value)))
+    .map(([name, value]) => (phrasing[name] ?? ((v: string) => `${name} ${v}`))(formatParamValue(value)))
     .join(', ');
 }
 

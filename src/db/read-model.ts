@@ -6,6 +6,7 @@
  */
 import postgres from 'postgres';
 import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.js';
+import { formatParamValue, trialLabel } from '../domain/params.js';
 import { TRIAL_STATUSES } from '../domain/status.js';
 import { openDb } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
@@ -192,11 +193,15 @@ export function stateCounts(summary: SweepSummary): { state: TrialStatus; trials
 
 // ---- trials ----------------------------------------------------------------------------------
 
-/** The searched parameters: the spec's space keys (else every params key), typed from the trials' values. */
+/** The searched parameters' names: the spec's space keys (else every params key), in the spec's order. */
+function searchedNames(sweep: SweepRow | undefined, trials: readonly { params: Record<string, unknown> }[]): string[] {
+  const space = (sweep?.spec as { space?: Record<string, unknown> } | null | undefined)?.space;
+  return space && typeof space === 'object' ? Object.keys(space) : [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+}
+
+/** The searched parameters, typed from the trials' values. */
 export function searchedParameters(sweep: SweepRow, trials: readonly TrialRow[]): SearchedParameter[] {
-  const space = (sweep.spec as { space?: Record<string, unknown> } | null)?.space;
-  const names = space && typeof space === 'object' ? Object.keys(space) : [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
-  return names.map((name) => {
+  return searchedNames(sweep, trials).map((name) => {
     const values = trials.map((t) => t.params[name]).filter((v) => v !== undefined && v !== null);
     const kinds = new Set(values.map((v) => typeof v));
     const type: ParamType = kinds.size === 1 && kinds.has('number') ? 'number' : kinds.size === 1 && kinds.has('boolean') ? 'boolean' : 'string';
@@ -210,12 +215,9 @@ function paramValue(value: unknown, type: ParamType): number | string | boolean 
   return value as number | boolean;
 }
 
-function formatValue(value: unknown): string {
-  return typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(3)).toString() : String(value);
-}
-
 function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): TrialView {
   const duration = row.startedAt && row.finishedAt ? (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000 : null;
+  const names = parameters.map((p) => p.name);
   const view: TrialView = {
     trialId: row.id,
     number: row.number,
@@ -232,15 +234,10 @@ function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): Tri
     failureReason: row.failureReason,
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
-    label: trialLabel(row, parameters),
+    label: trialLabel(row.number, row.params, names),
   };
   for (const p of parameters) view[`param_${p.name}`] = paramValue(row.params[p.name], p.type);
   return view;
-}
-
-function trialLabel(row: TrialRow, parameters: readonly SearchedParameter[]): string {
-  const values = parameters.filter((p) => p.name in row.params).map((p) => `${p.name}=${formatValue(row.params[p.name])}`);
-  return `#${row.number}${values.length ? ' ' + values.join(' ') : ''}`;
 }
 
 export interface SweepTrials {
@@ -300,11 +297,16 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
     where e.trial_id = any(${trialIds}::text[])
     order by t.sweep_id, t.number, e.epoch`;
   const order = new Map(trialIds.map((id, i) => [id, i]));
+  // Labelled as everywhere else: searched values in the sweep's spec order (jsonb does not keep key order).
+  const names = new Map<string, string[]>();
+  for (const sweepId of new Set(rows.map((r) => r.sweepId))) {
+    const sweep = await src.store.getSweep(sweepId);
+    const sweepRows = rows.filter((r) => r.sweepId === sweepId);
+    names.set(sweepId, searchedNames(sweep, sweepRows));
+  }
   const points: CurvePoint[] = [];
   for (const r of query.trialIds ? rows : [...rows].sort((a, b) => order.get(a.trialId)! - order.get(b.trialId)! || a.epoch - b.epoch)) {
-    const label = `#${r.number} ${Object.entries(r.params)
-      .map(([k, v]) => `${k}=${formatValue(v)}`)
-      .join(' ')}`.trim();
+    const label = trialLabel(r.number, r.params, names.get(r.sweepId));
     for (const metric of query.metrics) {
       const value = finiteOrNull(r[METRIC_FIELDS[metric]]);
       if (value !== null) points.push({ trialId: r.trialId, trial: r.number, label, epoch: r.epoch, metric, value, time: r.recordedAt.toISOString() });
@@ -336,7 +338,7 @@ function effectsOf(parameter: SearchedParameter, rows: readonly TrialRow[], bins
   for (const row of rows) {
     const value = row.params[parameter.name];
     if (value === undefined) continue;
-    const [key, order] = binOf && typeof value === 'number' ? binOf(value) : [formatValue(value), typeof value === 'number' ? value : null];
+    const [key, order] = binOf && typeof value === 'number' ? binOf(value) : [formatParamValue(value), typeof value === 'number' ? value : null];
     const group = groups.get(key) ?? { order, rows: [] };
     group.rows.push(row);
     groups.set(key, group);
@@ -369,7 +371,9 @@ function binner(values: readonly number[], bins: number): (v: number) => [string
   return (v) => {
     const i = Math.min(bins - 1, Math.floor((f(v) - f(lo)) / width));
     const [a, b] = [inv(f(lo) + i * width), inv(f(lo) + (i + 1) * width)];
-    return [`[${formatValue(a)}, ${formatValue(b)}${i === bins - 1 ? ']' : ')'}`, a];
+    // Edges are computed, not searched values: three significant digits tell the bins apart.
+    const edge = (x: number) => formatParamValue(Number(x.toPrecision(3)));
+    return [`[${edge(a)}, ${edge(b)}${i === bins - 1 ? ']' : ')'}`, a];
   };
 }
 
