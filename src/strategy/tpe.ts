@@ -8,6 +8,7 @@
  * epochs (the same best-epoch view the sweep uses to pick its best model); a failed trial, or one
  * without a finite objective, is an observation of failure.
  */
+import { bestFiniteObjective } from './objective.js';
 import { tpeSpaceOf } from './tpe-space.js';
 import { initialSampler, observeTrial, proposeTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
 import type { Strategy, TrialReport } from './types.js';
@@ -59,11 +60,7 @@ export const tpeStrategy: Strategy<TpeState> = {
 /** A finished single-fidelity trial as the sampler sees it. */
 function outcomeOf(report: TrialReport, mode: 'max' | 'min'): Pick<TpeTrial, 'state' | 'level' | 'score'> {
   if (report.status === 'cancelled') return { state: 'cancelled', level: 0, score: null };
-  const finite = report.status === 'failed' ? [] : finiteObjectives(report);
-  if (finite.length === 0) return { state: 'failed', level: 0, score: null };
-  return { state: 'observed', level: 0, score: mode === 'max' ? Math.max(...finite) : -Math.min(...finite) };
-}
-
-export function finiteObjectives(report: TrialReport): number[] {
-  return report.objectiveByEpoch.filter((x): x is number => x !== null && Number.isFinite(x));
+  const best = report.status === 'failed' ? null : bestFiniteObjective(report.objectiveByEpoch, mode);
+  if (best === null) return { state: 'failed', level: 0, score: null };
+  return { state: 'observed', level: 0, score: mode === 'max' ? best : -best };
 }
