@@ -4,7 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, t
 import type { Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
-import { canConnect, connectOrExplain } from '../src/stack/net.js';
+import { canConnect, connectOrExplain, splitHostPort } from '../src/stack/net.js';
 import { keepTrainingProcessesWarm, stopTrainingProcesses } from '../src/train/runner.js';
 import type { BackendName } from '../src/train/types.js';
 
@@ -62,7 +62,7 @@ const temporalLink = {
     if (this.downSince !== undefined) return true;
     this.downSince = Date.now();
     console.error(`Temporal at ${this.address} is unreachable: tasks, heartbeats and results wait for it (training goes on); retrying`);
-    const [host, port] = [this.address.slice(0, this.address.lastIndexOf(':')), Number(this.address.slice(this.address.lastIndexOf(':') + 1))];
+    const { host, port } = splitHostPort(this.address);
     const probe = setInterval(() => {
       void canConnect(host, port).then((up) => {
         if (!up || this.downSince === undefined) return;
