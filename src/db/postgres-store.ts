@@ -6,6 +6,7 @@ import { databaseServer, redact } from '../config/index.js';
 import { finiteOrNull } from '../domain/metrics.js';
 import { isTerminalSweepStatus } from '../domain/status.js';
 import { UserError } from '../errors.js';
+import { OutageReport } from '../outage.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
 import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart } from './types.js';
@@ -75,23 +76,17 @@ const OUTAGE_RETRY_MAX_MS = 5_000;
  * connection dropped. One warning line per outage, one when it is over; close() ends the waiting.
  */
 function waitingOutOutages(store: PostgresResultsStore, server: string, warn: (line: string) => void): ResultsStore {
-  let downSince: number | undefined;
+  const outage = new OutageReport(`PostgreSQL at ${server}`, warn);
   let closed = false;
   async function retrying<T>(call: () => Promise<T>): Promise<T> {
     for (let delay = 250; ; delay = Math.min(delay * 2, OUTAGE_RETRY_MAX_MS)) {
       try {
         const result = await call();
-        if (downSince !== undefined) {
-          warn(`PostgreSQL at ${server} is back after ${Math.round((Date.now() - downSince) / 1000)} s; the writes that waited are stored`);
-          downSince = undefined;
-        }
+        outage.back('; the writes that waited are stored');
         return result;
       } catch (err) {
         if (closed || !isConnectionError(err)) throw err;
-        if (downSince === undefined) {
-          downSince = Date.now();
-          warn(`PostgreSQL at ${server} is unreachable (${(err as { code: string }).code}): waiting for it; training goes on and its results are stored when it is back`);
-        }
+        outage.unreachable(` (${(err as { code: string }).code}): waiting for it; training goes on and its results are stored when it is back`);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
