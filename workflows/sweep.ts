@@ -20,7 +20,7 @@ import { pickBest, sweepStrategy, topCandidates, type Decision, type StrategySta
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
 import { describeFailure } from './errors.js';
 import { sweepDetails, trainSummary, trialSummary } from './summary.js';
-import { failedResult, runTrial, trialWorkflow } from './trial.js';
+import { cancelledResult, failedResult, runTrial, trialWorkflow } from './trial.js';
 import {
   cancelSignal,
   nonRetryableErrors,
@@ -180,7 +180,7 @@ class Sweep {
         (result) => void this.finished.push(result),
         (err: unknown) => {
           // runTrial records its own outcome; this is one cancelled, or a trial workflow (older sweeps) terminated from the UI.
-          if (isCancellation(err) || this.cancelled) return void this.finished.push({ ...failedResult({ sweepId, trial, trialId, params }, ''), status: 'cancelled', failureReason: undefined });
+          if (isCancellation(err) || this.cancelled) return void this.finished.push(cancelledResult({ sweepId, trial, trialId, params }));
           // Terminated or timed out: it could not record itself.
           const failed = failedResult({ sweepId, trial, trialId, params }, `trial workflow ended: ${(err as Error).message}`);
           return sweepRecords.recordTrialResult(failed, training.model).then(() => void this.finished.push(failed));
