@@ -4,7 +4,7 @@
  * line for line; keep the two in step. Each returns the objective, or null for a failed trial
  * (a diverging run), and knows its optimum so regret is exact.
  */
-import type { ParamValue } from '../src/sweep-spec/types.js';
+import type { ParamValue } from '../src/strategy/index.js';
 
 type Params = Record<string, ParamValue>;
 

@@ -1,10 +1,35 @@
 /**
- * Waiting out an infrastructure outage (the database unreachable, the disk full): the call is
- * retried with a growing pause until it succeeds, and the user gets one line when the outage starts
- * and one when it ends, however many calls waited. A fault that is nobody's input must not fail a
- * trial: its work waits and lands once the outage is over.
+ * Infrastructure outages (the database or Temporal unreachable, the disk full): the user gets one
+ * line when an outage starts and one when it ends, however many calls met it. A fault that is
+ * nobody's input must not fail a trial: its work waits and lands once the outage is over.
  */
 import { sleep } from './poll.js';
+
+/** The two lines of an outage and nothing in between. */
+export class OutageReport {
+  private downSince: number | undefined;
+
+  constructor(private readonly warn: (line: string) => void) {}
+
+  get down(): boolean {
+    return this.downSince !== undefined;
+  }
+
+  /** A call met the outage: prints `line` if this call began it. Returns whether it did. */
+  start(line: () => string): boolean {
+    if (this.downSince !== undefined) return false;
+    this.downSince = Date.now();
+    this.warn(line());
+    return true;
+  }
+
+  /** A call went through: ends an outage, if there was one, with `line(seconds it lasted)`. */
+  end(line: (seconds: number) => string): void {
+    if (this.downSince === undefined) return;
+    this.warn(line(Math.round((Date.now() - this.downSince) / 1000)));
+    this.downSince = undefined;
+  }
+}
 
 export interface OutageOptions {
   /** Errors that mean "the outage", as opposed to errors of the call itself (thrown at once). */
@@ -21,26 +46,20 @@ export interface OutageOptions {
 }
 
 /**
- * A wrapper that retries calls through outages; the calls of one wrapper share its outage (one pair
- * of lines). `subject` (say, the file being written) goes into the first line.
+ * A wrapper that retries calls through outages, with a growing pause; the calls of one wrapper share
+ * its outage (one pair of lines). `subject` (say, the file being written) goes into the first line.
  */
 export function outageWaiter(options: OutageOptions): <T>(call: () => Promise<T>, subject?: string) => Promise<T> {
-  let downSince: number | undefined;
+  const report = new OutageReport(options.warn);
   return async function waitingOut<T>(call: () => Promise<T>, subject?: string): Promise<T> {
     for (let delay = 250; ; delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000)) {
       try {
         const result = await call();
-        if (downSince !== undefined) {
-          options.warn(options.ended(Math.round((Date.now() - downSince) / 1000)));
-          downSince = undefined;
-        }
+        report.end(options.ended);
         return result;
       } catch (err) {
         if (!options.isOutage(err) || options.givenUp?.()) throw err;
-        if (downSince === undefined) {
-          downSince = Date.now();
-          options.warn(options.started(err, subject));
-        }
+        report.start(() => options.started(err, subject));
         await sleep(delay);
       }
     }

@@ -4,7 +4,8 @@ import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, t
 import type { Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
-import { canConnect, connectOrExplain } from '../src/stack/net.js';
+import { OutageReport } from '../src/outage.js';
+import { canConnect, connectOrExplain, splitHostPort } from '../src/stack/net.js';
 import { keepTrainingProcessesWarm, stopTrainingProcesses } from '../src/train/runner.js';
 import type { BackendName } from '../src/train/types.js';
 
@@ -55,19 +56,21 @@ const TEMPORAL_TROUBLE =
   /gRPC call \S+ retried|transport error|tcp connect|connection refused|connection reset|broken pipe|unavailable|error trying to connect|dns error|deadline exceeded|h2 protocol/i;
 const temporalLink = {
   address: '',
-  downSince: undefined as number | undefined,
+  outage: undefined as OutageReport | undefined,
+  connectTo(address: string) {
+    this.address = address;
+    this.outage = new OutageReport((line) => console.error(line));
+  },
   /** True when the line was about the connection (reported once per outage). */
   absorb(text: string): boolean {
-    if (!TEMPORAL_TROUBLE.test(text) || !this.address) return false;
-    if (this.downSince !== undefined) return true;
-    this.downSince = Date.now();
-    console.error(`Temporal at ${this.address} is unreachable: tasks, heartbeats and results wait for it (training goes on); retrying`);
-    const [host, port] = [this.address.slice(0, this.address.lastIndexOf(':')), Number(this.address.slice(this.address.lastIndexOf(':') + 1))];
+    const outage = this.outage;
+    if (!TEMPORAL_TROUBLE.test(text) || !outage) return false;
+    if (!outage.start(() => `Temporal at ${this.address} is unreachable: tasks, heartbeats and results wait for it (training goes on); retrying`)) return true;
+    const { host, port } = splitHostPort(this.address);
     const probe = setInterval(() => {
       void canConnect(host, port).then((up) => {
-        if (!up || this.downSince === undefined) return;
-        console.error(`Temporal at ${this.address} is back after ${Math.round((Date.now() - this.downSince) / 1000)} s`);
-        this.downSince = undefined;
+        if (!up || !outage.down) return;
+        outage.end((seconds) => `Temporal at ${this.address} is back after ${seconds} s`);
         clearInterval(probe);
       });
     }, 1000);
@@ -99,7 +102,7 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     runtimeInstalled = true;
   }
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
-  temporalLink.address = options.temporalAddress;
+  temporalLink.connectTo(options.temporalAddress);
   const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () => NativeConnection.connect({ address: options.temporalAddress }));
   const db = await openDb(options.databaseUrl);
   const draining = new AbortController();

@@ -2,7 +2,9 @@
  * One-line summaries that Temporal's UI shows on each bar of a sweep's timeline and in the workflow
  * list (user metadata), and the markdown of the sweep's live state (current details). Pure.
  */
-import type { Params, ParamValue, TrialOutcome } from '../src/strategy/index.js';
+import type { TerminalTrialStatus } from '../src/domain/status.js';
+import { formatParamValue } from '../src/domain/params.js';
+import type { Params } from '../src/strategy/index.js';
 import type { LeaderboardEntry } from './types.js';
 
 /** How a searched field reads in a summary; fields not listed read `name value`. */
@@ -18,20 +20,9 @@ const phrasing: Record<string, (value: string) => string> = {
   dropout: (v) => `dropout ${v}`,
 };
 
-function formatValue(value: ParamValue): string {
-  if (typeof value !== 'number' || Number.isInteger(value)) return String(value);
-  // 0.003 -> 3e-3, 0.25 -> 0.25: short and exact to the 4 digits sampling keeps.
-  return Math.abs(value) < 0.01
-    ? value
-        .toExponential()
-        .replace(/e-0*/, 'e-')
-        .replace(/\.?0+e/, 'e')
-    : String(value);
-}
-
 export function describeParams(params: Params): string {
   return Object.entries(params)
-    .map(([name, value]) => (phrasing[name] ?? ((v: string) => `${name} ${v}`))(formatValue(value)))
+    .map(([name, value]) => (phrasing[name] ?? ((v: string) => `${name} ${v}`))(formatParamValue(value)))
     .join(', ');
 }
 
@@ -47,7 +38,7 @@ export function trainSummary(untilEpoch: number, resumes: boolean, backend: stri
   return resumes ? `train on to epoch ${untilEpoch} from the checkpoint ${on}` : `train epochs 1-${untilEpoch} ${on}`;
 }
 
-export function sweepDetails(state: { status: string; totalTrials: number; running: number; counts: Record<TrialOutcome, number>; leaderboard: readonly LeaderboardEntry[] }): string {
+export function sweepDetails(state: { status: string; totalTrials: number; running: number; counts: Record<TerminalTrialStatus, number>; leaderboard: readonly LeaderboardEntry[] }): string {
   const { counts } = state;
   const lines = [
     `**${state.status}**: ${counts.completed + counts['early-stopped']} of ${state.totalTrials} trials done, ${state.running} running, ${counts.failed} failed, ${counts.cancelled} cancelled`,

@@ -15,12 +15,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
-import type { TerminalSweepStatus } from '../src/domain/status.js';
-import { pickBest, rankTrials, sweepStrategy, topCandidates, type Decision, type StrategySetup, type StrategyState, type TrialMetrics, type TrialOutcome } from '../src/strategy/index.js';
+import type { TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
+import { pickBest, rankTrials, sweepStrategy, topCandidates, type Decision, type StrategySetup, type StrategyState, type TrialMetrics } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
 import { describeFailure } from './errors.js';
 import { sweepDetails, trainSummary, trialSummary } from './summary.js';
-import { failedResult, runTrial, trialWorkflow } from './trial.js';
+import { cancelledResult, failedResult, runTrial, trialWorkflow } from './trial.js';
 import {
   cancelSignal,
   nonRetryableErrors,
@@ -51,7 +51,7 @@ export const trialWorkflowId = (sweepId: string, trial: number) => `${sweepId}-t
 /** Trials the workflow's current details rank (Temporal UI). */
 export const LEADERBOARD_SIZE = 5;
 
-const emptyCounts = (): Record<TrialOutcome, number> => ({ completed: 0, 'early-stopped': 0, failed: 0, cancelled: 0 });
+const emptyCounts = (): Record<TerminalTrialStatus, number> => ({ completed: 0, 'early-stopped': 0, failed: 0, cancelled: 0 });
 
 /**
  * One sweep: asks the strategy what to run, runs each trial as one training activity (labelled with
@@ -81,7 +81,7 @@ class Sweep {
   private leaderboard: LeaderboardEntry[];
   private measured: MeasuredEntry[];
   private readonly ranking: Ranking | undefined;
-  private readonly counts: Record<TrialOutcome, number>;
+  private readonly counts: Record<TerminalTrialStatus, number>;
   private readonly trialRunsBefore: number;
   private trialRunsThisHistory = 0;
   private cancelled = false;
@@ -185,7 +185,7 @@ class Sweep {
         (result) => void this.finished.push(result),
         (err: unknown) => {
           // runTrial records its own outcome; this is one cancelled, or a trial workflow (older sweeps) terminated from the UI.
-          if (isCancellation(err) || this.cancelled) return void this.finished.push({ ...failedResult({ sweepId, trial, trialId, params }, ''), status: 'cancelled', failureReason: undefined });
+          if (isCancellation(err) || this.cancelled) return void this.finished.push(cancelledResult({ sweepId, trial, trialId, params }));
           // Terminated or timed out: it could not record itself.
           const failed = failedResult({ sweepId, trial, trialId, params }, `trial workflow ended: ${(err as Error).message}`);
           return sweepRecords.recordTrialResult(failed, training.model).then(() => void this.finished.push(failed));

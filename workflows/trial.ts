@@ -41,7 +41,7 @@ export async function runTrial(input: TrialInput, summary: string): Promise<Tria
   } catch (err) {
     if (isCancellation(err)) {
       // Record the cancellation even though this workflow is being cancelled.
-      await CancellationScope.nonCancellable(() => trialRecords.recordTrialResult({ ...failedResult(input, 'cancelled'), status: 'cancelled', failureReason: undefined }, training.model));
+      await CancellationScope.nonCancellable(() => trialRecords.recordTrialResult(cancelledResult(input), training.model));
       throw err;
     }
     const failed = failedResult(input, describeFailure(err));
@@ -50,7 +50,13 @@ export async function runTrial(input: TrialInput, summary: string): Promise<Tria
   }
 }
 
-export function failedResult(input: Pick<TrialInput, 'trial' | 'trialId' | 'sweepId' | 'params'>, reason: string): TrialResult {
+type TrialIdentity = Pick<TrialInput, 'trial' | 'trialId' | 'sweepId' | 'params'>;
+
+export function cancelledResult(input: TrialIdentity): TrialResult {
+  return { ...failedResult(input, ''), status: 'cancelled', failureReason: undefined };
+}
+
+export function failedResult(input: TrialIdentity, reason: string): TrialResult {
   return {
     trial: input.trial,
     trialId: input.trialId,

@@ -6,10 +6,10 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DatasetSpec } from '../src/data/dataset-spec.js';
-import type { SweepStatus, TerminalSweepStatus } from '../src/domain/status.js';
-import type { BaseModel } from '../src/sweep-spec/plan.js';
+import type { SweepStatus, TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
+import type { PresetName, VariantConfig } from '../src/model/config.js';
 import type { SweepSpec } from '../src/sweep-spec/types.js';
-import type { Params, StrategySetup, StrategyState, TrialMetrics, TrialOutcome } from '../src/strategy/index.js';
+import type { Params, StrategySetup, StrategyState, TrialMetrics } from '../src/strategy/index.js';
 import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
 
 export type { SweepStatus } from '../src/domain/status.js';
@@ -21,6 +21,15 @@ export interface DatasetRef {
   baseDir: string;
   seqLen: number;
   fingerprint: string;
+}
+
+/**
+ * What every trial's variant starts from: the preset name, the spec's fixed `model` fields and
+ * training's epochs/batchSize/seed. Plain JSON; a trial's variant is `variantOf(base, params)`.
+ */
+export interface BaseModel {
+  preset?: PresetName;
+  fields: Partial<VariantConfig>;
 }
 
 /** How every trial of the sweep trains, apart from its params. */
@@ -71,7 +80,7 @@ export interface MeasuredEntry extends BestSoFar {
 export interface SweepCarry {
   strategy: StrategyState;
   paused: boolean;
-  counts: Record<TrialOutcome, number>;
+  counts: Record<TerminalTrialStatus, number>;
   trialRuns: number;
   best?: BestSoFar;
   /** Top trials by the best-model rule, best first (at most LEADERBOARD_SIZE). */
@@ -96,7 +105,7 @@ export interface TrialResult {
   sweepId: string;
   trial: number;
   trialId: string;
-  status: TrialOutcome;
+  status: TerminalTrialStatus;
   epochsTrained: number;
   bestEpoch: number;
   /** Validation ROC AUC at the best epoch; null when the trial has none (Temporal's JSON carries NaN as null). */
@@ -125,7 +134,7 @@ export interface SweepProgress {
   status: SweepStatus;
   totalTrials: number;
   running: number[];
-  counts: Record<TrialOutcome, number>;
+  counts: Record<TerminalTrialStatus, number>;
   best?: BestSoFar;
 }
 
@@ -137,7 +146,7 @@ export interface SweepProgress {
 export interface SweepResult {
   sweepId: string;
   status: TerminalSweepStatus;
-  counts: Record<TrialOutcome, number>;
+  counts: Record<TerminalTrialStatus, number>;
   best?: BestSoFar & { modelPath: string };
   failureReason?: string;
 }

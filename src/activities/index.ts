@@ -9,13 +9,14 @@ import type { ResultsStore } from '../db/types.js';
 import { prepareDatasetCached, verifyFingerprint } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
-import { checkedVariantOf, variantOf, type BaseModel } from '../sweep-spec/plan.js';
+import { checkedVariantOf, variantOf } from '../sweep-spec/plan.js';
 import { exportedDataset, exportModel } from '../train/export.js';
 import { runTraining, TrainingError, type TrainingStarted } from '../train/runner.js';
 import { objectiveOf } from '../strategy/objective.js';
 import type { Params } from '../strategy/index.js';
 import type { BackendName, EpochMetrics } from '../train/types.js';
-import type { DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
+import type { BaseModel, DatasetRef, TrialInput, TrialResult } from '../../workflows/types.js';
+import { finiteOrNull } from '../domain/metrics.js';
 import type { SweepStatus, TerminalSweepStatus } from '../domain/status.js';
 import { idProblem } from '../domain/ids.js';
 
@@ -162,7 +163,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
           status: trained.status,
           epochsTrained: trained.epochs.length,
           bestEpoch: trained.bestEpoch,
-          bestValAuc: Number.isFinite(trained.bestValAuc) ? trained.bestValAuc : null,
+          bestValAuc: finiteOrNull(trained.bestValAuc),
           paramCount: trained.params,
           bestValPrAuc: finiteOrNull(bestEpoch?.valPrAuc ?? Number.NaN),
           bestValLoss: finiteOrNull(bestEpoch?.valLoss ?? Number.NaN),
@@ -210,7 +211,5 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
     },
   };
 }
-
-const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 export type Activities = ReturnType<typeof createActivities>;

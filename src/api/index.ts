@@ -5,7 +5,8 @@ import { openReadSource } from '../db/read-model.js';
 import { UserError } from '../errors.js';
 import { buildApi } from './server.js';
 
-export { buildApi, type ApiOptions } from './server.js';
+export { buildApi } from './server.js';
+export type { ApiOptions } from './options.js';
 
 export interface RunningApi {
   url: string;

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import * as read from '../db/read-model.js';
 import * as S from './schemas.js';
-import type { ApiOptions } from './server.js';
+import type { ApiOptions } from './options.js';
 
 /** A client error that names its parameter; the error handler sends it as a 400. */
 class BadParameter extends Error {

@@ -4,14 +4,14 @@
  * checks in routes.ts keep them equal to the read model's TypeScript types.
  */
 import { Type, type TSchema } from 'typebox';
-import { CURVE_METRICS, MAX_CURVE_TRIALS, TRIAL_STATUSES } from '../db/read-model.js';
+import { CURVE_METRICS, MAX_CURVE_TRIALS } from '../db/read-model.js';
+import { SWEEP_STATUSES, TRIAL_STATUSES } from '../domain/status.js';
 import { IMPORTANCE_METHODS } from '../importance/index.js';
-import type { SweepStatus } from '../db/types.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
 
-export const SweepStatusSchema = Type.Enum(['running', 'paused', 'completed', 'cancelled', 'failed'] as const satisfies readonly SweepStatus[]);
+export const SweepStatusSchema = Type.Enum(SWEEP_STATUSES);
 export const TrialStatusSchema = Type.Enum(TRIAL_STATUSES);
 
 export const ErrorSchema = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() }, { $id: 'Error' });

@@ -3,7 +3,7 @@ import type { ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isTempFile, writeFileAtomicallyFrom } from '../atomic-file.js';
-import { checkKey, type ArtifactStore, type Body } from './index.js';
+import { checkKey, type ArtifactStore, type Body } from './store.js';
 
 export class DirectoryStore implements ArtifactStore {
   constructor(readonly location: string) {}

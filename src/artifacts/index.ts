@@ -1,38 +1,12 @@
-/**
- * The artifact store: where checkpoints and exported models live, so that any worker can resume a
- * trial or export its model. Two implementations behind one small contract:
- * - a directory (the default; every worker must share it, e.g. over NFS),
- * - S3-compatible object storage (`s3://bucket/prefix`): nothing shared but the bucket.
- *
- * Contract, for both:
- * - keys are '/'-separated relative paths (no '.', '..' or empty segments);
- * - `put` is atomic from a reader's point of view: a `get` sees the previous object or the new one
- *   whole, never a part (directory: temp file, fsync, rename; S3: a PUT or a completed multipart
- *   upload), and a failed `put` leaves the previous object in place;
- * - bodies are streamed both ways (a checkpoint of the full DanQ model is ~750 MB);
- * - `get` of a missing key is undefined, `delete` of a missing key is no error;
- * - `list` returns every key under a prefix, sorted, without the store's own temp files.
- */
-import type { Readable } from 'node:stream';
+/** Opens the artifact store for a location (the contract both stores keep is in store.ts). */
 import { UserError } from '../errors.js';
 import { outageWaiter } from '../outage.js';
 import { DirectoryStore } from './directory.js';
+import type { ArtifactStore } from './store.js';
 import { isS3Location, parseS3Location, type S3Options } from './location.js';
 
 export { isS3Location, joinLocation, type S3Options } from './location.js';
-
-export type Body = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
-
-export interface ArtifactStore {
-  /** The location this store was opened on: a directory path or s3://bucket/prefix. */
-  readonly location: string;
-  put(key: string, body: Body): Promise<void>;
-  get(key: string): Promise<Readable | undefined>;
-  list(prefix?: string): Promise<string[]>;
-  delete(key: string): Promise<void>;
-  /** The location of one key, e.g. to record where a model was written. */
-  locate(key: string): string;
-}
+export type { ArtifactStore, Body } from './store.js';
 
 /**
  * The store for a location. `s3` is needed only for s3:// locations; without it the settings come
@@ -54,13 +28,6 @@ export async function getBytes(store: ArtifactStore, key: string): Promise<Buffe
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** Throws on keys outside the contract, so both stores accept exactly the same ones. */
-export function checkKey(key: string): void {
-  if (key === '' || key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
-    throw new Error(`invalid artifact key '${key}': expected a relative '/'-separated path without '.', '..' or empty segments`);
-  }
 }
 
 /** A full disk or an exhausted quota: nobody's input, and it ends when space is freed. */

@@ -2,7 +2,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { checkKey, type ArtifactStore, type Body } from './index.js';
+import { checkKey, type ArtifactStore, type Body } from './store.js';
 import type { S3Location, S3Options } from './location.js';
 
 /**

@@ -35,6 +35,14 @@ export function parsePositiveInt(flag: string, value: string | undefined, fallba
   return n;
 }
 
+/** Parses --port: 0-65535 (0 picks a free port). */
+export function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UserError(`--port: expected a port number 0-65535, got '${value}'`);
+  return n;
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }

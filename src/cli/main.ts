@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { isUserError, UNREACHABLE_EXIT } from '../errors.js';
 import { SWEEP_FAILED_EXIT } from './outcome.js';
 import type { Command } from './command.js';
+import { version } from './version.js';
 
 /** Commands load lazily so `sweep --help` does not pay for tfjs or Temporal. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -26,11 +26,6 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default },
   importance: { summary: 'Which searched parameters mattered (PED-ANOVA or fANOVA, as Optuna 5)', load: async () => (await import('./commands/importance.js')).default },
 };
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Every command's exit codes, below its --help. */
 const EXIT_CODES = `Exit codes: 0 done; 2 bad input, usage or configuration; ${SWEEP_FAILED_EXIT} the sweep failed (start, status);

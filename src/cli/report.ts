@@ -1,4 +1,5 @@
 import type { ResultsStore, SweepRow, TrialRow } from '../db/types.js';
+import { formatParamValue } from '../domain/params.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -30,10 +31,6 @@ export async function sweepReport(db: ResultsStore, sweepId: string): Promise<Sw
     best: bestTrial ? { trialId: bestTrial.id, params: bestTrial.params, valAuc: bestTrial.bestValAuc!, epoch: bestTrial.bestEpoch!, modelPath: model?.uri ?? null } : null,
     trials: trials.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason })),
   };
-}
-
-function formatParam(value: unknown): string {
-  return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value);
 }
 
 function columnWidths(rows: string[][]): number[] {
@@ -69,7 +66,7 @@ export function printLeaderboard(report: SweepReport): void {
     t.valAuc === null ? '-' : t.valAuc.toFixed(4),
     String(t.epochs),
     t.backend ?? '-',
-    ...paramNames.map((p) => (p in t.params ? formatParam(t.params[p]) : '')),
+    ...paramNames.map((p) => (p in t.params ? formatParamValue(t.params[p]) : '')),
   ]);
   console.log(`\n${report.sweepId}: ${report.status}${report.failureReason ? ` (${report.failureReason})` : ''}\n`);
   console.log(table(['rank', 'trial', 'status', 'val AUC', 'epochs', 'backend', ...paramNames], rows));

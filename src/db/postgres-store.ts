@@ -3,6 +3,8 @@
  */
 import postgres from 'postgres';
 import { databaseServer, redact } from '../config/index.js';
+import { finiteOrNull } from '../domain/metrics.js';
+import { isTerminalSweepStatus } from '../domain/status.js';
 import { UnreachableError, UserError } from '../errors.js';
 import { outageWaiter } from '../outage.js';
 import type { EpochMetrics } from '../train/types.js';
@@ -125,9 +127,6 @@ function connectionProblem(err: unknown, server: string, url: string): UserError
   return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT'].includes(code) ? new UnreachableError(reasons[code]) : new UserError(reasons[code]);
 }
 
-/** Non-finite AUCs (NaN from a diverged trial) are stored as "no result". */
-const finiteOrNull = (value: number | null | undefined) => (value !== null && value !== undefined && Number.isFinite(value) ? value : null);
-
 /**
  * The trial status rule, as a condition on the trials row: pending and running trials accept any
  * transition; a terminal one is final, except that a completed trial may continue (ASHA
@@ -181,14 +180,13 @@ class PostgresResultsStore implements ResultsStore {
 
   /** Only a running or paused sweep changes status; bestTrialId undefined keeps the stored one. */
   private async updateSweep(sweepId: string, status: SweepStatus, bestTrialId: string | null | undefined, failureReason: string | null = null): Promise<SweepRow> {
-    const terminal = status === 'completed' || status === 'cancelled' || status === 'failed';
     const [updated] = await naming(
       `trial ${bestTrialId} (best of sweep ${sweepId})`,
       this.sql<SweepRow[]>`
         update sweeps set
           status = ${status},
           best_trial_id = ${bestTrialId === undefined ? this.sql`best_trial_id` : bestTrialId},
-          finished_at = ${terminal ? this.sql`now()` : null},
+          finished_at = ${isTerminalSweepStatus(status) ? this.sql`now()` : null},
           failure_reason = ${failureReason},
           updated_at = now()
         where id = ${sweepId} and status in ('running', 'paused')

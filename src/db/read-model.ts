@@ -10,6 +10,9 @@ import { UserError } from '../errors.js';
 import { searchSpaceOf } from '../sweep-spec/plan.js';
 import type { SweepSpec } from '../sweep-spec/schema.js';
 import type { ParamValue, Params } from '../strategy/space.js';
+import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.js';
+import { formatParamValue, trialLabel } from '../domain/params.js';
+import { TRIAL_STATUSES } from '../domain/status.js';
 import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -39,10 +42,8 @@ export async function openReadSource(databaseUrl: string, options: { readOnly?: 
   };
 }
 
-export const TRIAL_STATUSES = ['pending', 'running', 'completed', 'early-stopped', 'failed', 'cancelled'] as const satisfies readonly TrialStatus[];
-
 /** Epoch metrics that learning curves can show, by their API name. */
-export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const;
+export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const satisfies readonly MetricName[];
 export type CurveMetric = (typeof CURVE_METRICS)[number];
 
 export type ParamType = 'number' | 'string' | 'boolean';
@@ -159,7 +160,6 @@ export interface TimeWindow {
 }
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
-const finite = (n: number | null | undefined): number | null => (typeof n === 'number' && Number.isFinite(n) ? n : null);
 const camel = (status: TrialStatus) => status.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as 'pending' | 'running' | 'completed' | 'earlyStopped' | 'failed' | 'cancelled';
 
 // ---- sweeps ----------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ async function summarize(src: ReadSource, sweeps: readonly SweepRow[]): Promise<
 function summary(sweep: SweepRow, counts: readonly { status: TrialStatus; n: number; best: number | null }[]): SweepSummary {
   const byState = Object.fromEntries(TRIAL_STATUSES.map((s) => [camel(s), 0])) as Record<ReturnType<typeof camel>, number>;
   for (const row of counts) byState[camel(row.status)] = row.n;
-  const best = counts.map((r) => finite(r.best)).filter((b): b is number => b !== null);
+  const best = counts.map((r) => finiteOrNull(r.best)).filter((b): b is number => b !== null);
   return {
     sweepId: sweep.id,
     name: sweep.name,
@@ -214,18 +214,31 @@ export function stateCounts(summary: SweepSummary): { state: TrialStatus; trials
 
 // ---- trials ----------------------------------------------------------------------------------
 
+/** The searched parameters' names: the spec's space keys (else every params key), in the spec's order. */
+function searchedNames(sweep: SweepRow | undefined, trials: readonly { params: Record<string, unknown> }[]): string[] {
+  const space = (sweep?.spec as { space?: Record<string, unknown> } | null | undefined)?.space;
+  return space && typeof space === 'object' ? Object.keys(space) : [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+}
+
+/** The searched parameters, typed from the trials' values. */
+export function searchedParameters(sweep: SweepRow, trials: readonly TrialRow[]): SearchedParameter[] {
+  return searchedNames(sweep, trials).map((name) => {
+    const values = trials.map((t) => t.params[name]).filter((v) => v !== undefined && v !== null);
+    const kinds = new Set(values.map((v) => typeof v));
+    const type: ParamType = kinds.size === 1 && kinds.has('number') ? 'number' : kinds.size === 1 && kinds.has('boolean') ? 'boolean' : 'string';
+    return { name, type, distinctValues: new Set(values.map((v) => JSON.stringify(v))).size };
+  });
+}
+
 function paramValue(value: unknown, type: ParamType): number | string | boolean | null {
   if (value === undefined || value === null) return null;
   if (type === 'string') return typeof value === 'string' ? value : JSON.stringify(value);
   return value as number | boolean;
 }
 
-function formatValue(value: unknown): string {
-  return typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(3)).toString() : String(value);
-}
-
 function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): TrialView {
   const duration = row.startedAt && row.finishedAt ? (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000 : null;
+  const names = parameters.map((p) => p.name);
   const view: TrialView = {
     trialId: row.id,
     number: row.number,
@@ -235,22 +248,17 @@ function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): Tri
     paramCount: row.paramCount,
     epochsTrained: row.epochsTrained,
     bestEpoch: row.bestEpoch,
-    valAuc: finite(row.bestValAuc),
-    valPrAuc: finite(row.bestValPrAuc),
-    valLoss: finite(row.bestValLoss),
+    valAuc: finiteOrNull(row.bestValAuc),
+    valPrAuc: finiteOrNull(row.bestValPrAuc),
+    valLoss: finiteOrNull(row.bestValLoss),
     durationSeconds: duration,
     failureReason: row.failureReason,
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
-    label: trialLabel(row, parameters),
+    label: trialLabel(row.number, row.params, names),
   };
   for (const p of parameters) view[`param_${p.name}`] = paramValue(row.params[p.name], p.type);
   return view;
-}
-
-function trialLabel(row: TrialRow, parameters: readonly SearchedParameter[]): string {
-  const values = parameters.filter((p) => p.name in row.params).map((p) => `${p.name}=${formatValue(row.params[p.name])}`);
-  return `#${row.number}${values.length ? ' ' + values.join(' ') : ''}`;
 }
 
 export interface SweepTrials {
@@ -327,15 +335,19 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
     from trial_epochs e join trials t on t.id = e.trial_id
     where e.trial_id = any(${trialIds}::text[])
     order by t.sweep_id, t.number, e.epoch`;
-  const field = { val_auc: 'valAuc', val_pr_auc: 'valPrAuc', val_loss: 'valLoss', train_loss: 'trainLoss' } as const;
   const order = new Map(trialIds.map((id, i) => [id, i]));
+  // Labelled as everywhere else: searched values in the sweep's spec order (jsonb does not keep key order).
+  const names = new Map<string, string[]>();
+  for (const sweepId of new Set(rows.map((r) => r.sweepId))) {
+    const sweep = await src.store.getSweep(sweepId);
+    const sweepRows = rows.filter((r) => r.sweepId === sweepId);
+    names.set(sweepId, searchedNames(sweep, sweepRows));
+  }
   const points: CurvePoint[] = [];
   for (const r of query.trialIds ? rows : [...rows].sort((a, b) => order.get(a.trialId)! - order.get(b.trialId)! || a.epoch - b.epoch)) {
-    const label = `#${r.number} ${Object.entries(r.params)
-      .map(([k, v]) => `${k}=${formatValue(v)}`)
-      .join(' ')}`.trim();
+    const label = trialLabel(r.number, r.params, names.get(r.sweepId));
     for (const metric of query.metrics) {
-      const value = finite(r[field[metric]]);
+      const value = finiteOrNull(r[METRIC_FIELDS[metric]]);
       if (value !== null) points.push({ trialId: r.trialId, trial: r.number, label, epoch: r.epoch, metric, value, time: r.recordedAt.toISOString() });
     }
   }
@@ -364,14 +376,14 @@ function effectsOf(parameter: SearchedParameter, rows: readonly TrialRow[], bins
   for (const row of rows) {
     const value = row.params[parameter.name];
     if (value === undefined) continue;
-    const [key, order] = binOf && typeof value === 'number' ? binOf(value) : [formatValue(value), typeof value === 'number' ? value : null];
+    const [key, order] = binOf && typeof value === 'number' ? binOf(value) : [formatParamValue(value), typeof value === 'number' ? value : null];
     const group = groups.get(key) ?? { order, rows: [] };
     group.rows.push(row);
     groups.set(key, group);
   }
   return [...groups.entries()]
     .map(([value, g]) => {
-      const aucs = g.rows.map((r) => finite(r.bestValAuc)).filter((a): a is number => a !== null);
+      const aucs = g.rows.map((r) => finiteOrNull(r.bestValAuc)).filter((a): a is number => a !== null);
       return {
         parameter: parameter.name,
         value,
@@ -397,7 +409,9 @@ function binner(values: readonly number[], bins: number): (v: number) => [string
   return (v) => {
     const i = Math.min(bins - 1, Math.floor((f(v) - f(lo)) / width));
     const [a, b] = [inv(f(lo) + i * width), inv(f(lo) + (i + 1) * width)];
-    return [`[${formatValue(a)}, ${formatValue(b)}${i === bins - 1 ? ']' : ')'}`, a];
+    // Edges are computed, not searched values: three significant digits tell the bins apart.
+    const edge = (x: number) => formatParamValue(Number(x.toPrecision(3)));
+    return [`[${edge(a)}, ${edge(b)}${i === bins - 1 ? ']' : ')'}`, a];
   };
 }
 
@@ -441,7 +455,7 @@ export async function sweepImportance(src: ReadSource, sweepId: string, method: 
   const mode = spec.objective.mode;
   const field = OBJECTIVE_FIELDS[metric];
   const trials = (await src.store.listTrials(sweepId)).flatMap((t) => {
-    const value = finite(t[field]);
+    const value = finiteOrNull(t[field]);
     return t.status === 'completed' && value !== null ? [{ params: t.params as Params, value }] : [];
   });
   if (trials.length < MIN_IMPORTANCE_TRIALS) {
@@ -471,7 +485,7 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
   const sweep = (await src.store.getSweep(sweepId))!;
   const space = new Map(searchSpaceOf(sweep.spec as SweepSpec).map((p) => [p.name, p]));
   const field = OBJECTIVE_FIELDS[importance.metric];
-  const rows = (await src.store.listTrials(sweepId)).filter((t) => t.status === 'completed' && finite(t[field]) !== null);
+  const rows = (await src.store.listTrials(sweepId)).filter((t) => t.status === 'completed' && finiteOrNull(t[field]) !== null);
   const parameters = await sweepParameters(src, sweep);
   const axes = importance.ranking.map((r, axis) => ({ axis, parameter: r.parameter, importance: r.importance }));
   const position = (name: string, value: unknown): number => {
@@ -483,10 +497,10 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
   const lines = rows.flatMap((t) =>
     axes.map((a) => ({
       trial: t.number,
-      label: trialLabel(t, parameters),
+      label: trialLabel(t.number, t.params, parameters.map((p) => p.name)),
       axis: a.axis,
       parameter: a.parameter,
-      value: formatValue(t.params[a.parameter]),
+      value: formatParamValue(t.params[a.parameter]),
       position: position(a.parameter, t.params[a.parameter]),
       objective: t[field]!,
     })),
@@ -496,11 +510,11 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
   const pairPoints = pair
     ? rows.map((t) => ({
         trial: t.number,
-        label: trialLabel(t, parameters),
+        label: trialLabel(t.number, t.params, parameters.map((p) => p.name)),
         x: position(pair.x, t.params[pair.x]),
         y: position(pair.y, t.params[pair.y]),
-        xValue: formatValue(t.params[pair.x]),
-        yValue: formatValue(t.params[pair.y]),
+        xValue: formatParamValue(t.params[pair.x]),
+        yValue: formatParamValue(t.params[pair.y]),
         objective: t[field]!,
       }))
     : [];
@@ -513,7 +527,7 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
 export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestSoFarPoint[] | undefined> {
   if (!(await src.store.getSweep(sweepId))) return undefined;
   const rows = (await src.store.listTrials(sweepId))
-    .filter((t) => finite(t.bestValAuc) !== null && t.finishedAt)
+    .filter((t) => finiteOrNull(t.bestValAuc) !== null && t.finishedAt)
     .sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime() || a.number - b.number);
   let best = -Infinity;
   return rows.map((t) => {
@@ -541,7 +555,7 @@ export async function workerActivity(src: ReadSource, window: TimeWindow = {}): 
     from trial_epochs e join trials t on t.id = e.trial_id
     where true ${windowFilter(src.sql, window)}
     group by 1 order by 1`;
-  return rows.map((r) => ({ ...r, samplesPerSec: finite(r.samplesPerSec), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
+  return rows.map((r) => ({ ...r, samplesPerSec: finiteOrNull(r.samplesPerSec), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
 }
 
 /** Training throughput over time, one point per epoch row, by time: the newest `limit` in the window. */

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { formatParamValue } from '../domain/params.js';
 import { reverseComplement } from '../motifs/compare.js';
 import type { MotifAnalysis } from '../motifs/index.js';
 import { jaspar2024Motifs } from '../motifs/jaspar.js';
@@ -248,17 +249,12 @@ function leaderboard(data: ReportData): string {
       t.paramCount === null ? '-' : t.paramCount.toLocaleString('en-US'),
       t.backend ?? '-',
       t.worker ?? '-',
-      ...params.map((p) => formatParam(t[`param_${p}`])),
+      ...params.map((p) => formatParamValue(t[`param_${p}`] ?? '')),
     ];
     const best = t.trialId === data.sweep.bestTrialId ? ' class="best"' : '';
     return `<tr${best}>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<table class="leaderboard"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
-}
-
-function formatParam(value: number | string | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value);
 }
 
 function motifSection(section: MotifSection): string {

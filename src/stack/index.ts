@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file.js';
 import { poll, pollUntil } from '../poll.js';
 import { redact, type Config } from '../config/index.js';
-import { canConnect, isProcessAlive } from './net.js';
+import { canConnect, isProcessAlive, splitHostPort } from './net.js';
 import { processState, startEmbeddedPostgres } from './postgres.js';
 import { startTemporalDevServer } from './temporal.js';
 
@@ -78,7 +78,7 @@ async function withStackLock<T>(config: Config, fn: () => Promise<T>): Promise<T
 async function runningTemporal(state: StackState) {
   const t = state.temporal;
   if (!t || !isProcessAlive(t.pid)) return undefined;
-  const [host, port] = [t.address.slice(0, t.address.lastIndexOf(':')), Number(t.address.slice(t.address.lastIndexOf(':') + 1))];
+  const { host, port } = splitHostPort(t.address);
   return (await canConnect(host, port)) ? t : undefined;
 }
 

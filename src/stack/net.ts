@@ -15,6 +15,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** "host:port" (as TEMPORAL_ADDRESS is checked to be) split for a socket: "[::1]:7233" -> { host: '::1', port: 7233 }. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)) };
+}
+
 /** Whether something accepts TCP connections on host:port. */
 export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {

@@ -13,8 +13,9 @@
  * the sweep uses to pick its best model). Ties go to the earlier trial. A non-finite score ranks last.
  */
 import { Rng } from '../rng.js';
+import { bestFiniteObjective } from './objective.js';
 import { samplePoint, type Params, type SearchSpace } from './space.js';
-import type { Decision, Strategy, TrialReport } from './types.js';
+import type { Decision, Strategy } from './types.js';
 
 export interface RungEntry {
   trial: number;
@@ -96,7 +97,7 @@ export const ashaStrategy: Strategy<AshaState> = {
     const rungEpochs = state.rungEpochs[run.rung]!;
     if (report.status !== 'completed' || report.epochsTrained < rungEpochs) return { ...state, running };
 
-    const entry: RungEntry = { trial: report.trial, params: run.params, score: bestScore(report, rungEpochs, state.mode), promoted: false };
+    const entry: RungEntry = { trial: report.trial, params: run.params, score: bestFiniteObjective(report.objectiveByEpoch.slice(0, rungEpochs), state.mode), promoted: false };
     const entries = state.rungs[run.rung]!;
     const at = entries.findIndex((other) => ranksBefore(entry, other, state.mode));
     const rungs = state.rungs.slice();
@@ -107,12 +108,6 @@ export const ashaStrategy: Strategy<AshaState> = {
 
 function start(decision: Extract<Decision, { kind: 'start' | 'continue' }>, rung: number, state: AshaState) {
   return { decision, state: { ...state, running: [...state.running, { trial: decision.trial, rung, params: decision.params }] } };
-}
-
-function bestScore(report: TrialReport, epochs: number, mode: 'max' | 'min'): number | null {
-  const finite = report.objectiveByEpoch.slice(0, epochs).filter((x): x is number => x !== null && Number.isFinite(x));
-  if (finite.length === 0) return null;
-  return mode === 'max' ? Math.max(...finite) : Math.min(...finite);
 }
 
 function ranksBefore(a: RungEntry, b: RungEntry, mode: 'max' | 'min'): boolean {

@@ -9,7 +9,7 @@ import { tpeStrategy, type TpeState } from './tpe.js';
 import { ashaTpeStrategy, type AshaTpeState } from './tpe-asha.js';
 import type { Strategy } from './types.js';
 
-export type { Decision, Strategy, StrategySetup, TrialOutcome, TrialReport } from './types.js';
+export type { Decision, Strategy, StrategySetup, TrialReport } from './types.js';
 export type { ParamSpace, ParamValue, Params, SearchSpace } from './space.js';
 export { pickBest, topCandidates, type BestCandidate } from './best.js';
 export { objectiveOf, type Constraint, type Objective, type TrialMetrics } from './objective.js';

@@ -3,6 +3,7 @@
  * objective: what a TrialReport's objectiveByEpoch holds) or from a whole trial's measurements
  * (several objectives and constraints, at the trial's best epoch). Pure: workflow code imports it.
  */
+import { METRIC_FIELDS } from '../domain/metrics.js';
 import type { EpochMetrics } from '../train/types.js';
 
 /** The single objective's metrics, each with the direction that makes it better. */
@@ -38,16 +39,21 @@ export interface TrialMetrics {
   trainSeconds: number | null;
 }
 
-const epochFieldOf = { val_auc: 'valAuc', val_pr_auc: 'valPrAuc', val_loss: 'valLoss' } as const satisfies Record<ObjectiveMetric, keyof EpochMetrics>;
-
-const trialFieldOf = { ...epochFieldOf, params: 'params', inference_ms_per_1k: 'inferenceMsPer1k', train_seconds: 'trainSeconds' } as const satisfies Record<TrialMetric, keyof TrialMetrics>;
+const trialFieldOf = { ...METRIC_FIELDS, params: 'params', inference_ms_per_1k: 'inferenceMsPer1k', train_seconds: 'trainSeconds' } as const satisfies Record<TrialMetric, keyof TrialMetrics>;
 
 export function objectiveOf(metric: ObjectiveMetric, epoch: EpochMetrics): number {
-  return epoch[epochFieldOf[metric]];
+  return epoch[METRIC_FIELDS[metric]];
 }
 
 /** The trial's value of `metric`; null when it has none. */
 export function trialMetricOf(metric: TrialMetric, metrics: TrialMetrics): number | null {
   const value = metrics[trialFieldOf[metric]];
   return value !== null && Number.isFinite(value) ? value : null;
+}
+
+/** The best finite value of an objective series (null and non-finite entries are diverged epochs); null when there is none. */
+export function bestFiniteObjective(values: readonly (number | null)[], mode: 'max' | 'min'): number | null {
+  const finite = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  if (finite.length === 0) return null;
+  return mode === 'max' ? Math.max(...finite) : Math.min(...finite);
 }

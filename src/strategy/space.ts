@@ -51,9 +51,9 @@ function sample(param: ParamSpace, rng: Rng): ParamValue {
     case 'int':
       return rng.int(param.low, param.high);
     case 'uniform':
-      return roundWithin(rng.uniform(param.low, param.high), param.low, param.high);
+      return roundFloat(rng.uniform(param.low, param.high), param.low, param.high);
     case 'logUniform':
-      return roundWithin(Math.exp(rng.uniform(Math.log(param.low), Math.log(param.high))), param.low, param.high);
+      return roundFloat(Math.exp(rng.uniform(Math.log(param.low), Math.log(param.high))), param.low, param.high);
   }
 }
 
@@ -62,6 +62,7 @@ function choicesOf(param: ParamSpace): ParamValue[] {
   return param.choices;
 }
 
-function roundWithin(x: number, low: number, high: number): number {
+/** A sampled float as every strategy stores it: SIGNIFICANT_DIGITS digits, kept inside [low, high]. */
+export function roundFloat(x: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, Number(x.toPrecision(SIGNIFICANT_DIGITS))));
 }

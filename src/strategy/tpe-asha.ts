@@ -11,7 +11,8 @@
  * (constant liar).
  */
 import { ashaStrategy, type AshaState } from './asha.js';
-import { DEFAULT_STARTUP_TRIALS, finiteObjectives } from './tpe.js';
+import { bestFiniteObjective } from './objective.js';
+import { DEFAULT_STARTUP_TRIALS } from './tpe.js';
 import { tpeSpaceOf } from './tpe-space.js';
 import { initialSampler, observeTrial, proposeTrial, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
 import type { Strategy, TrialReport } from './types.js';
@@ -59,7 +60,7 @@ function outcomeOf(asha: AshaState, report: TrialReport): Pick<TpeTrial, 'state'
     return entry.score === null ? { state: 'failed', level: rung, score: null } : { state: 'observed', level: rung, score: sign * entry.score };
   }
   if (report.status === 'cancelled') return { state: 'cancelled', level: 0, score: null };
-  const finite = report.status === 'failed' ? [] : finiteObjectives(report);
-  if (finite.length === 0) return { state: 'failed', level: 0, score: null };
-  return { state: 'observed', level: -1, score: sign * (asha.mode === 'max' ? Math.max(...finite) : Math.min(...finite)) };
+  const best = report.status === 'failed' ? null : bestFiniteObjective(report.objectiveByEpoch, asha.mode);
+  if (best === null) return { state: 'failed', level: 0, score: null };
+  return { state: 'observed', level: -1, score: sign * best };
 }

@@ -32,10 +32,10 @@
  * Pure and deterministic: all randomness comes from src/rng.ts, whose state is carried.
  */
 import { Rng } from '../rng.js';
-import type { ParamValue } from './space.js';
 import { splitByRank } from './pareto.js';
 import { logGaussMass, truncnormLogPdf, truncnormPpf } from './tpe-math.js';
-import { configKey, enumerateSpace, roundFloat, sampleUniform, spaceSize, type Params, type TpeParam } from './tpe-space.js';
+import { roundFloat, type Params, type ParamValue } from './space.js';
+import { configKey, enumerateSpace, sampleUniform, spaceSize, type TpeParam } from './tpe-space.js';
 
 export interface TpeOptions {
   /** Finished trials (failed included) drawn from the prior before the model takes over (Optuna: n_startup_trials = 10). */

@@ -5,15 +5,10 @@
  * a strategy's carried state.
  */
 import type { Rng } from '../rng.js';
-import { samplePoint, type ParamValue, type SearchSpace } from './space.js';
+import { samplePoint, type Params, type ParamValue, type SearchSpace } from './space.js';
 
 export type TpeParam =
   { name: string; kind: 'categorical'; choices: ParamValue[] } | { name: string; kind: 'int'; low: number; high: number } | { name: string; kind: 'float'; low: number; high: number; log: boolean };
-
-export type Params = Record<string, ParamValue>;
-
-/** Sampled floats keep 4 significant digits, as space.ts draws them for random search. */
-const SIGNIFICANT_DIGITS = 4;
 
 export function tpeSpaceOf(space: SearchSpace): TpeParam[] {
   return space.map((param): TpeParam => {
@@ -36,11 +31,6 @@ function searchSpaceOf(space: readonly TpeParam[]): SearchSpace {
     if (param.kind === 'int') return { name: param.name, kind: 'int', low: param.low, high: param.high };
     return { name: param.name, kind: param.log ? 'logUniform' : 'uniform', low: param.low, high: param.high };
   });
-}
-
-/** A float as random search stores it (space.ts): 4 significant digits, kept inside [low, high]. */
-export function roundFloat(x: number, low: number, high: number): number {
-  return Math.min(high, Math.max(low, Number(x.toPrecision(SIGNIFICANT_DIGITS))));
 }
 
 /** One draw from the prior: uniform over choices, integers, the range or its logarithm (random search's draw). */

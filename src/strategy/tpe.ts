@@ -8,7 +8,7 @@
  * epochs (the same best-epoch view the sweep uses to pick its best model); a failed trial, or one
  * without a finite objective, is an observation of failure.
  */
-import type { Constraint, Objective } from './objective.js';
+import { bestFiniteObjective, type Constraint, type Objective } from './objective.js';
 import { lossesOf, violationOf } from './pareto.js';
 import { tpeSpaceOf } from './tpe-space.js';
 import { initialSampler, observeTrial, proposeTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
@@ -76,9 +76,9 @@ function outcomeOf(report: TrialReport, state: Pick<TpeState, 'mode' | 'objectiv
 }
 
 function singleObjectiveOutcome(report: TrialReport, mode: 'max' | 'min'): Outcome {
-  const finite = finiteObjectives(report);
-  if (finite.length === 0) return { state: 'failed', level: 0, score: null };
-  return { state: 'observed', level: 0, score: mode === 'max' ? Math.max(...finite) : -Math.min(...finite) };
+  const best = bestFiniteObjective(report.objectiveByEpoch, mode);
+  if (best === null) return { state: 'failed', level: 0, score: null };
+  return { state: 'observed', level: 0, score: mode === 'max' ? best : -best };
 }
 
 /** Observed when every objective was measured; its score is the first objective, oriented higher-better. */
@@ -88,6 +88,3 @@ function severalObjectivesOutcome(report: TrialReport, objectives: readonly Obje
   return { state: 'observed', level: 0, score: -losses[0]!, losses };
 }
 
-export function finiteObjectives(report: TrialReport): number[] {
-  return report.objectiveByEpoch.filter((x): x is number => x !== null && Number.isFinite(x));
-}

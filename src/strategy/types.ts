@@ -10,6 +10,7 @@
  * activity resolves the variant from the sweep's base model plus the params, and fails the trial
  * non-retryably ('InvalidVariant') when that variant is invalid.
  */
+import type { TerminalTrialStatus } from '../domain/status.js';
 import type { SweepSpec } from '../sweep-spec/types.js';
 import type { Constraint, Objective, TrialMetrics } from './objective.js';
 import type { Params, SearchSpace } from './space.js';
@@ -24,13 +25,11 @@ export type Decision =
   /** Nothing runs and nothing can start: the sweep is finished. */
   | { kind: 'done' };
 
-export type TrialOutcome = 'completed' | 'early-stopped' | 'failed' | 'cancelled';
-
 /** What the workflow tells a strategy when a started or continued trial stops running. */
 export interface TrialReport {
   trial: number;
   /** completed = reached the decision's untilEpoch. */
-  status: TrialOutcome;
+  status: TerminalTrialStatus;
   /** Epochs trained in total, resumed ones included. */
   epochsTrained: number;
   /** The spec's objective metric after each epoch, from epoch 1 (resumed history included); null = not finite (JSON has no NaN). */

@@ -5,18 +5,16 @@
  * same code in src/strategy/space.ts). The workflow never imports this module (it pulls in zod
  * and the model presets): see workflows/sweep.ts.
  */
-import type { PresetName, VariantConfig } from '../model/config.js';
+import type { VariantConfig } from '../model/config.js';
 import { resolveVariant } from '../model/presets.js';
 import { inspectVariant } from '../model/shapes.js';
 import { nextParams, sequentialTrialCount } from '../strategy/sequential.js';
-import type { ParamSpace, ParamValue, Params, SearchSpace } from '../strategy/space.js';
+import type { ParamSpace, Params, SearchSpace } from '../strategy/space.js';
 import type { StrategySetup } from '../strategy/types.js';
 import { Rng } from '../rng.js';
 import type { SweepSpec } from './schema.js';
 import { rangeOf } from './space.js';
-import type { SweepInput } from '../../workflows/types.js';
-
-export type { ParamValue };
+import type { BaseModel, SweepInput } from '../../workflows/types.js';
 
 export interface TrialPlan {
   /** 1-based, in start order. */
@@ -25,15 +23,6 @@ export interface TrialPlan {
   params: Params;
   /** The full variant: preset, then `model`, then `training`, then `params`. */
   variant: VariantConfig;
-}
-
-/**
- * What every trial's variant starts from: the preset name, the spec's fixed `model` fields and
- * training's epochs/batchSize/seed. Plain JSON; a trial's variant is `variantOf(base, params)`.
- */
-export interface BaseModel {
-  preset?: PresetName;
-  fields: Partial<VariantConfig>;
 }
 
 export function baseModelOf(spec: SweepSpec): BaseModel {

@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../model/config.js';
 import { rnnGates } from '../model/shapes.js';
+import type { ConvPoolShape } from './conv-pool-shape.js';
 
 /**
  * tf.customGrad with typed arguments. `forward` gets the input tensors and a `save`; tensors the
@@ -42,19 +43,6 @@ const matMulOp = customOp(([a, b], save) => {
 /** a [m, k] x b [k, n], with gradients that use only untransposed matMuls. */
 export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return matMulOp(a, b) as tf.Tensor2D;
-}
-
-export interface ConvPoolShape {
-  batch: number;
-  seqLen: number;
-  convKernel: number;
-  convStride: number;
-  filters: number;
-  /** Conv positions read by some pool window, per sample. */
-  positions: number;
-  steps: number;
-  poolSize: number;
-  poolStride: number;
 }
 
 /**

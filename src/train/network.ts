@@ -10,6 +10,7 @@ import type { VariantConfig } from '../model/config.js';
 import { inspectVariant, rnnGates, variantSizes, type VariantSizes } from '../model/shapes.js';
 import { UserError } from '../errors.js';
 import type { Rng } from '../rng.js';
+import type { ConvPoolShape } from './conv-pool-shape.js';
 import { bidirectionalRnn, convPool, matMul } from './kernels.js';
 
 export interface WeightSpec {
@@ -143,6 +144,22 @@ export class Network {
     for (const w of this.variables) w.dispose();
   }
 
+  /** The conv + pool stage's sizes for a batch of `batch` samples. */
+  protected convPoolShape(batch: number): ConvPoolShape {
+    const v = this.variant;
+    return {
+      batch,
+      seqLen: v.seqLen,
+      convKernel: v.convKernel,
+      convStride: v.convStride,
+      filters: v.convFilters,
+      positions: this.dims.convPositionsUsed,
+      steps: this.dims.steps,
+      poolSize: v.poolSize,
+      poolStride: v.poolStride,
+    };
+  }
+
   /**
    * Output logits [batch, tasks] for a batch of one-hot inputs `x` (row-major
    * [sample][position][A,C,G,T]). With `dropout` (training), masks are drawn from it in a fixed
@@ -154,19 +171,8 @@ export class Network {
     const [convKernel, convBias, ...rest] = this.variables;
     const denseWeights = rest.slice(6);
 
-    const convShape = {
-      batch,
-      seqLen: v.seqLen,
-      convKernel: v.convKernel,
-      convStride: v.convStride,
-      filters: v.convFilters,
-      positions: this.dims.convPositionsUsed,
-      steps,
-      poolSize: v.poolSize,
-      poolStride: v.poolStride,
-    };
     const convMask = dropout && v.convDropout > 0 ? dropoutMask(steps * batch * v.convFilters, v.convDropout, dropout) : undefined;
-    const pooled = convPool(x, convKernel!, convBias!, convShape, convMask);
+    const pooled = convPool(x, convKernel!, convBias!, this.convPoolShape(batch), convMask);
 
     let h: tf.Tensor2D = bidirectionalRnn(pooled, rest.slice(0, 6), {
       batch,

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedSplit } from '../data/types.js';
 import { evaluateTasks } from '../metrics/index.js';
 import type { VariantConfig } from '../model/config.js';
+import { METRIC_FIELDS } from '../domain/metrics.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
 import { openArtifactStore, waitingOutFullDisk } from '../artifacts/index.js';
@@ -262,7 +263,7 @@ function validate(network: Network, split: EncodedSplit, reverseComplement: bool
  */
 function updateEarlyStopping(state: EarlyStoppingState, metrics: EpochMetrics, config: EarlyStopping | undefined): boolean {
   const metric = config?.metric ?? 'val_auc';
-  const value = metric === 'val_loss' ? metrics.valLoss : metrics.valAuc;
+  const value = metrics[METRIC_FIELDS[metric]];
   const minDelta = config?.minDelta ?? 0;
   const improved = state.best === null || (metric === 'val_loss' ? value < state.best - minDelta : value > state.best + minDelta);
   if (improved) {

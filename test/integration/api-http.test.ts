@@ -100,13 +100,19 @@ describe('endpoints on a real sweep', () => {
     const all = (await r.get(`/sweeps/${sweepId}/curves`)).body.points;
     // The diverged trials failed inside epoch 1, so only the two good ones have curves.
     assert.equal(new Set(all.map((p: { trialId: string }) => p.trialId)).size, 2);
+    const labels = new Map((await r.get(`/sweeps/${sweepId}/trials`)).body.trials.map((t: { trialId: string; label: string }) => [t.trialId, t.label]));
+    assert.deepEqual(
+      all.map((p: { label: string }) => p.label),
+      all.map((p: { trialId: string }) => labels.get(p.trialId)),
+      'curves label trials as /trials does',
+    );
   });
 
   it('GET /sweeps/:id/effects: per parameter value -> trials, best and mean val AUC', async () => {
     const { body } = await r.get(`/sweeps/${sweepId}/effects`);
     assert.deepEqual(
       body.effects.map((e: { parameter: string; value: string }) => `${e.parameter}=${e.value}`),
-      ['convFilters=4', 'convFilters=8', 'learningRate=0.003', 'learningRate=1e+30'],
+      ['convFilters=4', 'convFilters=8', 'learningRate=3e-3', 'learningRate=1e+30'],
     );
     const lr = body.effects.filter((e: { parameter: string }) => e.parameter === 'learningRate');
     assert.deepEqual([lr[0].trials, lr[0].withResult, lr[0].failed], [2, 2, 0]);

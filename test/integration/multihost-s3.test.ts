@@ -16,6 +16,7 @@ import { openArtifactStore } from '../../src/artifacts/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { openDb } from '../../src/db/index.js';
 import type { EpochRow, ResultsStore } from '../../src/db/types.js';
+import { splitHostPort } from '../../src/stack/net.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { startWorkers, type WorkerPool } from '../../workers/index.js';
 import { runSweepCli, sweepBin } from '../support/cli.js';
@@ -88,7 +89,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 const hostPort = (address: string) => {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const { host, port } = splitHostPort(address);
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 };
 

@@ -5,10 +5,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeAddonStatus } from '../../src/train/backend.js';
 import type { SweepReport } from '../../src/cli/report.js';
+import { nativeSkip } from '../support/native.js';
 import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
 
 const native = nativeAddonStatus('tfjs-node');
-const skip = native.state === 'built' ? false : `native backend not built here (${native.reason}); .ci/run always builds it`;
+const skip = nativeSkip(native.state === 'built' ? undefined : `native backend not built here (${native.reason}); .ci/run always builds it`);
 
 let h: SweepHarness | undefined;
 before(async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { outageWaiter } from '../../src/outage.js';
+import { OutageReport, outageWaiter } from '../../src/outage.js';
 
 const outage = () => Object.assign(new Error('down'), { code: 'DOWN' });
 
@@ -34,4 +34,18 @@ test('a waiter that has given up throws the outage error', async () => {
     waitingOut(() => Promise.reject(outage())),
     /down/,
   );
+});
+
+test('an outage report prints one line when the outage starts and one when it ends, however many failures between', () => {
+  const lines: string[] = [];
+  const outage = new OutageReport((line) => lines.push(line));
+  outage.end(() => 'back');
+  assert.deepEqual(lines, [], 'no line while the server answers');
+  assert.equal(outage.start(() => 'PostgreSQL at db:5432 is unreachable'), true);
+  assert.equal(outage.start(() => 'again'), false);
+  assert.equal(outage.down, true);
+  outage.end((seconds) => `back after ${seconds} s`);
+  outage.end(() => 'again');
+  assert.equal(outage.down, false);
+  assert.deepEqual(lines, ['PostgreSQL at db:5432 is unreachable', 'back after 0 s']);
 });

@@ -7,15 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { strategySetupOf } from '../../src/sweep-spec/plan.js';
-import type { SweepSpec, TrialPlan } from '../../src/sweep-spec/types.js';
-import { sweepStrategy, type Decision, type StrategyState, type TrialOutcome, type TrialReport } from '../../src/strategy/index.js';
+import type { TrialPlan } from '../../src/sweep-spec/plan.js';
+import type { SweepSpec } from '../../src/sweep-spec/types.js';
+import type { TerminalTrialStatus } from '../../src/domain/status.js';
+import { sweepStrategy, type Decision, type StrategyState, type TrialReport } from '../../src/strategy/index.js';
 
 export interface SimOptions {
   concurrency: number;
   /** The objective after `epoch` (1-based) of a trial. */
   objective: (trial: number, epoch: number) => number;
   /** How a run ends when it does not simply complete: status and epochs trained in total. */
-  outcome?: (trial: number, untilEpoch: number) => { status: TrialOutcome; epochsTrained: number } | undefined;
+  outcome?: (trial: number, untilEpoch: number) => { status: TerminalTrialStatus; epochsTrained: number } | undefined;
   /** Pass the state through JSON after every step, as continue-as-new does. */
   jsonRoundTrip?: boolean;
 }

@@ -13,6 +13,7 @@ import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../src/errors.js';
 import { activeBackendRuntime, nativeAddonStatus, selectBackend } from '../../src/train/backend.js';
+import { nativeSkip } from '../support/native.js';
 import { AUTO_BACKEND_ORDER, isSuppressedTensorFlowLine, nvidiaGpuAbsence, trainingProcessEnv } from '../../src/train/backend-name.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'danq-backend-'));
@@ -112,10 +113,12 @@ test("TensorFlow's start-up INFO and WARNING lines stay out of the trial log at 
   assert.equal(isSuppressedTensorFlowLine('epoch 1: loss 0.69', '2'), false);
 });
 
-const nativeBuilt = nativeAddonStatus('tfjs-node').state === 'built';
+const nativeStatus = nativeAddonStatus('tfjs-node');
+const nativeBuilt = nativeStatus.state === 'built';
 
 test('auto picks the fastest backend present here, and names what it skipped', async () => {
   const lines: string[] = [];
+  nativeSkip(nativeStatus.state === 'built' ? undefined : nativeStatus.reason);
   const picked = await selectBackend('auto', (line) => lines.push(line));
   assert.equal(lines.length, 1);
   const noGpu = nvidiaGpuAbsence();

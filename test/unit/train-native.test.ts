@@ -23,6 +23,7 @@ import { Optimizer, type OptimizerState, type WeightOptimizer } from '../../src/
 import { probabilities, weightSpecs } from '../../src/train/network.js';
 import { trainModel, type TrainSplits } from '../../src/train/train.js';
 import type { TrainRequest } from '../../src/train/types.js';
+import { nativeSkip } from '../support/native.js';
 import { synthSplits, tinyVariant } from './train-helpers.js';
 import { cases, maxRelativeDifference, networkGradients, stockGradients, stockPredictions } from './train-network-checks.js';
 
@@ -35,7 +36,7 @@ async function nativeUnavailable(): Promise<string | undefined> {
     return `tfjs-node not built: npm run setup:native (${(err as Error).message})`;
   }
 }
-const skip = await nativeUnavailable();
+const skip = nativeSkip(await nativeUnavailable());
 
 /**
  * Switches tfjs's backend for a reference computation and back (selectBackend refuses to leave a

@@ -4,9 +4,9 @@ import { openStack, registerDevWorkers } from '../../stack/index.js';
 import { parseBackend } from '../../train/backend-name.js';
 import { startWorkers } from '../../../workers/index.js';
 import { apiEnv, startApi } from '../../api/index.js';
-import { parseCommandArgs, parsePositiveInt, type Command } from '../command.js';
-import { version } from '../main.js';
-import { parsePort, stackApiDatabaseUrl } from './serve.js';
+import { parseCommandArgs, parsePort, parsePositiveInt, type Command } from '../command.js';
+import { version } from '../version.js';
+import { stackApiDatabaseUrl } from './serve.js';
 import { isUserError } from '../../errors.js';
 
 const command: Command = {

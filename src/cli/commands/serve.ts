@@ -2,17 +2,9 @@ import { loadConfig } from '../../config/index.js';
 import { apiEnv, startApi } from '../../api/index.js';
 import { openDb } from '../../db/index.js';
 import { openStack, type Stack } from '../../stack/index.js';
-import { UserError } from '../../errors.js';
-import { parseCommandArgs, type Command } from '../command.js';
-import { version } from '../main.js';
+import { parseCommandArgs, parsePort, type Command } from '../command.js';
+import { version } from '../version.js';
 
-/** Parses --port: 0-65535 (0 picks a free port). */
-export function parsePort(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new UserError(`--port: expected a port number 0-65535, got '${value}'`);
-  return n;
-}
 
 /**
  * The database the API reads without SWEEP_API_DATABASE_URL: the embedded PostgreSQL's read-only

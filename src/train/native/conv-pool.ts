@@ -21,21 +21,11 @@
  *   mask 0.6 ms, MaxPoolGrad 9.2 ms.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ConvPoolShape } from '../conv-pool-shape.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
-export interface ConvPoolDims {
-  batch: number;
-  seqLen: number;
-  convKernel: number;
-  convStride: number;
-  filters: number;
-  steps: number;
-  poolSize: number;
-  poolStride: number;
-}
-
 /** The im2col rows [steps * batch * poolSize, convKernel * 4], row (t, b, j) = the conv window at position t * poolStride + j of sample b. */
-export function poolWindows(x: Float32Array, d: ConvPoolDims): Float32Array {
+export function poolWindows(x: Float32Array, d: ConvPoolShape): Float32Array {
   const width = d.convKernel * 4;
   const out = new Float32Array(d.steps * d.batch * d.poolSize * width);
   let o = 0;
@@ -52,7 +42,7 @@ export function poolWindows(x: Float32Array, d: ConvPoolDims): Float32Array {
 }
 
 /** [steps, batch, filters]; gradients flow to kernel [convKernel, 4, filters] and bias [filters]. */
-export function convPoolRelu(x: Float32Array, kernel: tf.Tensor, bias: tf.Tensor, d: ConvPoolDims): tf.Tensor3D {
+export function convPoolRelu(x: Float32Array, kernel: tf.Tensor, bias: tf.Tensor, d: ConvPoolShape): tf.Tensor3D {
   const width = d.convKernel * 4;
   const windows = tf.tensor2d(poolWindows(x, d), [d.steps * d.batch * d.poolSize, width]);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

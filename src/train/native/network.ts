@@ -41,16 +41,7 @@ export class NativeNetwork extends Network {
     const denseWeights = rest.slice(6);
 
     // Time-major [steps, batch, filters]: the RNN kernels' layout and the fast path's mask order.
-    let sequence = convPoolRelu(x, convKernel!, convBias!, {
-      batch,
-      seqLen: v.seqLen,
-      convKernel: v.convKernel,
-      convStride: v.convStride,
-      filters: v.convFilters,
-      steps,
-      poolSize: v.poolSize,
-      poolStride: v.poolStride,
-    });
+    let sequence = convPoolRelu(x, convKernel!, convBias!, this.convPoolShape(batch));
     if (dropout && v.convDropout > 0) sequence = tf.mul(sequence, deviceDropoutMask(sequence.shape, v.convDropout, dropout));
 
     const rnn = rnnSequence(v.rnn, this.rnnKernel);

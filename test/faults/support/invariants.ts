@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { ResultsStore, TrialRow } from '../../../src/db/types.js';
+import { isTerminalSweepStatus } from '../../../src/domain/status.js';
 import { sweepHistories } from '../../support/sweep-history.js';
 import type { WorkerProcess } from '../../support/worker-process.js';
-
-const TERMINAL_SWEEP = ['completed', 'cancelled', 'failed'];
 
 export interface InvariantOptions {
   /** Trial statuses this scenario allows (default: completed or early-stopped). */
@@ -27,7 +26,7 @@ export async function assertSweepInvariants(db: ResultsStore, client: Client, sw
   const allowed = options.allowed ?? ['completed', 'early-stopped'];
   const sweep = await db.getSweep(sweepId);
   assert.ok(sweep, `sweep ${sweepId} has a row`);
-  assert.ok(TERMINAL_SWEEP.includes(sweep.status), `sweep ${sweepId} is terminal (status ${sweep.status})`);
+  assert.ok(isTerminalSweepStatus(sweep.status), `sweep ${sweepId} is terminal (status ${sweep.status})`);
 
   const trials = await db.listTrials(sweepId);
   const numbers = trials.map((t) => t.number);
