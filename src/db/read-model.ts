@@ -451,8 +451,9 @@ export async function sweepImportance(src: ReadSource, sweepId: string, method: 
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
   const spec = sweep.spec as SweepSpec;
-  const metric = spec.objective.metric;
-  const mode = spec.objective.mode;
+  // Several objectives: the first one, which also picks the best model, when a trial row keeps it.
+  const first = spec.objectives?.[0];
+  const { metric, mode } = first && first.metric in OBJECTIVE_FIELDS ? (first as { metric: keyof typeof OBJECTIVE_FIELDS; mode: 'max' | 'min' }) : spec.objective;
   const field = OBJECTIVE_FIELDS[metric];
   const trials = (await src.store.listTrials(sweepId)).flatMap((t) => {
     const value = finiteOrNull(t[field]);
