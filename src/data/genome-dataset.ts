@@ -235,25 +235,28 @@ function markBlacklisted(intervals: MergedIntervals, bin: number, offset: number
   }
 }
 
-/** N (any ambiguity code) and G+C counts of the windows of bins first..last, sliding bin by bin. */
+/** Per byte: 1 for N (any ambiguity code), and 1 for G or C (any case). */
+const IS_N = BASE_CODE_OF_BYTE.map((code) => (code === BASE_AMBIGUOUS ? 1 : 0));
+const IS_GC = BASE_CODE_OF_BYTE.map((code) => (code === BASE_C || code === BASE_G ? 1 : 0));
+
+/** N and G+C counts of the windows of bins first..last, sliding bin by bin. */
 function markTooManyN(bases: Uint8Array, options: GenomeWindowOptions, offset: number, first: number, last: number, flags: Uint8Array, gc: Int32Array): void {
   const { bin, window, maxNFraction } = options;
   const limit = maxNFraction * window;
   let n = 0;
   let gcCount = 0;
-  const add = (from: number, to: number, sign: number) => {
-    for (let i = from; i < to; i++) {
-      const code = BASE_CODE_OF_BYTE[bases[i]!]!;
-      if (code === BASE_AMBIGUOUS) n += sign;
-      else if (code === BASE_C || code === BASE_G) gcCount += sign;
-    }
-  };
   for (let b = first; b <= last; b++) {
     const start = b * bin - offset;
-    if (b === first) add(start, start + window, 1);
-    else {
-      add(start - bin, start, -1);
-      add(start + window - bin, start + window, 1);
+    if (b === first) {
+      for (let i = start; i < start + window; i++) {
+        n += IS_N[bases[i]!]!;
+        gcCount += IS_GC[bases[i]!]!;
+      }
+    } else {
+      for (let i = start - bin, j = start + window - bin; i < start; i++, j++) {
+        n += IS_N[bases[j]!]! - IS_N[bases[i]!]!;
+        gcCount += IS_GC[bases[j]!]! - IS_GC[bases[i]!]!;
+      }
     }
     gc[b] = gcCount;
     if (n > limit) flags[b]! |= TOO_MANY_N;

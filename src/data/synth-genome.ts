@@ -31,7 +31,7 @@ export interface SynthGenomeOptions {
   variants: number;
 }
 
-export const SYNTH_GENOME_DEFAULTS: SynthGenomeOptions = { seed: 1, chromosomes: 3, length: 2_000_000, motifs: DEFAULT_MOTIFS.slice(0, 2), sitesPerMb: 150, window: 200, bin: 100, variants: 100 };
+export const SYNTH_GENOME_DEFAULTS: SynthGenomeOptions = { seed: 1, chromosomes: 3, length: 2_000_000, motifs: DEFAULT_MOTIFS.slice(0, 2), sitesPerMb: 300, window: 200, bin: 100, variants: 100 };
 
 export interface SynthGenomeResult {
   files: { genome: string; peaks: string[]; blacklist: string; vcf: string; spec: string };
@@ -44,9 +44,9 @@ const LETTERS = 'ACGT';
 /** Half the width of a peak around its site; the bin rule then labels about two bins per site. */
 const PEAK_HALF_WIDTH = 75;
 /** Sites of any task keep at least this distance, so windows rarely hold two sites. */
-const SITE_SPACING = 400;
+const SITE_SPACING = 300;
 /** Neutral SNVs lie at least this far from every site. */
-const NEUTRAL_DISTANCE = 1_000;
+const NEUTRAL_DISTANCE = 500;
 const GC_REGION = 10_000;
 const LINE_WIDTH = 60;
 
@@ -89,7 +89,7 @@ export async function writeSyntheticGenome(dir: string, opts: SynthGenomeOptions
     model: { preset: 'danq-lite', seqLen: opts.window, tasks: taskNames.length, learningRate: 0.003 },
     space: { convFilters: [32, 64] },
     strategy: { type: 'grid' },
-    training: { epochs: 4, batchSize: 64, seed: opts.seed },
+    training: { epochs: 6, batchSize: 64, seed: opts.seed },
     objective: { metric: 'val_auc', mode: 'max' },
     maxConcurrentTrials: 2,
   };
@@ -267,7 +267,7 @@ function variantsOf(
     `##source=danq-sweep synth-genome (seed ${opts.seed})`,
     '##reference=genome.fa',
     ...names.map((name) => `##contig=<ID=${name},length=${opts.length}>`),
-    '##INFO=<ID=EFFECT,Number=1,Type=String,Description="break: the SNV breaks a planted motif site at its most informative position; neutral: at least 1 kb from every site">',
+    '##INFO=<ID=EFFECT,Number=1,Type=String,Description="break: the SNV breaks a planted motif site at its most informative position; neutral: at least 500 bp from every site">',
     '##INFO=<ID=TASK,Number=1,Type=String,Description="The task whose planted site the SNV breaks">',
     '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO',
   ];

@@ -9,7 +9,7 @@ import { parseCommandArgs, parsePositiveInt, printJson } from '../command.js';
 
 export const genomeUsage = `       sweep data windows SPEC.json --split train|valid|test --out WINDOWS.fa [--json]
        sweep data synth-genome --out DIR [--seed S] [--chromosomes 3] [--length 2000000]
-                        [--motifs 250,11] [--sites-per-mb 150] [--window 200] [--bin 100]
+                        [--motifs 250,11] [--sites-per-mb 300] [--window 200] [--bin 100]
                         [--variants 100] [--json]
 
 windows: writes one split of a genome-backed dataset ("format": "genome") as FASTA, exactly the
@@ -20,7 +20,7 @@ genome (soft-masking kept). Prints the windows, positives per task and the dropp
 synth-genome: writes a seeded synthetic genome with a known answer into DIR: genome.fa (+ .fai)
 with one JASPAR CORE 2016 motif per task planted at known sites, <task>.narrowPeak.gz with a peak
 at each site, blacklist.bed, variants.vcf (SNVs on the test chromosome that break a planted site,
-INFO EFFECT=break;TASK=<task>, or lie 1 kb from every site, EFFECT=neutral) and spec.json, ready
+INFO EFFECT=break;TASK=<task>, or lie 500 bp from every site, EFFECT=neutral) and spec.json, ready
 for 'sweep start DIR/spec.json' (danq-lite, seqLen = window, the last two chromosomes held out).
 The same options give the same files, byte for byte.
 `;
