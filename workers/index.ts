@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Config } from '../src/config/index.js';
+import { temporalConnectionOptions, type Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
 import { OutageReport } from '../src/outage.js';
@@ -103,7 +103,9 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
   }
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
   temporalLink.connectTo(options.temporalAddress);
-  const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () => NativeConnection.connect({ address: options.temporalAddress }));
+  const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () =>
+    NativeConnection.connect(temporalConnectionOptions(options.config, options.temporalAddress)),
+  );
   const db = await openDb(options.databaseUrl);
   const draining = new AbortController();
   const activities = createActivities({ db, config: options.config, identity, backend: options.backend, trialLog: options.trialLog, draining: draining.signal });

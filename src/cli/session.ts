@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, type Config } from '../config/index.js';
+import { loadConfig, temporalConnectionOptions, type Config } from '../config/index.js';
 import { openDb, type ResultsStore } from '../db/index.js';
 import { openStack, type Stack } from '../stack/index.js';
 import { connectOrExplain } from '../stack/net.js';
@@ -17,7 +17,7 @@ export async function openSession(options: { log?: (line: string) => void; confi
   const config = options.config ?? loadConfig();
   const stack = await openStack(config, { log: options.log });
   try {
-    const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', stack.temporalAddress, () => Connection.connect({ address: stack.temporalAddress }));
+    const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', stack.temporalAddress, () => Connection.connect(temporalConnectionOptions(config, stack.temporalAddress)));
     const db = await openDb(stack.databaseUrl);
     return {
       config,

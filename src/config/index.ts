@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isS3Location, parseS3Location, type S3Options } from '../artifacts/location.js';
 import { UserError } from '../errors.js';
@@ -13,6 +14,8 @@ export interface Config {
   temporalAddress?: string;
   /** TEMPORAL_NAMESPACE (default "default"). */
   namespace: string;
+  /** TLS and API key for the Temporal at TEMPORAL_ADDRESS (the embedded dev server has neither). */
+  temporalAuth: TemporalAuth;
   /** DATABASE_URL (postgres://...); unset = start/reuse the embedded PostgreSQL. */
   databaseUrl?: string;
   /**
@@ -132,6 +135,62 @@ export function s3Options(env: Env = process.env): S3Options {
   };
 }
 
+/**
+ * How the CLI and workers authenticate to an external Temporal, from the variables Temporal's own CLI
+ * and SDKs read: TEMPORAL_TLS_CLIENT_CERT_PATH + TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS; or the PEM text in
+ * TEMPORAL_TLS_CLIENT_CERT_DATA / TEMPORAL_TLS_CLIENT_KEY_DATA), TEMPORAL_TLS_SERVER_CA_CERT_PATH (or
+ * _DATA), TEMPORAL_TLS_SERVER_NAME (SNI), TEMPORAL_API_KEY, and TEMPORAL_TLS=true|false. TLS is on
+ * when any of them is set, unless TEMPORAL_TLS=false.
+ */
+export interface TemporalAuth {
+  /** false: plain TCP even with an API key (which otherwise turns TLS on in the SDK). */
+  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string } | false;
+  apiKey?: string;
+}
+
+/** PEM text from NAME_PATH (a file) or NAME_DATA; undefined when neither is set. */
+function pem(env: Env, name: string): Buffer | undefined {
+  const file = env[`${name}_PATH`];
+  const data = env[`${name}_DATA`];
+  let text: Buffer;
+  if (file) {
+    try {
+      text = readFileSync(file);
+    } catch (err) {
+      throw new UserError(`${name}_PATH: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  } else if (data) {
+    text = Buffer.from(data);
+  } else {
+    return undefined;
+  }
+  if (!text.includes('-----BEGIN ')) throw new UserError(`${file ? `${name}_PATH: '${file}'` : `${name}_DATA`} is not PEM (expected a '-----BEGIN ...' block)`);
+  return text;
+}
+
+export function temporalAuth(env: Env = process.env): TemporalAuth {
+  const crt = pem(env, 'TEMPORAL_TLS_CLIENT_CERT');
+  const key = pem(env, 'TEMPORAL_TLS_CLIENT_KEY');
+  if (Boolean(crt) !== Boolean(key)) {
+    const [missing, given] = crt ? ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'] : ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'];
+    throw new UserError(`${missing}: set it together with ${given} (a client certificate and its private key)`);
+  }
+  const serverRootCACertificate = pem(env, 'TEMPORAL_TLS_SERVER_CA_CERT');
+  const serverNameOverride = env.TEMPORAL_TLS_SERVER_NAME || undefined;
+  const apiKey = env.TEMPORAL_API_KEY || undefined;
+  const wanted = booleanVar(env, 'TEMPORAL_TLS') ?? Boolean(crt || serverRootCACertificate || serverNameOverride || apiKey);
+  if (!wanted) return apiKey ? { apiKey, tls: false } : {};
+  return {
+    tls: { ...(crt && key && { clientCertPair: { crt, key } }), ...(serverRootCACertificate && { serverRootCACertificate }), ...(serverNameOverride && { serverNameOverride }) },
+    ...(apiKey && { apiKey }),
+  };
+}
+
+/** Connection options for Temporal at `address`: with config.temporalAuth when it is the external TEMPORAL_ADDRESS. */
+export function temporalConnectionOptions(config: Config, address: string): { address: string } & TemporalAuth {
+  return config.temporalAddress ? { address, ...config.temporalAuth } : { address };
+}
+
 /** Hides a password in a connection string before it is printed. */
 export function redact(connection: string): string {
   return connection.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
@@ -143,6 +202,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     home,
     temporalAddress: temporalAddress(env.TEMPORAL_ADDRESS),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
+    temporalAuth: temporalAuth(env),
     databaseUrl: databaseUrl(env.DATABASE_URL),
     artifactsDir: artifactLocation(env, 'SWEEP_ARTIFACTS', path.join(home, 'artifacts'), cwd),
     modelsDir: artifactLocation(env, 'SWEEP_MODELS', path.join(home, 'models'), cwd),

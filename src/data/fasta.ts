@@ -50,7 +50,8 @@ export class LabelTable {
         const row = table.ids.length;
         const numTasks = cols.taskCols.length;
         if ((row + 1) * numTasks > table.values.length) {
-          const grown = new Uint8Array(table.values.length * 2);
+          // At least one whole row: with more tasks than the table holds, one doubling is not enough.
+          const grown = new Uint8Array(Math.max(table.values.length * 2, (row + 1) * numTasks));
           grown.set(table.values);
           table.values = grown;
         }

@@ -15,6 +15,11 @@ const MI_UINT32 = 6;
 const MI_INT32 = 5;
 const MI_MATRIX = 14;
 const MI_COMPRESSED = 15;
+/** Deflate cannot expand data more than ~1032 times: a compressed element that declares more is hostile or corrupt. */
+const MAX_DEFLATE_RATIO = 1032;
+/** Header fields that are small in any real file: bounded before they are read into memory. */
+const MAX_DIMS = 32;
+const MAX_NAME_BYTES = 4096;
 
 /** Bytes per element of each numeric miTYPE, with a typed-array constructor to view them. */
 const ELEMENT_TYPES: Record<number, { bytes: number; view: (b: ArrayBuffer, offset: number, n: number) => ArrayLike<number> }> = {
@@ -90,7 +95,7 @@ export async function listMatV5(file: SourceFile): Promise<MatVariable[]> {
       if (type === MI_MATRIX || type === MI_COMPRESSED) {
         const element = await openElement(file, offset);
         try {
-          vars.push({ ...(await readMatrixHeader(element.reader, file)).variable, offset });
+          vars.push({ ...(await readMatrixHeader(element, file)).variable, offset });
         } finally {
           await element.close();
         }
@@ -110,7 +115,7 @@ export async function listMatV5(file: SourceFile): Promise<MatVariable[]> {
 export async function streamMatV5Values(file: SourceFile, variable: MatVariable, onValues: (values: ArrayLike<number>, first: number) => void): Promise<void> {
   const element = await openElement(file, variable.offset);
   try {
-    const { dataType, dataBytes, small } = await readMatrixHeader(element.reader, file);
+    const { dataType, dataBytes, small } = await readMatrixHeader(element, file);
     const type = ELEMENT_TYPES[dataType];
     if (!type) throw new UserError(`${file.display}: variable '${variable.name}' is stored with MAT data type ${dataType}, which this reader does not support.`);
     let first = 0;
@@ -138,7 +143,15 @@ export async function streamMatV5Values(file: SourceFile, variable: MatVariable,
 }
 
 /** A byte reader over a top-level element's content (inflated when compressed), starting at the miMATRIX tag. */
-async function openElement(file: SourceFile, offset: number): Promise<{ reader: ByteReader; close: () => Promise<void> }> {
+interface Element {
+  reader: ByteReader;
+  /** The size of the element in the file; its content inflates from it when compressed. */
+  storedBytes: number;
+  compressed: boolean;
+  close(): Promise<void>;
+}
+
+async function openElement(file: SourceFile, offset: number): Promise<Element> {
   const fd = openSync(file.abs, 'r');
   const tag = Buffer.alloc(8);
   readSync(fd, tag, 0, 8, offset);
@@ -156,6 +169,8 @@ async function openElement(file: SourceFile, offset: number): Promise<{ reader: 
   );
   return {
     reader,
+    storedBytes: nbytes,
+    compressed: type === MI_COMPRESSED,
     close: async () => {
       await iterator.return?.();
       raw.destroy();
@@ -163,24 +178,43 @@ async function openElement(file: SourceFile, offset: number): Promise<{ reader: 
   };
 }
 
-async function readMatrixHeader(reader: ByteReader, file: SourceFile): Promise<{ variable: Omit<MatVariable, 'offset'>; dataType: number; dataBytes: number; small?: Buffer }> {
+/**
+ * The variable a miMATRIX element describes. Every size in it is checked against what holds it before
+ * anything is read or allocated by it: the matrix against its stored (or at most inflated) element,
+ * the dimensions and name against small limits, and the data's size against the dimensions.
+ */
+async function readMatrixHeader(element: Element, file: SourceFile): Promise<{ variable: Omit<MatVariable, 'offset'>; dataType: number; dataBytes: number; small?: Buffer }> {
+  const { reader } = element;
   const matrix = await reader.tag();
   if (matrix.type !== MI_MATRIX) throw corrupt(file, new Error(`expected a matrix element, found data type ${matrix.type}`));
+  const room = element.compressed ? element.storedBytes * MAX_DEFLATE_RATIO : element.storedBytes;
+  if (matrix.nbytes > room) {
+    throw corrupt(file, new Error(`a matrix declares ${matrix.nbytes} bytes, more than its ${element.storedBytes}-byte${element.compressed ? ' compressed' : ''} element can hold`));
+  }
   const flagsTag = await reader.tag();
   if (flagsTag.type !== MI_UINT32 || flagsTag.nbytes !== 8) throw corrupt(file, new Error('bad array flags'));
   const flags = (await reader.read(8)).readUInt32LE(0);
   const classId = flags & 0xff;
   const complex = (flags & 0x800) !== 0;
   const dimsTag = await reader.tag();
-  if (dimsTag.type !== MI_INT32) throw corrupt(file, new Error('bad dimensions'));
+  if (dimsTag.type !== MI_INT32 || dimsTag.nbytes % 4 !== 0 || dimsTag.nbytes < 8 || dimsTag.nbytes > MAX_DIMS * 4) {
+    throw corrupt(file, new Error(`bad dimensions (${dimsTag.nbytes} bytes of data type ${dimsTag.type}; expected 2 to ${MAX_DIMS} int32 values)`));
+  }
   const dimsBytes = await reader.padded(dimsTag);
   const dims = Array.from({ length: dimsTag.nbytes / 4 }, (_, i) => dimsBytes.readInt32LE(i * 4));
+  if (dims.some((d) => d < 0)) throw corrupt(file, new Error(`negative dimensions ${dims.join(' x ')}`));
   const nameTag = await reader.tag();
-  if (nameTag.type !== MI_INT8) throw corrupt(file, new Error('bad array name'));
+  if (nameTag.type !== MI_INT8 || nameTag.nbytes > MAX_NAME_BYTES) throw corrupt(file, new Error('bad array name'));
   const name = (await reader.padded(nameTag)).toString('latin1', 0, nameTag.nbytes);
   const variable = { name, dims, className: CLASS_NAMES[classId] ?? `class ${classId}`, numeric: NUMERIC_CLASSES.has(classId), complex };
   if (!variable.numeric) return { variable, dataType: 0, dataBytes: 0 };
   const data = await reader.tag();
+  const type = ELEMENT_TYPES[data.type];
+  const declared = dims.reduce((n, d) => n * d, 1);
+  if (type && data.nbytes !== declared * type.bytes) {
+    throw corrupt(file, new Error(`variable '${name}' is ${dims.join(' x ')} (${declared} values of ${type.bytes} bytes) but holds ${data.nbytes} bytes`));
+  }
+  if (data.nbytes > matrix.nbytes) throw corrupt(file, new Error(`variable '${name}' declares ${data.nbytes} bytes of data in a ${matrix.nbytes}-byte matrix`));
   return { variable, dataType: data.type, dataBytes: data.nbytes, ...(data.small ? { small: data.small } : {}) };
 }
 

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadConfig, redact } from '../../src/config/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { loadConfig, redact, temporalAuth, temporalConnectionOptions } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 
 test('defaults: embedded stack under ./.sweep', () => {
@@ -74,3 +76,50 @@ for (const [env, pattern] of [
     );
   });
 }
+
+test("Temporal TLS and API key from Temporal's own variables, for TEMPORAL_ADDRESS only", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'danq-sweep-tls-'));
+  try {
+    const pemFile = (name: string, label: string) => {
+      writeFileSync(path.join(dir, name), `-----BEGIN ${label}-----\nMIIB\n-----END ${label}-----\n`);
+      return path.join(dir, name);
+    };
+    const env = {
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_TLS_CLIENT_CERT_PATH: pemFile('client.pem', 'CERTIFICATE'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: pemFile('client.key', 'PRIVATE KEY'),
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: pemFile('ca.pem', 'CERTIFICATE'),
+      TEMPORAL_TLS_SERVER_NAME: 'frontend.temporal',
+      TEMPORAL_API_KEY: 'k-123',
+    };
+    const config = loadConfig(env, '/');
+    const options = temporalConnectionOptions(config, 'temporal.internal:7233');
+    assert.equal(options.address, 'temporal.internal:7233');
+    assert.equal(options.apiKey, 'k-123');
+    assert.ok(options.tls);
+    assert.match(options.tls.clientCertPair!.crt.toString(), /BEGIN CERTIFICATE/);
+    assert.match(options.tls.clientCertPair!.key.toString(), /BEGIN PRIVATE KEY/);
+    assert.match(options.tls.serverRootCACertificate!.toString(), /BEGIN CERTIFICATE/);
+    assert.equal(options.tls.serverNameOverride, 'frontend.temporal');
+
+    assert.deepEqual(temporalAuth({ TEMPORAL_API_KEY: 'k' }), { tls: {}, apiKey: 'k' }, 'an API key alone turns TLS on, as in Temporal Cloud');
+    assert.deepEqual(temporalAuth({ TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }), { apiKey: 'k', tls: false });
+    assert.deepEqual(temporalAuth({ TEMPORAL_TLS: 'true' }), { tls: {} });
+    assert.deepEqual(temporalAuth({}), {});
+    assert.deepEqual(temporalConnectionOptions(loadConfig({ TEMPORAL_API_KEY: 'k' }, '/'), '127.0.0.1:7233'), { address: '127.0.0.1:7233' }, 'the embedded dev server gets neither');
+
+    const refuses = (bad: Record<string, string>, pattern: RegExp) =>
+      assert.throws(
+        () => loadConfig({ ...env, ...bad }, '/'),
+        (err: unknown) => err instanceof UserError && pattern.test(err.message),
+      );
+    refuses({ TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem') }, /^TEMPORAL_TLS_CLIENT_CERT_PATH: cannot read '.*missing\.pem' \(ENOENT\)/);
+    refuses({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: dir }, /^TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read/);
+    writeFileSync(path.join(dir, 'junk.pem'), 'not a certificate');
+    refuses({ TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'junk.pem') }, /^TEMPORAL_TLS_CLIENT_KEY_PATH: '.*junk\.pem' is not PEM/);
+    refuses({ TEMPORAL_TLS_CLIENT_KEY_PATH: '' }, /^TEMPORAL_TLS_CLIENT_KEY_PATH: set it together with TEMPORAL_TLS_CLIENT_CERT_PATH/);
+    refuses({ TEMPORAL_TLS: 'maybe' }, /^TEMPORAL_TLS: expected true or false/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

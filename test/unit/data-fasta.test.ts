@@ -39,6 +39,32 @@ test('FASTA + labels TSV: records matched to labels by id, in FASTA order; gzip 
   assert.deepEqual(letters(m, 'valid'), ['ACGTACGT:00']);
 });
 
+test('labels of 10,000 tasks (more than the label table starts with, doubled) are all kept', async () => {
+  const dir = tempDir();
+  const tasks = 10_000;
+  const row = (i: number) => Array.from({ length: tasks }, (_, t) => ((t * 7 + i) % 3 === 0 ? 1 : 0));
+  const header = ['id', ...Array.from({ length: tasks }, (_, t) => `task${t}`)].join('\t');
+  write(dir, 'labels.tsv', [header, ['a', ...row(0)].join('\t'), ['b', ...row(1)].join('\t')].join('\n') + '\n');
+  write(dir, 'train.fa', '>a\nACGTACGT\n>b\nGGGGCCCC\n');
+  const m = await prepare(dir, { train: 'train.fa', labels: 'labels.tsv', validFraction: 0.5 });
+  assert.equal(m.taskNames.length, tasks);
+  const labels: number[][] = [];
+  for (const split of ['train', 'valid'] as const) {
+    const file = m.splits[split];
+    const y = new Float32Array(file.count * tasks);
+    openSplit(file, m).readBatch(
+      Array.from({ length: file.count }, (_, i) => i),
+      new Float32Array(file.count * m.seqLen * 4),
+      y,
+    );
+    for (let i = 0; i < file.count; i++) labels.push(Array.from(y.subarray(i * tasks, (i + 1) * tasks)));
+  }
+  assert.deepEqual(
+    labels.sort((p, q) => p[0]! - q[0]!),
+    [row(1), row(0)],
+  );
+});
+
 test('bad input: a FASTA record without a label', async () => {
   const dir = tempDir();
   write(dir, 'labels.tsv', LABELS);

@@ -48,12 +48,28 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   stop_grace_period?: string;
+  ports?: (ComposePort | string)[];
   volumes?: ({ source?: string; target: string } | string)[];
   deploy?: { resources?: { reservations?: { devices?: { device_ids?: string[]; capabilities?: string[] }[] } } };
 }
 
+/** .env.example with every empty password set, as its first comment asks. */
+function filledEnv(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'compose-env-')), '.env');
+  writeFileSync(
+    file,
+    readFileSync(envExample, 'utf8').replace(/^(\w*(?:PASSWORD|SECRET_KEY|TOKEN))=$/gm, (_, name: string) => `${name}=${name.toLowerCase()}-x9`),
+  );
+  return file;
+}
+
+interface ComposePort {
+  host_ip?: string;
+  published?: string | number;
+}
+
 test('compose: docker-compose config resolves the stack with .env.example, and the workers get valid CLI settings', { skip: validator.skip ?? compose.skip }, () => {
-  const run = composeConfig(['--env-file', envExample, '--profile', 'gpu']);
+  const run = composeConfig(['--env-file', filledEnv(), '--profile', 'gpu']);
   assert.equal(run.status, 0, run.stderr);
   const { services } = yamlToJson(run.stdout)[0] as { services: Record<string, ComposeService> };
   assert.deepEqual(Object.keys(services).sort(), [
@@ -106,11 +122,22 @@ test('compose: docker-compose config resolves the stack with .env.example, and t
   const provisioning = readFileSync(path.join(root, 'infra/grafana/provisioning/datasources/danq-sweep.yaml'), 'utf8').replace(/^\s*#.*$/gm, '');
   for (const [, name] of provisioning.matchAll(/\$\{(\w+)\}/g)) assert.ok(name! in services.grafana!.environment!, `grafana: ${name} is set`);
   assert.match(services.grafana!.environment!.GF_PLUGINS_PREINSTALL!, /yesoreyeram-infinity-datasource/);
+  const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p] as const));
+  assert.deepEqual(published.map(([name]) => name).sort(), ['api', 'grafana', 's3', 'sweep-db', 'temporal', 'temporal-ui']);
+  // docker-compose v1 prints a port as "host_ip:published:target", v2 as an object.
+  const hostIp = (port: ComposePort | string) => (typeof port === 'string' ? port.split(':').slice(0, -2).join(':') : port.host_ip);
+  for (const [name, port] of published) assert.equal(hostIp(port), '127.0.0.1', `${name}: published on 127.0.0.1 only by default (${JSON.stringify(port)})`);
+});
+
+test('compose: .env.example as shipped is refused until its passwords are set (no placeholder starts the stack)', { skip: validator.skip ?? compose.skip }, () => {
+  const run = composeConfig(['--env-file', envExample]);
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /set \w+ in infra\/compose\/\.env/);
 });
 
 test('compose: a missing password is refused, naming the variable', { skip: validator.skip ?? compose.skip }, () => {
   const partial = path.join(mkdtempSync(path.join(tmpdir(), 'compose-env-')), '.env');
-  writeFileSync(partial, readFileSync(envExample, 'utf8').replace(/^SWEEP_DB_PASSWORD=.*$/m, ''));
+  writeFileSync(partial, readFileSync(filledEnv(), 'utf8').replace(/^SWEEP_DB_PASSWORD=.*$/m, ''));
   const run = composeConfig(['--env-file', partial]);
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /set SWEEP_DB_PASSWORD in infra\/compose\/\.env/);
