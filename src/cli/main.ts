@@ -1,9 +1,10 @@
 import { isUserError } from '../errors.js';
 import type { Command } from './command.js';
+import { runWithTensorFlowQuiet, tensorFlowStderrFiltered } from './quiet-tensorflow.js';
 import { version } from './version.js';
 
 /** Commands load lazily so `sweep --help` does not pay for tfjs or Temporal. */
-const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const commands: Record<string, { summary: string; load: () => Promise<Command>; loadsTensorFlow?: true }> = {
   start: { summary: 'Validate a sweep spec and run the sweep', load: async () => (await import('./commands/start.js')).default },
   validate: { summary: 'Check a sweep spec, every variant and the data, without training', load: async () => (await import('./commands/validate.js')).default },
   status: { summary: 'Show a sweep: progress, trials, best so far', load: async () => (await import('./commands/status.js')).status },
@@ -18,9 +19,9 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   model: { summary: 'Inspect model variants: sweep model summary', load: async () => (await import('./commands/model.js')).default },
   evaluate: { summary: 'ROC AUC and PR AUC of predictions against labels', load: async () => (await import('./commands/evaluate.js')).default },
   data: { summary: 'Datasets: sweep data synth', load: async () => (await import('./commands/data.js')).default },
-  predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default },
-  motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default },
-  report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default },
+  predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default, loadsTensorFlow: true },
+  motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default, loadsTensorFlow: true },
+  report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default, loadsTensorFlow: true },
 };
 
 function help(): string {
@@ -60,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(command.usage.trimEnd() + '\n');
       return 0;
     }
+    if (entry.loadsTensorFlow && !tensorFlowStderrFiltered()) return await runWithTensorFlowQuiet(argv);
     return await command.run(rest);
   } catch (err) {
     if (isUserError(err)) {

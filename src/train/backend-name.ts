@@ -33,7 +33,16 @@ export function nvidiaGpuAbsence(env: Record<string, string | undefined> = proce
 export const DEFAULT_TRAIN_THREADS = 1;
 
 /**
- * The environment of a training process: TensorFlow's start-up chatter off (TF_CPP_MIN_LOG_LEVEL=2),
+ * TensorFlow's start-up chatter off (TF_CPP_MIN_LOG_LEVEL=2 unless set): read once, when the native
+ * library loads, so it must be in the environment before then. For every process that loads it
+ * (training processes, CLI commands); isSuppressedTensorFlowLine drops what the level does not reach.
+ */
+export function quietTensorFlowEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  return { ...env, TF_CPP_MIN_LOG_LEVEL: env.TF_CPP_MIN_LOG_LEVEL || '2' };
+}
+
+/**
+ * The environment of a training process: TensorFlow's start-up chatter off (quietTensorFlowEnv),
  * and one intra-op and one inter-op thread per training slot, which was faster than TensorFlow's
  * defaults on small models here (per-op overhead dominates; slots already use the cores).
  * SWEEP_TRAIN_THREADS=N gives each process N intra-op threads (large models, one slot per machine);
@@ -44,8 +53,7 @@ export function trainingProcessEnv(env: Record<string, string | undefined> = pro
   const threads = raw === undefined || raw === '' ? DEFAULT_TRAIN_THREADS : Number(raw);
   if (!Number.isInteger(threads) || threads < 1) throw new UserError(`SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '${raw}'`);
   return {
-    ...env,
-    TF_CPP_MIN_LOG_LEVEL: env.TF_CPP_MIN_LOG_LEVEL || '2',
+    ...quietTensorFlowEnv(env),
     TF_NUM_INTRAOP_THREADS: env.TF_NUM_INTRAOP_THREADS || String(threads),
     TF_NUM_INTEROP_THREADS: env.TF_NUM_INTEROP_THREADS || '1',
   };
