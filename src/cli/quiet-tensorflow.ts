@@ -5,6 +5,7 @@
  * logging, so only a reader of that stream can drop them, as the runner does for training processes.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { STDERR_IS_TERMINAL } from '../predict/progress.js';
 import { isSuppressedTensorFlowLine, quietTensorFlowEnv } from '../train/backend-name.js';
 
@@ -18,7 +19,7 @@ export function tensorFlowStderrFiltered(): boolean {
 /** `sweep <argv>` again, with TensorFlow's log level set and its start-up lines taken out of standard error; resolves to its exit code. */
 export function runWithTensorFlowQuiet(argv: readonly string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...quietTensorFlowEnv(), [FILTERED]: '1', ...(process.stderr.isTTY && { [STDERR_IS_TERMINAL]: '1' }) };
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], { stdio: ['inherit', 'inherit', 'pipe'], env });
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('../../bin/sweep.js', import.meta.url)), ...argv], { stdio: ['inherit', 'inherit', 'pipe'], env });
   const level = env.TF_CPP_MIN_LOG_LEVEL;
   let pending = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -30,12 +31,13 @@ export function runWithTensorFlowQuiet(argv: readonly string[]): Promise<number>
     if (!mayBeTensorFlowLine(pending)) pending = '';
     if (out) process.stderr.write(out);
   });
-  // Ctrl-C reaches both processes; the child decides what it means, the parent waits for it.
+  // Ctrl-C reaches both processes (the child decides what it means; the parent waits for it); a SIGTERM for the parent is passed on.
   const ignore = () => {};
-  process.on('SIGINT', ignore).on('SIGTERM', ignore);
+  const forward = () => child.kill('SIGTERM');
+  process.on('SIGINT', ignore).on('SIGTERM', forward);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
-      process.off('SIGINT', ignore).off('SIGTERM', ignore);
+      process.off('SIGINT', ignore).off('SIGTERM', forward);
       if (pending && !isSuppressedTensorFlowLine(pending, level)) process.stderr.write(pending);
       resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
     });
