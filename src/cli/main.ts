@@ -1,10 +1,11 @@
 import { isUserError, UNREACHABLE_EXIT } from '../errors.js';
 import { SWEEP_FAILED_EXIT } from './outcome.js';
 import type { Command } from './command.js';
+import { runWithTensorFlowQuiet, tensorFlowStderrFiltered } from './quiet-tensorflow.js';
 import { version } from './version.js';
 
 /** Commands load lazily so `sweep --help` does not pay for tfjs or Temporal. */
-const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const commands: Record<string, { summary: string; load: () => Promise<Command>; loadsTensorFlow?: true }> = {
   start: { summary: 'Validate a sweep spec and run the sweep', load: async () => (await import('./commands/start.js')).default },
   validate: { summary: 'Check a sweep spec, every variant and the data, without training', load: async () => (await import('./commands/validate.js')).default },
   status: { summary: 'Show a sweep: progress, trials, best so far', load: async () => (await import('./commands/status.js')).status },
@@ -19,11 +20,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   model: { summary: 'Inspect model variants: sweep model summary', load: async () => (await import('./commands/model.js')).default },
   evaluate: { summary: 'ROC AUC and PR AUC of predictions against labels', load: async () => (await import('./commands/evaluate.js')).default },
   data: { summary: 'Datasets: sweep data synth, synth-genome, windows', load: async () => (await import('./commands/data.js')).default },
-  predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default },
-  variants: { summary: 'Score the variants of a VCF with an exported model (per task: ref, alt, diff, log-odds)', load: async () => (await import('./commands/variants.js')).default },
-  ism: { summary: 'In silico saturation mutagenesis: the effect of every base change in a window, per task', load: async () => (await import('./commands/ism.js')).default },
-  motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default },
-  report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default },
+  predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default, loadsTensorFlow: true },
+  variants: { summary: 'Score the variants of a VCF with an exported model (per task: ref, alt, diff, log-odds)', load: async () => (await import('./commands/variants.js')).default, loadsTensorFlow: true },
+  ism: { summary: 'In silico saturation mutagenesis: the effect of every base change in a window, per task', load: async () => (await import('./commands/ism.js')).default, loadsTensorFlow: true },
+  motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default, loadsTensorFlow: true },
+  report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default, loadsTensorFlow: true },
   importance: { summary: 'Which searched parameters mattered (PED-ANOVA or fANOVA, as Optuna 5)', load: async () => (await import('./commands/importance.js')).default },
 };
 
@@ -70,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${command.usage.trimEnd()}\n\n${EXIT_CODES}\n`);
       return 0;
     }
+    if (entry.loadsTensorFlow && !tensorFlowStderrFiltered()) return await runWithTensorFlowQuiet(argv);
     return await command.run(rest);
   } catch (err) {
     if (isUserError(err)) {

@@ -1,6 +1,9 @@
+/** Set by a CLI parent that passes this process's standard error on to a terminal (src/cli/quiet-tensorflow.ts). */
+export const STDERR_IS_TERMINAL = 'SWEEP_STDERR_IS_TERMINAL';
+
 /** A one-line progress bar on standard error, drawn only when it is a terminal (stdout stays data). */
 export class ByteProgress {
-  private readonly out = process.stderr.isTTY ? process.stderr : undefined;
+  private readonly out = process.stderr.isTTY || process.env[STDERR_IS_TERMINAL] === '1' ? process.stderr : undefined;
   private readonly started = performance.now();
   private lastDraw = 0;
   private drawn = false;

@@ -33,11 +33,14 @@ export function nvidiaGpuAbsence(env: Record<string, string | undefined> = proce
 export const DEFAULT_TRAIN_THREADS = 1;
 
 /**
- * What a training process may see of its parent's environment: the system's basics, TensorFlow's,
- * CUDA's and the CPU math libraries' settings, Node's and tsx's own, and the cuDNN switch. Not the
- * secrets a worker holds (DATABASE_URL, AWS_*, SWEEP_API_TOKEN, TEMPORAL_*): a child runs only the
- * training loop, and its parent stores every result.
+ * TensorFlow's start-up chatter off (TF_CPP_MIN_LOG_LEVEL=2 unless set): read once, when the native
+ * library loads, so it must be in the environment before then. For every process that loads it
+ * (training processes, CLI commands); isSuppressedTensorFlowLine drops what the level does not reach.
  */
+export function quietTensorFlowEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  return { ...env, TF_CPP_MIN_LOG_LEVEL: env.TF_CPP_MIN_LOG_LEVEL || '2' };
+}
+
 /**
  * The switch for cuDNN (src/train/native/rnn.ts): `DANQ_SWEEP_CUDNN_RNN=1` runs LSTM through CudnnRNNV3 when TensorFlow
  * runs on a GPU. Off by default because that path has never run (no CUDA 12 GPU reachable from
@@ -45,12 +48,18 @@ export const DEFAULT_TRAIN_THREADS = 1;
  */
 export const CUDNN_SWITCH = 'DANQ_SWEEP_CUDNN_RNN';
 
+/**
+ * What a training process may see of its parent's environment: the system's basics, TensorFlow's,
+ * CUDA's and the CPU math libraries' settings, Node's and tsx's own, and the cuDNN switch. Not the
+ * secrets a worker holds (DATABASE_URL, AWS_*, SWEEP_API_TOKEN, TEMPORAL_*): a child runs only the
+ * training loop, and its parent stores every result.
+ */
 const TRAINING_ENV_NAMES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TZ', 'TMPDIR', 'LD_LIBRARY_PATH', 'LD_PRELOAD', 'NODE_OPTIONS', 'NODE_PATH', 'XLA_FLAGS', CUDNN_SWITCH]);
 const TRAINING_ENV_PREFIXES = ['LC_', 'TF_', 'CUDA_', 'CUDNN_', 'NVIDIA_', 'NCCL_', 'OMP_', 'KMP_', 'MKL_', 'ONEDNN_', 'DNNL_', 'TSX_'];
 const passedToTraining = (name: string) => TRAINING_ENV_NAMES.has(name) || TRAINING_ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
 
 /**
- * The environment of a training process (only the names above): TensorFlow's start-up chatter off (TF_CPP_MIN_LOG_LEVEL=2),
+ * The environment of a training process (only the names above): TensorFlow's start-up chatter off (quietTensorFlowEnv),
  * and one intra-op and one inter-op thread per training slot, which was faster than TensorFlow's
  * defaults on small models here (per-op overhead dominates; slots already use the cores).
  * SWEEP_TRAIN_THREADS=N gives each process N intra-op threads (large models, one slot per machine);
@@ -61,8 +70,7 @@ export function trainingProcessEnv(env: Record<string, string | undefined> = pro
   const threads = raw === undefined || raw === '' ? DEFAULT_TRAIN_THREADS : Number(raw);
   if (!Number.isInteger(threads) || threads < 1) throw new UserError(`SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '${raw}'`);
   return {
-    ...Object.fromEntries(Object.entries(env).filter(([name]) => passedToTraining(name))),
-    TF_CPP_MIN_LOG_LEVEL: env.TF_CPP_MIN_LOG_LEVEL || '2',
+    ...quietTensorFlowEnv(Object.fromEntries(Object.entries(env).filter(([name]) => passedToTraining(name)))),
     TF_NUM_INTRAOP_THREADS: env.TF_NUM_INTRAOP_THREADS || String(threads),
     TF_NUM_INTEROP_THREADS: env.TF_NUM_INTEROP_THREADS || '1',
   };

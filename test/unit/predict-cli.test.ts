@@ -8,7 +8,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import { synthesize } from '../../src/data/index.js';
 import { formatFloat32 } from '../../src/predict/predict.js';
+import { nativeAddonStatus } from '../../src/train/backend.js';
 import { runSweepCli, sweepBin } from '../support/cli.js';
+import { nativeSkip } from '../support/native.js';
 import { trainAndExport, type TrainedModel } from './predict-helpers.js';
 
 let model: TrainedModel;
@@ -74,6 +76,19 @@ test('TSV, CSV, gzip-less FASTA and a TSV without ids give the same predictions;
     ['id', '1', '2', '3'],
   );
 });
+
+test(
+  'on tfjs-node, TensorFlow start-up lines (absl, oneDNN, cpu_feature_guard) stay out of standard error',
+  { skip: nativeSkip(nativeAddonStatus('tfjs-node').state === 'built' ? undefined : 'tfjs-node is not built here') },
+  async () => {
+    const env = { ...process.env };
+    delete env.TF_CPP_MIN_LOG_LEVEL;
+    const result = await runSweepCli(['predict', '--model', model.dir, '--backend', 'tfjs-node', model.validTsv], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trimEnd().split('\n').length, 151);
+    assert.doesNotMatch(result.stderr, /absl::InitializeLog|oneDNN|cpu_feature_guard|^[IW]\d{4} /m);
+  },
+);
 
 test('rc-average: the mean of both strands, which a reverse-complemented input gives too', async () => {
   const records = [...synthesize(model.synth(20, 5))];
