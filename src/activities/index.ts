@@ -171,6 +171,10 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
         // The epochs are in the database; the workflow's history needs only the summary.
         return { ...result, epochs: undefined };
       } catch (err) {
+        // The row counts Temporal's attempts, also those that failed before training recorded its start.
+        if (!ctx.cancellationSignal.aborted) {
+          await db.recordAttempt({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant }, ctx.info.attempt);
+        }
         if (isUserError(err)) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
         // Deterministic failures (non-finite loss, invalid variant) would fail again on retry.
         if (err instanceof TrainingError) throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: err.nonRetryable });
