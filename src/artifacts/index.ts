@@ -11,7 +11,9 @@
  *   upload), and a failed `put` leaves the previous object in place;
  * - bodies are streamed both ways (a checkpoint of the full DanQ model is ~750 MB);
  * - `get` of a missing key is undefined, `delete` of a missing key is no error;
- * - `list` returns every key under a prefix, sorted, without the store's own temp files.
+ * - `list` returns every key under a prefix, sorted, without the store's own temp files;
+ * - `clear` removes a whole key prefix (a sweep's or trial's directory), temp files included, or
+ *   only the temp files that writers which died left behind.
  */
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
@@ -23,6 +25,19 @@ export { isS3Location, joinLocation, type S3Options } from './location.js';
 
 export type Body = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
+/** What a `clear` removed (or, with dryRun, would remove). */
+export interface Freed {
+  files: number;
+  bytes: number;
+}
+
+export interface ClearOptions {
+  /** Count, remove nothing. */
+  dryRun?: boolean;
+  /** Only the temp files of writers that died (call it when nobody writes there any more). */
+  leftoversOnly?: boolean;
+}
+
 export interface ArtifactStore {
   /** The location this store was opened on: a directory path or s3://bucket/prefix. */
   readonly location: string;
@@ -30,6 +45,8 @@ export interface ArtifactStore {
   get(key: string): Promise<Readable | undefined>;
   list(prefix?: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /** Removes everything under the key prefix `dir` (a '/'-separated directory, not a name prefix); see ClearOptions. */
+  clear(dir: string, options?: ClearOptions): Promise<Freed>;
   /** The location of one key, e.g. to record where a model was written. */
   locate(key: string): string;
 }
@@ -88,9 +105,9 @@ export function waitingOutFullDisk(store: ArtifactStore, notice: DiskFullNotice)
   const waitingOut = outageWaiter({
     isOutage: isDiskFull,
     started: (err, file) =>
-      `${notice.owner}: no space to write ${file} (${(err as NodeJS.ErrnoException).code}; ${notice.setting} is ${store.location}): ` +
+      `${notice.owner}: no space to write ${file} (${(err as NodeJS.ErrnoException).code} on the disk of ${notice.setting}): ` +
       `waiting for space, the last complete file is kept; free space there or point ${notice.setting} elsewhere`,
-    ended: (seconds) => `${notice.owner}: ${notice.setting} (${store.location}) has space again after ${seconds} s; the writes that waited are stored`,
+    ended: (seconds) => `${notice.owner}: the disk of ${notice.setting} has space again after ${seconds} s; the writes that waited are stored`,
     warn: notice.warn,
     givenUp: notice.givenUp,
   });
@@ -100,6 +117,7 @@ export function waitingOutFullDisk(store: ArtifactStore, notice: DiskFullNotice)
     get: (key) => store.get(key),
     list: (prefix) => store.list(prefix),
     delete: (key) => store.delete(key),
+    clear: (dir, options) => store.clear(dir, options),
     async put(key, body) {
       if (!(body instanceof Uint8Array) && Symbol.asyncIterator in body) return store.put(key, body);
       const again = body instanceof Uint8Array ? body : [...body];
