@@ -168,6 +168,11 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
           worker: identity,
         };
         await finishTrial(result);
+        // Temp files of writers that died (a killed worker) are nobody's once the trial is done.
+        // Best effort: the result is recorded, and sweep gc frees what this misses.
+        await openArtifactStore(config.artifactsDir, config.s3)
+          .then((artifacts) => artifacts.clear(`${input.sweepId}/${input.trialId}`, { leftoversOnly: true }))
+          .catch((err: unknown) => warn(`sweep ${input.sweepId}, trial ${input.trialId}: could not remove leftover temp files under SWEEP_ARTIFACTS: ${(err as Error).message}`));
         // The epochs are in the database; the workflow's history needs only the summary.
         return { ...result, epochs: undefined };
       } catch (err) {

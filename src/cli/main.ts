@@ -21,6 +21,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default },
   motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default },
   report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default },
+  gc: { summary: 'Free the checkpoints and temp leftovers of finished sweeps (best models stay)', load: async () => (await import('./commands/gc.js')).default },
 };
 
 export function version(): string {
