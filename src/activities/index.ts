@@ -176,9 +176,18 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
           worker: identity,
         };
         await finishTrial(result);
+        // Temp files of writers that died (a killed worker) are nobody's once the trial is done.
+        // Best effort: the result is recorded, and sweep gc frees what this misses.
+        await openArtifactStore(config.artifactsDir, config.s3)
+          .then((artifacts) => artifacts.clear(`${input.sweepId}/${input.trialId}`, { leftoversOnly: true }))
+          .catch((err: unknown) => warn(`sweep ${input.sweepId}, trial ${input.trialId}: could not remove leftover temp files under SWEEP_ARTIFACTS: ${(err as Error).message}`));
         // The epochs are in the database; the workflow's history needs only the summary.
         return { ...result, epochs: undefined };
       } catch (err) {
+        // The row counts Temporal's attempts, also those that failed before training recorded its start.
+        if (!ctx.cancellationSignal.aborted) {
+          await db.recordAttempt({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant }, ctx.info.attempt);
+        }
         if (isUserError(err)) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
         // Deterministic failures (non-finite loss, invalid variant) would fail again on retry.
         if (err instanceof TrainingError) throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: err.nonRetryable });

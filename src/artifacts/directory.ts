@@ -1,9 +1,9 @@
 /** The directory implementation of the artifact store (see index.ts for the contract). */
 import type { ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isTempFile, writeFileAtomicallyFrom } from '../atomic-file.js';
-import { checkKey, type ArtifactStore, type Body } from './store.js';
+import { checkKey, type ArtifactStore, type Body, type ClearOptions, type Freed } from './store.js';
 
 export class DirectoryStore implements ArtifactStore {
   constructor(readonly location: string) {}
@@ -44,5 +44,21 @@ export class DirectoryStore implements ArtifactStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.locate(key), { force: true });
+  }
+
+  async clear(dir: string, { dryRun = false, leftoversOnly = false }: ClearOptions = {}): Promise<Freed> {
+    const root = this.locate(dir);
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    });
+    const files = entries.filter((e) => e.isFile() && (!leftoversOnly || isTempFile(e.name))).map((e) => path.join(e.parentPath, e.name));
+    let bytes = 0;
+    for (const file of files) bytes += (await stat(file).catch(() => undefined))?.size ?? 0;
+    if (!dryRun) {
+      if (leftoversOnly) await Promise.all(files.map((file) => rm(file, { force: true })));
+      else await rm(root, { recursive: true, force: true });
+    }
+    return { files: files.length, bytes };
   }
 }

@@ -6,7 +6,7 @@ import type { ArtifactStore } from './store.js';
 import { isS3Location, parseS3Location, type S3Options } from './location.js';
 
 export { isS3Location, joinLocation, type S3Options } from './location.js';
-export type { ArtifactStore, Body } from './store.js';
+export type { ArtifactStore, Body, ClearOptions, Freed } from './store.js';
 
 /**
  * The store for a location. `s3` is needed only for s3:// locations; without it the settings come
@@ -55,9 +55,9 @@ export function waitingOutFullDisk(store: ArtifactStore, notice: DiskFullNotice)
   const waitingOut = outageWaiter({
     isOutage: isDiskFull,
     started: (err, file) =>
-      `${notice.owner}: no space to write ${file} (${(err as NodeJS.ErrnoException).code}; ${notice.setting} is ${store.location}): ` +
+      `${notice.owner}: no space to write ${file} (${(err as NodeJS.ErrnoException).code} on the disk of ${notice.setting}): ` +
       `waiting for space, the last complete file is kept; free space there or point ${notice.setting} elsewhere`,
-    ended: (seconds) => `${notice.owner}: ${notice.setting} (${store.location}) has space again after ${seconds} s; the writes that waited are stored`,
+    ended: (seconds) => `${notice.owner}: the disk of ${notice.setting} has space again after ${seconds} s; the writes that waited are stored`,
     warn: notice.warn,
     givenUp: notice.givenUp,
   });
@@ -67,6 +67,7 @@ export function waitingOutFullDisk(store: ArtifactStore, notice: DiskFullNotice)
     get: (key) => store.get(key),
     list: (prefix) => store.list(prefix),
     delete: (key) => store.delete(key),
+    clear: (dir, options) => store.clear(dir, options),
     async put(key, body) {
       if (!(body instanceof Uint8Array) && Symbol.asyncIterator in body) return store.put(key, body);
       const again = body instanceof Uint8Array ? body : [...body];

@@ -2,7 +2,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { checkKey, type ArtifactStore, type Body } from './store.js';
+import { checkKey, type ArtifactStore, type Body, type ClearOptions, type Freed } from './store.js';
 import type { S3Location, S3Options } from './location.js';
 
 /**
@@ -71,15 +71,28 @@ export class S3Store implements ArtifactStore {
   }
 
   async list(prefix = ''): Promise<string[]> {
+    return (await this.objects(prefix)).map((o) => o.key).sort();
+  }
+
+  /** An upload that dies leaves no object behind (incomplete multipart uploads are the bucket lifecycle's business): no leftovers to clear. */
+  async clear(dir: string, { dryRun = false, leftoversOnly = false }: ClearOptions = {}): Promise<Freed> {
+    checkKey(dir);
+    if (leftoversOnly) return { files: 0, bytes: 0 };
+    const objects = await this.objects(`${dir}/`);
+    if (!dryRun) for (const object of objects) await this.delete(object.key);
+    return { files: objects.length, bytes: objects.reduce((sum, o) => sum + o.bytes, 0) };
+  }
+
+  private async objects(prefix: string): Promise<{ key: string; bytes: number }[]> {
     const base = this.where.prefix ? `${this.where.prefix}/` : '';
-    const keys: string[] = [];
+    const objects: { key: string; bytes: number }[] = [];
     let ContinuationToken: string | undefined;
     do {
       const page = await this.call('list', prefix, () => this.client.send(new ListObjectsV2Command({ Bucket: this.where.bucket, Prefix: base + prefix, ContinuationToken })));
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(base.length));
+      for (const object of page.Contents ?? []) if (object.Key) objects.push({ key: object.Key.slice(base.length), bytes: object.Size ?? 0 });
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
-    return keys.sort();
+    return objects;
   }
 
   async delete(key: string): Promise<void> {

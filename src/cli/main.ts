@@ -26,6 +26,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command>; 
   motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default, loadsTensorFlow: true },
   report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default, loadsTensorFlow: true },
   importance: { summary: 'Which searched parameters mattered (PED-ANOVA or fANOVA, as Optuna 5)', load: async () => (await import('./commands/importance.js')).default },
+  gc: { summary: 'Free the checkpoints and temp leftovers of finished sweeps (best models stay)', load: async () => (await import('./commands/gc.js')).default },
 };
 
 /** Every command's exit codes, below its --help. */

@@ -200,6 +200,16 @@ class PostgresResultsStore implements ResultsStore {
     return existingTrial(this.sql, trial.trialId);
   }
 
+  async recordAttempt(trial: NewTrial, attempt: number): Promise<void> {
+    await naming(
+      `sweep ${trial.sweepId}`,
+      this.sql`
+        insert into trials (id, sweep_id, number, params, variant, attempts)
+        values (${trial.trialId}, ${trial.sweepId}, ${trial.number}, ${this.sql.json(trial.params as postgres.JSONValue)}, ${this.sql.json(trial.variant as unknown as postgres.JSONValue)}, ${attempt})
+        on conflict (id) do update set attempts = greatest(trials.attempts, excluded.attempts), updated_at = now()`,
+    );
+  }
+
   async markTrialRunning(trial: NewTrial, start: TrialStart): Promise<TrialRow> {
     // One statement (one round trip, its own commit): creates the row if the trial has none yet and
     // marks it running where the status rule allows; the conflicting row stays locked meanwhile.

@@ -158,6 +158,11 @@ export interface ResultsStore {
   finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null; failureReason?: string | null }): Promise<SweepRow>;
   /** Inserts a pending trial; a repeat leaves the existing row untouched. */
   upsertTrial(trial: NewTrial): Promise<TrialRow>;
+  /**
+   * Raises the trial's attempts to Temporal's attempt number (its row created, pending, if it has
+   * none), for an attempt that failed, maybe before training started; the status is untouched.
+   */
+  recordAttempt(trial: NewTrial, attempt: number): Promise<void>;
   /** Marks the trial running (its row created first if it has none) where the status rule allows; returns the row either way. */
   markTrialRunning(trial: NewTrial, start: TrialStart): Promise<TrialRow>;
   /** Upserts one epoch row (a repeat keeps the latest values) and raises the trial's epochsTrained. */

@@ -193,6 +193,20 @@ describe('writes', () => {
 });
 
 describe('status transitions', () => {
+  it('recordAttempt counts attempts that failed before training started, without changing the status', async () => {
+    const { db } = await freshStore();
+    await db.createSweep(newSweep);
+    const id = trial(3).trialId;
+    await db.recordAttempt(trial(3), 1); // failed before its row existed
+    assert.deepEqual([(await db.getTrial(id))?.status, (await db.getTrial(id))?.attempts], ['pending', 1]);
+    await db.markTrialRunning(trial(3), { worker: 'w', backend: 'wasm', attempt: 2 });
+    await db.recordAttempt(trial(3), 3);
+    await db.recordAttempt(trial(3), 2); // a late repeat never lowers the count
+    const failed = await db.finishTrial(id, { status: 'failed', epochsTrained: 0, bestEpoch: null, bestValAuc: null, failureReason: 'ENOSPC' });
+    await db.recordAttempt(trial(3), 4);
+    assert.deepEqual([failed.status, (await db.getTrial(id))?.status, (await db.getTrial(id))?.attempts], ['failed', 'failed', 4]);
+  });
+
   it('a late "running" or second outcome never overwrites a terminal trial', async () => {
     const { db } = await freshStore();
     await db.createSweep(newSweep, [trial(0)]);

@@ -30,7 +30,7 @@ test('a put on a full disk waits for space, keeps the last complete file, and sa
   const next = [Buffer.alloc(100 * 1024, 1), Buffer.alloc(100 * 1024, 2)];
   const writing = store.put('T/checkpoint.bin', next);
   await pollUntil(() => (lines.length > 0 ? true : undefined), { timeoutMs: 10_000, timeoutError: () => new Error('no warning about the full disk') });
-  assert.match(lines[0]!, new RegExp(`^sweep S, trial T: no space to write ${disk.dir}/T/checkpoint\\.bin \\(ENOSPC; SWEEP_ARTIFACTS is ${disk.dir}\\): waiting for space`));
+  assert.match(lines[0]!, new RegExp(`^sweep S, trial T: no space to write ${disk.dir}/T/checkpoint\\.bin \\(ENOSPC on the disk of SWEEP_ARTIFACTS\\): waiting for space`));
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // a few more tries, still one line
   assert.equal(lines.length, 1);
   assert.deepEqual(readFileSync(path.join(disk.dir, 'T', 'checkpoint.bin')), good, 'the last complete file stays while waiting');
@@ -39,7 +39,7 @@ test('a put on a full disk waits for space, keeps the last complete file, and sa
   await writing;
   assert.deepEqual(readFileSync(path.join(disk.dir, 'T', 'checkpoint.bin')), Buffer.concat(next));
   assert.equal(lines.length, 2);
-  assert.match(lines[1]!, /^sweep S, trial T: SWEEP_ARTIFACTS \(.*\) has space again after \d+ s/);
+  assert.match(lines[1]!, /^sweep S, trial T: the disk of SWEEP_ARTIFACTS has space again after \d+ s/);
   assert.deepEqual(readdirSync(path.join(disk.dir, 'T')), ['checkpoint.bin'], 'no temp file is left behind');
 });
 
