@@ -5,6 +5,8 @@
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
 import postgres from 'postgres';
+import { rankingOf, rankTrials, type Ranking } from '../strategy/pareto.js';
+import type { Constraint, Objective, TrialMetrics } from '../strategy/objective.js';
 import { openDb } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -75,6 +77,14 @@ export interface TrialView {
   valAuc: number | null;
   valPrAuc: number | null;
   valLoss: number | null;
+  /** Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend. */
+  inferenceMsPer1k: number | null;
+  /** Seconds of all epochs trained. */
+  trainSeconds: number | null;
+  /** Sweeps with several objectives or constraints: 1 = on the Pareto front (of the feasible trials); null otherwise or when unmeasured. */
+  paretoRank: number | null;
+  /** Sweeps with constraints (or several objectives): whether the trial meets every constraint; null otherwise or when unmeasured. */
+  feasible: boolean | null;
   /** Wall-clock seconds from start to finish (null until finished). */
   durationSeconds: number | null;
   failureReason: string | null;
@@ -215,7 +225,44 @@ function formatValue(value: unknown): string {
   return typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(3)).toString() : String(value);
 }
 
-function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): TrialView {
+/** A trial row's measurements, as the workflow ranks them (src/strategy/objective.ts). */
+function trialMetricsOf(row: TrialRow): TrialMetrics {
+  return {
+    valAuc: finite(row.bestValAuc),
+    valPrAuc: finite(row.bestValPrAuc),
+    valLoss: finite(row.bestValLoss),
+    params: row.paramCount ?? Number.NaN,
+    inferenceMsPer1k: finite(row.inferenceMsPer1k),
+    trainSeconds: finite(row.trainSeconds),
+  };
+}
+
+/** The sweep's ranking from its stored (parsed) spec; undefined for a single objective without constraints. */
+function sweepRanking(sweep: SweepRow): Ranking | undefined {
+  const spec = sweep.spec as { objectives?: Objective[]; constraints?: Constraint[] } | null;
+  return spec ? rankingOf(spec) : undefined;
+}
+
+export type ParetoPlace = { paretoRank: number; feasible: boolean };
+
+/** A ranked sweep's finished, measured trials in leaderboard order with their places; undefined for a sweep with one objective and no constraints. */
+export function paretoRows(sweep: SweepRow, rows: readonly TrialRow[]): { row: TrialRow; place: ParetoPlace }[] | undefined {
+  const ranking = sweepRanking(sweep);
+  return ranking && paretoOrder(rows, ranking);
+}
+
+/** Finished trials of a ranked sweep in leaderboard order (Pareto rank, then the first objective), with their places. */
+function paretoOrder(rows: readonly TrialRow[], ranking: Ranking): { row: TrialRow; place: ParetoPlace }[] {
+  const finished = rows.filter((row) => row.status === 'completed' || row.status === 'early-stopped');
+  const entries = finished.map((row) => ({ trial: row.number, metrics: trialMetricsOf(row), row }));
+  return rankTrials(entries, ranking.objectives, ranking.constraints).map((r) => ({ row: r.entry.row, place: { paretoRank: r.rank, feasible: r.feasible } }));
+}
+
+function placesOf(sweep: SweepRow, rows: readonly TrialRow[]): Map<string, ParetoPlace> {
+  return new Map((paretoRows(sweep, rows) ?? []).map(({ row, place }) => [row.id, place]));
+}
+
+function trialView(row: TrialRow, parameters: readonly SearchedParameter[], place?: ParetoPlace): TrialView {
   const duration = row.startedAt && row.finishedAt ? (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000 : null;
   const view: TrialView = {
     trialId: row.id,
@@ -229,6 +276,10 @@ function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): Tri
     valAuc: finite(row.bestValAuc),
     valPrAuc: finite(row.bestValPrAuc),
     valLoss: finite(row.bestValLoss),
+    inferenceMsPer1k: finite(row.inferenceMsPer1k),
+    trainSeconds: finite(row.trainSeconds),
+    paretoRank: place?.paretoRank ?? null,
+    feasible: place?.feasible ?? null,
     durationSeconds: duration,
     failureReason: row.failureReason,
     startedAt: iso(row.startedAt),
@@ -256,7 +307,8 @@ export async function sweepTrials(src: ReadSource, sweepId: string, filter: { st
   if (!sweep) return undefined;
   const rows = await src.store.listTrials(sweepId);
   const parameters = searchedParameters(sweep, rows);
-  return { sweepId, parameters, trials: rows.filter((t) => !filter.status || t.status === filter.status).map((t) => trialView(t, parameters)) };
+  const places = placesOf(sweep, rows);
+  return { sweepId, parameters, trials: rows.filter((t) => !filter.status || t.status === filter.status).map((t) => trialView(t, parameters, places.get(t.id))) };
 }
 
 export interface Leaderboard {
@@ -265,13 +317,42 @@ export interface Leaderboard {
   trials: RankedTrial[];
 }
 
-/** The best `limit` (default all) trials, in ResultsStore.leaderboard's order (the workflow's best-pick rule). */
+/**
+ * The best `limit` (default all) trials, in ResultsStore.leaderboard's order (the workflow's best-pick
+ * rule); for sweeps with several objectives or constraints, by Pareto rank, then the first objective
+ * (the workflow's ranking, src/strategy/pareto.ts).
+ */
 export async function leaderboard(src: ReadSource, sweepId: string, limit?: number): Promise<Leaderboard | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
-  const [all, ranked] = await Promise.all([src.store.listTrials(sweepId), src.store.leaderboard(sweepId, limit)]);
+  const ranking = sweepRanking(sweep);
+  const all = await src.store.listTrials(sweepId);
   const parameters = searchedParameters(sweep, all);
+  if (ranking) {
+    const order = paretoOrder(all, ranking).slice(0, limit);
+    return { sweepId, parameters, trials: order.map(({ row, place }, i) => ({ rank: i + 1, ...trialView(row, parameters, place) })) };
+  }
+  const ranked = await src.store.leaderboard(sweepId, limit);
   return { sweepId, parameters, trials: ranked.map((t, i) => ({ rank: i + 1, ...trialView(t, parameters) })) };
+}
+
+export interface ParetoFront {
+  sweepId: string;
+  /** The sweep's objectives (val AUC alone for a sweep with constraints and one objective). */
+  objectives: Objective[];
+  constraints: Constraint[];
+  /** Pareto rank 1, best on the first objective first. */
+  trials: RankedTrial[];
+}
+
+/** The Pareto front; undefined for an unknown sweep, objectives [] and no trials for a single-objective sweep without constraints. */
+export async function paretoFront(src: ReadSource, sweepId: string): Promise<ParetoFront | undefined> {
+  const board = await leaderboard(src, sweepId);
+  if (!board) return undefined;
+  const sweep = (await src.store.getSweep(sweepId))!;
+  const ranking = sweepRanking(sweep);
+  if (!ranking) return { sweepId, objectives: [], constraints: [], trials: [] };
+  return { sweepId, objectives: ranking.objectives, constraints: ranking.constraints, trials: board.trials.filter((t) => t.paretoRank === 1) };
 }
 
 // ---- learning curves ---------------------------------------------------------------------------
