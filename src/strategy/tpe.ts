@@ -11,7 +11,8 @@
 import type { Constraint, Objective } from './objective.js';
 import { lossesOf, violationOf } from './pareto.js';
 import { tpeSpaceOf } from './tpe-space.js';
-import { initialSampler, observeTrial, proposeTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
+import { initialSampler, observeTrial, proposeTrial, startTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
+import type { Params } from './tpe-space.js';
 import type { Strategy, TrialReport } from './types.js';
 
 export interface TpeState {
@@ -23,6 +24,8 @@ export interface TpeState {
   objectives?: Objective[];
   /** Infeasible trials go "below" only after every feasible one, least violation first. */
   constraints?: Constraint[];
+  /** Configurations still to run before the sampler proposes any (spec.enqueue, as Optuna's enqueue_trial). */
+  enqueued?: Params[];
   /** The next trial to start (1-based). */
   nextTrial: number;
   sampler: TpeSamplerState;
@@ -42,6 +45,7 @@ export const tpeStrategy: Strategy<TpeState> = {
       mode: setup.objective.mode,
       ...(setup.objectives && { objectives: setup.objectives }),
       ...(setup.constraints && { constraints: setup.constraints }),
+      ...(setup.enqueue && { enqueued: setup.enqueue }),
       nextTrial: 1,
       sampler: initialSampler(tpeSpaceOf(setup.space), options, setup.seed),
     };
@@ -51,6 +55,13 @@ export const tpeStrategy: Strategy<TpeState> = {
     const running = state.sampler.trials.some((t) => t.state === 'running');
     if (state.nextTrial > state.trialCount) return { decision: { kind: running ? 'wait' : 'done' }, state };
     const trial = state.nextTrial;
+    const [enqueued, ...rest] = state.enqueued ?? [];
+    if (enqueued) {
+      return {
+        decision: { kind: 'start', trial, params: enqueued, untilEpoch: state.epochs },
+        state: { ...state, nextTrial: trial + 1, enqueued: rest, sampler: startTrial(state.sampler, trial, enqueued) },
+      };
+    }
     const proposal = proposeTrial(state.sampler, trial);
     // A finite space with every configuration run or running: nothing new to try.
     if (proposal === undefined) return { decision: { kind: running ? 'wait' : 'done' }, state: { ...state, trialCount: trial - 1 } };

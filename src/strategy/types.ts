@@ -48,6 +48,8 @@ export interface StrategySetup {
   objectives?: Objective[];
   /** When the spec has them. */
   constraints?: Constraint[];
+  /** Configurations to run first, in order (random and TPE), as Optuna's enqueue_trial. */
+  enqueue?: Params[];
   /** training.epochs: how long a trial trains unless the strategy says otherwise. */
   epochs: number;
   /** The strategy's seed (strategy.seed, else training.seed). */

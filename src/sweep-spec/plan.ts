@@ -64,6 +64,7 @@ export function strategySetupOf(spec: SweepSpec): StrategySetup {
     objective: spec.objective,
     ...(spec.objectives && { objectives: spec.objectives }),
     ...(spec.constraints && { constraints: spec.constraints }),
+    ...(spec.enqueue && { enqueue: spec.enqueue }),
     epochs: spec.training.epochs,
     seed: ('seed' in spec.strategy ? spec.strategy.seed : undefined) ?? spec.training.seed,
     space: searchSpaceOf(spec),
@@ -83,7 +84,10 @@ export function planTrials(spec: SweepSpec): TrialPlan[] {
   const sampler = spec.strategy.type === 'grid' ? 'grid' : 'random';
   const count = spec.strategy.type === 'asha' ? spec.strategy.trials : sequentialTrialCount(setup);
   let rngState = new Rng(setup.seed).state;
+  // Random search runs the enqueued configurations first, without drawing (src/strategy/sequential.ts).
+  const enqueued = spec.strategy.type === 'random' ? (spec.enqueue ?? []) : [];
   return Array.from({ length: count }, (_, i) => {
+    if (i < enqueued.length) return { number: i + 1, params: enqueued[i]!, variant: variantOf(base, enqueued[i]!) };
     const next = nextParams({ sampler, space: setup.space, nextTrial: i + 1, rngState });
     rngState = next.rngState;
     return { number: i + 1, params: next.params, variant: variantOf(base, next.params) };

@@ -106,3 +106,32 @@ test('with a constraint, model-driven trials break it less often than the random
   const startup = mean(shares.map((s) => s.startup));
   assert.ok(model < startup / 2, `infeasible share: model ${model}, startup ${startup}`);
 });
+
+test('tpe with enqueue: the enqueued configurations start first, then the sampler goes on', () => {
+  const spec = parseSpec(
+    {
+      name: 'enqueue',
+      dataset: { format: 'synthetic' },
+      space: { convFilters: { int: [4, 128] }, learningRate: { logUniform: [1e-5, 1] } },
+      strategy: { type: 'tpe', trials: 4, seed: 1 },
+      training: { epochs: 1, batchSize: 64, seed: 1 },
+      enqueue: [
+        { convFilters: 7, learningRate: 0.001 },
+        { convFilters: 9, learningRate: 0.002 },
+      ],
+    },
+    'spec.json',
+  );
+  let state: StrategyState = sweepStrategy.initial(strategySetupOf(spec));
+  const started: unknown[] = [];
+  for (;;) {
+    const next = sweepStrategy.next(state);
+    state = next.state;
+    if (next.decision.kind !== 'start') break;
+    started.push(next.decision.params);
+    state = sweepStrategy.report(state, { trial: next.decision.trial, status: 'completed', epochsTrained: 1, objectiveByEpoch: [0.7] });
+  }
+  assert.equal(started.length, 4);
+  assert.deepEqual(started.slice(0, 2), spec.enqueue);
+  assert.ok(state.type === 'tpe' && state.sampler.trials.length === 4 && state.sampler.trials[0]!.state === 'observed');
+});
