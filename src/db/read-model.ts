@@ -7,6 +7,9 @@
 import postgres from 'postgres';
 import { rankingOf, rankTrials, type Ranking } from '../strategy/pareto.js';
 import type { Constraint, Objective, TrialMetrics } from '../strategy/objective.js';
+import type { Params } from '../strategy/space.js';
+import type { WarmStartTrial } from '../strategy/types.js';
+import { UserError } from '../errors.js';
 import { openDb } from './postgres-store.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -235,6 +238,39 @@ function trialMetricsOf(row: TrialRow): TrialMetrics {
     inferenceMsPer1k: finite(row.inferenceMsPer1k),
     trainSeconds: finite(row.trainSeconds),
   };
+}
+
+/**
+ * spec.warmStart's earlier sweeps' finished trials at the same epoch budget, as the sampler's first
+ * observations. Each earlier sweep must exist, have the same dataset fingerprint and the same
+ * search space: otherwise a UserError names the sweep and what differs.
+ */
+export async function warmStartTrials(
+  store: ResultsStore,
+  spec: { warmStart?: { sweeps: string[] }; space: unknown; training: { epochs: number } },
+  datasetFingerprint: string,
+): Promise<WarmStartTrial[] | undefined> {
+  if (!spec.warmStart) return undefined;
+  const trials: WarmStartTrial[] = [];
+  for (const [i, sweepId] of spec.warmStart.sweeps.entries()) {
+    const at = `warmStart.sweeps[${i}]`;
+    const earlier = await store.getSweep(sweepId);
+    if (!earlier) throw new UserError(`${at}: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
+    if (earlier.datasetFingerprint !== datasetFingerprint) {
+      throw new UserError(`${at}: ${sweepId} trained on other data (dataset fingerprint ${earlier.datasetFingerprint}, this sweep's is ${datasetFingerprint}): warm starts need the same dataset`);
+    }
+    const earlierSpace = (earlier.spec as { space?: unknown } | null)?.space;
+    if (JSON.stringify(earlierSpace) !== JSON.stringify(spec.space)) {
+      throw new UserError(`${at}: ${sweepId} searched another space (${JSON.stringify(earlierSpace)}, this sweep's is ${JSON.stringify(spec.space)}): warm starts need the same space`);
+    }
+    for (const row of await store.listTrials(sweepId)) {
+      // Only results at this sweep's budget compare: a trial that trained fewer epochs was measured at another one.
+      if ((row.status === 'completed' || row.status === 'early-stopped') && row.epochsTrained === spec.training.epochs && finite(row.bestValAuc) !== null) {
+        trials.push({ params: row.params as Params, metrics: trialMetricsOf(row) });
+      }
+    }
+  }
+  return trials;
 }
 
 /** The sweep's ranking from its stored (parsed) spec; undefined for a single objective without constraints. */

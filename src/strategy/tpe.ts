@@ -8,12 +8,12 @@
  * epochs (the same best-epoch view the sweep uses to pick its best model); a failed trial, or one
  * without a finite objective, is an observation of failure.
  */
-import type { Constraint, Objective } from './objective.js';
+import { trialMetricOf, type Constraint, type Objective, type ObjectiveMetric } from './objective.js';
 import { lossesOf, violationOf } from './pareto.js';
 import { tpeSpaceOf } from './tpe-space.js';
 import { initialSampler, observeTrial, proposeTrial, startTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
 import type { Params } from './tpe-space.js';
-import type { Strategy, TrialReport } from './types.js';
+import type { Strategy, TrialReport, WarmStartTrial } from './types.js';
 
 export interface TpeState {
   type: 'tpe';
@@ -38,7 +38,7 @@ export const tpeStrategy: Strategy<TpeState> = {
   initial(setup) {
     if (setup.strategy.type !== 'tpe') throw new Error(`tpeStrategy needs a tpe strategy spec, got ${setup.strategy.type}`);
     const options: TpeOptions = { startupTrials: setup.strategy.startupTrials ?? DEFAULT_STARTUP_TRIALS, multivariate: setup.strategy.multivariate ?? true };
-    return {
+    const state: TpeState = {
       type: 'tpe',
       trialCount: setup.strategy.trials,
       epochs: setup.epochs,
@@ -49,6 +49,7 @@ export const tpeStrategy: Strategy<TpeState> = {
       nextTrial: 1,
       sampler: initialSampler(tpeSpaceOf(setup.space), options, setup.seed),
     };
+    return setup.warmStart ? withWarmStart(state, setup.warmStart, setup.objective.metric) : state;
   },
 
   next(state) {
@@ -74,6 +75,22 @@ export const tpeStrategy: Strategy<TpeState> = {
     return { ...state, sampler: observeTrial(state.sampler, report.trial, outcomeOf(report, state)) };
   },
 };
+
+/**
+ * Earlier sweeps' trials as observations, numbered -1, -2, ... so they never collide with this
+ * sweep's trials: they count towards the startup trials, shape "below" and "above" like any
+ * finished trial, and are never proposed again (the sampler skips configurations it has seen).
+ */
+function withWarmStart(state: TpeState, trials: readonly WarmStartTrial[], metric: ObjectiveMetric): TpeState {
+  let sampler = state.sampler;
+  trials.forEach((t, i) => {
+    const trial = -(i + 1);
+    const value = trialMetricOf(metric, t.metrics);
+    const report: TrialReport = { trial, status: 'completed', epochsTrained: state.epochs, objectiveByEpoch: [value], metrics: t.metrics };
+    sampler = observeTrial(startTrial(sampler, trial, t.params), trial, outcomeOf(report, state));
+  });
+  return { ...state, sampler };
+}
 
 type Outcome = Pick<TpeTrial, 'state' | 'level' | 'score' | 'losses' | 'violation'>;
 

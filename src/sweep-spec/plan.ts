@@ -10,7 +10,7 @@ import { resolveVariant } from '../model/presets.js';
 import { inspectVariant } from '../model/shapes.js';
 import { nextParams, sequentialTrialCount } from '../strategy/sequential.js';
 import type { ParamSpace, ParamValue, Params, SearchSpace } from '../strategy/space.js';
-import type { StrategySetup } from '../strategy/types.js';
+import type { StrategySetup, WarmStartTrial } from '../strategy/types.js';
 import { Rng } from '../rng.js';
 import type { SweepSpec } from './schema.js';
 import { rangeOf } from './space.js';
@@ -97,12 +97,12 @@ export function planTrials(spec: SweepSpec): TrialPlan[] {
 /** The sweep workflow's input: everything it needs, as plain JSON, so the workflow plans nothing itself. */
 export function sweepInputOf(
   spec: SweepSpec,
-  run: { sweepId: string; baseDir: string; datasetFingerprint: string; seqLen: number; trainQueue: string; totalTrials: number; trialRunsPerHistory?: number },
+  run: { sweepId: string; baseDir: string; datasetFingerprint: string; seqLen: number; trainQueue: string; totalTrials: number; trialRunsPerHistory?: number; warmStart?: WarmStartTrial[] },
 ): SweepInput {
   return {
     sweepId: run.sweepId,
     name: spec.name,
-    setup: strategySetupOf(spec),
+    setup: { ...strategySetupOf(spec), ...(run.warmStart && { warmStart: run.warmStart }) },
     totalTrials: run.totalTrials,
     maxConcurrentTrials: spec.maxConcurrentTrials,
     training: {

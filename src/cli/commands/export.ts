@@ -30,7 +30,8 @@ model: any member of a Pareto front (sweep status lists them), or any other fini
         throw new UserError(`--trial: trial ${number} of ${sweepId} has no finished result to export (status ${trial.status})`);
       }
       const outDir = values.out === undefined ? joinLocation(config.modelsDir, sweepId, `trial-${number}`) : /^s3:\/\//.test(values.out) ? values.out : path.resolve(values.out);
-      return exportModel(checkpointDir(config, sweepId, trial.id), trial.variant, outDir, config.s3, exportedDataset(sweep, config.cacheDir));
+      await exportModel(checkpointDir(config, sweepId, trial.id), trial.variant, outDir, config.s3, exportedDataset(sweep, config.cacheDir));
+      return outDir;
     });
     if (values.json) printJson({ sweepId, trialId: `${sweepId}-trial-${number}`, modelPath });
     else console.log(`Exported trial ${number} of ${sweepId} (TensorFlow.js layers format): ${modelPath}`);
