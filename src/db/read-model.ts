@@ -247,7 +247,7 @@ function trialMetricsOf(row: TrialRow): TrialMetrics {
  */
 export async function warmStartTrials(
   store: ResultsStore,
-  spec: { warmStart?: { sweeps: string[] }; space: unknown; training: { epochs: number } },
+  spec: { warmStart?: { sweeps: string[] }; space: Record<string, unknown>; training: { epochs: number } },
   datasetFingerprint: string,
 ): Promise<WarmStartTrial[] | undefined> {
   if (!spec.warmStart) return undefined;
@@ -259,8 +259,8 @@ export async function warmStartTrials(
     if (earlier.datasetFingerprint !== datasetFingerprint) {
       throw new UserError(`${at}: ${sweepId} trained on other data (dataset fingerprint ${earlier.datasetFingerprint}, this sweep's is ${datasetFingerprint}): warm starts need the same dataset`);
     }
-    const earlierSpace = (earlier.spec as { space?: unknown } | null)?.space;
-    if (JSON.stringify(earlierSpace) !== JSON.stringify(spec.space)) {
+    const earlierSpace = (earlier.spec as { space?: Record<string, unknown> } | null)?.space ?? {};
+    if (!sameSpace(earlierSpace, spec.space)) {
       throw new UserError(`${at}: ${sweepId} searched another space (${JSON.stringify(earlierSpace)}, this sweep's is ${JSON.stringify(spec.space)}): warm starts need the same space`);
     }
     for (const row of await store.listTrials(sweepId)) {
@@ -271,6 +271,12 @@ export async function warmStartTrials(
     }
   }
   return trials;
+}
+
+/** The same keys with the same values; key order aside, which jsonb does not keep. */
+function sameSpace(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && JSON.stringify(a[key]) === JSON.stringify(b[key]));
 }
 
 /** The sweep's ranking from its stored (parsed) spec; undefined for a single objective without constraints. */
