@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
 import type { TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
-import { pickBest, rankTrials, sweepStrategy, topCandidates, type Decision, type StrategySetup, type StrategyState, type TrialMetrics } from '../src/strategy/index.js';
+import { pickBest, rankingOf, rankTrials, sweepStrategy, topCandidates, type Decision, type Ranking, type StrategyState, type TrialMetrics } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
 import { describeFailure } from './errors.js';
 import { sweepDetails, trainSummary, trialSummary } from './summary.js';
@@ -297,14 +297,6 @@ class Sweep {
   private publishDetails(status: string = this.status): void {
     setCurrentDetails(sweepDetails({ status, totalTrials: this.input.totalTrials, running: this.running.size, counts: this.counts, leaderboard: this.leaderboard }));
   }
-}
-
-type Ranking = Required<Pick<StrategySetup, 'objectives' | 'constraints'>>;
-
-/** How a sweep with several objectives or constraints ranks its trials; the single-objective best-model rule (val AUC) is the objective when only constraints are set. */
-function rankingOf(setup: StrategySetup): Ranking | undefined {
-  if (!setup.objectives && !setup.constraints) return undefined;
-  return { objectives: setup.objectives ?? [{ metric: 'val_auc', mode: 'max' }], constraints: setup.constraints ?? [] };
 }
 
 /** A trial's measurements at its best epoch; none for a trial that failed or was cancelled. */

@@ -101,13 +101,26 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     '/sweeps/:sweepId/leaderboard',
     {
       schema: {
-        summary: "Top N trials by the sweep's best-model rule (val ROC AUC, then fewer parameters, then the earlier trial)",
+        summary:
+          "Top N trials by the sweep's best-model rule (val ROC AUC, then fewer parameters, then the earlier trial; with several objectives or constraints: Pareto rank, then the first objective)",
         params: S.SweepParams,
         querystring: S.LeaderboardQuery,
         response: { 200: S.LeaderboardSchema, ...errors },
       },
     },
     async (request, reply) => (await read.leaderboard(src, request.params.sweepId, request.query.limit)) ?? notFound(reply, request.params.sweepId),
+  );
+
+  api.get(
+    '/sweeps/:sweepId/pareto',
+    {
+      schema: {
+        summary: 'The Pareto front of a sweep with several objectives or constraints (feasible trials first), best on the first objective first; empty for a single objective',
+        params: S.SweepParams,
+        response: { 200: S.ParetoSchema, ...errors },
+      },
+    },
+    async (request, reply) => (await read.paretoFront(src, request.params.sweepId)) ?? notFound(reply, request.params.sweepId),
   );
 
   api.get(

@@ -7,6 +7,7 @@ import { Type, type TSchema } from 'typebox';
 import { CURVE_METRICS, MAX_CURVE_TRIALS } from '../db/read-model.js';
 import { SWEEP_STATUSES, TRIAL_STATUSES } from '../domain/status.js';
 import { IMPORTANCE_METHODS } from '../importance/index.js';
+import { TRIAL_METRICS } from '../strategy/objective.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
@@ -52,6 +53,10 @@ const trialFields = {
   valAuc: Nullable(Type.Number()),
   valPrAuc: Nullable(Type.Number()),
   valLoss: Nullable(Type.Number()),
+  inferenceMsPer1k: Nullable(Type.Number({ description: "Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend" })),
+  trainSeconds: Nullable(Type.Number({ description: 'Seconds of all epochs trained' })),
+  paretoRank: Nullable(Type.Integer({ description: 'Sweeps with several objectives or constraints: 1 = on the Pareto front; null otherwise or when unmeasured' })),
+  feasible: Nullable(Type.Boolean({ description: 'Sweeps with constraints or several objectives: meets every constraint; null otherwise or when unmeasured' })),
   durationSeconds: Nullable(Type.Number()),
   failureReason: Nullable(Type.String()),
   startedAt: Nullable(Time),
@@ -70,6 +75,13 @@ export const SweepStatesSchema = Type.Object({ sweepId: Type.String(), states: S
 export const ParametersSchema = Type.Object({ sweepId: Type.String(), parameters: Type.Array(SearchedParameterSchema) });
 export const TrialsSchema = Type.Object({ sweepId: Type.String(), parameters: Type.Array(SearchedParameterSchema), trials: Type.Array(TrialSchema) });
 export const LeaderboardSchema = Type.Object({ sweepId: Type.String(), parameters: Type.Array(SearchedParameterSchema), trials: Type.Array(RankedTrialSchema) });
+const TrialMetricSchema = Type.Enum(TRIAL_METRICS);
+export const ParetoSchema = Type.Object({
+  sweepId: Type.String(),
+  objectives: Type.Array(Type.Object({ metric: TrialMetricSchema, mode: Type.Enum(['max', 'min']) })),
+  constraints: Type.Array(Type.Object({ metric: TrialMetricSchema, min: Type.Optional(Type.Number()), max: Type.Optional(Type.Number()) })),
+  trials: Type.Array(RankedTrialSchema),
+});
 
 export const CurveMetricSchema = Type.Enum(CURVE_METRICS);
 export const CurvesSchema = Type.Object({

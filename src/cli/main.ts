@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command>; 
   status: { summary: 'Show a sweep: progress, trials, best so far', load: async () => (await import('./commands/status.js')).status },
   list: { summary: 'List sweeps', load: async () => (await import('./commands/status.js')).list },
   best: { summary: 'Show the best trial of a sweep and where its model is', load: async () => (await import('./commands/status.js')).best },
+  export: { summary: "Export any finished trial's model, e.g. a Pareto front member: sweep export SWEEP_ID --trial N", load: async () => (await import('./commands/export.js')).default },
   pause: { summary: 'Pause a sweep: no new trials start', load: async () => (await import('./commands/control.js')).pause },
   resume: { summary: 'Resume a paused sweep', load: async () => (await import('./commands/control.js')).resume },
   cancel: { summary: 'Cancel a sweep: running trials stop between batches', load: async () => (await import('./commands/control.js')).cancel },

@@ -14,6 +14,9 @@ import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.
 import { formatParamValue, trialLabel } from '../domain/params.js';
 import { TRIAL_STATUSES } from '../domain/status.js';
 import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
+import { rankingOf, rankTrials, type Ranking } from '../strategy/pareto.js';
+import type { Constraint, Objective, TrialMetrics } from '../strategy/objective.js';
+import type { WarmStartTrial } from '../strategy/types.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
 /** The store (for the rows and rules it owns) plus a small pool for the aggregate queries below. */
@@ -87,6 +90,14 @@ export interface TrialView {
   valAuc: number | null;
   valPrAuc: number | null;
   valLoss: number | null;
+  /** Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend. */
+  inferenceMsPer1k: number | null;
+  /** Seconds of all epochs trained. */
+  trainSeconds: number | null;
+  /** Sweeps with several objectives or constraints: 1 = on the Pareto front (of the feasible trials); null otherwise or when unmeasured. */
+  paretoRank: number | null;
+  /** Sweeps with constraints (or several objectives): whether the trial meets every constraint; null otherwise or when unmeasured. */
+  feasible: boolean | null;
   /** Wall-clock seconds from start to finish (null until finished). */
   durationSeconds: number | null;
   failureReason: string | null;
@@ -236,7 +247,83 @@ function paramValue(value: unknown, type: ParamType): number | string | boolean 
   return value as number | boolean;
 }
 
-function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): TrialView {
+/** A trial row's measurements, as the workflow ranks them (src/strategy/objective.ts). */
+function trialMetricsOf(row: TrialRow): TrialMetrics {
+  return {
+    valAuc: finiteOrNull(row.bestValAuc),
+    valPrAuc: finiteOrNull(row.bestValPrAuc),
+    valLoss: finiteOrNull(row.bestValLoss),
+    params: row.paramCount ?? Number.NaN,
+    inferenceMsPer1k: finiteOrNull(row.inferenceMsPer1k),
+    trainSeconds: finiteOrNull(row.trainSeconds),
+  };
+}
+
+/**
+ * spec.warmStart's earlier sweeps' finished trials at the same epoch budget, as the sampler's first
+ * observations. Each earlier sweep must exist, have the same dataset fingerprint and the same
+ * search space: otherwise a UserError names the sweep and what differs.
+ */
+export async function warmStartTrials(
+  store: ResultsStore,
+  spec: { warmStart?: { sweeps: string[] }; space: Record<string, unknown>; training: { epochs: number } },
+  datasetFingerprint: string,
+): Promise<WarmStartTrial[] | undefined> {
+  if (!spec.warmStart) return undefined;
+  const trials: WarmStartTrial[] = [];
+  for (const [i, sweepId] of spec.warmStart.sweeps.entries()) {
+    const at = `warmStart.sweeps[${i}]`;
+    const earlier = await store.getSweep(sweepId);
+    if (!earlier) throw new UserError(`${at}: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
+    if (earlier.datasetFingerprint !== datasetFingerprint) {
+      throw new UserError(`${at}: ${sweepId} trained on other data (dataset fingerprint ${earlier.datasetFingerprint}, this sweep's is ${datasetFingerprint}): warm starts need the same dataset`);
+    }
+    const earlierSpace = (earlier.spec as { space?: Record<string, unknown> } | null)?.space ?? {};
+    if (!sameSpace(earlierSpace, spec.space)) {
+      throw new UserError(`${at}: ${sweepId} searched another space (${JSON.stringify(earlierSpace)}, this sweep's is ${JSON.stringify(spec.space)}): warm starts need the same space`);
+    }
+    for (const row of await store.listTrials(sweepId)) {
+      // Only results at this sweep's budget compare: a trial that trained fewer epochs was measured at another one.
+      if ((row.status === 'completed' || row.status === 'early-stopped') && row.epochsTrained === spec.training.epochs && finiteOrNull(row.bestValAuc) !== null) {
+        trials.push({ params: row.params as Params, metrics: trialMetricsOf(row) });
+      }
+    }
+  }
+  return trials;
+}
+
+/** The same keys with the same values; key order aside, which jsonb does not keep. */
+function sameSpace(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && JSON.stringify(a[key]) === JSON.stringify(b[key]));
+}
+
+/** The sweep's ranking from its stored (parsed) spec; undefined for a single objective without constraints. */
+function sweepRanking(sweep: SweepRow): Ranking | undefined {
+  const spec = sweep.spec as { objectives?: Objective[]; constraints?: Constraint[] } | null;
+  return spec ? rankingOf(spec) : undefined;
+}
+
+export type ParetoPlace = { paretoRank: number; feasible: boolean };
+
+/** A ranked sweep's finished, measured trials in leaderboard order with their places; undefined for a sweep with one objective and no constraints. */
+export function paretoRows(sweep: SweepRow, rows: readonly TrialRow[]): { row: TrialRow; place: ParetoPlace }[] | undefined {
+  const ranking = sweepRanking(sweep);
+  return ranking && paretoOrder(rows, ranking);
+}
+
+/** Finished trials of a ranked sweep in leaderboard order (Pareto rank, then the first objective), with their places. */
+function paretoOrder(rows: readonly TrialRow[], ranking: Ranking): { row: TrialRow; place: ParetoPlace }[] {
+  const finished = rows.filter((row) => row.status === 'completed' || row.status === 'early-stopped');
+  const entries = finished.map((row) => ({ trial: row.number, metrics: trialMetricsOf(row), row }));
+  return rankTrials(entries, ranking.objectives, ranking.constraints).map((r) => ({ row: r.entry.row, place: { paretoRank: r.rank, feasible: r.feasible } }));
+}
+
+function placesOf(sweep: SweepRow, rows: readonly TrialRow[]): Map<string, ParetoPlace> {
+  return new Map((paretoRows(sweep, rows) ?? []).map(({ row, place }) => [row.id, place]));
+}
+
+function trialView(row: TrialRow, parameters: readonly SearchedParameter[], place?: ParetoPlace): TrialView {
   const duration = row.startedAt && row.finishedAt ? (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000 : null;
   const names = parameters.map((p) => p.name);
   const view: TrialView = {
@@ -251,6 +338,10 @@ function trialView(row: TrialRow, parameters: readonly SearchedParameter[]): Tri
     valAuc: finiteOrNull(row.bestValAuc),
     valPrAuc: finiteOrNull(row.bestValPrAuc),
     valLoss: finiteOrNull(row.bestValLoss),
+    inferenceMsPer1k: finiteOrNull(row.inferenceMsPer1k),
+    trainSeconds: finiteOrNull(row.trainSeconds),
+    paretoRank: place?.paretoRank ?? null,
+    feasible: place?.feasible ?? null,
     durationSeconds: duration,
     failureReason: row.failureReason,
     startedAt: iso(row.startedAt),
@@ -289,7 +380,9 @@ export async function sweepTrials(src: ReadSource, sweepId: string, filter: { st
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
   const [parameters, rows] = await Promise.all([sweepParameters(src, sweep), src.store.listTrials(sweepId, { status: filter.status, afterNumber: filter.after, limit: filter.limit })]);
-  return { sweepId, parameters, trials: rows.map((t) => trialView(t, parameters)) };
+  // A Pareto rank depends on every finished trial of the sweep, not only on this page's.
+  const places = sweepRanking(sweep) ? placesOf(sweep, await src.store.listTrials(sweepId)) : new Map<string, ParetoPlace>();
+  return { sweepId, parameters, trials: rows.map((t) => trialView(t, parameters, places.get(t.id))) };
 }
 
 export interface Leaderboard {
@@ -298,12 +391,41 @@ export interface Leaderboard {
   trials: RankedTrial[];
 }
 
-/** The best `limit` (default all) trials, in ResultsStore.leaderboard's order (the workflow's best-pick rule). */
+/**
+ * The best `limit` (default all) trials, in ResultsStore.leaderboard's order (the workflow's best-pick
+ * rule); for sweeps with several objectives or constraints, by Pareto rank, then the first objective
+ * (the workflow's ranking, src/strategy/pareto.ts).
+ */
 export async function leaderboard(src: ReadSource, sweepId: string, limit?: number): Promise<Leaderboard | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
-  const [parameters, ranked] = await Promise.all([sweepParameters(src, sweep), src.store.leaderboard(sweepId, limit)]);
+  const ranking = sweepRanking(sweep);
+  const parameters = await sweepParameters(src, sweep);
+  if (ranking) {
+    const order = paretoOrder(await src.store.listTrials(sweepId), ranking).slice(0, limit);
+    return { sweepId, parameters, trials: order.map(({ row, place }, i) => ({ rank: i + 1, ...trialView(row, parameters, place) })) };
+  }
+  const ranked = await src.store.leaderboard(sweepId, limit);
   return { sweepId, parameters, trials: ranked.map((t, i) => ({ rank: i + 1, ...trialView(t, parameters) })) };
+}
+
+export interface ParetoFront {
+  sweepId: string;
+  /** The sweep's objectives (val AUC alone for a sweep with constraints and one objective). */
+  objectives: Objective[];
+  constraints: Constraint[];
+  /** Pareto rank 1, best on the first objective first. */
+  trials: RankedTrial[];
+}
+
+/** The Pareto front; undefined for an unknown sweep, objectives [] and no trials for a single-objective sweep without constraints. */
+export async function paretoFront(src: ReadSource, sweepId: string): Promise<ParetoFront | undefined> {
+  const board = await leaderboard(src, sweepId);
+  if (!board) return undefined;
+  const sweep = (await src.store.getSweep(sweepId))!;
+  const ranking = sweepRanking(sweep);
+  if (!ranking) return { sweepId, objectives: [], constraints: [], trials: [] };
+  return { sweepId, objectives: ranking.objectives, constraints: ranking.constraints, trials: board.trials.filter((t) => t.paretoRank === 1) };
 }
 
 // ---- learning curves ---------------------------------------------------------------------------

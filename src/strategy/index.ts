@@ -13,7 +13,7 @@ export type { Decision, Strategy, StrategySetup, TrialReport } from './types.js'
 export type { ParamSpace, ParamValue, Params, SearchSpace } from './space.js';
 export { pickBest, topCandidates, type BestCandidate } from './best.js';
 export { objectiveOf, type Constraint, type Objective, type TrialMetrics } from './objective.js';
-export { rankTrials, type RankedTrial } from './pareto.js';
+export { rankingOf, rankTrials, type RankedTrial, type Ranking } from './pareto.js';
 
 export type StrategyState = SequentialState | AshaState | TpeState | AshaTpeState;
 

@@ -79,6 +79,22 @@ function nondominationRanks(losses: readonly (readonly number[])[]): number[] {
   return ranks;
 }
 
+/** What a sweep with several objectives or constraints ranks its trials by. */
+export interface Ranking {
+  objectives: Objective[];
+  constraints: Constraint[];
+}
+
+/**
+ * The sweep's ranking, from its spec (or strategy setup); undefined for a single objective without
+ * constraints, whose best-model rule is src/strategy/best.ts. With constraints alone, the objective
+ * is that rule's: val AUC.
+ */
+export function rankingOf(spec: { objectives?: Objective[]; constraints?: Constraint[] }): Ranking | undefined {
+  if (!spec.objectives && !spec.constraints) return undefined;
+  return { objectives: spec.objectives ?? [{ metric: 'val_auc', mode: 'max' }], constraints: spec.constraints ?? [] };
+}
+
 export interface RankedTrial<T> {
   entry: T;
   /** 1 = the Pareto front (of the feasible trials, when any is feasible). */

@@ -18,6 +18,8 @@ export interface SequentialState {
   /** Random search's generator state before drawing `nextTrial`'s params. */
   rngState: number;
   running: number[];
+  /** Configurations still to run before any drawn one (spec.enqueue); they count towards trialCount and draw nothing. */
+  enqueued?: Params[];
 }
 
 /** How many trials a grid or random sweep runs. */
@@ -44,16 +46,18 @@ export const sequentialStrategy: Strategy<SequentialState> = {
       nextTrial: 1,
       rngState: new Rng(setup.seed).state,
       running: [],
+      ...(setup.enqueue && { enqueued: setup.enqueue }),
     };
   },
 
   next(state) {
     if (state.nextTrial <= state.trialCount) {
       const trial = state.nextTrial;
-      const { params, rngState } = nextParams(state);
+      const [enqueued, ...rest] = state.enqueued ?? [];
+      const { params, rngState } = enqueued ? { params: enqueued, rngState: state.rngState } : nextParams(state);
       return {
         decision: { kind: 'start', trial, params, untilEpoch: state.epochs },
-        state: { ...state, nextTrial: trial + 1, rngState, running: [...state.running, trial] },
+        state: { ...state, nextTrial: trial + 1, rngState, running: [...state.running, trial], ...(state.enqueued && { enqueued: rest }) },
       };
     }
     return { decision: { kind: state.running.length > 0 ? 'wait' : 'done' }, state };

@@ -91,8 +91,12 @@ export function proposeTrial(sampler: TpeSamplerState, trial: number): { sampler
   const finished = sampler.trials.filter((t) => t.state === 'observed' || t.state === 'failed');
   const params = finished.length < sampler.options.startupTrials ? priorDraw(sampler.space, seen, rng) : tpeDraw(sampler.space, sampler.trials, sampler.options.multivariate, seen, rng);
   if (params === undefined) return undefined;
-  const entry: TpeTrial = { trial, params, state: 'running', level: 0, score: null };
-  return { params, sampler: { ...sampler, rng: rng.state, trials: [...sampler.trials, entry] } };
+  return { params, sampler: startTrial({ ...sampler, rng: rng.state }, trial, params) };
+}
+
+/** Records trial `trial` as running with params chosen elsewhere (an enqueued configuration). */
+export function startTrial(sampler: TpeSamplerState, trial: number, params: Params): TpeSamplerState {
+  return { ...sampler, trials: [...sampler.trials, { trial, params, state: 'running', level: 0, score: null }] };
 }
 
 /** Records what became of a proposed trial (again when an ASHA trial finishes a higher rung). */

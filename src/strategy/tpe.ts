@@ -8,11 +8,12 @@
  * epochs (the same best-epoch view the sweep uses to pick its best model); a failed trial, or one
  * without a finite objective, is an observation of failure.
  */
-import { bestFiniteObjective, type Constraint, type Objective } from './objective.js';
+import { bestFiniteObjective, trialMetricOf, type Constraint, type Objective, type ObjectiveMetric } from './objective.js';
 import { lossesOf, violationOf } from './pareto.js';
 import { tpeSpaceOf } from './tpe-space.js';
-import { initialSampler, observeTrial, proposeTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
-import type { Strategy, TrialReport } from './types.js';
+import { initialSampler, observeTrial, proposeTrial, startTrial, type TpeOptions, type TpeSamplerState, type TpeTrial } from './tpe-sampler.js';
+import type { Params } from './space.js';
+import type { Strategy, TrialReport, WarmStartTrial } from './types.js';
 
 export interface TpeState {
   type: 'tpe';
@@ -23,6 +24,8 @@ export interface TpeState {
   objectives?: Objective[];
   /** Infeasible trials go "below" only after every feasible one, least violation first. */
   constraints?: Constraint[];
+  /** Configurations still to run before the sampler proposes any (spec.enqueue, as Optuna's enqueue_trial). */
+  enqueued?: Params[];
   /** The next trial to start (1-based). */
   nextTrial: number;
   sampler: TpeSamplerState;
@@ -35,22 +38,31 @@ export const tpeStrategy: Strategy<TpeState> = {
   initial(setup) {
     if (setup.strategy.type !== 'tpe') throw new Error(`tpeStrategy needs a tpe strategy spec, got ${setup.strategy.type}`);
     const options: TpeOptions = { startupTrials: setup.strategy.startupTrials ?? DEFAULT_STARTUP_TRIALS, multivariate: setup.strategy.multivariate ?? true };
-    return {
+    const state: TpeState = {
       type: 'tpe',
       trialCount: setup.strategy.trials,
       epochs: setup.epochs,
       mode: setup.objective.mode,
       ...(setup.objectives && { objectives: setup.objectives }),
       ...(setup.constraints && { constraints: setup.constraints }),
+      ...(setup.enqueue && { enqueued: setup.enqueue }),
       nextTrial: 1,
       sampler: initialSampler(tpeSpaceOf(setup.space), options, setup.seed),
     };
+    return setup.warmStart ? withWarmStart(state, setup.warmStart, setup.objective.metric) : state;
   },
 
   next(state) {
     const running = state.sampler.trials.some((t) => t.state === 'running');
     if (state.nextTrial > state.trialCount) return { decision: { kind: running ? 'wait' : 'done' }, state };
     const trial = state.nextTrial;
+    const [enqueued, ...rest] = state.enqueued ?? [];
+    if (enqueued) {
+      return {
+        decision: { kind: 'start', trial, params: enqueued, untilEpoch: state.epochs },
+        state: { ...state, nextTrial: trial + 1, enqueued: rest, sampler: startTrial(state.sampler, trial, enqueued) },
+      };
+    }
     const proposal = proposeTrial(state.sampler, trial);
     // A finite space with every configuration run or running: nothing new to try.
     if (proposal === undefined) return { decision: { kind: running ? 'wait' : 'done' }, state: { ...state, trialCount: trial - 1 } };
@@ -63,6 +75,22 @@ export const tpeStrategy: Strategy<TpeState> = {
     return { ...state, sampler: observeTrial(state.sampler, report.trial, outcomeOf(report, state)) };
   },
 };
+
+/**
+ * Earlier sweeps' trials as observations, numbered -1, -2, ... so they never collide with this
+ * sweep's trials: they count towards the startup trials, shape "below" and "above" like any
+ * finished trial, and are never proposed again (the sampler skips configurations it has seen).
+ */
+function withWarmStart(state: TpeState, trials: readonly WarmStartTrial[], metric: ObjectiveMetric): TpeState {
+  let sampler = state.sampler;
+  trials.forEach((t, i) => {
+    const trial = -(i + 1);
+    const value = trialMetricOf(metric, t.metrics);
+    const report: TrialReport = { trial, status: 'completed', epochsTrained: state.epochs, objectiveByEpoch: [value], metrics: t.metrics };
+    sampler = observeTrial(startTrial(sampler, trial, t.params), trial, outcomeOf(report, state));
+  });
+  return { ...state, sampler };
+}
 
 type Outcome = Pick<TpeTrial, 'state' | 'level' | 'score' | 'losses' | 'violation'>;
 

@@ -38,6 +38,12 @@ export interface TrialReport {
   metrics?: TrialMetrics;
 }
 
+/** An earlier sweep's finished trial at the same epoch budget: its params and its best-epoch measurements. */
+export interface WarmStartTrial {
+  params: Params;
+  metrics: TrialMetrics;
+}
+
 /** Everything a strategy may know about the sweep: plain JSON, no schema objects. */
 export interface StrategySetup {
   /** The spec's `strategy` block as parsed (type, trials, ASHA's rungs, ...). */
@@ -47,6 +53,10 @@ export interface StrategySetup {
   objectives?: Objective[];
   /** When the spec has them. */
   constraints?: Constraint[];
+  /** Configurations to run first, in order (random and TPE), as Optuna's enqueue_trial. */
+  enqueue?: Params[];
+  /** Finished trials of earlier sweeps (spec.warmStart), read before the workflow starts: TPE's first observations, never run again. */
+  warmStart?: WarmStartTrial[];
   /** training.epochs: how long a trial trains unless the strategy says otherwise. */
   epochs: number;
   /** The strategy's seed (strategy.seed, else training.seed). */

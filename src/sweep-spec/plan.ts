@@ -10,7 +10,7 @@ import { resolveVariant } from '../model/presets.js';
 import { inspectVariant } from '../model/shapes.js';
 import { nextParams, sequentialTrialCount } from '../strategy/sequential.js';
 import type { ParamSpace, Params, SearchSpace } from '../strategy/space.js';
-import type { StrategySetup } from '../strategy/types.js';
+import type { StrategySetup, WarmStartTrial } from '../strategy/types.js';
 import { Rng } from '../rng.js';
 import type { SweepSpec } from './schema.js';
 import { rangeOf } from './space.js';
@@ -53,6 +53,7 @@ export function strategySetupOf(spec: SweepSpec): StrategySetup {
     objective: spec.objective,
     ...(spec.objectives && { objectives: spec.objectives }),
     ...(spec.constraints && { constraints: spec.constraints }),
+    ...(spec.enqueue && { enqueue: spec.enqueue }),
     epochs: spec.training.epochs,
     seed: ('seed' in spec.strategy ? spec.strategy.seed : undefined) ?? spec.training.seed,
     space: searchSpaceOf(spec),
@@ -72,7 +73,10 @@ export function planTrials(spec: SweepSpec): TrialPlan[] {
   const sampler = spec.strategy.type === 'grid' ? 'grid' : 'random';
   const count = spec.strategy.type === 'asha' ? spec.strategy.trials : sequentialTrialCount(setup);
   let rngState = new Rng(setup.seed).state;
+  // Random search runs the enqueued configurations first, without drawing (src/strategy/sequential.ts).
+  const enqueued = spec.strategy.type === 'random' ? (spec.enqueue ?? []) : [];
   return Array.from({ length: count }, (_, i) => {
+    if (i < enqueued.length) return { number: i + 1, params: enqueued[i]!, variant: variantOf(base, enqueued[i]!) };
     const next = nextParams({ sampler, space: setup.space, nextTrial: i + 1, rngState });
     rngState = next.rngState;
     return { number: i + 1, params: next.params, variant: variantOf(base, next.params) };
@@ -82,12 +86,12 @@ export function planTrials(spec: SweepSpec): TrialPlan[] {
 /** The sweep workflow's input: everything it needs, as plain JSON, so the workflow plans nothing itself. */
 export function sweepInputOf(
   spec: SweepSpec,
-  run: { sweepId: string; baseDir: string; datasetFingerprint: string; seqLen: number; trainQueue: string; totalTrials: number; trialRunsPerHistory?: number },
+  run: { sweepId: string; baseDir: string; datasetFingerprint: string; seqLen: number; trainQueue: string; totalTrials: number; trialRunsPerHistory?: number; warmStart?: WarmStartTrial[] },
 ): SweepInput {
   return {
     sweepId: run.sweepId,
     name: spec.name,
-    setup: strategySetupOf(spec),
+    setup: { ...strategySetupOf(spec), ...(run.warmStart && { warmStart: run.warmStart }) },
     totalTrials: run.totalTrials,
     maxConcurrentTrials: spec.maxConcurrentTrials,
     training: {

@@ -242,6 +242,9 @@ function crossFieldProblems(spec: unknown, ctx: z.RefinementCtx): void {
   objectivesProblems(spec, issue);
   constraintsProblems(spec.constraints, strategy?.type, issue);
   enqueueProblems(spec.enqueue, space, strategy?.type, issue);
+  if (spec.warmStart !== undefined && strategy !== undefined && strategy.type !== 'tpe') {
+    issue(['warmStart'], 'only with strategy tpe: earlier trials are observations for its model, which grid, random and asha do not have');
+  }
 }
 
 type Issue = (path: (string | number)[], message: string) => void;

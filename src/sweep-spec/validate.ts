@@ -20,7 +20,7 @@ export interface SweepValidation {
 export function validateSweep(spec: SweepSpec): SweepValidation {
   const trials = planTrials(spec);
   const problems = new Set<string>();
-  for (const trial of [...trials, ...runTimeProbes(spec)]) {
+  for (const trial of [...trials, ...runTimeProbes(spec), ...enqueuedTrials(spec)]) {
     const inspection = inspectVariant(trial.variant);
     if (inspection.ok) continue;
     for (const problem of inspection.problems) problems.add(`${sourceOf(spec, trial, problem.param)}: ${problem.message}`);
@@ -47,6 +47,12 @@ function runTimeProbes(spec: SweepSpec): TrialPlan[] {
   if (strategy.type !== 'tpe' && !(strategy.type === 'asha' && strategy.sampler === 'tpe')) return [];
   const base = baseModelOf(spec);
   return validationProbes(tpeSpaceOf(searchSpaceOf(spec))).map((params) => ({ number: 0, params, variant: variantOf(base, params) }));
+}
+
+/** The enqueued configurations: they run as given, so their variants are checked like planned ones. */
+function enqueuedTrials(spec: SweepSpec): TrialPlan[] {
+  const base = baseModelOf(spec);
+  return (spec.enqueue ?? []).map((params, i) => ({ number: i + 1, params, variant: variantOf(base, params) }));
 }
 
 /**

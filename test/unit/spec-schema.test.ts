@@ -218,3 +218,10 @@ test('enqueued configurations must set every space key within its choices or ran
   );
   assert.deepEqual(problemsOf(rawSpec({ enqueue: [{ convFilters: 32, rnn: 'gru' }] })), ['enqueue: only with strategy random or tpe (grid runs every combination anyway)']);
 });
+
+test('a warm start needs strategy tpe', () => {
+  assert.deepEqual(problemsOf(rawSpec({ strategy: { type: 'random', trials: 3 }, warmStart: { sweeps: ['sweep-a-1'] } })), [
+    'warmStart: only with strategy tpe: earlier trials are observations for its model, which grid, random and asha do not have',
+  ]);
+  assert.deepEqual(problemsOf(rawSpec({ strategy: { type: 'tpe', trials: 3 }, warmStart: { sweeps: [] } })), ['warmStart.sweeps: expected at least one sweep id']);
+});

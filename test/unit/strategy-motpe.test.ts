@@ -106,3 +106,66 @@ test('with a constraint, model-driven trials break it less often than the random
   const startup = mean(shares.map((s) => s.startup));
   assert.ok(model < startup / 2, `infeasible share: model ${model}, startup ${startup}`);
 });
+
+test('tpe with enqueue: the enqueued configurations start first, then the sampler goes on', () => {
+  const spec = parseSpec(
+    {
+      name: 'enqueue',
+      dataset: { format: 'synthetic' },
+      space: { convFilters: { int: [4, 128] }, learningRate: { logUniform: [1e-5, 1] } },
+      strategy: { type: 'tpe', trials: 4, seed: 1 },
+      training: { epochs: 1, batchSize: 64, seed: 1 },
+      enqueue: [
+        { convFilters: 7, learningRate: 0.001 },
+        { convFilters: 9, learningRate: 0.002 },
+      ],
+    },
+    'spec.json',
+  );
+  let state: StrategyState = sweepStrategy.initial(strategySetupOf(spec));
+  const started: unknown[] = [];
+  for (;;) {
+    const next = sweepStrategy.next(state);
+    state = next.state;
+    if (next.decision.kind !== 'start') break;
+    started.push(next.decision.params);
+    state = sweepStrategy.report(state, { trial: next.decision.trial, status: 'completed', epochsTrained: 1, objectiveByEpoch: [0.7] });
+  }
+  assert.equal(started.length, 4);
+  assert.deepEqual(started.slice(0, 2), spec.enqueue);
+  assert.ok(state.type === 'tpe' && state.sampler.trials.length === 4 && state.sampler.trials[0]!.state === 'observed');
+});
+
+test('tpe with a warm start: earlier trials are observations from the start and are never proposed again', () => {
+  const raw = {
+    name: 'warm',
+    dataset: { format: 'synthetic' },
+    space: { convFilters: [4, 8], rnn: ['lstm', 'gru'] },
+    strategy: { type: 'tpe', trials: 2, startupTrials: 2, seed: 1 },
+    training: { epochs: 1, batchSize: 64, seed: 1 },
+  };
+  const measured = [
+    { convFilters: 4, rnn: 'lstm' },
+    { convFilters: 8, rnn: 'lstm' },
+  ];
+  const setup = { ...strategySetupOf(parseSpec(raw, 'spec.json')), warmStart: measured.map((params, i) => ({ params, metrics: metricsOf({ convFilters: 32 + i, learningRate: 0.003 }) })) };
+  let state: StrategyState = sweepStrategy.initial(setup);
+  assert.ok(state.type === 'tpe');
+  assert.deepEqual(
+    state.sampler.trials.map((t) => [t.trial, t.state]),
+    [
+      [-1, 'observed'],
+      [-2, 'observed'],
+    ],
+  );
+  const started: unknown[] = [];
+  for (;;) {
+    const next = sweepStrategy.next(state);
+    state = next.state;
+    if (next.decision.kind !== 'start') break;
+    started.push(next.decision.params);
+    state = sweepStrategy.report(state, { trial: next.decision.trial, status: 'completed', epochsTrained: 1, objectiveByEpoch: [0.7] });
+  }
+  // The two configurations left in the space, each once.
+  assert.deepEqual(started.map((p) => JSON.stringify(p)).sort(), [JSON.stringify({ convFilters: 4, rnn: 'gru' }), JSON.stringify({ convFilters: 8, rnn: 'gru' })].sort());
+});

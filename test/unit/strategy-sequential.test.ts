@@ -5,7 +5,7 @@ import { planTrials, strategySetupOf } from '../../src/sweep-spec/plan.js';
 import { sweepStrategy } from '../../src/strategy/index.js';
 import { simulate } from './strategy-sim.js';
 
-function spec(strategy: Record<string, unknown>) {
+function spec(strategy: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return parseSpec(
     {
       name: 'sequential-test',
@@ -13,6 +13,7 @@ function spec(strategy: Record<string, unknown>) {
       space: { convFilters: [16, 32, 64], rnn: ['lstm', 'gru'] },
       strategy,
       training: { epochs: 5, batchSize: 64, seed: 1 },
+      ...extra,
     },
     'spec.json',
   );
@@ -50,4 +51,24 @@ test('sequential: wait while trials run, done when all reported; failures end a 
   assert.deepEqual(sweepStrategy.report(afterFirst, { trial: 1, status: 'completed', epochsTrained: 5, objectiveByEpoch: [] }), afterFirst);
   state = afterFirst;
   assert.deepEqual(next(), { kind: 'done' });
+});
+
+test('random with enqueue: the enqueued configurations run first, count towards the trials, and the draws after them are unchanged', () => {
+  const enqueue = [
+    { convFilters: 64, rnn: 'gru' },
+    { convFilters: 16, rnn: 'gru' },
+  ];
+  const plain = spec({ type: 'random', trials: 5, seed: 2 });
+  const withQueue = spec({ type: 'random', trials: 5, seed: 2 }, { enqueue });
+  const plan = planTrials(withQueue);
+  const result = simulate(withQueue, plan, { concurrency: 2, objective: () => 0.5, jsonRoundTrip: true });
+  const started = result.decisions.map((d) => (d.kind === 'start' ? d.params : undefined));
+  assert.equal(started.length, 5);
+  assert.deepEqual(started.slice(0, 2), enqueue);
+  assert.deepEqual(
+    started.slice(2),
+    planTrials(plain)
+      .slice(0, 3)
+      .map((t) => t.params),
+  );
 });

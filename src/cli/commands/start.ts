@@ -6,6 +6,7 @@ import { UserError } from '../../errors.js';
 import { sweepWorkflow } from '../../../workflows/sweep.js';
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
 import { sweepInputOf } from '../../sweep-spec/plan.js';
+import { warmStartTrials } from '../../db/read-model.js';
 import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
@@ -56,6 +57,8 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       if (values.detach && inProcessWorkers) {
         throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
       }
+      // Read before the workflow starts and passed in its input, so the workflow stays deterministic.
+      const warmStart = await warmStartTrials(session.db, spec, dataset.fingerprint);
       // 64 random bits: a repeat is out of reach for any number of runs of one spec (24 bits repeated
       // after ~1,000); the database and Temporal each refuse one anyway instead of merging two sweeps.
       const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
@@ -71,6 +74,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
         seqLen: dataset.seqLen,
         trainQueue: config.taskQueues.train,
         totalTrials: trials.length,
+        ...(warmStart && { warmStart }),
       });
       const handle = await session.client.workflow.start(sweepWorkflow, {
         taskQueue: config.taskQueues.orchestration,

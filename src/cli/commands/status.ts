@@ -41,7 +41,8 @@ async function withOpened<S extends { close(): Promise<void> }, T>(open: (databa
 export const status: Command = {
   usage: `Usage: sweep status SWEEP_ID [--json] [--watch]
 
-The sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC.
+The sweep and its trials as recorded in PostgreSQL, ranked by validation ROC AUC (with several
+objectives or constraints: by Pareto rank, then the first objective, with each trial's costs and the front).
   --watch   follow a running sweep's progress (as sweep start does) until it ends, then print the table;
             Ctrl-C stops watching, not the sweep
 Exit 0, or 3 when the sweep failed (its recorded reason is printed); failed trials are counted.`,
@@ -118,7 +119,8 @@ export const list: Command = {
 };
 
 export const best: Command = {
-  usage: 'Usage: sweep best SWEEP_ID [--json]\n\nThe best trial (highest validation ROC AUC at its best epoch; tie: fewer parameters, then the earlier trial) and its exported model.',
+  usage:
+    'Usage: sweep best SWEEP_ID [--json]\n\nThe best trial (highest validation ROC AUC at its best epoch; tie: fewer parameters, then the earlier trial; with several objectives or constraints: the best on the first objective of the Pareto front) and its exported model.',
   async run(argv) {
     const { values, positionals } = parseCommandArgs('best', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
     const report = await withDb((db) => sweepReport(db, positionals[0]!));
