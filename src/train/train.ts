@@ -18,6 +18,7 @@ import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writ
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
 import { createNetwork } from './native/network.js';
 import { createOptimizer } from './native/optimizer.js';
+import { stepInput } from './native/step-trace.js';
 import type { WeightOptimizer } from './optimizer.js';
 import type { BackendName, EarlyStopping, EpochMetrics, TrainRequest, TrainResult } from './types.js';
 
@@ -151,13 +152,16 @@ function readTrainBatch(split: EncodedSplit, indices: Int32Array, reverse: Uint8
 
 /** One optimisation step on a filled batch; returns its loss (the one host read of the step). */
 export function trainStep(network: Network, optimizer: WeightOptimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
+  return tf.tidy(() => trainStepLoss(network, optimizer, x, y, batch, dropout).dataSync()[0]!);
+}
+
+/** The step itself, eagerly, on the active backend; returns the loss tensor. Call inside tf.tidy. */
+export function trainStepLoss(network: Network, optimizer: WeightOptimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): tf.Scalar {
   const v = network.variant;
-  return tf.tidy(() => {
-    const labels = tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]);
-    const { value, grads } = tf.variableGrads(() => lossFromLogits(network.logits(x, batch, dropout), labels, v.outputActivation), network.variables);
-    optimizer.apply(network.variables.map((w) => grads[w.name]!));
-    return value.dataSync()[0]!;
-  });
+  const labels = stepInput('labels', tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]));
+  const { value, grads } = tf.variableGrads(() => lossFromLogits(network.logits(x, batch, dropout), labels, v.outputActivation), network.variables);
+  optimizer.apply(network.variables.map((w) => grads[w.name]!));
+  return value;
 }
 
 export interface Predictions {

@@ -2,7 +2,7 @@
  * TensorFlow functions on tfjs-node (src/train/native/tensorflow-function.ts): the protobuf wire
  * encoding, setup:native's binding patch, and functions registered in the eager context that
  * compute what the same ops compute eagerly, with list outputs and resource variables updated
- * across calls. The native cases are skipped, with the reason, when tfjs-node is not built or
+ * across calls; the compiled training step against the eager one. The native cases are skipped, with the reason, when tfjs-node is not built or
  * was built without the patch.
  */
 import assert from 'node:assert/strict';
@@ -13,10 +13,18 @@ import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { patchBindingSource } from '../../infra/native/binding-patch.js';
+import type { VariantConfig } from '../../src/model/config.js';
+import { Rng } from '../../src/rng.js';
 import { selectBackend } from '../../src/train/backend.js';
+import { CompiledTrainStep } from '../../src/train/native/compiled-step.js';
+import { NativeNetwork } from '../../src/train/native/network.js';
+import { NativeOptimizer } from '../../src/train/native/optimizer.js';
 import { decodeString, ProtoWriter, readFields } from '../../src/train/native/protobuf-wire.js';
 import { DT, encodeFunctionDef, tensorAttr, type FunctionSpec } from '../../src/train/native/tensorflow-function.js';
 import { TensorFlowOps } from '../../src/train/native/tensorflow-ops.js';
+import { trainStep, trainStepLoss } from '../../src/train/train.js';
+import { tinyVariant } from './train-helpers.js';
+import { cases, maxRelativeDifference, perturbedWeights } from './train-network-checks.js';
 
 async function functionsUnavailable(): Promise<string | undefined> {
   try {
@@ -130,7 +138,7 @@ test('list outputs, constants and several returned tensors map to the right valu
   });
 });
 
-test('a function updates a resource variable in place, and the update persists between calls', { skip }, () => {
+test('a function updates a resource variable in place, in the order its control edges give, and the update persists between calls', { skip }, () => {
   const ops = TensorFlowOps.active();
   const dtype = ops.float32('dtype');
   const name = register({
@@ -141,7 +149,7 @@ test('a function updates a resource variable in place, and the update persists b
     outputs: [{ name: 'sum', dtype: DT.FLOAT, from: { node: 'sum', output: 0 } }],
     nodes: [
       { name: 'add', op: 'AssignAddVariableOp', attrs: [dtype], inputs: [{ arg: 'v' }, { arg: 'delta' }] },
-      { name: 'read', op: 'ReadVariableOp', attrs: [dtype], inputs: [{ arg: 'v' }] },
+      { name: 'read', op: 'ReadVariableOp', attrs: [dtype], inputs: [{ arg: 'v' }], controlInputs: ['add'] },
       {
         name: 'sum',
         op: 'Sum',
@@ -158,7 +166,7 @@ test('a function updates a resource variable in place, and the update persists b
   try {
     tf.tidy(() => ops.run('AssignVariableOp', [dtype, ops.bool('validate_shape', false)], [handle, tf.tensor1d([1, 2, 3])], 0));
     const delta = tf.tensor1d([1, 1, 1]);
-    // The read is ordered after the update only through the resource: automatic control dependencies do it.
+    // Only the control edge orders the read after the update: a function has no automatic ones.
     const sums = [1, 2, 3].map(() => tf.tidy(() => ops.run(name, [], [handle, delta], 1)[0]!.dataSync()[0]));
     assert.deepEqual(sums, [9, 12, 15]);
     delta.dispose();
@@ -166,4 +174,47 @@ test('a function updates a resource variable in place, and the update persists b
     ops.run('DestroyResourceOp', [ops.bool('ignore_lookup_error', true)], [handle], 0);
     handle!.dispose();
   }
+});
+
+/** Trains `steps` batches (the last one partial) eagerly or compiled from the same start; returns what a checkpoint holds. */
+function trainSteps(v: VariantConfig, weights: Float32Array[], compiled: boolean, steps: number) {
+  const data = new Rng(5);
+  const batches = Array.from({ length: 3 }, (_, k) => ({
+    n: k === 2 ? v.batchSize - 7 : v.batchSize,
+    x: Float32Array.from({ length: v.batchSize * v.seqLen * 4 }, () => (data.next() < 0.25 ? 1 : 0)),
+    y: Float32Array.from({ length: v.batchSize * v.tasks }, () => (data.next() < 0.5 ? 1 : 0)),
+  }));
+  const network = new NativeNetwork(v, weights);
+  const optimizer = new NativeOptimizer(v.optimizer, v.learningRate, network.variables);
+  const step = new CompiledTrainStep(network, optimizer);
+  const dropout = new Rng(9);
+  const losses: number[] = [];
+  try {
+    for (let s = 0; s < steps; s++) {
+      const { x, y, n } = batches[s % batches.length]!;
+      losses.push(compiled ? step.run(x, y, n, dropout, (d) => trainStepLoss(network, optimizer, x, y, n, d)) : trainStep(network, optimizer, x, y, n, dropout));
+    }
+    return { losses, weights: network.readWeights(), optimizer: optimizer.getState(), dropout: dropout.state };
+  } finally {
+    step.dispose();
+    network.dispose();
+    optimizer.dispose();
+  }
+}
+
+test('the compiled step trains exactly like the eager native step on every variant, RMSprop and a partial batch included', { skip }, () => {
+  const variants = [...cases(1).map((c) => c.v), tinyVariant({ optimizer: 'rmsprop' }), tinyVariant({ poolSize: 6, poolStride: 6, rnn: 'gru', optimizer: 'rmsprop' })];
+  const tensorsBefore = tf.memory().numTensors;
+  for (const v of variants) {
+    const weights = perturbedWeights(v);
+    const eager = trainSteps(v, weights, false, 7);
+    const compiled = trainSteps(v, weights, true, 7);
+    const label = JSON.stringify(v);
+    assert.deepEqual(compiled.losses, eager.losses, label);
+    assert.equal(compiled.dropout, eager.dropout, `${label}: the same dropout draws`);
+    assert.equal(compiled.optimizer.step, eager.optimizer.step, label);
+    compiled.weights.forEach((w, i) => assert.ok(maxRelativeDifference(w, eager.weights[i]!) <= 1e-5, `${label}: weight ${i}`));
+    compiled.optimizer.slots.forEach((s, i) => assert.ok(maxRelativeDifference(s, eager.optimizer.slots[i]!) <= 1e-5, `${label}: optimizer slot ${i}`));
+  }
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
 });

@@ -21,6 +21,7 @@
  *   mask 0.6 ms, MaxPoolGrad 9.2 ms.
  */
 import * as tf from '@tensorflow/tfjs';
+import { stepInput } from './step-trace.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
 export interface ConvPoolDims {
@@ -54,7 +55,7 @@ export function poolWindows(x: Float32Array, d: ConvPoolDims): Float32Array {
 /** [steps, batch, filters]; gradients flow to kernel [convKernel, 4, filters] and bias [filters]. */
 export function convPoolRelu(x: Float32Array, kernel: tf.Tensor, bias: tf.Tensor, d: ConvPoolDims): tf.Tensor3D {
   const width = d.convKernel * 4;
-  const windows = tf.tensor2d(poolWindows(x, d), [d.steps * d.batch * d.poolSize, width]);
+  const windows = stepInput('windows', tf.tensor2d(poolWindows(x, d), [d.steps * d.batch * d.poolSize, width]));
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [kernelIn, biasIn] = args as tf.Tensor[];
     const save = args[2] as tf.GradSaveFunc;

@@ -21,11 +21,16 @@ export const DT = { FLOAT: 1, INT32: 3, INT64: 9, BOOL: 10, RESOURCE: 20 } as co
 export interface TensorValue {
   dtype: number;
   shape: readonly number[];
-  values: Float32Array | Int32Array;
+  values: Float32Array | Int32Array | Uint8Array;
 }
 
 export function tensorAttr(name: string, value: TensorValue): OpAttr {
   return { name, type: ATTR.TENSOR, value };
+}
+
+/** A type attribute of any TF_DataType. */
+export function typeAttr(name: string, dtype: number): OpAttr {
+  return { name, type: ATTR.TYPE, value: dtype };
 }
 
 /** An input of the function (by name) or an output of one of its nodes (by index, as executeOp counts them). */
@@ -36,6 +41,8 @@ export interface FunctionNode {
   op: string;
   attrs: readonly OpAttr[];
   inputs: readonly TensorRef[];
+  /** Nodes that must run before this one (for ordering side effects on resources). */
+  controlInputs?: readonly string[];
 }
 
 export interface FunctionSpec {
@@ -45,14 +52,16 @@ export interface FunctionSpec {
   nodes: readonly FunctionNode[];
 }
 
-interface OutputArg {
+interface ArgDef {
   name: string;
+  typeAttr: string;
   numberAttr: string;
   typeListAttr: string;
 }
 
 interface OpSignature {
-  outputs: OutputArg[];
+  inputs: ArgDef[];
+  outputs: ArgDef[];
   stateful: boolean;
 }
 
@@ -66,17 +75,18 @@ export class OpCatalog {
     for (const { field, value } of readFields(opList)) {
       if (field !== 1 || typeof value === 'number') continue;
       let name = '';
-      const signature: OpSignature = { outputs: [], stateful: false };
+      const signature: OpSignature = { inputs: [], outputs: [], stateful: false };
       for (const f of readFields(value)) {
         if (f.field === 1) name = decodeString(f.value);
-        else if (f.field === 3 && typeof f.value !== 'number') {
-          const arg: OutputArg = { name: '', numberAttr: '', typeListAttr: '' };
+        else if ((f.field === 2 || f.field === 3) && typeof f.value !== 'number') {
+          const arg: ArgDef = { name: '', typeAttr: '', numberAttr: '', typeListAttr: '' };
           for (const a of readFields(f.value)) {
             if (a.field === 1) arg.name = decodeString(a.value);
+            else if (a.field === 4) arg.typeAttr = decodeString(a.value);
             else if (a.field === 5) arg.numberAttr = decodeString(a.value);
             else if (a.field === 6) arg.typeListAttr = decodeString(a.value);
           }
-          signature.outputs.push(arg);
+          (f.field === 2 ? signature.inputs : signature.outputs).push(arg);
         } else if (f.field === 17) signature.stateful = f.value === 1;
       }
       ops.set(name, signature);
@@ -88,6 +98,40 @@ export class OpCatalog {
     const signature = this.ops.get(op);
     if (!signature) throw new Error(`TensorFlow has no op named '${op}'`);
     return signature;
+  }
+
+  /**
+   * `attrs` plus the attributes eager execution infers from the inputs and a graph node must
+   * state: an input's type (`T`), a list's length (`N`) and its types, from the inputs' types.
+   */
+  completeAttrs(op: string, attrs: readonly OpAttr[], inputTypes: readonly number[]): OpAttr[] {
+    const given = new Map(attrs.map((a) => [a.name, a.value]));
+    const { inputs } = this.signature(op);
+    const lengthOf = (arg: ArgDef): number | undefined => {
+      if (arg.numberAttr) return given.get(arg.numberAttr) as number | undefined;
+      if (arg.typeListAttr) return (given.get(arg.typeListAttr) as unknown[] | undefined)?.length;
+      return 1;
+    };
+    const unknown = inputs.filter((a) => lengthOf(a) === undefined);
+    if (unknown.length > 1) throw new Error(`${op}: cannot tell which inputs belong to which of its lists`);
+    const known = inputs.reduce((sum, a) => sum + (lengthOf(a) ?? 0), 0);
+    const added: OpAttr[] = [];
+    let at = 0;
+    for (const arg of inputs) {
+      const length = lengthOf(arg) ?? inputTypes.length - known;
+      const types = inputTypes.slice(at, at + length);
+      at += length;
+      const add = (attr: OpAttr) => {
+        if (given.has(attr.name)) return;
+        given.set(attr.name, attr.value);
+        added.push(attr);
+      };
+      if (arg.numberAttr) add({ name: arg.numberAttr, type: ATTR.INT, value: length });
+      if (arg.typeListAttr) add({ name: arg.typeListAttr, type: ATTR.TYPE, value: types });
+      if (arg.typeAttr && types.length > 0) add(typeAttr(arg.typeAttr, types[0]!));
+    }
+    if (at !== inputTypes.length) throw new Error(`${op}: ${inputTypes.length} inputs where its OpDef takes ${at}`);
+    return [...attrs, ...added];
   }
 
   /** FunctionDef's name for output `index` of a node: "node:arg:k" (list outputs count k within their arg). */
@@ -129,6 +173,7 @@ export function encodeFunctionDef(spec: FunctionSpec, catalog: OpCatalog): Uint8
     w.message(3, (n) => {
       n.string(1, node.name).string(2, node.op);
       for (const input of node.inputs) n.string(3, ref(input));
+      for (const before of node.controlInputs ?? []) n.string(3, `^${before}`);
       for (const attr of node.attrs) n.message(5, (entry) => entry.string(1, attr.name).message(2, (v) => writeAttrValue(v, attr)));
     });
   }
@@ -138,9 +183,10 @@ export function encodeFunctionDef(spec: FunctionSpec, catalog: OpCatalog): Uint8
 
 /** AttrValue (attr_value.proto) from the binding's attribute form; an array value is a list attribute. */
 function writeAttrValue(w: ProtoWriter, attr: OpAttr): void {
-  const { type, value } = attr;
+  const { type } = attr;
+  const value = ArrayBuffer.isView(attr.value) ? Array.from(attr.value as Int32Array) : attr.value;
   if (type === ATTR.TENSOR) {
-    w.message(8, (t) => writeTensor(t, value as TensorValue));
+    w.message(8, (t) => writeTensor(t, attr.value as TensorValue));
     return;
   }
   if (Array.isArray(value) && type !== ATTR.SHAPE) {
