@@ -100,7 +100,16 @@ export function createActivities({ db, config, identity, backend, trialLog, drai
       try {
         const dataset = await datasetFor(training.dataset);
         const trained = await runTraining(
-          { variant, dataset, backend: chosen, untilEpoch: input.untilEpoch, earlyStopping: training.earlyStopping, checkpointDir: checkpointDir(config, input.sweepId, input.trialId), s3: config.s3 },
+          {
+            variant,
+            dataset,
+            backend: chosen,
+            untilEpoch: input.untilEpoch,
+            earlyStopping: training.earlyStopping,
+            checkpointDir: checkpointDir(config, input.sweepId, input.trialId),
+            s3: config.s3,
+            ...(training.compile === false && { compile: false }),
+          },
           {
             signal: stop.signal,
             onLog: trialLog && ((line: string) => trialLog(`[${input.trialId}] ${line}`)),

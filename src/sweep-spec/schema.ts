@@ -77,6 +77,7 @@ const trainingSchema = z.strictObject({
   seed: seedSchema.describe('Seed of every trial: initialisation, shuffling and dropout'),
   earlyStopping: earlyStoppingSchema.optional(),
   backend: oneOf(backendChoices).default('auto').describe('Training backend (auto: the fastest present)'),
+  compile: z.boolean(expected('true or false')).default(true).describe('On the native backends, run each training step as one compiled TensorFlow function (default true); false runs it op by op'),
 });
 
 /** The metrics a sweep can optimise, each with the direction that makes it better. */

@@ -16,11 +16,13 @@ import { openArtifactStore } from '../artifacts/index.js';
 import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
-import { createNetwork } from './native/network.js';
-import { createOptimizer } from './native/optimizer.js';
+import { isNativeBackend } from './backend-name.js';
+import { CompiledTrainStep, CompileError, compiledStepUnavailable } from './native/compiled-step.js';
+import { createNetwork, NativeNetwork } from './native/network.js';
+import { createOptimizer, NativeOptimizer } from './native/optimizer.js';
 import { stepInput } from './native/step-trace.js';
 import type { WeightOptimizer } from './optimizer.js';
-import type { BackendName, EarlyStopping, EpochMetrics, TrainRequest, TrainResult } from './types.js';
+import type { BackendName, EarlyStopping, EpochMetrics, StepPath, TrainRequest, TrainResult } from './types.js';
 
 export interface TrainSplits {
   train: EncodedSplit;
@@ -28,8 +30,8 @@ export interface TrainSplits {
 }
 
 export interface TrainHooks {
-  /** Once the backend is chosen, before any epoch. */
-  onStart?(info: { backend: BackendName; params: number }): void | Promise<void>;
+  /** Once the backend and the step's path are chosen, before any epoch. */
+  onStart?(info: { backend: BackendName; params: number; stepPath: StepPath }): void | Promise<void>;
   /** After each epoch, once its checkpoint is stored. */
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** Polled between batches; true stops with status 'cancelled' (the last checkpoint stays). */
@@ -59,17 +61,37 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   if (state.backend !== backend) {
     hooks.log?.(`resuming a checkpoint written on ${state.backend} with ${backend}: results may differ in the last bits`);
   }
-  await hooks.onStart?.({ backend, params });
+  const compileRefused = isNativeBackend(backend) ? compiledStepUnavailable(req.compile) : 'the compiled step needs a native backend';
+  let stepPath: StepPath = compileRefused === undefined ? 'compiled' : 'eager';
+  // One line, only where the user could expect the compiled path.
+  if (compileRefused !== undefined && isNativeBackend(backend)) hooks.log?.(`training step: eager (${compileRefused})`);
+  await hooks.onStart?.({ backend, params, stepPath });
 
   const result = (status: TrainResult['status']): TrainResult => {
     const best = state.history[state.earlyStopping.bestEpoch - 1];
-    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params };
+    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, stepPath };
   };
   if (state.earlyStopping.stopped) return result('early-stopped');
   if (state.epoch >= lastEpoch) return result('completed');
 
   const network = createNetwork(backend, v, state.weights);
   const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
+  let compiledStep = stepPath === 'compiled' && network instanceof NativeNetwork && optimizer instanceof NativeOptimizer ? new CompiledTrainStep(network, optimizer) : undefined;
+  const step = (x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number => {
+    if (compiledStep) {
+      try {
+        return compiledStep.run(x, y, batch, dropout, (d) => trainStepLoss(network, optimizer, x, y, batch, d));
+      } catch (err) {
+        if (!(err instanceof CompileError)) throw err;
+        // The step state is as before the attempt: the eager step takes over from here.
+        hooks.log?.(`training step: eager (TensorFlow refused the compiled step: ${err.message})`);
+        compiledStep.dispose();
+        compiledStep = undefined;
+        stepPath = 'eager';
+      }
+    }
+    return trainStep(network, optimizer, x, y, batch, dropout);
+  };
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
   releaseHostCopies(state);
@@ -91,7 +113,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         const end = Math.min(start + v.batchSize, order.length);
         const indices = order.subarray(start, end);
         readTrainBatch(splits.train, indices, reverse?.subarray(start, end), x, y);
-        const loss = trainStep(network, optimizer, x, y, indices.length, dropout);
+        const loss = step(x, y, indices.length, dropout);
         if (!Number.isFinite(loss)) {
           throw new NonFiniteLossError(`training loss is ${loss} at epoch ${epoch}, batch ${start / v.batchSize + 1} (learningRate ${v.learningRate}: try a smaller one)`);
         }
@@ -126,6 +148,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     }
     return result('completed');
   } finally {
+    compiledStep?.dispose();
     network.dispose();
     optimizer.dispose();
   }

@@ -45,7 +45,12 @@ export interface TrainRequest {
   checkpointDir: string;
   /** How to reach S3 when checkpointDir is an s3:// URL (default: from the environment). */
   s3?: S3Options;
+  /** false runs the native backends' eager step (op by op) instead of the compiled one (default true). */
+  compile?: boolean;
 }
+
+/** How a native training step ran: one TensorFlow function call per batch, or op by op (always on wasm and cpu). */
+export type StepPath = 'compiled' | 'eager';
 
 export interface TrainResult {
   status: 'completed' | 'early-stopped' | 'cancelled';
@@ -57,9 +62,10 @@ export interface TrainResult {
   bestValAuc: number;
   backend: BackendName;
   params: number;
+  stepPath: StepPath;
 }
 
-/** What a trial's kernels ran on, recorded with the trial (trials.backend_version, backend_device). */
+/** What a trial's kernels ran on and how its step ran, recorded with the trial (trials.backend_version, backend_device, step_path). */
 export interface BackendRuntime {
   backend: BackendName;
   /** The library whose kernels ran. */
@@ -68,4 +74,6 @@ export interface BackendRuntime {
   version: string;
   /** Where TensorFlow placed the ops: 'gpu' only for tfjs-node-gpu with a usable GPU. */
   device: 'cpu' | 'gpu';
+  /** How the training step runs (set by the training process once it has chosen). */
+  stepPath?: StepPath;
 }

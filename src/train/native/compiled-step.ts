@@ -24,6 +24,20 @@ import { handleId, StepRecorder, type RecordedUpload, type StepInputKind } from 
 import { DT, encodeFunctionDef, tensorAttr, typeAttr, type FunctionNode, type FunctionSpec, type TensorRef } from './tensorflow-function.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
+/** TensorFlow (or the encoder) refused a recorded step: the eager step runs instead. */
+export class CompileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CompileError';
+  }
+}
+
+/** Why the compiled step will not run (`compile: false`, or an addon without function support), or undefined. */
+export function compiledStepUnavailable(compile: boolean | undefined): string | undefined {
+  if (compile === false) return 'training.compile is false';
+  return TensorFlowOps.active().functionsUnavailable;
+}
+
 interface CompiledFunction {
   name: string;
   /** The per-step inputs after the resource handles, with the shapes and types recorded. */
@@ -53,13 +67,21 @@ export class CompiledTrainStep {
       fn = this.compile(dropout, eagerStep);
       this.functions.set(batch, fn);
     }
+    const { network } = this;
+    const t = this.optimizer.nextStep();
+    return this.call(fn, () => fn.inputs.map(({ kind }) => stepValues(kind, { x, y, batch, t, dropout, network })));
+  }
+
+  dispose(): void {
+    for (const fn of this.functions.values()) this.ops.removeFunction(fn.name);
+    this.functions.clear();
+  }
+
+  /** Calls a step function on the values of its per-step inputs; the network's weights become its outputs. */
+  private call(fn: CompiledFunction, values: () => (Float32Array | Int32Array | Uint8Array)[]): number {
     const { network, optimizer } = this;
-    const t = optimizer.nextStep();
     return tf.tidy(() => {
-      const inputs = fn.inputs.map(({ kind, shape, dtype }) => {
-        const values = stepValues(kind, { x, y, batch, t, dropout, network });
-        return tf.tensor(values, shape, dtype === DT.INT32 ? 'int32' : 'float32');
-      });
+      const inputs = values().map((v, i) => tf.tensor(v, fn.inputs[i]!.shape, fn.inputs[i]!.dtype === DT.INT32 ? 'int32' : 'float32'));
       // Disposed before the call so the in-place updates find the weights' buffers unshared.
       const names = network.variables.map((w) => w.name);
       for (const w of network.variables) w.dispose();
@@ -69,26 +91,51 @@ export class CompiledTrainStep {
     });
   }
 
-  dispose(): void {
-    for (const fn of this.functions.values()) this.ops.removeFunction(fn.name);
-    this.functions.clear();
-  }
-
-  /** Records one eager step (then undoes it) and registers it as a function. */
+  /**
+   * Records one eager step, registers it as a function and calls that on the recorded step's
+   * values; the loss must agree with the eager step's. Both runs are undone, and a function
+   * TensorFlow refuses (at registration or at its first call) is a CompileError.
+   */
   private compile(dropout: Rng, eagerStep: (dropout: Rng) => tf.Scalar): CompiledFunction {
     const { network, optimizer } = this;
-    const restore = optimizer.snapshot();
-    const handles = optimizer.resourceHandles();
+    let restore = optimizer.snapshot();
+    const handleIds = optimizer.resourceHandles().map(handleId);
+    const weightIds = network.variables.map(handleId);
+    let eagerLoss = Number.NaN;
+    let recorded: { recorder: StepRecorder; lossId: number; updatedIds: number[] };
     try {
-      const handleIds = handles.map(handleId);
-      const weightIds = network.variables.map(handleId);
       // A copy of the dropout stream: the recorded step must not consume the trial's.
-      const { recorder, result: lossId } = StepRecorder.record(() => tf.tidy(() => handleId(eagerStep(new Rng(0, dropout.state)))));
-      const updatedIds = network.variables.map(handleId);
-      const name = `danq_sweep_step_${++compiled}`;
-      const { spec, inputs } = functionSpec(name, recorder, { handleIds, weightIds, lossId, updatedIds });
+      const { recorder, result: lossId } = StepRecorder.record(() =>
+        tf.tidy(() => {
+          const loss = eagerStep(new Rng(0, dropout.state));
+          eagerLoss = loss.dataSync()[0]!;
+          return handleId(loss);
+        }),
+      );
+      recorded = { recorder, lossId, updatedIds: network.variables.map(handleId) };
+    } finally {
+      restore();
+    }
+    const name = `danq_sweep_step_${++compiled}`;
+    let fn: CompiledFunction;
+    try {
+      const { spec, inputs } = functionSpec(name, recorded.recorder, { handleIds, weightIds, ...recorded });
       this.ops.addFunction(encodeFunctionDef(spec, this.ops.opCatalog()));
-      return { name, inputs };
+      fn = { name, inputs };
+    } catch (err) {
+      throw new CompileError((err as Error).message.split('\n')[0]!);
+    }
+    restore = optimizer.snapshot();
+    try {
+      const { recorder } = recorded;
+      const compiledLoss = this.call(fn, () => recorder.stepInputs.map(({ id }) => recorder.uploads.get(id)!.values));
+      if (!(Math.abs(compiledLoss - eagerLoss) <= 1e-5 * Math.max(1, Math.abs(eagerLoss)))) {
+        throw new Error(`its loss ${compiledLoss} differs from the eager step's ${eagerLoss}`);
+      }
+      return fn;
+    } catch (err) {
+      this.ops.removeFunction(name);
+      throw new CompileError((err as Error).message.split('\n').filter((line) => !line.startsWith('Invalid TF_Status'))[0] ?? String(err));
     } finally {
       restore();
     }
