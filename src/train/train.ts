@@ -92,6 +92,21 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     }
     return trainStep(network, optimizer, x, y, batch, dropout);
   };
+  const eagerForward = eagerForwardBatch(network);
+  const forward: ForwardBatch = (x, y, batch) => {
+    if (compiledStep) {
+      try {
+        return compiledStep.forward(x, y, batch, () => forwardTensors(network, x, y, batch));
+      } catch (err) {
+        if (!(err instanceof CompileError)) throw err;
+        hooks.log?.(`training step: eager (TensorFlow refused the compiled forward pass: ${err.message})`);
+        compiledStep.dispose();
+        compiledStep = undefined;
+        stepPath = 'eager';
+      }
+    }
+    return eagerForward(x, y, batch);
+  };
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
   releaseHostCopies(state);
@@ -120,7 +135,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         lossSum += loss * indices.length;
       }
       const trainSeconds = (performance.now() - started) / 1000;
-      const validation = validate(network, splits.valid, reverseComplement);
+      const validation = validate(network, splits.valid, reverseComplement, forward);
       if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(`validation loss is ${validation.loss} at epoch ${epoch}`);
       const metrics: EpochMetrics = {
         epoch,
@@ -199,7 +214,7 @@ export interface Predictions {
  * The network's probabilities for every sample of a split, in batches of the variant's size;
  * with `reverseComplement`, the mean of the forward and the reverse-complement strand's.
  */
-export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean): Predictions {
+export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean, forward: ForwardBatch = eagerForwardBatch(network)): Predictions {
   const v = network.variant;
   const scores = new Float32Array(split.count * v.tasks);
   const labels = new Float32Array(split.count * v.tasks);
@@ -214,19 +229,40 @@ export function predict(network: Network, split: EncodedSplit, reverseComplement
     const out = scores.subarray(start * v.tasks, (start + batch) * v.tasks);
     for (const strand of strands) {
       split.readBatch(indices.subarray(0, batch), x, y, { reverseComplement: strand });
-      lossSum += tf.tidy(() => {
-        const logits = network.logits(x, batch);
-        const p = probabilities(logits, v.outputActivation).dataSync();
-        for (let i = 0; i < p.length; i++) out[i]! += p[i]! / strands.length;
-        return lossFromLogits(logits, tf.tensor2d(y, [batch, v.tasks]), v.outputActivation).dataSync()[0]! * batch;
-      });
+      const { probabilities: p, loss } = forward(x, y, batch);
+      for (let i = 0; i < p.length; i++) out[i]! += p[i]! / strands.length;
+      lossSum += loss * batch;
     }
   }
   return { scores, labels, loss: lossSum / (split.count * strands.length) };
 }
 
-function validate(network: Network, split: EncodedSplit, reverseComplement: boolean): { loss: number; auc: number; prAuc: number } {
-  const { scores, labels, loss } = predict(network, split, reverseComplement);
+/** A batch's probabilities [batch, tasks] and mean loss; `y` holds its labels. */
+export type ForwardBatch = (x: Float32Array, y: Float32Array, batch: number) => { probabilities: Float32Array; loss: number };
+
+/** The forward pass op by op, on any backend. */
+function eagerForwardBatch(network: Network): ForwardBatch {
+  return (x, y, batch) => {
+    let result: ReturnType<ForwardBatch> | undefined;
+    // Not returned through tf.tidy: it would walk the typed array value by value.
+    tf.tidy(() => {
+      const { probabilities: p, loss } = forwardTensors(network, x, y, batch);
+      result = { probabilities: p.dataSync() as Float32Array, loss: loss.dataSync()[0]! };
+    });
+    return result!;
+  };
+}
+
+/** The forward pass's tensors (the compiled step records them). Call inside tf.tidy. */
+function forwardTensors(network: Network, x: Float32Array, y: Float32Array, batch: number): { probabilities: tf.Tensor; loss: tf.Scalar } {
+  const v = network.variant;
+  const logits = network.logits(x, batch);
+  const labels = stepInput('labels', tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]));
+  return { probabilities: probabilities(logits, v.outputActivation), loss: lossFromLogits(logits, labels, v.outputActivation) };
+}
+
+function validate(network: Network, split: EncodedSplit, reverseComplement: boolean, forward?: ForwardBatch): { loss: number; auc: number; prAuc: number } {
+  const { scores, labels, loss } = predict(network, split, reverseComplement, forward);
   const evaluation = evaluateTasks(labels, scores, network.variant.tasks);
   if (evaluation.meanRocAuc === null || evaluation.meanPrAuc === null) {
     throw new UserError(`the validation split has no task with both classes (${split.count} sequences): ROC AUC is undefined`);

@@ -44,6 +44,12 @@ interface CompiledFunction {
   inputs: { kind: StepInputKind; shape: number[]; dtype: number }[];
 }
 
+/** What the eager forward pass gives to record: probabilities [batch, tasks] and the mean loss. */
+export interface EagerForward {
+  probabilities: tf.Tensor;
+  loss: tf.Scalar;
+}
+
 /** Function names must be unique in the process (one eager context). */
 let compiled = 0;
 
@@ -51,6 +57,7 @@ export class CompiledTrainStep {
   private readonly ops = TensorFlowOps.active();
   /** One function per batch size (the last batch of an epoch is usually smaller). */
   private readonly functions = new Map<number, CompiledFunction>();
+  private readonly forwards = new Map<number, CompiledFunction>();
 
   constructor(
     private readonly network: NativeNetwork,
@@ -72,9 +79,75 @@ export class CompiledTrainStep {
     return this.call(fn, () => fn.inputs.map(({ kind }) => stepValues(kind, { x, y, batch, t, dropout, network })));
   }
 
+  /**
+   * Forward only (validation): the batch's probabilities and mean loss, one call per batch.
+   * `eagerForward` computes them eagerly (train.ts) and is called only to record them.
+   */
+  forward(x: Float32Array, y: Float32Array, batch: number, eagerForward: () => EagerForward): { probabilities: Float32Array; loss: number } {
+    let fn = this.forwards.get(batch);
+    if (!fn) {
+      fn = this.compileForward(eagerForward);
+      this.forwards.set(batch, fn);
+    }
+    const context = { x, y, batch, t: 0, dropout: new Rng(0), network: this.network };
+    return this.callForward(
+      fn,
+      fn.inputs.map(({ kind }) => stepValues(kind, context)),
+    );
+  }
+
   dispose(): void {
-    for (const fn of this.functions.values()) this.ops.removeFunction(fn.name);
+    for (const fn of [...this.functions.values(), ...this.forwards.values()]) this.ops.removeFunction(fn.name);
     this.functions.clear();
+    this.forwards.clear();
+  }
+
+  private callForward(fn: CompiledFunction, values: (Float32Array | Int32Array | Uint8Array)[]): { probabilities: Float32Array; loss: number } {
+    return tf.tidy(() => {
+      const inputs = values.map((v, i) => tf.tensor(v, fn.inputs[i]!.shape, fn.inputs[i]!.dtype === DT.INT32 ? 'int32' : 'float32'));
+      const [probabilities, loss] = this.ops.run(fn.name, [], [...this.optimizer.resourceHandles(), ...inputs], 2);
+      return { probabilities: probabilities!.dataSync() as Float32Array, loss: loss!.dataSync()[0]! };
+    });
+  }
+
+  /** Records the eager forward pass, registers it, and checks one call against it (it changes no state). */
+  private compileForward(eagerForward: () => EagerForward): CompiledFunction {
+    const handleIds = this.optimizer.resourceHandles().map(handleId);
+    const weightIds = this.network.variables.map(handleId);
+    let eager: { probabilities: Float32Array; loss: number } | undefined;
+    const { recorder, result: outputIds } = StepRecorder.record(() =>
+      tf.tidy(() => {
+        const { probabilities, loss } = eagerForward();
+        eager = { probabilities: probabilities.dataSync() as Float32Array, loss: loss.dataSync()[0]! };
+        return [handleId(probabilities), handleId(loss)];
+      }),
+    );
+    const name = `danq_sweep_forward_${++compiled}`;
+    try {
+      if (recorder.stepInputs.some(({ kind }) => kind !== 'windows' && kind !== 'labels')) throw new Error('the forward pass draws per-step values other than the batch');
+      const { spec, inputs } = functionSpec(name, recorder, {
+        handleIds,
+        weightIds,
+        outputs: [
+          { name: 'probabilities', id: outputIds[0]! },
+          { name: 'loss', id: outputIds[1]! },
+        ],
+      });
+      this.ops.addFunction(encodeFunctionDef(spec, this.ops.opCatalog()));
+      const fn = { name, inputs };
+      const compiledOut = this.callForward(
+        fn,
+        recorder.stepInputs.map(({ id }) => recorder.uploads.get(id)!.values),
+      );
+      const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
+      if (!close(compiledOut.loss, eager!.loss) || compiledOut.probabilities.some((p, i) => !close(p, eager!.probabilities[i]!))) {
+        throw new Error('its outputs differ from the eager forward pass');
+      }
+      return fn;
+    } catch (err) {
+      this.ops.removeFunction(name);
+      throw new CompileError((err as Error).message.split('\n').filter((line) => !line.startsWith('Invalid TF_Status'))[0] ?? String(err));
+    }
   }
 
   /** Calls a step function on the values of its per-step inputs; the network's weights become its outputs. */
@@ -119,7 +192,8 @@ export class CompiledTrainStep {
     const name = `danq_sweep_step_${++compiled}`;
     let fn: CompiledFunction;
     try {
-      const { spec, inputs } = functionSpec(name, recorded.recorder, { handleIds, weightIds, ...recorded });
+      const outputs = [{ name: 'loss', id: recorded.lossId }, ...recorded.updatedIds.map((id, i) => ({ name: `weight_${i}`, id }))];
+      const { spec, inputs } = functionSpec(name, recorded.recorder, { handleIds, weightIds, outputs });
       this.ops.addFunction(encodeFunctionDef(spec, this.ops.opCatalog()));
       fn = { name, inputs };
     } catch (err) {
@@ -173,9 +247,8 @@ interface StepIds {
   handleIds: number[];
   /** The weights the step read: inside the function, reads of their resource variables. */
   weightIds: number[];
-  lossId: number;
-  /** The weights after the update (function outputs after the loss). */
-  updatedIds: number[];
+  /** The function's outputs, in order. */
+  outputs: { name: string; id: number }[];
 }
 
 /**
@@ -256,7 +329,6 @@ function functionSpec(name: string, recorder: StepRecorder, ids: StepIds): { spe
     if (!ref || 'arg' in ref) throw new Error(`the recorded step did not compute ${what}`);
     return ref;
   };
-  const outputs: FunctionSpec['outputs'][number][] = [{ name: 'loss', dtype: DT.FLOAT, from: output(ids.lossId, 'the loss') }];
-  ids.updatedIds.forEach((id, i) => outputs.push({ name: `weight_${i}`, dtype: DT.FLOAT, from: output(id, `weight ${i}`) }));
+  const outputs = ids.outputs.map(({ name: output_, id }) => ({ name: output_, dtype: DT.FLOAT, from: output(id, output_) }));
   return { spec: { name, inputs: specInputs, outputs, nodes }, inputs };
 }
