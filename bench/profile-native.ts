@@ -4,17 +4,21 @@
  * goes through the addon's `executeOp`, which runs synchronously: timing that call gives each op's
  * exclusive wall time. The rest of the step is "host and dispatch": im2col, uploads, tfjs's engine
  * and tape. Run it on a quiet machine.
+ * The compiled step (--path compiled) is one executeOp per batch: its row is the whole function
+ * (TensorFlow's executor, every kernel inside it), and the rest is the host's share (im2col,
+ * uploads, the weights' tfjs handles); TensorFlow does not report per-op times of a function here.
  *
- *   npm run bench:profile -- [--model lite|mid|danq] [--rnn lstm|gru] [--batches 10] [--threads 1]
+ *   npm run bench:profile -- [--model lite|mid|danq] [--rnn lstm|gru] [--path compiled|eager] [--batches 10] [--threads 1]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
-import { createNetwork } from '../src/train/native/network.js';
-import { createOptimizer } from '../src/train/native/optimizer.js';
+import { CompiledTrainStep } from '../src/train/native/compiled-step.js';
+import { NativeNetwork } from '../src/train/native/network.js';
+import { NativeOptimizer } from '../src/train/native/optimizer.js';
 import { initialWeights } from '../src/train/network.js';
-import { trainStep } from '../src/train/train.js';
+import { trainStep, trainStepLoss } from '../src/train/train.js';
 import { BENCH_MODELS, randomBatch } from './train-models.js';
 
 const { values: args } = parseArgs({
@@ -23,11 +27,13 @@ const { values: args } = parseArgs({
     rnn: { type: 'string', default: 'lstm' },
     batches: { type: 'string', default: '10' },
     threads: { type: 'string', default: '1' },
+    path: { type: 'string', default: 'compiled' },
   },
 });
 const model = BENCH_MODELS[args.model];
 if (!model) throw new Error(`--model: expected one of ${Object.keys(BENCH_MODELS).join(', ')}, got '${args.model}'`);
 if (args.rnn !== 'lstm' && args.rnn !== 'gru') throw new Error(`--rnn: expected lstm or gru, got '${args.rnn}'`);
+if (args.path !== 'compiled' && args.path !== 'eager') throw new Error(`--path: expected compiled or eager, got '${args.path}'`);
 const v = model.variant({ rnn: args.rnn });
 const batches = Number(args.batches);
 // TensorFlow reads its thread counts when the backend loads.
@@ -37,10 +43,13 @@ process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 await selectBackend('tfjs-node');
 
 const { x, y } = randomBatch(v);
-const network = createNetwork('tfjs-node', v, initialWeights(v, new Rng(1)));
-const optimizer = createOptimizer('tfjs-node', v.optimizer, v.learningRate, network.variables);
+const network = new NativeNetwork(v, initialWeights(v, new Rng(1)));
+const optimizer = new NativeOptimizer(v.optimizer, v.learningRate, network.variables);
 const dropout = new Rng(5);
-const step = () => trainStep(network, optimizer, x, y, v.batchSize, dropout);
+const compiled = args.path === 'compiled' ? new CompiledTrainStep(network, optimizer) : undefined;
+const step = compiled
+  ? () => compiled.run(x, y, v.batchSize, dropout, (d) => trainStepLoss(network, optimizer, x, y, v.batchSize, d))
+  : () => trainStep(network, optimizer, x, y, v.batchSize, dropout);
 for (let i = 0; i < 3; i++) step();
 
 const byKind = new Map<string, { ms: number; calls: number }>();
@@ -53,10 +62,11 @@ backend.binding = Object.create(binding, {
     value: (name: string, ...rest: unknown[]) => {
       const opStarted = performance.now();
       const outputs = binding.executeOp(name, ...rest);
-      const entry = byKind.get(name) ?? { ms: 0, calls: 0 };
+      const kind = name.startsWith('danq_sweep_step_') ? 'compiled step function (one call)' : name;
+      const entry = byKind.get(kind) ?? { ms: 0, calls: 0 };
       entry.ms += performance.now() - opStarted;
       entry.calls++;
-      byKind.set(name, entry);
+      byKind.set(kind, entry);
       return outputs;
     },
   },
@@ -65,6 +75,7 @@ const started = performance.now();
 for (let b = 0; b < batches; b++) step();
 const wall = performance.now() - started;
 backend.binding = binding;
+compiled?.dispose();
 network.dispose();
 optimizer.dispose();
 
@@ -72,7 +83,7 @@ const rows = [...byKind.entries()].map(([kind, { ms, calls }]) => ({ kind, ms: m
 const kernels = rows.reduce((sum, r) => sum + r.ms, 0);
 const perBatch = wall / batches;
 console.log(
-  `${args.model} (${v.rnn}), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
+  `${args.model} (${v.rnn}, ${args.path} step), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
 );
 console.log('| op kind | ms per batch | calls per batch | share |');
 console.log('|---|---:|---:|---:|');

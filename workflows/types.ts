@@ -40,6 +40,8 @@ export interface TrialTraining {
   earlyStopping?: EarlyStopping;
   /** The spec's training.backend; 'auto' defers to the worker's --backend. */
   backend: BackendName | 'auto';
+  /** The spec's training.compile, present only when false (the compiled native step is the default). */
+  compile?: false;
   objective: SweepSpec['objective'];
   /** Task queue of the training workers. */
   trainQueue: string;

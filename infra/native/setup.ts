@@ -10,8 +10,9 @@
  *      it, where the libraries' RUNPATH looks).
  *   2. node_modules/<package>/deps becomes a link to that cache folder (binding.gyp reads
  *      deps/include and links deps/lib; the addon's RUNPATH is $ORIGIN/../../deps/lib).
- *   3. node-pre-gyp builds the addon for this Node's N-API version only, against this Node's own
- *      headers (about 10 s), and the addon is cached beside the libraries.
+ *   3. The binding source gets the compiled-step additions (binding-patch.ts: functions registered
+ *      in the eager context), then node-pre-gyp builds the addon for this Node's N-API version only,
+ *      against this Node's own headers (about 10 s), and the addon is cached beside the libraries.
  *   4. A fresh Node process loads the package and prints TensorFlow's version.
  * Each step is skipped when its result is cached, so a second run (or a run after `npm ci` wiped
  * node_modules) takes seconds. Python is a build-time tool only: nothing here runs at training time.
@@ -22,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PATCH_ID, patchBindingSource } from './binding-patch.js';
 
 const TF_VERSION = '2.21.0';
 const TFJS_NODE_VERSION = '4.22.0';
@@ -356,7 +358,8 @@ function checkBuildTools(): { nodedir: string; nodeGyp: string } {
 function ensureAddon(variant: Variant, pkgDir: string, tfDir: string, force: boolean): string {
   const napi = napiBuildVersion(pkgDir);
   const installed = path.join(pkgDir, 'lib', `napi-v${napi}`, 'tfjs_binding.node');
-  const cached = path.join(tfDir, 'addon', `${variant.pkg.replace('/', '+')}@${TFJS_NODE_VERSION}`, `napi-v${napi}`, 'tfjs_binding.node');
+  // The binding is built with the compiled-step additions (binding-patch.ts); the cache keeps one addon per version of them.
+  const cached = path.join(tfDir, 'addon', `${variant.pkg.replace('/', '+')}@${TFJS_NODE_VERSION}+compiled-${PATCH_ID}`, `napi-v${napi}`, 'tfjs_binding.node');
   if (!force && existsSync(cached)) {
     if (!existsSync(installed) || !readFileSync(installed).equals(readFileSync(cached))) {
       mkdirSync(path.dirname(installed), { recursive: true });
@@ -366,6 +369,7 @@ function ensureAddon(variant: Variant, pkgDir: string, tfDir: string, force: boo
     return installed;
   }
   const tools = checkBuildTools();
+  if (patchBindingSource(pkgDir) > 0) say(`${variant.pkg}: binding source patched for the compiled training step (${PATCH_ID})`);
   const started = Date.now();
   say(`${variant.pkg}: building the addon for napi-v${napi} against ${tools.nodedir}/include/node (about 10 s)...`);
   const preGyp = path.join(ROOT, 'node_modules', '@mapbox', 'node-pre-gyp', 'bin', 'node-pre-gyp');
@@ -387,15 +391,16 @@ function ensureAddon(variant: Variant, pkgDir: string, tfDir: string, force: boo
 
 /** Loads the package in a fresh process, exactly as a training process will. */
 function verify(variant: Variant): { tensorflow: string; gpu: boolean } {
-  const probe = `const tf = require(${JSON.stringify(variant.pkg)}); const b = tf.backend(); console.log(JSON.stringify({ tensorflow: b.binding.TF_Version, gpu: b.isUsingGpuDevice, sum: tf.add(1, 2).dataSync()[0] }));`;
+  const probe = `const tf = require(${JSON.stringify(variant.pkg)}); const b = tf.backend(); console.log(JSON.stringify({ tensorflow: b.binding.TF_Version, gpu: b.isUsingGpuDevice, functions: typeof b.binding.addFunctionDef === 'function', sum: tf.add(1, 2).dataSync()[0] }));`;
   const result = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync gives null output when the command cannot start
   const line = result.stdout?.trim().split('\n').pop() ?? '';
   if (result.status !== 0 || !line.startsWith('{')) {
     throw new Error(`${variant.pkg} was built but does not load:\n${`${result.stdout}${result.stderr}`.trimEnd().split('\n').slice(-20).join('\n')}`);
   }
-  const info = JSON.parse(line) as { tensorflow: string; gpu: boolean; sum: number };
+  const info = JSON.parse(line) as { tensorflow: string; gpu: boolean; functions: boolean; sum: number };
   if (info.sum !== 3) throw new Error(`${variant.pkg} loads but computed 1 + 2 = ${info.sum}`);
+  if (!info.functions) throw new Error(`${variant.pkg} loads but its addon lacks addFunctionDef (the compiled-step patch): run setup:native with --force`);
   return info;
 }
 

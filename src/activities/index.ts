@@ -123,6 +123,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
             checkpointDir: checkpoint,
             s3: config.s3,
             checkpointOwner: { owner: `sweep ${input.sweepId}, trial ${input.trialId}`, setting: 'SWEEP_ARTIFACTS' },
+            ...(training.compile === false && { compile: false }),
           },
           {
             signal: stop.signal,

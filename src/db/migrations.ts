@@ -160,6 +160,14 @@ export const migrations: readonly Migration[] = [
       alter table trials add column train_seconds double precision;
     `,
   },
+  {
+    version: 7,
+    name: 'trials.step_path',
+    sql: /* sql */ `
+      -- How a trial's training step ran: one compiled TensorFlow function per batch, or op by op.
+      alter table trials add column step_path text check (step_path in ('compiled', 'eager'));
+    `,
+  },
 ];
 
 /** Applies every pending migration; returns the versions it applied (none when up to date). */

@@ -216,15 +216,16 @@ class PostgresResultsStore implements ResultsStore {
     const [row] = await naming(
       `sweep ${trial.sweepId}`,
       this.sql<TrialRow[]>`
-        insert into trials (id, sweep_id, number, params, variant, status, worker_identity, backend, backend_version, backend_device, param_count, attempts, started_at)
+        insert into trials (id, sweep_id, number, params, variant, status, worker_identity, backend, backend_version, backend_device, step_path, param_count, attempts, started_at)
         values (${trial.trialId}, ${trial.sweepId}, ${trial.number}, ${this.sql.json(trial.params as postgres.JSONValue)}, ${this.sql.json(trial.variant as unknown as postgres.JSONValue)},
-                'running', ${start.worker}, ${start.backend}, ${start.runtime?.version ?? null}, ${start.runtime?.device ?? null}, ${start.paramCount ?? null}, ${start.attempt}, now())
+                'running', ${start.worker}, ${start.backend}, ${start.runtime?.version ?? null}, ${start.runtime?.device ?? null}, ${start.runtime?.stepPath ?? null}, ${start.paramCount ?? null}, ${start.attempt}, now())
         on conflict (id) do update set
           status = 'running',
           worker_identity = excluded.worker_identity,
           backend = excluded.backend,
           backend_version = excluded.backend_version,
           backend_device = excluded.backend_device,
+          step_path = excluded.step_path,
           param_count = coalesce(excluded.param_count, trials.param_count),
           attempts = greatest(trials.attempts, excluded.attempts),
           started_at = coalesce(trials.started_at, now()),

@@ -3,7 +3,7 @@
  * ResultsStore, and PostgreSQL is its implementation. Pure types: safe to import from workflows.
  */
 import type { VariantConfig } from '../model/config.js';
-import type { BackendName, BackendRuntime, EpochMetrics } from '../train/types.js';
+import type { BackendName, BackendRuntime, EpochMetrics, StepPath } from '../train/types.js';
 
 import type { SweepStatus, TerminalSweepStatus, TrialStatus, TerminalTrialStatus } from '../domain/status.js';
 
@@ -43,6 +43,8 @@ export interface TrialRow {
   backendVersion: string | null;
   /** 'gpu' only when tfjs-node-gpu had a usable GPU. */
   backendDevice: BackendRuntime['device'] | null;
+  /** How the training step ran: one compiled TensorFlow function per batch, or op by op (null before the trial started). */
+  stepPath: StepPath | null;
   workerIdentity: string | null;
   failureReason: string | null;
   /** Highest epoch recorded (resumed history included). */

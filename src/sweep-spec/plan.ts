@@ -99,6 +99,8 @@ export function sweepInputOf(
       dataset: { spec: spec.dataset, baseDir: run.baseDir, seqLen: run.seqLen, fingerprint: run.datasetFingerprint },
       ...(spec.training.earlyStopping && { earlyStopping: spec.training.earlyStopping }),
       backend: spec.training.backend,
+      // Only when off: sweeps started before the option have the same input.
+      ...(!spec.training.compile && { compile: false }),
       objective: spec.objective,
       trainQueue: run.trainQueue,
     },

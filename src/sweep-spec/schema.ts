@@ -78,6 +78,7 @@ const trainingSchema = z.strictObject({
   seed: seedSchema.describe('Seed of every trial: initialisation, shuffling and dropout'),
   earlyStopping: earlyStoppingSchema.optional(),
   backend: oneOf(backendChoices).default('auto').describe('Training backend (auto: the fastest present)'),
+  compile: z.boolean(expected('true or false')).default(true).describe('On the native backends, run each training step as one compiled TensorFlow function (default true); false runs it op by op'),
 });
 
 export type { ObjectiveMetric } from '../strategy/objective.js';

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { UserError } from '../errors.js';
 import type { BackendName } from './types.js';
 
@@ -29,8 +30,17 @@ export function nvidiaGpuAbsence(env: Record<string, string | undefined> = proce
   return undefined;
 }
 
-/** Intra-op threads per training process unless SWEEP_TRAIN_THREADS says otherwise. */
-export const DEFAULT_TRAIN_THREADS = 1;
+/**
+ * TensorFlow threads for each of `slots` training processes sharing `cores`: the cores split evenly
+ * (at least one each), so one trial on a 16-core machine gets 16 intra-op threads while 16 trials
+ * get one each (per-op overhead dominates small models: slots already use the cores). Inter-op
+ * threads run a compiled step's independent branches (the two RNN directions) side by side: two
+ * at most, since no step has more than two large branches at once.
+ */
+export function trainingThreads(slots: number, cores: number): { intraOp: number; interOp: number } {
+  const intraOp = Math.max(1, Math.floor(cores / Math.max(1, slots)));
+  return { intraOp, interOp: Math.min(2, intraOp) };
+}
 
 /**
  * TensorFlow's start-up chatter off (TF_CPP_MIN_LOG_LEVEL=2 unless set): read once, when the native
@@ -59,20 +69,23 @@ const TRAINING_ENV_PREFIXES = ['LC_', 'TF_', 'CUDA_', 'CUDNN_', 'NVIDIA_', 'NCCL
 const passedToTraining = (name: string) => TRAINING_ENV_NAMES.has(name) || TRAINING_ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
 
 /**
- * The environment of a training process (only the names above): TensorFlow's start-up chatter off (quietTensorFlowEnv),
- * and one intra-op and one inter-op thread per training slot, which was faster than TensorFlow's
- * defaults on small models here (per-op overhead dominates; slots already use the cores).
- * SWEEP_TRAIN_THREADS=N gives each process N intra-op threads (large models, one slot per machine);
- * TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS / TF_CPP_MIN_LOG_LEVEL, when set, win.
+ * The environment of a training process (only the names above): TensorFlow's start-up chatter off
+ * (quietTensorFlowEnv) and its threads from `trainingThreads(slots, cores)`. SWEEP_TRAIN_THREADS=N
+ * gives each process N intra-op threads instead; TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS /
+ * TF_CPP_MIN_LOG_LEVEL, when set, win.
  */
-export function trainingProcessEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+export function trainingProcessEnv(env: Record<string, string | undefined> = process.env, slots = 1, cores = os.availableParallelism()): Record<string, string | undefined> {
   const raw = env.SWEEP_TRAIN_THREADS;
-  const threads = raw === undefined || raw === '' ? DEFAULT_TRAIN_THREADS : Number(raw);
-  if (!Number.isInteger(threads) || threads < 1) throw new UserError(`SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '${raw}'`);
+  let threads = trainingThreads(slots, cores);
+  if (raw !== undefined && raw !== '') {
+    const intraOp = Number(raw);
+    if (!Number.isInteger(intraOp) || intraOp < 1) throw new UserError(`SWEEP_TRAIN_THREADS: expected a whole number of threads >= 1, got '${raw}'`);
+    threads = { intraOp, interOp: Math.min(2, intraOp) };
+  }
   return {
     ...quietTensorFlowEnv(Object.fromEntries(Object.entries(env).filter(([name]) => passedToTraining(name)))),
-    TF_NUM_INTRAOP_THREADS: env.TF_NUM_INTRAOP_THREADS || String(threads),
-    TF_NUM_INTEROP_THREADS: env.TF_NUM_INTEROP_THREADS || '1',
+    TF_NUM_INTRAOP_THREADS: env.TF_NUM_INTRAOP_THREADS || String(threads.intraOp),
+    TF_NUM_INTEROP_THREADS: env.TF_NUM_INTEROP_THREADS || String(threads.interOp),
   };
 }
 

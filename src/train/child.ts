@@ -52,7 +52,7 @@ async function run(request: TrainRequest): Promise<void> {
       request,
       { train, valid },
       {
-        onStart: (info) => send({ type: 'started', backend: info.backend, paramCount: info.params, runtime: activeBackendRuntime() }),
+        onStart: (info) => send({ type: 'started', backend: info.backend, paramCount: info.params, runtime: { ...activeBackendRuntime(), stepPath: info.stepPath } }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
         shouldStop: () => stopRequested,
         log: (line) => void send({ type: 'log', line }),

@@ -99,8 +99,10 @@ class TrainingProcess {
   constructor() {
     forked++;
     // The child loads TypeScript through tsx, resolved from here so any cwd works. The environment
-    // carries TensorFlow's thread and log settings (read when its library loads).
-    this.child = fork(CHILD_ENTRY, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', silent: true, env: trainingProcessEnv() });
+    // carries TensorFlow's thread and log settings (read when its library loads): the cores are
+    // shared by as many processes as there are training slots.
+    const env = trainingProcessEnv(process.env, warmTarget);
+    this.child = fork(CHILD_ENTRY, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', silent: true, env });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.listener?.line(line, 'stdout'));
     createInterface({ input: this.child.stderr! }).on('line', (line) => this.listener?.line(line, 'stderr'));
     this.child.on('message', (message: ChildMessage) => this.listener?.message(message));

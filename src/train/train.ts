@@ -17,10 +17,13 @@ import { openArtifactStore, waitingOutFullDisk } from '../artifacts/index.js';
 import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
-import { createNetwork } from './native/network.js';
-import { createOptimizer } from './native/optimizer.js';
+import { isNativeBackend } from './backend-name.js';
+import { CompiledTrainStep, CompileError, compiledStepUnavailable } from './native/compiled-step.js';
+import { createNetwork, NativeNetwork } from './native/network.js';
+import { createOptimizer, NativeOptimizer } from './native/optimizer.js';
+import { stepInput } from './native/step-trace.js';
 import type { WeightOptimizer } from './optimizer.js';
-import type { BackendName, EarlyStopping, EpochMetrics, TrainRequest, TrainResult } from './types.js';
+import type { BackendName, EarlyStopping, EpochMetrics, StepPath, TrainRequest, TrainResult } from './types.js';
 
 export interface TrainSplits {
   train: EncodedSplit;
@@ -28,8 +31,8 @@ export interface TrainSplits {
 }
 
 export interface TrainHooks {
-  /** Once the backend is chosen, before any epoch. */
-  onStart?(info: { backend: BackendName; params: number }): void | Promise<void>;
+  /** Once the backend and the step's path are chosen, before any epoch. */
+  onStart?(info: { backend: BackendName; params: number; stepPath: StepPath }): void | Promise<void>;
   /** After each epoch, once its checkpoint is stored. */
   onEpoch?(metrics: EpochMetrics): void | Promise<void>;
   /** Polled between batches; true stops with status 'cancelled' (the last checkpoint stays). */
@@ -68,11 +71,15 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   if (state.backend !== backend) {
     hooks.log?.(`resuming a checkpoint written on ${state.backend} with ${backend}: results may differ in the last bits`);
   }
-  await hooks.onStart?.({ backend, params });
+  const compileRefused = isNativeBackend(backend) ? compiledStepUnavailable(req.compile) : 'the compiled step needs a native backend';
+  let stepPath: StepPath = compileRefused === undefined ? 'compiled' : 'eager';
+  // One line, only where the user could expect the compiled path.
+  if (compileRefused !== undefined && isNativeBackend(backend)) hooks.log?.(`training step: eager (${compileRefused})`);
+  await hooks.onStart?.({ backend, params, stepPath });
 
   const result = (status: TrainResult['status']): TrainResult => {
     const best = state.history[state.earlyStopping.bestEpoch - 1];
-    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null };
+    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null, stepPath };
   };
   /** A finished trial's result, with the best epoch's inference time measured on this backend. */
   const finished = (status: 'completed' | 'early-stopped'): TrainResult => {
@@ -84,6 +91,37 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
 
   const network = createNetwork(backend, v, state.weights);
   const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
+  let compiledStep = stepPath === 'compiled' && network instanceof NativeNetwork && optimizer instanceof NativeOptimizer ? new CompiledTrainStep(network, optimizer) : undefined;
+  const step = (x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number => {
+    if (compiledStep) {
+      try {
+        return compiledStep.run(x, y, batch, dropout, (d) => trainStepLoss(network, optimizer, x, y, batch, d));
+      } catch (err) {
+        if (!(err instanceof CompileError)) throw err;
+        // The step state is as before the attempt: the eager step takes over from here.
+        hooks.log?.(`training step: eager (TensorFlow refused the compiled step: ${err.message})`);
+        compiledStep.dispose();
+        compiledStep = undefined;
+        stepPath = 'eager';
+      }
+    }
+    return trainStep(network, optimizer, x, y, batch, dropout);
+  };
+  const eagerForward = eagerForwardBatch(network);
+  const forward: ForwardBatch = (x, y, batch) => {
+    if (compiledStep) {
+      try {
+        return compiledStep.forward(x, y, batch, () => forwardTensors(network, x, y, batch));
+      } catch (err) {
+        if (!(err instanceof CompileError)) throw err;
+        hooks.log?.(`training step: eager (TensorFlow refused the compiled forward pass: ${err.message})`);
+        compiledStep.dispose();
+        compiledStep = undefined;
+        stepPath = 'eager';
+      }
+    }
+    return eagerForward(x, y, batch);
+  };
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
   releaseHostCopies(state);
@@ -105,14 +143,14 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         const end = Math.min(start + v.batchSize, order.length);
         const indices = order.subarray(start, end);
         readTrainBatch(splits.train, indices, reverse?.subarray(start, end), x, y);
-        const loss = trainStep(network, optimizer, x, y, indices.length, dropout);
+        const loss = step(x, y, indices.length, dropout);
         if (!Number.isFinite(loss)) {
           throw new NonFiniteLossError(`training loss is ${loss} at epoch ${epoch}, batch ${start / v.batchSize + 1} (learningRate ${v.learningRate}: try a smaller one)`);
         }
         lossSum += loss * indices.length;
       }
       const trainSeconds = (performance.now() - started) / 1000;
-      const validation = validate(network, splits.valid, reverseComplement);
+      const validation = validate(network, splits.valid, reverseComplement, forward);
       if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(`validation loss is ${validation.loss} at epoch ${epoch}`);
       const metrics: EpochMetrics = {
         epoch,
@@ -140,6 +178,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     }
     return finished('completed');
   } finally {
+    compiledStep?.dispose();
     network.dispose();
     optimizer.dispose();
   }
@@ -201,13 +240,16 @@ function readTrainBatch(split: EncodedSplit, indices: Int32Array, reverse: Uint8
 
 /** One optimisation step on a filled batch; returns its loss (the one host read of the step). */
 export function trainStep(network: Network, optimizer: WeightOptimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number {
+  return tf.tidy(() => trainStepLoss(network, optimizer, x, y, batch, dropout).dataSync()[0]!);
+}
+
+/** The step itself, eagerly, on the active backend; returns the loss tensor. Call inside tf.tidy. */
+export function trainStepLoss(network: Network, optimizer: WeightOptimizer, x: Float32Array, y: Float32Array, batch: number, dropout: Rng): tf.Scalar {
   const v = network.variant;
-  return tf.tidy(() => {
-    const labels = tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]);
-    const { value, grads } = tf.variableGrads(() => lossFromLogits(network.logits(x, batch, dropout), labels, v.outputActivation), network.variables);
-    optimizer.apply(network.variables.map((w) => grads[w.name]!));
-    return value.dataSync()[0]!;
-  });
+  const labels = stepInput('labels', tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]));
+  const { value, grads } = tf.variableGrads(() => lossFromLogits(network.logits(x, batch, dropout), labels, v.outputActivation), network.variables);
+  optimizer.apply(network.variables.map((w) => grads[w.name]!));
+  return value;
 }
 
 export interface Predictions {
@@ -222,7 +264,7 @@ export interface Predictions {
  * The network's probabilities for every sample of a split, in batches of the variant's size;
  * with `reverseComplement`, the mean of the forward and the reverse-complement strand's.
  */
-export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean): Predictions {
+export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean, forward: ForwardBatch = eagerForwardBatch(network)): Predictions {
   const v = network.variant;
   const scores = new Float32Array(split.count * v.tasks);
   const labels = new Float32Array(split.count * v.tasks);
@@ -237,19 +279,40 @@ export function predict(network: Network, split: EncodedSplit, reverseComplement
     const out = scores.subarray(start * v.tasks, (start + batch) * v.tasks);
     for (const strand of strands) {
       split.readBatch(indices.subarray(0, batch), x, y, { reverseComplement: strand });
-      lossSum += tf.tidy(() => {
-        const logits = network.logits(x, batch);
-        const p = probabilities(logits, v.outputActivation).dataSync();
-        for (let i = 0; i < p.length; i++) out[i]! += p[i]! / strands.length;
-        return lossFromLogits(logits, tf.tensor2d(y, [batch, v.tasks]), v.outputActivation).dataSync()[0]! * batch;
-      });
+      const { probabilities: p, loss } = forward(x, y, batch);
+      for (let i = 0; i < p.length; i++) out[i]! += p[i]! / strands.length;
+      lossSum += loss * batch;
     }
   }
   return { scores, labels, loss: lossSum / (split.count * strands.length) };
 }
 
-function validate(network: Network, split: EncodedSplit, reverseComplement: boolean): { loss: number; auc: number; prAuc: number } {
-  const { scores, labels, loss } = predict(network, split, reverseComplement);
+/** A batch's probabilities [batch, tasks] and mean loss; `y` holds its labels. */
+export type ForwardBatch = (x: Float32Array, y: Float32Array, batch: number) => { probabilities: Float32Array; loss: number };
+
+/** The forward pass op by op, on any backend. */
+function eagerForwardBatch(network: Network): ForwardBatch {
+  return (x, y, batch) => {
+    let result: ReturnType<ForwardBatch> | undefined;
+    // Not returned through tf.tidy: it would walk the typed array value by value.
+    tf.tidy(() => {
+      const { probabilities: p, loss } = forwardTensors(network, x, y, batch);
+      result = { probabilities: p.dataSync() as Float32Array, loss: loss.dataSync()[0]! };
+    });
+    return result!;
+  };
+}
+
+/** The forward pass's tensors (the compiled step records them). Call inside tf.tidy. */
+function forwardTensors(network: Network, x: Float32Array, y: Float32Array, batch: number): { probabilities: tf.Tensor; loss: tf.Scalar } {
+  const v = network.variant;
+  const logits = network.logits(x, batch);
+  const labels = stepInput('labels', tf.tensor2d(y.subarray(0, batch * v.tasks), [batch, v.tasks]));
+  return { probabilities: probabilities(logits, v.outputActivation), loss: lossFromLogits(logits, labels, v.outputActivation) };
+}
+
+function validate(network: Network, split: EncodedSplit, reverseComplement: boolean, forward?: ForwardBatch): { loss: number; auc: number; prAuc: number } {
+  const { scores, labels, loss } = predict(network, split, reverseComplement, forward);
   const evaluation = evaluateTasks(labels, scores, network.variant.tasks);
   if (evaluation.meanRocAuc === null || evaluation.meanPrAuc === null) {
     throw new UserError(`the validation split has no task with both classes (${split.count} sequences): ROC AUC is undefined`);

@@ -47,7 +47,12 @@ export interface TrainRequest {
   s3?: S3Options;
   /** For the warning when the checkpoint's disk is full: whose checkpoint it is and the setting that placed it. */
   checkpointOwner?: { owner: string; setting: string };
+  /** false runs the native backends' eager step (op by op) instead of the compiled one (default true). */
+  compile?: boolean;
 }
+
+/** How a native training step ran: one TensorFlow function call per batch, or op by op (always on wasm and cpu). */
+export type StepPath = 'compiled' | 'eager';
 
 export interface TrainResult {
   status: 'completed' | 'early-stopped' | 'cancelled';
@@ -61,9 +66,10 @@ export interface TrainResult {
   params: number;
   /** Milliseconds of forward passes per 1,000 validation sequences with the best epoch's weights, on `backend`; null before any epoch or when cancelled. */
   inferenceMsPer1k: number | null;
+  stepPath: StepPath;
 }
 
-/** What a trial's kernels ran on, recorded with the trial (trials.backend_version, backend_device). */
+/** What a trial's kernels ran on and how its step ran, recorded with the trial (trials.backend_version, backend_device, step_path). */
 export interface BackendRuntime {
   backend: BackendName;
   /** The library whose kernels ran. */
@@ -72,4 +78,6 @@ export interface BackendRuntime {
   version: string;
   /** Where TensorFlow placed the ops: 'gpu' only for tfjs-node-gpu with a usable GPU. */
   device: 'cpu' | 'gpu';
+  /** How the training step runs (set by the training process once it has chosen). */
+  stepPath?: StepPath;
 }

@@ -42,6 +42,7 @@ test('a sweep on tfjs-node completes and records backend tfjs-node and the Tenso
     assert.equal(row.backend, 'tfjs-node');
     assert.match(row.backendVersion ?? '', /^2\.\d+\.\d+$/, `${row.id} records TensorFlow's version`);
     assert.equal(row.backendDevice, 'cpu');
+    assert.equal(row.stepPath, 'compiled', `${row.id} ran the compiled step`);
   }
   assert.deepEqual(
     report.trials.map((t) => t.backend),

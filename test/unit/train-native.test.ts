@@ -126,7 +126,7 @@ test('trains on tfjs-node: learns the planted motif, one host read per batch, no
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('resuming at untilEpoch 2 then 4 is bit-identical to 4 epochs at once on tfjs-node (LSTM and GRU)', { skip }, async () => {
+test('resuming at untilEpoch 2 then 4 is bit-identical to 4 epochs at once on tfjs-node (LSTM and GRU, compiled step)', { skip }, async () => {
   for (const rnn of ['lstm', 'gru'] as const) {
     const v = tinyVariant({ rnn, tasks: 2, epochs: 4 });
     const splits = synthSplits(v, 300, 100);
@@ -138,6 +138,23 @@ test('resuming at untilEpoch 2 then 4 is bit-identical to 4 epochs at once on tf
     assert.deepEqual(withoutTimings(resumed), withoutTimings(straight), rnn);
     assert.deepEqual((await readCheckpoint(dir))!.weights, (await readCheckpoint(straightDir))!.weights, rnn);
   }
+});
+
+test('trials run the compiled step by default and say so; compile: false runs the eager step, to the same results', { skip }, async () => {
+  const v = tinyVariant({ rnn: 'gru', epochs: 2 });
+  const splits = synthSplits(v, 300, 100);
+  const compiledLog: string[] = [];
+  const compiled = await trainModel(request(v, freshDir()), splits, { log: (line) => compiledLog.push(line) });
+  const eagerLog: string[] = [];
+  const eager = await trainModel(request(v, freshDir(), { compile: false }), splits, { log: (line) => eagerLog.push(line) });
+  assert.equal(compiled.stepPath, 'compiled');
+  assert.equal(eager.stepPath, 'eager');
+  assert.ok(eagerLog.includes('training step: eager (training.compile is false)'), eagerLog.join('\n'));
+  assert.ok(!compiledLog.some((line) => line.startsWith('training step:')), compiledLog.join('\n'));
+  compiled.epochs.forEach((m, i) => {
+    const e = eager.epochs[i]!;
+    for (const key of ['trainLoss', 'valLoss', 'valAuc', 'valPrAuc'] as const) assert.ok(Math.abs(m[key] - e[key]) <= 1e-5, `epoch ${m.epoch} ${key}: ${m[key]} vs ${e[key]}`);
+  });
 });
 
 test('a model trained on tfjs-node exports in tfjs-layers format and predicts the same in plain tfjs (cpu)', { skip }, async () => {

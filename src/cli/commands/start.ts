@@ -15,9 +15,10 @@ import { sweepReport, printLeaderboard } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
 import { sweepOutcome } from '../outcome.js';
+import { PhaseTimings } from '../timings.js';
 
 const command: Command = {
-  usage: `Usage: sweep start SPEC.json [--detach] [--json] [--concurrency N] [--backend NAME]
+  usage: `Usage: sweep start SPEC.json [--detach] [--json] [--timings] [--concurrency N] [--backend NAME]
 
 Validates the spec, every variant and the data (as sweep validate), then starts the sweep workflow.
 Without TEMPORAL_ADDRESS it runs on the embedded stack (Temporal dev server + PostgreSQL under
@@ -25,6 +26,8 @@ SWEEP_HOME) with in-process workers, unless a 'sweep dev' already serves workers
 
   --detach          return once the sweep has started (needs running workers: sweep dev / sweep worker)
   --json            print only the final result as JSON on stdout
+  --timings         print where the wall time went at the end: data validation and encoding,
+                    stack start, workers start (workflow bundle, warm training processes), the run
   --concurrency N   trials trained at once by the in-process workers (default: maxConcurrentTrials, at most the cores)
   --backend NAME    in-process workers' backend: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu
 
@@ -34,19 +37,20 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     const { values, positionals } = parseCommandArgs(
       'start',
       argv,
-      { detach: { type: 'boolean' }, json: { type: 'boolean' }, concurrency: { type: 'string' }, backend: { type: 'string' } },
+      { detach: { type: 'boolean' }, json: { type: 'boolean' }, timings: { type: 'boolean' }, concurrency: { type: 'string' }, backend: { type: 'string' } },
       { min: 1, max: 1, names: 'SPEC.json' },
     );
     const backend = parseBackend(values.backend ?? 'auto');
+    const timings = new PhaseTimings();
     const config = loadConfig();
     // In-process workers will need the workflow bundle: build it while the data and stack get ready.
     if (!config.temporalAddress) workflowBundle().catch(() => {});
     const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
-    const { loaded, trials, dataset } = await prepareSweep(positionals[0]!, config);
+    const { loaded, trials, dataset } = await timings.time('validate spec, variants and data (encode, cache)', () => prepareSweep(positionals[0]!, config));
     const { spec } = loaded;
     const concurrency = parsePositiveInt('concurrency', values.concurrency, Math.max(1, Math.min(spec.maxConcurrentTrials, os.availableParallelism())));
 
-    const session = await openSession({ config, log });
+    const session = await timings.time('stack start (Temporal, PostgreSQL) and connect', () => openSession({ config, log }));
     let workers: WorkerPool | undefined;
     const stopWorkers = async () => {
       await workers?.shutdown();
@@ -64,7 +68,9 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
-        workers = await startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend });
+        workers = await timings.time('workers start (workflow bundle, training processes forked)', () =>
+          startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }),
+        );
       }
       // The plan leaves here as plain JSON: the workflow never runs the planner, schema or presets.
       const input = sweepInputOf(spec, {
@@ -95,17 +101,20 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
         return 0;
       }
 
-      const followed = await followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length));
+      const followed = await timings.time('sweep run (trials: process start, training, validation, checkpoints)', () =>
+        followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length)),
+      );
       if (followed === 'interrupted') {
         log(
           `\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep status ${sweepId} --watch follows it again, sweep cancel ${sweepId} stops it.`,
         );
         return 130;
       }
-      await stopWorkers();
+      await timings.time('workers stop', stopWorkers);
       const report = await sweepReport(session.db, sweepId);
       if (values.json) printJson(report);
       else printLeaderboard(report);
+      if (values.timings) log(`\n${timings.table()}`);
       const outcome = sweepOutcome(report, 'failed' in followed ? followed.failed : undefined);
       if (outcome.message) process.stderr.write(outcome.message + '\n');
       return outcome.exitCode;

@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ConvPoolShape } from '../conv-pool-shape.js';
+import { stepInput } from './step-trace.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
 /** The im2col rows [steps * batch * poolSize, convKernel * 4], row (t, b, j) = the conv window at position t * poolStride + j of sample b. */
@@ -44,7 +45,7 @@ export function poolWindows(x: Float32Array, d: ConvPoolShape): Float32Array {
 /** [steps, batch, filters]; gradients flow to kernel [convKernel, 4, filters] and bias [filters]. */
 export function convPoolRelu(x: Float32Array, kernel: tf.Tensor, bias: tf.Tensor, d: ConvPoolShape): tf.Tensor3D {
   const width = d.convKernel * 4;
-  const windows = tf.tensor2d(poolWindows(x, d), [d.steps * d.batch * d.poolSize, width]);
+  const windows = stepInput('windows', tf.tensor2d(poolWindows(x, d), [d.steps * d.batch * d.poolSize, width]));
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [kernelIn, biasIn] = args as tf.Tensor[];
     const save = args[2] as tf.GradSaveFunc;

@@ -15,8 +15,9 @@ import type { Rng } from '../../rng.js';
 import { Network } from '../network.js';
 import { isNativeBackend } from '../backend-name.js';
 import type { BackendName } from '../types.js';
-import { convPoolRelu } from './conv-pool.js';
+import { convPoolRelu, type ConvPoolDims } from './conv-pool.js';
 import { rnnKernelFor, rnnSequence, type RnnKernel } from './rnn.js';
+import { stepInput } from './step-trace.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
 export class NativeNetwork extends Network {
@@ -31,6 +32,21 @@ export class NativeNetwork extends Network {
   /** tfjs-node's dataSync already returns a fresh copy; a second one would cost 180 MB on full DanQ. */
   override readWeights(): Float32Array[] {
     return this.variables.map((w) => w.dataSync() as Float32Array);
+  }
+
+  /** The layout of the conv input windows of a batch (conv-pool.ts). */
+  convPoolDims(batch: number): ConvPoolDims {
+    const v = this.variant;
+    return {
+      batch,
+      seqLen: v.seqLen,
+      convKernel: v.convKernel,
+      convStride: v.convStride,
+      filters: v.convFilters,
+      steps: this.dims.steps,
+      poolSize: v.poolSize,
+      poolStride: v.poolStride,
+    };
   }
 
   override logits(x: Float32Array, batch: number, dropout?: Rng): tf.Tensor2D {
@@ -70,7 +86,7 @@ export class NativeNetwork extends Network {
  */
 export function deviceDropoutMask(shape: readonly number[], rate: number, rng: Rng): tf.Tensor {
   const ops = TensorFlowOps.active();
-  const key = tf.tensor1d([rng.int(0, 0x7fffffff), rng.int(0, 0x7fffffff)], 'int32');
+  const key = stepInput('dropout-key', tf.tensor1d([rng.int(0, 0x7fffffff), rng.int(0, 0x7fffffff)], 'int32'));
   const attrs = [ops.float32('dtype'), ops.int32Type('T'), ops.int32Type('Tseed')];
   const [uniform] = ops.run('StatelessRandomUniform', attrs, [tf.tensor1d(shape as number[], 'int32'), key], 1);
   // By name, so the gradient tape neither records nor keeps these intermediates: the mask is data.

@@ -24,6 +24,7 @@ import type { VariantConfig } from '../../model/config.js';
 import { ADAM_BETA1, ADAM_BETA2, EPSILON, Optimizer, RMSPROP_RHO, type OptimizerState, type WeightOptimizer } from '../optimizer.js';
 import { isNativeBackend } from '../backend-name.js';
 import type { BackendName } from '../types.js';
+import { stepInput } from './step-trace.js';
 import { TensorFlowOps, type OpAttr } from './tensorflow-ops.js';
 
 /** Resource names must be unique in the process: TensorFlow shares variables by name. */
@@ -76,7 +77,7 @@ export class NativeOptimizer implements WeightOptimizer {
     const c = this.constants;
     tf.tidy(() => {
       const adam = this.kind === 'adam';
-      const [beta1Power, beta2Power] = adam ? [tf.scalar(ADAM_BETA1 ** t), tf.scalar(ADAM_BETA2 ** t)] : [c.zero, c.zero];
+      const [beta1Power, beta2Power] = adam ? [stepInput('beta1-power', tf.scalar(ADAM_BETA1 ** t)), stepInput('beta2-power', tf.scalar(ADAM_BETA2 ** t))] : [c.zero, c.zero];
       this.handles.forEach(({ w, m, v }, i) => {
         if (!adam) {
           // Disposed before the update, so the variable owns the buffer and is updated in place.
@@ -92,6 +93,39 @@ export class NativeOptimizer implements WeightOptimizer {
         this.weights[i] = tf.variable(this.read(w), true, name);
       });
     });
+  }
+
+  /** The resource variables, per weight w, m, v: a compiled step updates them in place. */
+  resourceHandles(): tf.Tensor[] {
+    return this.handles.flatMap((h) => [h.w, h.m, h.v]);
+  }
+
+  /** The step count of the update about to run (a compiled step counts its own updates). */
+  nextStep(): number {
+    return ++this.step;
+  }
+
+  /**
+   * Keeps the current weights, slots and step count; the returned function puts them back (and
+   * re-reads the network's weights). Recording a step runs it, and the recorded step must not count.
+   */
+  snapshot(): () => void {
+    const step = this.step;
+    // A resource update never writes a buffer another tensor reads: TensorFlow copies it first.
+    const kept = this.handles.map((h) => ({ w: this.read(h.w), m: this.read(h.m), v: this.read(h.v) }));
+    return () => {
+      this.step = step;
+      this.handles.forEach((h, i) => {
+        const saved = kept[i]!;
+        this.assign(h.w, saved.w);
+        this.assign(h.m, saved.m);
+        this.assign(h.v, saved.v);
+        tf.dispose([saved.w, saved.m, saved.v]);
+        const { name } = this.weights[i]!;
+        this.weights[i]!.dispose();
+        this.weights[i] = tf.tidy(() => tf.variable(this.read(h.w), true, name));
+      });
+    };
   }
 
   getState(): OptimizerState {

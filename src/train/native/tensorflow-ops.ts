@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { OpCatalog } from './tensorflow-function.js';
 
 /** The constants of tfjs-node's binding that op attributes need. */
 interface Binding {
@@ -19,6 +20,10 @@ interface Binding {
   TF_ATTR_SHAPE: number;
   TF_FLOAT: number;
   TF_INT32: number;
+  /** Added by setup:native's binding patch (infra/native/binding-patch.ts); absent from a stock build. */
+  addFunctionDef?(functionDef: Buffer): void;
+  removeFunction?(name: string): void;
+  getAllOpList?(): Buffer;
 }
 
 export interface OpAttr {
@@ -50,6 +55,7 @@ export class TensorFlowOps {
   }
 
   private static instance: TensorFlowOps | undefined;
+  private catalog: OpCatalog | undefined;
 
   /** The ops of the active backend; throws when it is not a native one. */
   static active(): TensorFlowOps {
@@ -67,6 +73,32 @@ export class TensorFlowOps {
   /** True when TensorFlow runs ops on a GPU (tfjs-node-gpu with a usable CUDA device). */
   get onGpu(): boolean {
     return this.backend.isUsingGpuDevice;
+  }
+
+  /** Why functions cannot be registered here (a binding built without setup:native's patch), or undefined when they can. */
+  get functionsUnavailable(): string | undefined {
+    const { binding } = this.backend;
+    if (typeof binding.addFunctionDef === 'function' && typeof binding.getAllOpList === 'function') return undefined;
+    return "this tfjs-node addon was built without the compiled-step additions: run 'npm run setup:native' again";
+  }
+
+  /** Registers a serialized FunctionDef; `run(itsName, [], inputs, n)` then calls it. */
+  addFunction(functionDef: Uint8Array): void {
+    const why = this.functionsUnavailable;
+    if (why) throw new Error(why);
+    this.backend.binding.addFunctionDef!(Buffer.from(functionDef.buffer, functionDef.byteOffset, functionDef.byteLength));
+  }
+
+  removeFunction(name: string): void {
+    this.backend.binding.removeFunction?.(name);
+  }
+
+  /** The linked TensorFlow's ops (decoded once per process). */
+  opCatalog(): OpCatalog {
+    const why = this.functionsUnavailable;
+    if (why) throw new Error(why);
+    this.catalog ??= OpCatalog.decode(this.backend.binding.getAllOpList!());
+    return this.catalog;
   }
 
   run(op: string, attrs: OpAttr[], inputs: unknown[], numOutputs: number): tf.Tensor[] {

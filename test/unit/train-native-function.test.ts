@@ -1,0 +1,220 @@
+/**
+ * TensorFlow functions on tfjs-node (src/train/native/tensorflow-function.ts): the protobuf wire
+ * encoding, setup:native's binding patch, and functions registered in the eager context that
+ * compute what the same ops compute eagerly, with list outputs and resource variables updated
+ * across calls; the compiled training step against the eager one. The native cases are skipped, with the reason, when tfjs-node is not built or
+ * was built without the patch.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { patchBindingSource } from '../../infra/native/binding-patch.js';
+import type { VariantConfig } from '../../src/model/config.js';
+import { Rng } from '../../src/rng.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { CompiledTrainStep } from '../../src/train/native/compiled-step.js';
+import { NativeNetwork } from '../../src/train/native/network.js';
+import { NativeOptimizer } from '../../src/train/native/optimizer.js';
+import { decodeString, ProtoWriter, readFields } from '../../src/train/native/protobuf-wire.js';
+import { DT, encodeFunctionDef, tensorAttr, type FunctionSpec } from '../../src/train/native/tensorflow-function.js';
+import { TensorFlowOps } from '../../src/train/native/tensorflow-ops.js';
+import { trainStep, trainStepLoss } from '../../src/train/train.js';
+import { tinyVariant } from './train-helpers.js';
+import { cases, maxRelativeDifference, perturbedWeights } from './train-network-checks.js';
+
+async function functionsUnavailable(): Promise<string | undefined> {
+  try {
+    await selectBackend('tfjs-node');
+  } catch (err) {
+    return `tfjs-node not built: npm run setup:native (${(err as Error).message})`;
+  }
+  return TensorFlowOps.active().functionsUnavailable;
+}
+const skip = await functionsUnavailable();
+
+test('the protobuf writer and reader agree on varints, negative int64, strings, floats and nested messages', () => {
+  const bytes = new ProtoWriter()
+    .varint(1, 300)
+    .varint(2, -1)
+    .string(3, 'MatMul')
+    .float(4, 0.5)
+    .message(5, (inner) => inner.varint(1, 2 ** 40).packedVarints(2, [1, 128, 3]))
+    .finish();
+  const fields = readFields(bytes);
+  assert.deepEqual(
+    fields.map((f) => f.field),
+    [1, 2, 3, 5],
+  );
+  assert.equal(fields[0]!.value, 300);
+  // -1 as int64 is ten bytes of two's complement: 2^64 - 1 read back as a (rounded) double.
+  assert.equal(fields[1]!.value, 2 ** 64);
+  assert.equal(decodeString(fields[2]!.value), 'MatMul');
+  const inner = readFields(fields[3]!.value as Uint8Array);
+  assert.equal(inner[0]!.value, 2 ** 40);
+  assert.throws(() => readFields(new ProtoWriter().varint(9, 1).finish().slice(0, 1)), /truncated varint/);
+});
+
+test("setup:native's binding patch applies once, adds the three functions, and refuses another version's edits", () => {
+  const stock = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-node/package.json')), 'binding');
+  const scratch = mkdtempSync(path.join(tmpdir(), 'binding-patch-'));
+  try {
+    cpSync(stock, path.join(scratch, 'binding'), { recursive: true });
+    patchBindingSource(scratch);
+    const patched = readFileSync(path.join(scratch, 'binding', 'tfjs_binding.cc'), 'utf8');
+    for (const name of ['addFunctionDef', 'removeFunction', 'getAllOpList']) assert.equal(patched.split(`{"${name}"`).length, 2, `${name} exported once`);
+    assert.equal(patchBindingSource(scratch), 0, 'a second run changes nothing');
+    const header = path.join(scratch, 'binding', 'tfjs_backend.h');
+    writeFileSync(header, readFileSync(header, 'utf8').replace('void RemoveFunction(napi_env env, napi_value name_value);', 'void RemoveFunctionOld();'));
+    assert.throws(() => patchBindingSource(scratch), /another version of the compiled-step patch: reinstall the package \(npm ci\)/);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+let functionCount = 0;
+function register(spec: Omit<FunctionSpec, 'name'>): string {
+  const ops = TensorFlowOps.active();
+  const name = `test_function_${++functionCount}`;
+  ops.addFunction(encodeFunctionDef({ ...spec, name }, ops.opCatalog()));
+  return name;
+}
+
+test('a registered MatMul + BiasAdd + Relu function computes what the ops compute eagerly', { skip }, () => {
+  const ops = TensorFlowOps.active();
+  const T = ops.float32();
+  const matMul = [T, ops.bool('transpose_a', false), ops.bool('transpose_b', false)];
+  const name = register({
+    inputs: ['x', 'w', 'b'].map((n) => ({ name: n, dtype: DT.FLOAT })),
+    outputs: [{ name: 'y', dtype: DT.FLOAT, from: { node: 'relu', output: 0 } }],
+    nodes: [
+      { name: 'mm', op: 'MatMul', attrs: matMul, inputs: [{ arg: 'x' }, { arg: 'w' }] },
+      { name: 'bias', op: 'BiasAdd', attrs: [T, ops.string('data_format', 'NHWC')], inputs: [{ node: 'mm', output: 0 }, { arg: 'b' }] },
+      { name: 'relu', op: 'Relu', attrs: [T], inputs: [{ node: 'bias', output: 0 }] },
+    ],
+  });
+  tf.tidy(() => {
+    const x = tf.randomNormal([16, 24], 0, 1, 'float32', 1);
+    const w = tf.randomNormal([24, 8], 0, 1, 'float32', 2);
+    const b = tf.randomNormal([8], 0, 1, 'float32', 3);
+    const [y] = ops.run(name, [], [x, w, b], 1);
+    assert.deepEqual(y!.shape, [16, 8]);
+    assert.deepEqual(y!.dataSync(), tf.relu(tf.add(tf.matMul(x, w), b)).dataSync());
+  });
+});
+
+test('list outputs, constants and several returned tensors map to the right values', { skip }, () => {
+  const ops = TensorFlowOps.active();
+  const T = ops.float32();
+  // Split x [6] into three, return pieces 2 and 0 scaled by a constant 10.
+  const name = register({
+    inputs: [{ name: 'x', dtype: DT.FLOAT }],
+    outputs: [
+      { name: 'last', dtype: DT.FLOAT, from: { node: 'scaled', output: 0 } },
+      { name: 'first', dtype: DT.FLOAT, from: { node: 'split', output: 0 } },
+    ],
+    nodes: [
+      { name: 'axis', op: 'Const', attrs: [ops.int32Type('dtype'), tensorAttr('value', { dtype: DT.INT32, shape: [], values: Int32Array.of(0) })], inputs: [] },
+      { name: 'ten', op: 'Const', attrs: [ops.float32('dtype'), tensorAttr('value', { dtype: DT.FLOAT, shape: [], values: Float32Array.of(10) })], inputs: [] },
+      { name: 'split', op: 'Split', attrs: [T, ops.int('num_split', 3)], inputs: [{ node: 'axis', output: 0 }, { arg: 'x' }] },
+      {
+        name: 'scaled',
+        op: 'Mul',
+        attrs: [T],
+        inputs: [
+          { node: 'split', output: 2 },
+          { node: 'ten', output: 0 },
+        ],
+      },
+    ],
+  });
+  tf.tidy(() => {
+    const [last, first] = ops.run(name, [], [tf.tensor1d([1, 2, 3, 4, 5, 6])], 2);
+    assert.deepEqual(Array.from(last!.dataSync()), [50, 60]);
+    assert.deepEqual(Array.from(first!.dataSync()), [1, 2]);
+  });
+});
+
+test('a function updates a resource variable in place, in the order its control edges give, and the update persists between calls', { skip }, () => {
+  const ops = TensorFlowOps.active();
+  const dtype = ops.float32('dtype');
+  const name = register({
+    inputs: [
+      { name: 'v', dtype: DT.RESOURCE },
+      { name: 'delta', dtype: DT.FLOAT },
+    ],
+    outputs: [{ name: 'sum', dtype: DT.FLOAT, from: { node: 'sum', output: 0 } }],
+    nodes: [
+      { name: 'add', op: 'AssignAddVariableOp', attrs: [dtype], inputs: [{ arg: 'v' }, { arg: 'delta' }] },
+      { name: 'read', op: 'ReadVariableOp', attrs: [dtype], inputs: [{ arg: 'v' }], controlInputs: ['add'] },
+      {
+        name: 'sum',
+        op: 'Sum',
+        attrs: [ops.float32(), ops.int32Type('Tidx'), ops.bool('keep_dims', false)],
+        inputs: [
+          { node: 'read', output: 0 },
+          { node: 'axes', output: 0 },
+        ],
+      },
+      { name: 'axes', op: 'Const', attrs: [ops.int32Type('dtype'), tensorAttr('value', { dtype: DT.INT32, shape: [1], values: Int32Array.of(0) })], inputs: [] },
+    ],
+  });
+  const [handle] = ops.run('VarHandleOp', [ops.string('container', ''), ops.string('shared_name', `${name}_v`), dtype, ops.shape('shape', [3])], [], 1);
+  try {
+    tf.tidy(() => ops.run('AssignVariableOp', [dtype, ops.bool('validate_shape', false)], [handle, tf.tensor1d([1, 2, 3])], 0));
+    const delta = tf.tensor1d([1, 1, 1]);
+    // Only the control edge orders the read after the update: a function has no automatic ones.
+    const sums = [1, 2, 3].map(() => tf.tidy(() => ops.run(name, [], [handle, delta], 1)[0]!.dataSync()[0]));
+    assert.deepEqual(sums, [9, 12, 15]);
+    delta.dispose();
+  } finally {
+    ops.run('DestroyResourceOp', [ops.bool('ignore_lookup_error', true)], [handle], 0);
+    handle!.dispose();
+  }
+});
+
+/** Trains `steps` batches (the last one partial) eagerly or compiled from the same start; returns what a checkpoint holds. */
+function trainSteps(v: VariantConfig, weights: Float32Array[], compiled: boolean, steps: number) {
+  const data = new Rng(5);
+  const batches = Array.from({ length: 3 }, (_, k) => ({
+    n: k === 2 ? v.batchSize - 7 : v.batchSize,
+    x: Float32Array.from({ length: v.batchSize * v.seqLen * 4 }, () => (data.next() < 0.25 ? 1 : 0)),
+    y: Float32Array.from({ length: v.batchSize * v.tasks }, () => (data.next() < 0.5 ? 1 : 0)),
+  }));
+  const network = new NativeNetwork(v, weights);
+  const optimizer = new NativeOptimizer(v.optimizer, v.learningRate, network.variables);
+  const step = new CompiledTrainStep(network, optimizer);
+  const dropout = new Rng(9);
+  const losses: number[] = [];
+  try {
+    for (let s = 0; s < steps; s++) {
+      const { x, y, n } = batches[s % batches.length]!;
+      losses.push(compiled ? step.run(x, y, n, dropout, (d) => trainStepLoss(network, optimizer, x, y, n, d)) : trainStep(network, optimizer, x, y, n, dropout));
+    }
+    return { losses, weights: network.readWeights(), optimizer: optimizer.getState(), dropout: dropout.state };
+  } finally {
+    step.dispose();
+    network.dispose();
+    optimizer.dispose();
+  }
+}
+
+test('the compiled step trains exactly like the eager native step on every variant, RMSprop and a partial batch included', { skip }, () => {
+  const variants = [...cases(1).map((c) => c.v), tinyVariant({ optimizer: 'rmsprop' }), tinyVariant({ poolSize: 6, poolStride: 6, rnn: 'gru', optimizer: 'rmsprop' })];
+  const tensorsBefore = tf.memory().numTensors;
+  for (const v of variants) {
+    const weights = perturbedWeights(v);
+    const eager = trainSteps(v, weights, false, 7);
+    const compiled = trainSteps(v, weights, true, 7);
+    const label = JSON.stringify(v);
+    assert.deepEqual(compiled.losses, eager.losses, label);
+    assert.equal(compiled.dropout, eager.dropout, `${label}: the same dropout draws`);
+    assert.equal(compiled.optimizer.step, eager.optimizer.step, label);
+    compiled.weights.forEach((w, i) => assert.ok(maxRelativeDifference(w, eager.weights[i]!) <= 1e-5, `${label}: weight ${i}`));
+    compiled.optimizer.slots.forEach((s, i) => assert.ok(maxRelativeDifference(s, eager.optimizer.slots[i]!) <= 1e-5, `${label}: optimizer slot ${i}`));
+  }
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
+});
