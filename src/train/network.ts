@@ -145,7 +145,7 @@ export class Network {
   }
 
   /** The conv + pool stage's sizes for a batch of `batch` samples. */
-  protected convPoolShape(batch: number): ConvPoolShape {
+  convPoolShape(batch: number): ConvPoolShape {
     const v = this.variant;
     return {
       batch,

@@ -230,7 +230,7 @@ interface StepContext {
 function stepValues(kind: StepInputKind, c: StepContext): Float32Array | Int32Array {
   switch (kind) {
     case 'windows':
-      return poolWindows(c.x, c.network.convPoolDims(c.batch));
+      return poolWindows(c.x, c.network.convPoolShape(c.batch));
     case 'labels':
       return c.y.subarray(0, c.batch * c.network.variant.tasks);
     case 'dropout-key':

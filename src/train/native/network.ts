@@ -15,7 +15,7 @@ import type { Rng } from '../../rng.js';
 import { Network } from '../network.js';
 import { isNativeBackend } from '../backend-name.js';
 import type { BackendName } from '../types.js';
-import { convPoolRelu, type ConvPoolDims } from './conv-pool.js';
+import { convPoolRelu } from './conv-pool.js';
 import { rnnKernelFor, rnnSequence, type RnnKernel } from './rnn.js';
 import { stepInput } from './step-trace.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
@@ -32,21 +32,6 @@ export class NativeNetwork extends Network {
   /** tfjs-node's dataSync already returns a fresh copy; a second one would cost 180 MB on full DanQ. */
   override readWeights(): Float32Array[] {
     return this.variables.map((w) => w.dataSync() as Float32Array);
-  }
-
-  /** The layout of the conv input windows of a batch (conv-pool.ts). */
-  convPoolDims(batch: number): ConvPoolDims {
-    const v = this.variant;
-    return {
-      batch,
-      seqLen: v.seqLen,
-      convKernel: v.convKernel,
-      convStride: v.convStride,
-      filters: v.convFilters,
-      steps: this.dims.steps,
-      poolSize: v.poolSize,
-      poolStride: v.poolStride,
-    };
   }
 
   override logits(x: Float32Array, batch: number, dropout?: Rng): tf.Tensor2D {
