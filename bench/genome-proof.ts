@@ -13,11 +13,15 @@
  * - ISM: the region around one planted break site (the first in the VCF); the positions with the
  *   largest |T_diff| of the site's task (max over the three alternative bases) should lie inside the
  *   planted motif instance, which starts at its peak's summit and is as long as the JASPAR motif.
- *   npm run bench:genome-proof -- [--out DIR] [--backend auto|tfjs-node|...] [--top 5]
+ * - variants/s: also on the VCF with every record repeated (--throughput N records, default 10,000),
+ *   with the peak RSS of the scoring process when GNU time (/usr/bin/time) is installed.
+ *   npm run bench:genome-proof -- [--out DIR] [--backend auto|tfjs-node|...] [--top 5] [--throughput 10000]
+ * With --sweep SWEEP_ID and the --out DIR of an earlier run, that run's data and sweep are reused
+ * (no synth-genome, validate or training): the scoring steps run again on the same model.
  * SWEEP_TEMPORAL_PORT / SWEEP_UI_PORT / SWEEP_PG_PORT pin the embedded servers' ports.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +32,17 @@ import { SYNTH_GENOME_DEFAULTS } from '../src/data/synth-genome.js';
 import { jasparMotifs, synthTaskNames } from '../src/data/synth.js';
 import { rocAuc } from '../src/metrics/auc.js';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, backend: { type: 'string', default: 'auto' }, top: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+    top: { type: 'string', default: '5' },
+    throughput: { type: 'string', default: '10000' },
+    sweep: { type: 'string' },
+  },
+});
+if (values.sweep && !values.out) throw new Error('--sweep reuses an earlier run: give its --out DIR too');
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sweepBin = path.join(root, 'bin/sweep.js');
 const work = values.out ?? mkdtempSync(path.join(tmpdir(), 'genome-proof-'));
@@ -38,11 +52,12 @@ const env = { ...process.env, SWEEP_HOME: path.join(work, 'home') };
 const rows: string[][] = [];
 
 /** Runs one CLI step, records its seconds and the result text; returns stdout. */
-async function step(name: string, args: string[], result: (stdout: string, stderr: string) => string): Promise<string> {
+async function step(name: string, args: string[], result: (stdout: string, stderr: string) => string, measureRss = false): Promise<string> {
   const started = performance.now();
   let out: { stdout: string; stderr: string };
+  const [file, argv] = measureRss && gnuTime ? [gnuTime, ['-f', 'peak RSS %M KB', process.execPath, sweepBin, ...args]] : [process.execPath, [sweepBin, ...args]];
   try {
-    out = await promisify(execFile)(process.execPath, [sweepBin, ...args], { env, cwd: work, maxBuffer: 1 << 28 });
+    out = await promisify(execFile)(file, argv, { env, cwd: work, maxBuffer: 1 << 28 });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; code?: number };
     rows.push([name, ((performance.now() - started) / 1000).toFixed(1), `FAILED (exit ${e.code}): ${(e.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`]);
@@ -56,7 +71,7 @@ async function step(name: string, args: string[], result: (stdout: string, stder
 }
 
 function finish(): void {
-  console.log(`\nwork dir: ${work}\n`);
+  console.log(`\nwork dir: ${work}${sweepId ? `, sweep ${sweepId}` : ''}\n`);
   console.log(table(['step', 'seconds', 'result'], rows));
 }
 
@@ -66,30 +81,36 @@ function tsvRows(text: string): { header: string[]; rows: string[][] } {
 }
 
 // 1. The data: genome, peaks, blacklist, VCF and spec.
-const synth = JSON.parse(await step('synth-genome', ['data', 'synth-genome', '--out', dataDir, '--json'], () => '')) as {
-  sites: number;
-  taskNames: string[];
-  variants: { break: number; neutral: number };
-};
-rows.at(-1)![2] = `${synth.sites} sites, tasks ${synth.taskNames.join(', ')}, ${synth.variants.break} break + ${synth.variants.neutral} neutral SNVs`;
+const taskNames = synthTaskNames(SYNTH_GENOME_DEFAULTS.motifs);
 const spec = path.join(dataDir, 'spec.json');
 const genome = path.join(dataDir, 'genome.fa');
 const vcf = path.join(dataDir, 'variants.vcf');
+let sweepId = values.sweep;
+if (!sweepId) {
+  await step('synth-genome', ['data', 'synth-genome', '--out', dataDir, '--json'], (stdout) => {
+    const synth = JSON.parse(stdout) as { sites: number; taskNames: string[]; variants: { break: number; neutral: number } };
+    return `${synth.sites} sites, tasks ${synth.taskNames.join(', ')}, ${synth.variants.break} break + ${synth.variants.neutral} neutral SNVs`;
+  });
 
-// 2. Validate: windows per split and positives per task.
-await step('validate', ['validate', spec], (stdout) => {
-  const windows = stdout.split('\n').find((l) => /window/i.test(l));
-  return (windows ?? '').trim().slice(0, 120);
-});
+  // 2. Validate: windows per split and positives per task.
+  await step('validate', ['validate', spec], (stdout) =>
+    stdout
+      .split('\n')
+      .filter((l) => /^(train|valid|test):/.test(l))
+      .map((l) => l.replace('positive per task: ', ''))
+      .join('; '),
+  );
 
-// 3. The sweep, on the embedded stack.
-const report = JSON.parse(
-  await step('start (sweep)', ['start', spec, '--json', '--backend', values.backend], (stdout) => {
-    const r = JSON.parse(stdout) as { trials: { status: string; backend: string | null }[] };
-    return `${r.trials.length} trials (${r.trials.filter((t) => t.status === 'completed').length} completed), backend ${[...new Set(r.trials.map((t) => t.backend))].join(',')}`;
-  }),
-) as { sweepId: string; best: { valAuc: number; epoch: number; params: Record<string, unknown> } | null };
-const sweepId = report.sweepId;
+  // 3. The sweep, on the embedded stack.
+  const report = JSON.parse(
+    await step('start (sweep)', ['start', spec, '--json', '--backend', values.backend], (stdout) => {
+      const r = JSON.parse(stdout) as { sweepId: string; trials: { status: string; backend: string | null; epochs: number }[] };
+      const completed = r.trials.filter((t) => t.status === 'completed').length;
+      return `${r.sweepId}: ${r.trials.length} trials (${completed} completed, ${r.trials.map((t) => t.epochs).join('+')} epochs), backend ${[...new Set(r.trials.map((t) => t.backend))].join(',')}`;
+    }),
+  ) as { sweepId: string };
+  sweepId = report.sweepId;
+}
 await step('best', ['best', sweepId, '--json'], (stdout) => {
   const best = JSON.parse(stdout) as { valAuc: number; epoch: number; params: Record<string, unknown> };
   return `val ROC AUC ${best.valAuc.toFixed(4)} at epoch ${best.epoch}, ${JSON.stringify(best.params)}`;
@@ -97,13 +118,30 @@ await step('best', ['best', sweepId, '--json'], (stdout) => {
 
 // 4. Variant effects, and their ROC AUC against the planted truth.
 const effectsFile = path.join(work, 'effects.tsv');
-let variantsPerSecond = '';
 const variantsStarted = performance.now();
 await step('variants', ['variants', '--model', sweepId, '--vcf', vcf, '--genome', genome, '--out', effectsFile, '--backend', values.backend], (_, stderr) => {
   const lines = tsvRows(readFileSync(effectsFile, 'utf8')).rows.length;
-  variantsPerSecond = (lines / ((performance.now() - variantsStarted) / 1000)).toFixed(0);
-  return `${lines} variants, ${variantsPerSecond} variants/s including start-up; CLI: ${stderr.trim().split('\n').at(-1)}`;
+  const perSecond = (lines / ((performance.now() - variantsStarted) / 1000)).toFixed(0);
+  return `${lines} variants, ${perSecond} variants/s including start-up; CLI: ${stderr.trim().split('\n').at(-1)}`;
 });
+
+// The same records, each repeated in place (the VCF stays sorted) with its id suffixed, for a steady-state rate.
+const vcfLines = readFileSync(vcf, 'utf8').split('\n').filter(Boolean);
+const body = vcfLines.filter((l) => !l.startsWith('#'));
+const repeats = Math.max(1, Math.round(Number(values.throughput) / body.length));
+const repeatedVcf = path.join(work, 'variants-repeated.vcf');
+const repeatedBody = body.flatMap((l) => Array.from({ length: repeats }, (_, k) => l.replace(/^([^\t]*\t[^\t]*\t[^\t]*)/, `$1_${k + 1}`)));
+writeFileSync(repeatedVcf, [...vcfLines.filter((l) => l.startsWith('#')), ...repeatedBody].join('\n') + '\n');
+await step(
+  'variants (throughput)',
+  ['variants', '--model', sweepId, '--vcf', repeatedVcf, '--genome', genome, '--out', path.join(work, 'effects-repeated.tsv'), '--backend', values.backend],
+  (_, stderr) => {
+    const lines = stderr.trim().split('\n');
+    const rss = lines.find((l) => l.startsWith('peak RSS'));
+    return `${repeatedBody.length} records; CLI: ${lines.filter((l) => !l.startsWith('peak RSS')).at(-1)}${rss ? `; ${rss}` : ''}`;
+  },
+  true,
+);
 
 const truth = new Map<string, { effect: string; task?: string; chrom: string; pos: number }>();
 for (const line of readFileSync(vcf, 'utf8').split('\n')) {
@@ -117,13 +155,13 @@ const column = (name: string) => effects.header.indexOf(name);
 const diffOf = (row: string[], task: string) => Number(row[column(`${task}_diff`)]);
 const labels: number[] = [];
 const scores: number[] = [];
-const perTask = new Map(synth.taskNames.map((t) => [t, { labels: [] as number[], scores: [] as number[] }]));
+const perTask = new Map(taskNames.map((t) => [t, { labels: [] as number[], scores: [] as number[] }]));
 for (const row of effects.rows) {
   const known = truth.get(row[column('id')]!);
   if (!known) throw new Error(`effects.tsv names a variant not in ${vcf}: ${row.slice(0, 5).join(' ')}`);
   const isBreak = known.effect === 'break';
   labels.push(isBreak ? 1 : 0);
-  scores.push(isBreak ? -diffOf(row, known.task!) : Math.max(...synth.taskNames.map((t) => -diffOf(row, t))));
+  scores.push(isBreak ? -diffOf(row, known.task!) : Math.max(...taskNames.map((t) => -diffOf(row, t))));
   for (const [task, acc] of perTask) {
     if (isBreak && known.task !== task) continue;
     acc.labels.push(isBreak ? 1 : 0);
@@ -169,7 +207,8 @@ const windowsFile = path.join(work, 'valid.fa');
 await step('data windows', ['data', 'windows', spec, '--split', 'valid', '--out', windowsFile], (stdout) => stdout.split('\n')[0]!);
 await step('motifs', ['motifs', '--model', sweepId, '--data', windowsFile], (stdout) => {
   const lines = stdout.split('\n').filter(Boolean);
-  return `${Math.max(0, lines.length - 2)} filter rows; first: ${(lines[2] ?? '').replace(/\s+/g, ' ').slice(0, 100)}`;
+  // The summary, the comparison, the table's header and rule, then one row per filter, best match first.
+  return `${lines[0]} Best: ${(lines[4] ?? '').replace(/\s+/g, ' ').slice(0, 110)}`;
 });
 const reportFile = path.join(work, 'report.html');
 await step('report --ism', ['report', sweepId, '--ism', ismFile, '--data', windowsFile, '--out', reportFile], () => `${reportFile} (${(readFileSync(reportFile).length / 1024).toFixed(0)} KiB)`);
