@@ -35,12 +35,12 @@ export interface OutageOptions {
   /** Errors that mean "the outage", as opposed to errors of the call itself (thrown at once). */
   isOutage(err: unknown): boolean;
   /** The line when an outage starts, from its first error and the subject of the call that met it. */
-  started(err: unknown, subject: string | undefined): string;
+  started: (err: unknown, subject: string | undefined) => string;
   /** The line when it is over. */
-  ended(seconds: number): string;
-  warn(line: string): void;
+  ended: (seconds: number) => string;
+  warn: (line: string) => void;
   /** Checked before each retry: true stops waiting and throws the outage's error. */
-  givenUp?(): boolean;
+  givenUp?: () => boolean;
   /** Longest pause between tries (default 5 s). */
   maxDelayMs?: number;
 }

@@ -22,7 +22,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command>; 
   evaluate: { summary: 'ROC AUC and PR AUC of predictions against labels', load: async () => (await import('./commands/evaluate.js')).default },
   data: { summary: 'Datasets: sweep data synth, synth-genome, windows', load: async () => (await import('./commands/data.js')).default },
   predict: { summary: 'Predict with an exported model over a sequence file of any size', load: async () => (await import('./commands/predict.js')).default, loadsTensorFlow: true },
-  variants: { summary: 'Score the variants of a VCF with an exported model (per task: ref, alt, diff, log-odds)', load: async () => (await import('./commands/variants.js')).default, loadsTensorFlow: true },
+  variants: {
+    summary: 'Score the variants of a VCF with an exported model (per task: ref, alt, diff, log-odds)',
+    load: async () => (await import('./commands/variants.js')).default,
+    loadsTensorFlow: true,
+  },
   ism: { summary: 'In silico saturation mutagenesis: the effect of every base change in a window, per task', load: async () => (await import('./commands/ism.js')).default, loadsTensorFlow: true },
   motifs: { summary: "Read a model's first-layer filters as motifs and match them to JASPAR", load: async () => (await import('./commands/motifs.js')).default, loadsTensorFlow: true },
   report: { summary: 'Write a self-contained HTML report of a sweep', load: async () => (await import('./commands/report.js')).default, loadsTensorFlow: true },

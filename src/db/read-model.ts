@@ -575,7 +575,8 @@ export async function sweepImportance(src: ReadSource, sweepId: string, method: 
   const spec = sweep.spec as SweepSpec;
   // Several objectives: the first one, which also picks the best model, when a trial row keeps it.
   const first = spec.objectives?.[0];
-  const { metric, mode } = first && first.metric in OBJECTIVE_FIELDS ? (first as { metric: keyof typeof OBJECTIVE_FIELDS; mode: 'max' | 'min' }) : spec.objective;
+  const kept = (o: { metric: string }): o is SweepSpec['objective'] => o.metric in OBJECTIVE_FIELDS;
+  const { metric, mode } = first && kept(first) ? first : spec.objective;
   const field = OBJECTIVE_FIELDS[metric];
   const trials = (await src.store.listTrials(sweepId)).flatMap((t) => {
     const value = finiteOrNull(t[field]);
@@ -620,7 +621,11 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
   const lines = rows.flatMap((t) =>
     axes.map((a) => ({
       trial: t.number,
-      label: trialLabel(t.number, t.params, parameters.map((p) => p.name)),
+      label: trialLabel(
+        t.number,
+        t.params,
+        parameters.map((p) => p.name),
+      ),
       axis: a.axis,
       parameter: a.parameter,
       value: formatParamValue(t.params[a.parameter]),
@@ -633,7 +638,11 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
   const pairPoints = pair
     ? rows.map((t) => ({
         trial: t.number,
-        label: trialLabel(t.number, t.params, parameters.map((p) => p.name)),
+        label: trialLabel(
+          t.number,
+          t.params,
+          parameters.map((p) => p.name),
+        ),
         x: position(pair.x, t.params[pair.x]),
         y: position(pair.y, t.params[pair.y]),
         xValue: formatParamValue(t.params[pair.x]),

@@ -115,4 +115,3 @@ function severalObjectivesOutcome(report: TrialReport, objectives: readonly Obje
   if (losses === undefined) return { state: 'failed', level: 0, score: null };
   return { state: 'observed', level: 0, score: -losses[0]!, losses };
 }
-

@@ -20,7 +20,14 @@ const trial = (n: number, status: SweepReport['trials'][number]['status'], valAu
   backend: 'wasm',
   failureReason: status === 'failed' ? 'DatasetMismatch: changed' : null,
 });
-const report = (status: SweepReport['status'], trials: SweepReport['trials'], failureReason: string | null = null): SweepReport => ({ sweepId: 's', status, failureReason, best: null, ranked: false, trials });
+const report = (status: SweepReport['status'], trials: SweepReport['trials'], failureReason: string | null = null): SweepReport => ({
+  sweepId: 's',
+  status,
+  failureReason,
+  best: null,
+  ranked: false,
+  trials,
+});
 
 test('a sweep whose row is failed exits 3 and says no trial produced a result', () => {
   const outcome = sweepOutcome(report('failed', [trial(1, 'failed', null), trial(2, 'failed', null)]));

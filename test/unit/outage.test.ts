@@ -41,8 +41,14 @@ test('an outage report prints one line when the outage starts and one when it en
   const outage = new OutageReport((line) => lines.push(line));
   outage.end(() => 'back');
   assert.deepEqual(lines, [], 'no line while the server answers');
-  assert.equal(outage.start(() => 'PostgreSQL at db:5432 is unreachable'), true);
-  assert.equal(outage.start(() => 'again'), false);
+  assert.equal(
+    outage.start(() => 'PostgreSQL at db:5432 is unreachable'),
+    true,
+  );
+  assert.equal(
+    outage.start(() => 'again'),
+    false,
+  );
   assert.equal(outage.down, true);
   outage.end((seconds) => `back after ${seconds} s`);
   outage.end(() => 'again');

@@ -5,7 +5,6 @@ import { openStack, type Stack } from '../../stack/index.js';
 import { parseCommandArgs, parsePort, type Command } from '../command.js';
 import { version } from '../version.js';
 
-
 /**
  * The database the API reads without SWEEP_API_DATABASE_URL: the embedded PostgreSQL's read-only
  * role, else DATABASE_URL. The read-only role may not migrate, so the owner applies the migrations first.
