@@ -205,7 +205,7 @@ test('a REF that differs from the genome: flagged by default, an error naming th
   assert.deepEqual(readdirSync(path.dirname(out)), [], 'nothing written, no temp file left');
 });
 
-test('bad input exits 2 naming the file and line, and writes nothing: chr-prefix mismatch, unknown chromosome, malformed line, genome without index', async () => {
+test('bad input exits 2 naming the file and line, and writes nothing: chr-prefix mismatch, unknown chromosome, malformed line; a genome without index gets one', async () => {
   const dir = path.join(work, 'bad-out');
   execFileSync('mkdir', ['-p', dir]);
   const out = path.join(dir, 'never.tsv');
@@ -229,8 +229,11 @@ test('bad input exits 2 naming the file and line, and writes nothing: chr-prefix
   const bare = path.join(work, 'bare.fa');
   writeFileSync(bare, '>chr1\nACGT\n');
   const r = await runSweepCli(['variants', '--model', model.dir, '--vcf', path.join(work, 'unknown.vcf'), '--genome', bare, '--out', out]);
+  // A FASTA without its .fai in a writable folder gets one (as samtools faidx builds it); a read-only
+  // folder is an error saying how to build it (test/unit/genome-dataset.test.ts).
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /genome .*bare\.fa: no index .*bare\.fa\.fai; build it with 'samtools faidx .*bare\.fa'/);
+  assert.ok(existsSync(`${bare}.fai`), 'the index was built beside the FASTA');
+  assert.match(r.stderr, /unknown\.vcf line 7: chromosome 'chrX' is not in the genome .*bare\.fa \(its 1 sequences: chr1\)/);
   assert.ok(!existsSync(out));
 });
 
