@@ -32,7 +32,23 @@ async function assertMatchesDatabase(report: SweepReport) {
   // The report lists trials in leaderboard order; compare them by id.
   const byId = <T extends { trialId: string }>(list: T[]) => [...list].sort((a, b) => a.trialId.localeCompare(b.trialId));
   assert.deepEqual(
-    byId(rows.map((t) => ({ trialId: t.id, params: t.params, status: t.status, valAuc: t.bestValAuc, epochs: t.epochsTrained, backend: t.backend, failureReason: t.failureReason }))),
+    byId(
+      rows.map((t) => ({
+        trialId: t.id,
+        params: t.params,
+        status: t.status,
+        valAuc: t.bestValAuc,
+        paramCount: t.paramCount,
+        inferenceMsPer1k: t.inferenceMsPer1k,
+        trainSeconds: t.trainSeconds,
+        // One objective and no constraints: no Pareto places.
+        paretoRank: null,
+        feasible: null,
+        epochs: t.epochsTrained,
+        backend: t.backend,
+        failureReason: t.failureReason,
+      })),
+    ),
     byId(report.trials),
   );
   const maxAuc = Math.max(...rows.map((t) => t.bestValAuc ?? -Infinity));
