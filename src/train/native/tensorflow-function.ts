@@ -9,7 +9,13 @@
  * Nodes name no device: the function runs wherever the eager context places it (CPU or GPU).
  */
 import { decodeString, ProtoWriter, readFields } from './protobuf-wire.js';
-import type { OpAttr } from './tensorflow-ops.js';
+
+/** One attribute of a TensorFlow op as tfjs-node's binding takes it (type: a binding.TF_ATTR_* constant). */
+export interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
 
 /** TF_AttrType values of tensorflow/c/c_api.h (the binding exports all but TENSOR). */
 const ATTR = { STRING: 0, INT: 1, FLOAT: 2, BOOL: 3, TYPE: 4, SHAPE: 5, TENSOR: 6 } as const;

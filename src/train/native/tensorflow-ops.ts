@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { OpCatalog } from './tensorflow-function.js';
+import { OpCatalog, type OpAttr } from './tensorflow-function.js';
 
 /** The constants of tfjs-node's binding that op attributes need. */
 interface Binding {
@@ -26,11 +26,7 @@ interface Binding {
   getAllOpList?(): Buffer;
 }
 
-export interface OpAttr {
-  name: string;
-  type: number;
-  value: unknown;
-}
+export type { OpAttr } from './tensorflow-function.js';
 
 /** The part of tfjs-node's NodeJSKernelBackend used here. */
 interface NodeKernelBackend {
