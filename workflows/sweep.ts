@@ -30,6 +30,7 @@ import {
   type BestSoFar,
   type LeaderboardEntry,
   type MeasuredEntry,
+  type RetriedTrial,
   type SweepInput,
   type SweepResult,
   type SweepStatus,
@@ -89,6 +90,8 @@ class Sweep {
   private readonly running = new Set<number>();
   private readonly finished: TrialResult[] = [];
   private readonly trialsScope = new CancellationScope();
+  /** A retry run's trials not yet started. */
+  private readonly retryQueue: RetriedTrial[];
 
   constructor(private readonly input: SweepInput) {
     const carried = input.carried;
@@ -100,6 +103,7 @@ class Sweep {
     this.leaderboard = carried?.leaderboard ?? [];
     this.measured = carried?.measured ?? [];
     this.ranking = rankingOf(input.setup);
+    this.retryQueue = [...(input.retry ?? [])];
   }
 
   private get status(): SweepStatus {
@@ -147,7 +151,7 @@ class Sweep {
         if (this.running.size === 0 && (done || this.cancelled)) break;
         if (this.running.size === 0 && draining) {
           await condition(allHandlersFinished);
-          return await continueAsNew<typeof sweepWorkflow>({ ...this.input, carried: this.carry() });
+          return await continueAsNew<typeof sweepWorkflow>({ ...this.input, carried: this.carry(), ...(this.input.retry && { retry: this.retryQueue }) });
         }
         const [pausedBefore, cancelledBefore] = [this.paused, this.cancelled];
         await condition(() => this.finished.length > 0 || this.paused !== pausedBefore || this.cancelled !== cancelledBefore);
@@ -163,22 +167,39 @@ class Sweep {
 
   /** Starts what the strategy decides while slots are free; true when the strategy has nothing left. */
   private launchWhileSlotsFree(): boolean {
+    if (this.input.retry) return this.launchRetriedWhileSlotsFree();
     while (this.running.size < this.input.maxConcurrentTrials) {
       const next = sweepStrategy.next(this.strategy);
       this.strategy = next.state;
       const decision = next.decision;
-      if (decision.kind === 'start' || decision.kind === 'continue') this.launch(decision);
+      if (decision.kind === 'start' || decision.kind === 'continue') this.launchDecided(decision);
       // 'wait' with nothing running would wait forever: treat it as done.
       else return decision.kind === 'done' || this.running.size === 0;
     }
     return false;
   }
 
-  private launch(decision: Extract<Decision, { kind: 'start' | 'continue' }>): void {
+  /** A retry run: the listed trials instead of the strategy's decisions; true when all have started. */
+  private launchRetriedWhileSlotsFree(): boolean {
+    while (this.running.size < this.input.maxConcurrentTrials) {
+      const next = this.retryQueue.shift();
+      if (!next) return true;
+      const { sweepId, training } = this.input;
+      const { trial, params, untilEpoch, attemptsBefore } = next;
+      this.launch({ sweepId, trialId: trialWorkflowId(sweepId, trial), trial, params, untilEpoch, resumes: true, training, attemptsBefore });
+    }
+    return false;
+  }
+
+  private launchDecided(decision: Extract<Decision, { kind: 'start' | 'continue' }>): void {
     const { sweepId, training } = this.input;
     const { trial, params, untilEpoch } = decision;
-    const trialId = trialWorkflowId(sweepId, trial);
-    const trialInput: TrialInput = { sweepId, trialId, trial, params, untilEpoch, resumes: decision.kind === 'continue', training };
+    this.launch({ sweepId, trialId: trialWorkflowId(sweepId, trial), trial, params, untilEpoch, resumes: decision.kind === 'continue', training });
+  }
+
+  private launch(trialInput: TrialInput): void {
+    const { sweepId, training } = this.input;
+    const { trial, params, trialId } = trialInput;
     void this.trialsScope
       .run(() => this.runTrial(trialInput))
       .then(
@@ -229,13 +250,15 @@ class Sweep {
     this.running.delete(result.trial);
     this.counts[result.status]++;
     const metrics = trialMetricsOf(result);
-    this.strategy = sweepStrategy.report(this.strategy, {
-      trial: result.trial,
-      status: result.status,
-      epochsTrained: result.epochsTrained,
-      objectiveByEpoch: result.objectiveByEpoch,
-      ...(metrics && { metrics }),
-    });
+    // A retry run's trials were never the strategy's decisions in this history.
+    if (!this.input.retry)
+      this.strategy = sweepStrategy.report(this.strategy, {
+        trial: result.trial,
+        status: result.status,
+        epochsTrained: result.epochsTrained,
+        objectiveByEpoch: result.objectiveByEpoch,
+        ...(metrics && { metrics }),
+      });
     if (result.status === 'failed' || result.status === 'cancelled' || result.bestValAuc === null) return;
     const candidate: BestSoFar = { trial: result.trial, trialId: result.trialId, valAuc: result.bestValAuc, bestEpoch: result.bestEpoch, paramCount: result.paramCount, params: result.params };
     if (this.ranking && metrics) {

@@ -60,6 +60,20 @@ export interface SweepInput {
   carried?: SweepCarry;
   /** Continue-as-new after this many trial runs (default: when Temporal suggests it). */
   trialRunsPerHistory?: number;
+  /**
+   * A retry run (`sweep retry`, its own workflow id): exactly these trials run, in order, instead of
+   * the strategy's decisions; `carried` holds what the sweep's finished trials already gave.
+   */
+  retry?: RetriedTrial[];
+}
+
+/** A trial of a failed or cancelled sweep that `sweep retry` runs again, from its checkpoint when it has one. */
+export interface RetriedTrial {
+  trial: number;
+  params: Params;
+  untilEpoch: number;
+  /** Attempts its row already counts, so the new run's attempts add to them. */
+  attemptsBefore: number;
 }
 
 export interface BestSoFar {
@@ -101,6 +115,8 @@ export interface TrialInput {
   /** A promotion: the trial trained before and resumes from its checkpoint. */
   resumes: boolean;
   training: TrialTraining;
+  /** Attempts of earlier runs of this trial (a retried sweep), added to Temporal's attempt number on the trial's row. */
+  attemptsBefore?: number;
 }
 
 export interface TrialResult {

@@ -106,6 +106,8 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
       // A crash in between loses nothing: the retry finds that epoch's checkpoint, trains nothing,
       // and records the result with every epoch.
       const finalEpoch = Math.min(input.untilEpoch, variant.epochs);
+      // A retried sweep's trial keeps counting the attempts of its earlier runs.
+      const attempt = ctx.info.attempt + (input.attemptsBefore ?? 0);
       // Stops training between batches: on cancellation at once, on worker shutdown after the epoch in progress.
       const stop = new AbortController();
       const cancelled = () => stop.abort();
@@ -137,7 +139,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
                   backend: info.backend,
                   runtime: info.runtime,
                   paramCount: info.paramCount,
-                  attempt: ctx.info.attempt,
+                  attempt,
                   untilEpoch: input.untilEpoch,
                 },
               );
@@ -187,7 +189,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
       } catch (err) {
         // The row counts Temporal's attempts, also those that failed before training recorded its start.
         if (!ctx.cancellationSignal.aborted) {
-          await db.recordAttempt({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant }, ctx.info.attempt);
+          await db.recordAttempt({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant }, attempt);
         }
         if (isUserError(err)) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
         // Deterministic failures (non-finite loss, invalid variant) would fail again on retry.

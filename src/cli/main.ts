@@ -15,6 +15,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command>; 
   pause: { summary: 'Pause a sweep: no new trials start', load: async () => (await import('./commands/control.js')).pause },
   resume: { summary: 'Resume a paused sweep', load: async () => (await import('./commands/control.js')).resume },
   cancel: { summary: 'Cancel a sweep: running trials stop between batches', load: async () => (await import('./commands/control.js')).cancel },
+  retry: { summary: 'Re-run what did not finish of a failed or cancelled sweep, from its checkpoints', load: async () => (await import('./commands/retry.js')).default },
   worker: { summary: 'Run a worker process that trains trials and runs sweep activities', load: async () => (await import('./commands/worker.js')).default },
   serve: { summary: 'Serve the read-only HTTP API (for Grafana) over the results database', load: async () => (await import('./commands/serve.js')).default },
   dev: { summary: 'Run the embedded stack (Temporal, Postgres, workers) in the foreground', load: async () => (await import('./commands/dev.js')).default },

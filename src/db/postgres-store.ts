@@ -195,6 +195,21 @@ class PostgresResultsStore implements ResultsStore {
     return updated ?? this.existingSweep(sweepId);
   }
 
+  async reopenSweep(sweepId: string, trialIds: readonly string[]): Promise<boolean> {
+    return this.sql.begin(async (tx) => {
+      const reopened = await tx`
+        update sweeps set status = 'running', finished_at = null, failure_reason = null, updated_at = now()
+        where id = ${sweepId} and status in ('failed', 'cancelled', 'completed')
+        returning id`;
+      if (reopened.length === 0) return false;
+      if (trialIds.length === 0) return true;
+      await tx`
+        update trials set status = 'pending', finished_at = null, failure_reason = null, updated_at = now()
+        where sweep_id = ${sweepId} and id in ${tx(trialIds)} and status in ('failed', 'cancelled')`;
+      return true;
+    });
+  }
+
   async upsertTrial(trial: NewTrial): Promise<TrialRow> {
     await insertTrials(this.sql, [trial]);
     return existingTrial(this.sql, trial.trialId);

@@ -486,37 +486,55 @@ export async function parameterEffects(
 ): Promise<{ sweepId: string; parameters: SearchedParameter[]; effects: ParameterEffect[] } | undefined> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) return undefined;
-  const [rows, parameters] = await Promise.all([src.store.listTrials(sweepId), sweepParameters(src, sweep)]);
+  const parameters = await sweepParameters(src, sweep);
   const chosen = options.parameter === undefined ? parameters : parameters.filter((p) => p.name === options.parameter);
-  return { sweepId, parameters, effects: chosen.flatMap((p) => effectsOf(p, rows, options.bins)) };
+  const groups = await valueGroups(src, sweepId, chosen);
+  return { sweepId, parameters, effects: chosen.flatMap((p) => effectsOf(p, groups.get(p.name) ?? [], options.bins)) };
 }
 
-function effectsOf(parameter: SearchedParameter, rows: readonly TrialRow[], bins: number): ParameterEffect[] {
-  const groups = new Map<string, { order: number | null; rows: TrialRow[] }>();
-  const numbers = rows.map((r) => r.params[parameter.name]).filter((v): v is number => typeof v === 'number');
+/** The trials of one stored value of a parameter, aggregated in SQL: one row per distinct value, never one per trial. */
+interface ValueGroup {
+  value: unknown;
+  trials: number;
+  withResult: number;
+  failed: number;
+  bestValAuc: number | null;
+  sumValAuc: number | null;
+}
+
+async function valueGroups(src: ReadSource, sweepId: string, parameters: readonly SearchedParameter[]): Promise<Map<string, ValueGroup[]>> {
+  const byParameter = new Map<string, ValueGroup[]>();
+  if (parameters.length === 0) return byParameter;
+  const finite = src.sql`t.best_val_auc not in ('NaN', 'Infinity', '-Infinity')`;
+  const rows = await src.sql<(ValueGroup & { parameter: string })[]>`
+    select p.key as parameter, p.value, count(*)::int as trials,
+           count(*) filter (where ${finite})::int as "withResult",
+           count(*) filter (where t.status = 'failed')::int as failed,
+           max(t.best_val_auc) filter (where ${finite}) as "bestValAuc",
+           sum(t.best_val_auc) filter (where ${finite}) as "sumValAuc"
+    from trials t, jsonb_each(t.params) p
+    where t.sweep_id = ${sweepId} and p.key = any(${parameters.map((p) => p.name)}::text[])
+    group by p.key, p.value`;
+  for (const { parameter, ...group } of rows) byParameter.set(parameter, [...(byParameter.get(parameter) ?? []), group]);
+  return byParameter;
+}
+
+function effectsOf(parameter: SearchedParameter, valueGroups: readonly ValueGroup[], bins: number): ParameterEffect[] {
+  const numbers = valueGroups.map((g) => g.value).filter((v): v is number => typeof v === 'number');
   const binOf = parameter.type === 'number' && parameter.distinctValues > bins ? binner(numbers, bins) : undefined;
-  for (const row of rows) {
-    const value = row.params[parameter.name];
-    if (value === undefined) continue;
-    const [key, order] = binOf && typeof value === 'number' ? binOf(value) : [formatParamValue(value), typeof value === 'number' ? value : null];
-    const group = groups.get(key) ?? { order, rows: [] };
-    group.rows.push(row);
-    groups.set(key, group);
+  const effects = new Map<string, ParameterEffect & { sumValAuc: number }>();
+  for (const g of valueGroups) {
+    const [key, order] = binOf && typeof g.value === 'number' ? binOf(g.value) : [formatParamValue(g.value), typeof g.value === 'number' ? g.value : null];
+    const effect = effects.get(key) ?? { parameter: parameter.name, value: key, order, trials: 0, withResult: 0, failed: 0, bestValAuc: null, meanValAuc: null, sumValAuc: 0 };
+    effect.trials += g.trials;
+    effect.withResult += g.withResult;
+    effect.failed += g.failed;
+    if (g.bestValAuc !== null) effect.bestValAuc = Math.max(effect.bestValAuc ?? -Infinity, g.bestValAuc);
+    effect.sumValAuc += g.sumValAuc ?? 0;
+    effects.set(key, effect);
   }
-  return [...groups.entries()]
-    .map(([value, g]) => {
-      const aucs = g.rows.map((r) => finiteOrNull(r.bestValAuc)).filter((a): a is number => a !== null);
-      return {
-        parameter: parameter.name,
-        value,
-        order: g.order,
-        trials: g.rows.length,
-        withResult: aucs.length,
-        failed: g.rows.filter((r) => r.status === 'failed').length,
-        bestValAuc: aucs.length ? Math.max(...aucs) : null,
-        meanValAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null,
-      };
-    })
+  return [...effects.values()]
+    .map(({ sumValAuc, ...effect }) => ({ ...effect, meanValAuc: effect.withResult ? sumValAuc / effect.withResult : null }))
     .sort((a, b) => (a.order !== null && b.order !== null ? a.order - b.order : a.value.localeCompare(b.value)));
 }
 
@@ -655,17 +673,19 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
 
 // ---- best so far -------------------------------------------------------------------------------
 
-/** The best val ROC AUC reached so far, stepping at each trial's finish (trials with a result, by finish time). */
+/**
+ * The best val ROC AUC reached so far, stepping at each trial's finish (trials with a finite result,
+ * by finish time to the millisecond, then number), as a running maximum in SQL: no trial row leaves the database whole.
+ */
 export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestSoFarPoint[] | undefined> {
   if (!(await src.store.getSweep(sweepId))) return undefined;
-  const rows = (await src.store.listTrials(sweepId))
-    .filter((t) => finiteOrNull(t.bestValAuc) !== null && t.finishedAt)
-    .sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime() || a.number - b.number);
-  let best = -Infinity;
-  return rows.map((t) => {
-    best = Math.max(best, t.bestValAuc!);
-    return { time: t.finishedAt!.toISOString(), trialId: t.id, trial: t.number, valAuc: t.bestValAuc!, bestValAuc: best };
-  });
+  const rows = await src.sql<{ time: Date; trialId: string; trial: number; valAuc: number; bestValAuc: number }[]>`
+    select finished_at as time, id as "trialId", number as trial, best_val_auc as "valAuc",
+           max(best_val_auc) over (order by date_trunc('milliseconds', finished_at), number rows unbounded preceding) as "bestValAuc"
+    from trials
+    where sweep_id = ${sweepId} and finished_at is not null and best_val_auc not in ('NaN', 'Infinity', '-Infinity')
+    order by date_trunc('milliseconds', finished_at), number`;
+  return rows.map((r) => ({ ...r, time: r.time.toISOString() }));
 }
 
 // ---- workers -----------------------------------------------------------------------------------

@@ -158,6 +158,12 @@ export interface ResultsStore {
   setSweepStatus(sweepId: string, status: SweepStatus): Promise<SweepRow>;
   /** Terminal status plus the best trial, once. */
   finishSweep(sweepId: string, outcome: { status: TerminalSweepStatus; bestTrialId: string | null; failureReason?: string | null }): Promise<SweepRow>;
+  /**
+   * `sweep retry`: a failed, cancelled or completed sweep goes back to running (reason and finish
+   * time cleared) and the listed trials that failed or were cancelled back to pending, in one
+   * transaction; false (nothing changed) when the sweep was not in one of those statuses.
+   */
+  reopenSweep(sweepId: string, trialIds: readonly string[]): Promise<boolean>;
   /** Inserts a pending trial; a repeat leaves the existing row untouched. */
   upsertTrial(trial: NewTrial): Promise<TrialRow>;
   /**

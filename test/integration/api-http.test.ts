@@ -118,6 +118,9 @@ describe('endpoints on a real sweep', () => {
     assert.deepEqual([lr[0].trials, lr[0].withResult, lr[0].failed], [2, 2, 0]);
     assert.deepEqual([lr[1].trials, lr[1].withResult, lr[1].failed, lr[1].bestValAuc], [2, 0, 2, null]);
     assert.equal(lr[0].bestValAuc, r.report.best!.valAuc);
+    // The mean over the value's trials with a result, as the trial rows give them.
+    const aucs: number[] = (await r.get(`/sweeps/${sweepId}/trials`)).body.trials.flatMap((t: { valAuc: number | null }) => (t.valAuc === null ? [] : [t.valAuc]));
+    assert.ok(Math.abs(lr[0].meanValAuc - (aucs[0]! + aucs[1]!) / 2) < 1e-12, `mean ${lr[0].meanValAuc} of ${aucs.join(', ')}`);
     const conv = (await r.get(`/sweeps/${sweepId}/effects?parameter=convFilters`)).body.effects;
     assert.equal(conv.length, 2);
     assert.equal((await r.get(`/sweeps/${sweepId}/effects?parameter=convFilters&bins=2`)).body.effects.length, 2);
