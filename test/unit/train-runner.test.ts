@@ -48,7 +48,7 @@ test('trains in a child process, streams start and epochs in order, and leaves t
   clearInterval(timer);
   assert.equal(result.status, 'completed');
   // The child reports which library's kernels run, for the trial's row.
-  assert.deepEqual(started, [{ backend: 'wasm', paramCount: result.params, runtime: { backend: 'wasm', library: 'tfjs-backend-wasm', version: tf.version_core, device: 'cpu' } }]);
+  assert.deepEqual(started, [{ backend: 'wasm', paramCount: result.params, runtime: { backend: 'wasm', library: 'tfjs-backend-wasm', version: tf.version_core, device: 'cpu', stepPath: 'eager' } }]);
   assert.deepEqual(
     epochs.map((e) => e.epoch),
     [1, 2, 3],
