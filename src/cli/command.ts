@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.js';
+import { TsvOutput } from '../predict/output.js';
 
 /** A `sweep` subcommand; its one-line summary for `sweep --help` lives in main.ts, which loads commands lazily. */
 export interface Command {
@@ -45,4 +46,31 @@ export function parsePort(value: string | undefined, fallback: number): number {
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Runs a command that streams rows to `--out FILE` (or standard output) as it reads its input:
+ * the output appears whole when `produce` finishes, and an error, Ctrl-C or a kill takes back what
+ * was written (exit 130 / 143 for the signals). `progress` is closed in every case.
+ */
+export async function withStreamedOutput<T>(command: string, outPath: string | undefined, progress: { finish(): void }, produce: (write: (text: string) => void) => Promise<T>): Promise<T> {
+  const out = TsvOutput.open(outPath);
+  const interrupted = (signal: NodeJS.Signals) => {
+    out.abort();
+    progress.finish();
+    process.stderr.write(`${command} stopped by ${signal}; nothing written\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  try {
+    const result = await produce((text) => out.write(text));
+    out.commit();
+    return result;
+  } catch (err) {
+    out.abort();
+    throw err;
+  } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    progress.finish();
+  }
 }

@@ -1,6 +1,7 @@
 import { UserError } from '../../errors.js';
 import { parseBackend } from '../../train/backend-name.js';
-import { parseCommandArgs, parsePositiveInt, type Command } from '../command.js';
+import type { IsmTarget } from '../../variants/ism.js';
+import { parseCommandArgs, parsePositiveInt, withStreamedOutput, type Command } from '../command.js';
 import { withDb } from './status.js';
 
 const usage = `Usage: sweep ism --model DIR|SWEEP_ID (--genome REF.fa --region chr:start-end | --sequences FILE) [--out ism.tsv] [--batch N] [--backend B]
@@ -60,7 +61,7 @@ const ism: Command = {
     const model = readModelInfo(await resolveModelDir(values.model, withDb));
     const { seqLen } = model.variant;
     const input = values.sequences === undefined ? undefined : sequenceInput(values.sequences, values.format, '--sequences');
-    let region;
+    let region: IsmTarget | undefined;
     if (byRegion) {
       const { openReferenceGenome } = await import('../../genome/reference.js');
       const genome = await openReferenceGenome(values.genome!);
@@ -72,29 +73,15 @@ const ism: Command = {
     }
     const { selectBackend } = await import('../../train/backend.js');
     const { WindowScorer } = await import('../../predict/predict.js');
-    const { TsvOutput } = await import('../../predict/output.js');
     const chosen = await selectBackend(backend);
     const scorer = new WindowScorer(model, await loadWeights(model), batchFlag ?? model.variant.batchSize, model.reverseComplement);
-    const out = TsvOutput.open(values.out);
     const started = performance.now();
-    let count = 0;
-    try {
-      out.write(ismHeader(model.taskNames));
-      if (region) {
-        out.write(mutagenesis(scorer, region));
-        count = 1;
-      } else {
-        count = await readSequences(input!, { seqLen, lengthPolicy: model.lengthPolicy }, (id, codes) => {
-          out.write(mutagenesis(scorer, { id, codes, from: 0, to: seqLen, position: (i) => i + 1 }));
-        });
-      }
-      out.commit();
-    } catch (err) {
-      out.abort();
-      throw err;
-    } finally {
-      scorer.dispose();
-    }
+    const count = await withStreamedOutput('ism', values.out, { finish: () => scorer.dispose() }, async (write) => {
+      write(ismHeader(model.taskNames));
+      if (!region) return readSequences(input!, { seqLen, lengthPolicy: model.lengthPolicy }, (id, codes) => write(mutagenesis(scorer, { id, codes, from: 0, to: seqLen, position: (i) => i + 1 })));
+      write(mutagenesis(scorer, region));
+      return 1;
+    });
     const seconds = (performance.now() - started) / 1000;
     process.stderr.write(`${count} sequence${count === 1 ? '' : 's'} mutated in ${seconds.toFixed(1)} s (${chosen})${values.out ? ` -> ${values.out}` : ''}\n`);
     return 0;

@@ -1,7 +1,7 @@
 import { fileSize } from '../../data/source.js';
 import { UserError } from '../../errors.js';
 import { parseBackend } from '../../train/backend-name.js';
-import { parseCommandArgs, parsePositiveInt, type Command } from '../command.js';
+import { parseCommandArgs, parsePositiveInt, withStreamedOutput, type Command } from '../command.js';
 import { withDb } from './status.js';
 
 const usage = `Usage: sweep predict --model DIR|SWEEP_ID INPUT [--out FILE] [--rc-average] [--batch N] [--backend B] [--format F]
@@ -52,37 +52,19 @@ const predict: Command = {
     const input = sequenceInput(positionals[0]!, values.format);
     const { selectBackend } = await import('../../train/backend.js');
     const { predictFile } = await import('../../predict/predict.js');
-    const { TsvOutput } = await import('../../predict/output.js');
     const { ByteProgress } = await import('../../predict/progress.js');
     const chosen = await selectBackend(backend);
     const weights = await loadWeights(model);
     if (!model.taskNamesKnown) process.stderr.write(`note: ${model.dir} does not name its tasks; columns are ${model.taskNames.join(', ')}\n`);
     const progress = new ByteProgress('predict', fileSize(input.file));
-    const out = TsvOutput.open(values.out);
     const started = performance.now();
-    // Ctrl-C or a kill between batches: take back what was written, as for an error.
-    const interrupted = (signal: NodeJS.Signals) => {
-      out.abort();
-      progress.finish();
-      process.stderr.write(`predict stopped by ${signal}; nothing written\n`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    };
-    process.once('SIGINT', interrupted);
-    process.once('SIGTERM', interrupted);
-    let count: number;
-    try {
-      count = await predictFile(model, weights, input, (text) => out.write(text), {
+    const count = await withStreamedOutput('predict', values.out, progress, (write) =>
+      predictFile(model, weights, input, write, {
         batch: batchFlag ?? model.variant.batchSize,
         rcAverage: values['rc-average'] === true || model.reverseComplement,
         onProgress: (bytes, records) => progress.update(bytes, records),
-      });
-      out.commit();
-    } catch (err) {
-      out.abort();
-      throw err;
-    } finally {
-      progress.finish();
-    }
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
     process.stderr.write(`${count} sequences predicted in ${seconds.toFixed(1)} s (${Math.round(count / seconds)}/s, ${chosen})${values.out ? ` -> ${values.out}` : ''}\n`);
     return 0;

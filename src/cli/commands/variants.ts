@@ -1,7 +1,7 @@
 import { fileSize, sourceFile } from '../../data/source.js';
 import { UserError } from '../../errors.js';
 import { parseBackend } from '../../train/backend-name.js';
-import { parseCommandArgs, parsePositiveInt, type Command } from '../command.js';
+import { parseCommandArgs, parsePositiveInt, withStreamedOutput, type Command } from '../command.js';
 import { withDb } from './status.js';
 
 const usage = `Usage: sweep variants --model DIR|SWEEP_ID --vcf calls.vcf[.gz] --genome REF.fa [--out effects.tsv] [--format tsv|vcf] [--strict] [--batch N] [--backend B]
@@ -70,38 +70,21 @@ const variants: Command = {
     try {
       const { selectBackend } = await import('../../train/backend.js');
       const { scoreVariants, describeSummary } = await import('../../variants/score.js');
-      const { TsvOutput } = await import('../../predict/output.js');
       const { ByteProgress } = await import('../../predict/progress.js');
       const chosen = await selectBackend(backend);
       const weights = await loadWeights(model);
       if (!model.taskNamesKnown) process.stderr.write(`note: ${model.dir} does not name its tasks; columns are named after ${model.taskNames.join(', ')}\n`);
       const progress = new ByteProgress('variants', fileSize(vcf), 'records');
-      const out = TsvOutput.open(values.out);
       const started = performance.now();
-      const interrupted = (signal: NodeJS.Signals) => {
-        out.abort();
-        progress.finish();
-        process.stderr.write(`variants stopped by ${signal}; nothing written\n`);
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      };
-      process.once('SIGINT', interrupted);
-      process.once('SIGTERM', interrupted);
-      let summary;
-      try {
-        summary = await scoreVariants(model, weights, genome, vcf, (text) => out.write(text), {
+      const summary = await withStreamedOutput('variants', values.out, progress, (write) =>
+        scoreVariants(model, weights, genome, vcf, write, {
           format,
           strict: values.strict === true,
           batch: batchFlag ?? model.variant.batchSize,
           rcAverage: model.reverseComplement,
           onProgress: (bytes, records) => progress.update(bytes, records),
-        });
-        out.commit();
-      } catch (err) {
-        out.abort();
-        throw err;
-      } finally {
-        progress.finish();
-      }
+        }),
+      );
       const seconds = (performance.now() - started) / 1000;
       process.stderr.write(`${describeSummary(summary)}; ${seconds.toFixed(1)} s (${Math.round(summary.records / seconds)} records/s, ${chosen})${values.out ? ` -> ${values.out}` : ''}\n`);
       return 0;
