@@ -60,11 +60,17 @@ export interface SweepWorkflowFailed {
  * sweep itself goes on, durable in Temporal).
  */
 export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, view: ProgressView): Promise<SweepResult | SweepWorkflowFailed | 'interrupted'> {
+  // One query at a time, and the last one awaited before returning: a query the client is still
+  // retrying when the caller closes the connection would throw from its retry timer, uncaught.
+  let inFlight: Promise<void> | undefined;
   const refresh = () =>
-    handle.query(progressQuery).then(
-      (p) => view.update(p),
-      () => {},
-    );
+    (inFlight ??= handle
+      .query(progressQuery)
+      .then(
+        (p) => view.update(p),
+        () => {},
+      )
+      .finally(() => (inFlight = undefined)));
   let onInterrupt = () => {};
   const interrupted = new Promise<'interrupted'>((resolve) => (onInterrupt = () => resolve('interrupted')));
   process.once('SIGINT', onInterrupt);
@@ -81,6 +87,7 @@ export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, 
     process.removeListener('SIGINT', onInterrupt);
     // Draw the final counts: the result usually arrives between two polls.
     if (outcome !== undefined && outcome !== 'interrupted') await refresh();
+    await inFlight;
     view.finish();
   }
 }
