@@ -1,4 +1,5 @@
-import type { SweepReport } from './report.js';
+import { printJson } from './command.js';
+import { printLeaderboard, type SweepReport } from './report.js';
 
 /** Exit code of `sweep start` and `sweep status` for a sweep that ended 'failed'. */
 export const SWEEP_FAILED_EXIT = 3;
@@ -26,4 +27,17 @@ export function sweepOutcome(report: SweepReport, workflowFailure?: string): { e
     return { exitCode: 0, message: `warning: ${failed} of ${total} trial(s) failed (reasons above); the best is chosen from the ${withResult} with a result` };
   }
   return { exitCode: 0, message: undefined };
+}
+
+/**
+ * The end of `sweep start`, `retry` and `status`: the report (JSON, or the leaderboard and then
+ * `afterLeaderboard`), the outcome's line on stderr; returns the exit code.
+ */
+export function printSweepEnd(report: SweepReport, options: { json: boolean; workflowFailure?: string; afterLeaderboard?: () => void }): number {
+  if (options.json) printJson(report);
+  else printLeaderboard(report);
+  options.afterLeaderboard?.();
+  const outcome = sweepOutcome(report, options.workflowFailure);
+  if (outcome.message) process.stderr.write(outcome.message + '\n');
+  return outcome.exitCode;
 }

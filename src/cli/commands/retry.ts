@@ -10,10 +10,10 @@ import type { SweepRow, TrialRow } from '../../db/types.js';
 import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { openSession } from '../session.js';
-import { sweepReport, printLeaderboard } from '../report.js';
+import { sweepReport } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
-import { sweepOutcome } from '../outcome.js';
+import { printSweepEnd } from '../outcome.js';
 
 const command: Command = {
   usage: `Usage: sweep retry SWEEP_ID [--detach] [--json] [--concurrency N] [--backend NAME]
@@ -109,11 +109,7 @@ is unknown, still running or paused, or has nothing to retry, 1 when it could no
       }
       await stopWorkers();
       const report = await sweepReport(db, sweepId);
-      if (values.json) printJson(report);
-      else printLeaderboard(report);
-      const outcome = sweepOutcome(report, 'failed' in followed ? followed.failed : undefined);
-      if (outcome.message) process.stderr.write(outcome.message + '\n');
-      return outcome.exitCode;
+      return printSweepEnd(report, { json: values.json === true, workflowFailure: 'failed' in followed ? followed.failed : undefined });
     } finally {
       await stopWorkers();
       await session.close();

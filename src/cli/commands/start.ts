@@ -11,10 +11,10 @@ import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
 import { openSession } from '../session.js';
-import { sweepReport, printLeaderboard } from '../report.js';
+import { sweepReport } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
-import { sweepOutcome } from '../outcome.js';
+import { printSweepEnd } from '../outcome.js';
 import { PhaseTimings } from '../timings.js';
 
 const command: Command = {
@@ -112,12 +112,11 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       }
       await timings.time('workers stop', stopWorkers);
       const report = await sweepReport(session.db, sweepId);
-      if (values.json) printJson(report);
-      else printLeaderboard(report);
-      if (values.timings) log(`\n${timings.table()}`);
-      const outcome = sweepOutcome(report, 'failed' in followed ? followed.failed : undefined);
-      if (outcome.message) process.stderr.write(outcome.message + '\n');
-      return outcome.exitCode;
+      return printSweepEnd(report, {
+        json: values.json === true,
+        workflowFailure: 'failed' in followed ? followed.failed : undefined,
+        afterLeaderboard: values.timings ? () => log(`\n${timings.table()}`) : undefined,
+      });
     } finally {
       await stopWorkers();
       await session.close();

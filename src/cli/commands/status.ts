@@ -6,13 +6,13 @@ import { openDb } from '../../db/index.js';
 import { openReadSource, type ReadSource } from '../../db/read-model.js';
 import { openStack } from '../../stack/index.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
-import { printLeaderboard, sweepReport, table, type SweepReport } from '../report.js';
+import { sweepReport, table, type SweepReport } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { withSession } from '../session.js';
 import type { sweepWorkflow } from '../../../workflows/sweep.js';
 import type { ResultsStore } from '../../db/types.js';
 import { UserError } from '../../errors.js';
-import { sweepOutcome } from '../outcome.js';
+import { printSweepEnd } from '../outcome.js';
 
 /** These commands read PostgreSQL only (the record of truth), so they work while Temporal is down. */
 export function withDb<T>(fn: (db: ResultsStore) => Promise<T>): Promise<T> {
@@ -50,11 +50,7 @@ Exit 0, or 3 when the sweep failed (its recorded reason is printed); failed tria
     const { values, positionals } = parseCommandArgs('status', argv, { json: { type: 'boolean' }, watch: { type: 'boolean' } }, { min: 1, max: 1, names: 'SWEEP_ID' });
     const sweepId = positionals[0]!;
     const { report, workflowFailure } = values.watch ? await watch(sweepId, !values.json) : { report: await withDb((db) => sweepReport(db, sweepId)), workflowFailure: undefined };
-    if (values.json) printJson(report);
-    else printLeaderboard(report);
-    const outcome = sweepOutcome(report, workflowFailure);
-    if (outcome.message) process.stderr.write(outcome.message + '\n');
-    return outcome.exitCode;
+    return printSweepEnd(report, { json: values.json === true, workflowFailure });
   },
 };
 
