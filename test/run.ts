@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '../src/stack/postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal.js';
+import { TEST_LIMITS } from './support/test-limits.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
@@ -35,7 +36,7 @@ if (needsServers) console.log(`# servers up in ${Date.now() - started} ms: Tempo
 let code = 1;
 try {
   code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...TEST_LIMITS, ...files], {
       cwd: root,
       stdio: 'inherit',
       env: {

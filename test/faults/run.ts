@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignColumns } from '../../src/cli/report.js';
 import type { ScenarioRecord } from './support/invariants.js';
+import { TEST_LIMITS } from '../support/test-limits.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const filters = process.argv.slice(2);
@@ -23,7 +24,7 @@ const files = readdirSync(path.join(root, 'test', 'faults'))
 const work = mkdtempSync(path.join(tmpdir(), 'danq-sweep-faults-'));
 const results = path.join(work, 'results.jsonl');
 const code = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...TEST_LIMITS, ...files], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, FAULTS_RESULTS: results, SWEEP_HOME: path.join(work, 'sweep') },

@@ -19,6 +19,9 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals, options?: { group?: boolean }): void;
 }
 
+/** A worker is ready in seconds; past this it is stuck and the test says so instead of hanging. */
+const WORKER_READY_TIMEOUT_MS = 120_000;
+
 export async function startWorkerProcess(options: { env: NodeJS.ProcessEnv; cwd: string; queue: 'train' | 'orchestration' | 'all'; concurrency?: number }): Promise<WorkerProcess> {
   const args = [sweepBin, 'worker', '--queue', options.queue, '--concurrency', String(options.concurrency ?? 1)];
   const child = spawn(process.execPath, args, { env: options.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,9 +42,15 @@ export async function startWorkerProcess(options: { env: NodeJS.ProcessEnv; cwd:
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const identity = await new Promise<string>((resolve, reject) => {
+    const stuck = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`sweep worker printed no "worker <identity>:" line within ${WORKER_READY_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, WORKER_READY_TIMEOUT_MS).unref();
     const check = () => {
       const match = /^worker (\S+): /m.exec(output);
-      if (match) resolve(match[1]!);
+      if (!match) return;
+      clearTimeout(stuck);
+      resolve(match[1]!);
     };
     child.stdout.on('data', check);
     child.stderr.on('data', check);

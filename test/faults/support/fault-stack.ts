@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import { openDb } from '../../../src/db/index.js';
 import type { ResultsStore } from '../../../src/db/types.js';
+import { sleep } from '../../../src/poll.js';
 import { freePort } from '../../../src/stack/net.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../src/stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../../src/stack/temporal.js';
@@ -88,6 +89,30 @@ export async function openFaultStack(): Promise<FaultStack> {
   const connection = await Connection.connect({ address: config.temporalAddress! });
   const client = new Client({ connection, namespace: config.namespace });
   const workers: WorkerProcess[] = [];
+  /** What a stuck sweep was doing: its pending activities, its trial rows and each worker's last lines. */
+  async function stuckSweepReport(sweepId: string): Promise<string> {
+    const within = <T>(p: Promise<T>, what: string) =>
+      Promise.race([p.then(String, (err: unknown) => `${what} failed: ${(err as Error).message}`), sleep(10_000).then(() => `${what}: no answer in 10 s`)]);
+    const pending = within(
+      client.workflow
+        .getHandle(sweepId)
+        .describe()
+        .then((d) =>
+          JSON.stringify(
+            (d.raw.pendingActivities ?? []).map((a) => ({ id: a.activityId, type: a.activityType?.name, state: a.state, attempt: a.attempt, lastFailure: a.lastFailure?.message })),
+            null,
+            1,
+          ),
+        ),
+      'describe',
+    );
+    const trials = within(
+      db.listTrials(sweepId).then((ts) => ts.map((t) => `${t.id} ${t.status} epochs ${t.epochsTrained} attempts ${t.attempts}`).join('\n')),
+      'listTrials',
+    );
+    const tails = workers.map((w) => `--- worker ${w.identity} (last 40 lines):\n${w.output().trim().split('\n').slice(-40).join('\n')}`);
+    return [`pending activities: ${await pending}`, `trials:\n${await trials}`, ...tails].join('\n');
+  }
   return {
     dir,
     env,
@@ -119,7 +144,11 @@ export async function openFaultStack(): Promise<FaultStack> {
       return { sweepId: (JSON.parse(started.stdout) as { sweepId: string }).sweepId, startedAt };
     },
     async sweepResult(sweepId, startedAt) {
-      const result = (await client.workflow.getHandle(sweepId).result()) as SweepResult;
+      const handle = client.workflow.getHandle(sweepId);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), SWEEP_RESULT_TIMEOUT_MS)));
+      const result = await Promise.race([handle.result() as Promise<SweepResult>, timedOut]).finally(() => clearTimeout(timer));
+      if (result === 'timed out') throw new Error(`sweep ${sweepId} did not end within ${SWEEP_RESULT_TIMEOUT_MS / 1000} s\n${await stuckSweepReport(sweepId)}`);
       return { result, wallSeconds: (Date.now() - startedAt) / 1000 };
     },
     async close() {
@@ -133,6 +162,9 @@ export async function openFaultStack(): Promise<FaultStack> {
     },
   };
 }
+
+/** Every scenario's sweep ends in well under this; past it the test fails with what the sweep was doing instead of hanging. */
+const SWEEP_RESULT_TIMEOUT_MS = 8 * 60_000;
 
 /** The scenarios' sweep: small enough for seconds per epoch, long enough to be interrupted mid-trial. */
 export const STANDARD_EPOCHS = 5;
@@ -153,7 +185,7 @@ export function standardSpec(name: string, overrides: Record<string, unknown> = 
 /** Polls until `probe` returns a value other than undefined. */
 export { until } from '../../integration/support/until.js';
 
-export { sleep } from '../../../src/poll.js';
+export { sleep };
 
 /** Epoch rows recorded so far over the sweep's trials. */
 export async function recordedEpochs(db: ResultsStore, sweepId: string): Promise<number> {
