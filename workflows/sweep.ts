@@ -25,8 +25,10 @@ import {
   cancelSignal,
   nonRetryableErrors,
   pauseSignal,
+  pauseUpdate,
   progressQuery,
   resumeSignal,
+  resumeUpdate,
   type BestSoFar,
   type LeaderboardEntry,
   type MeasuredEntry,
@@ -86,6 +88,8 @@ class Sweep {
   private readonly trialRunsBefore: number;
   private trialRunsThisHistory = 0;
   private cancelled = false;
+  /** No trial starts any more: finish() waits for the running ones and records the outcome. */
+  private finishing = false;
   private recordedStatus: SweepStatus = 'running';
   private readonly running = new Set<number>();
   private readonly finished: TrialResult[] = [];
@@ -119,14 +123,26 @@ class Sweep {
       counts: { ...this.counts },
       best: this.best,
     }));
-    setHandler(pauseSignal, () => this.setPaused(true));
-    setHandler(resumeSignal, () => this.setPaused(false));
+    setHandler(pauseSignal, () => void this.setPaused(true));
+    setHandler(resumeSignal, () => void this.setPaused(false));
+    // Registering update handlers adds no command, so histories recorded without them replay unchanged.
+    setHandler(pauseUpdate, () => this.setPaused(true), { validator: () => this.validateSetPaused(true) });
+    setHandler(resumeUpdate, () => this.setPaused(false), { validator: () => this.validateSetPaused(false) });
     setHandler(cancelSignal, () => this.cancel());
   }
 
-  private setPaused(paused: boolean): void {
+  private setPaused(paused: boolean): SweepStatus {
     this.paused = paused;
     this.publishDetails();
+    return this.status;
+  }
+
+  /** The pause and resume updates' validator: throws why the sweep cannot be paused (or resumed) now; Temporal rejects the update, unrecorded. */
+  private validateSetPaused(paused: boolean): void {
+    const { sweepId } = this.input;
+    if (this.cancelled) throw new Error(`sweep ${sweepId} is cancelled`);
+    if (this.finishing) throw new Error(`sweep ${sweepId} is finishing: it has no trials left to start`);
+    if (this.paused === paused) throw new Error(paused ? `sweep ${sweepId} is already paused` : `sweep ${sweepId} is running, not paused`);
   }
 
   private cancel(): void {
@@ -297,6 +313,7 @@ class Sweep {
 
   /** Waits for the running trials (cancelled ones stop between batches and record themselves), exports the best model, records the outcome. */
   private async finish(): Promise<SweepResult> {
+    this.finishing = true;
     while (this.running.size > 0) {
       await condition(() => this.finished.length > 0);
       this.absorbFinished();

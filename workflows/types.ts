@@ -4,7 +4,7 @@
  * JSON computed outside the workflow (src/sweep-spec/plan.ts), so a change to the spec schema, the model
  * presets or the planner never changes what a running workflow replays.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DatasetSpec } from '../src/data/dataset-spec.js';
 import type { SweepStatus, TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
 import type { PresetName, VariantConfig } from '../src/model/config.js';
@@ -169,8 +169,12 @@ export interface SweepResult {
   failureReason?: string;
 }
 
+/** Sent by CLIs that predate the pause and resume updates; still handled for them and for sweeps started before. */
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
+/** Pause or resume; a validator refuses what would change nothing (with the reason), the update returns the sweep's new status. */
+export const pauseUpdate = defineUpdate<SweepStatus>('pause');
+export const resumeUpdate = defineUpdate<SweepStatus>('resume');
 export const cancelSignal = defineSignal('cancel');
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
