@@ -1,16 +1,18 @@
-// Pause, resume and cancel reach a running sweep; workflow histories replay deterministically; a sweep
+// Pause and resume (updates that answer or refuse, and the older signals) and cancel reach a running sweep; workflow histories replay deterministically; a sweep
 // that continues-as-new mid-way still runs every trial exactly once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../workers/index.js';
 import { sweepWorkflow } from '../../workflows/sweep.js';
-import { progressQuery, type SweepProgress } from '../../workflows/types.js';
+import { pauseSignal, progressQuery, resumeSignal, type SweepProgress } from '../../workflows/types.js';
 import { sweepInputOf } from '../../src/sweep-spec/plan.js';
 import { prepareSweep } from '../../src/cli/prepare.js';
 import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
 import { until } from './support/until.js';
 import { sweepHistories } from '../support/sweep-history.js';
+import { signalsOnlySweep } from './support/signals-only-sweep.js';
 
 let h: SweepHarness;
 before(async () => (h = await openSweepHarness({ concurrency: 1 })));
@@ -38,11 +40,22 @@ async function startDetached(file: string): Promise<string> {
 
 const progress = (id: string) => h.client.workflow.getHandle(id).query(progressQuery);
 
-test('pause stops new trials from starting; resume continues; the sweep completes with every trial once', async () => {
+test('pause and resume answer with the new status or refuse with the reason; a paused sweep starts no trial until resumed', async () => {
   // Enough trials that the pause (a CLI start away) lands mid-sweep: warm training processes make a 1-epoch trial take ~1 s.
   const id = await startDetached(specFile('pausing', 8, 2));
-  assert.equal((await h.sweep('pause', id)).code, 0);
-  const paused = await until('paused', async () => ((await progress(id)).status === 'paused' ? await progress(id) : undefined));
+  const refusedResume = await h.sweep('resume', id);
+  assert.equal(refusedResume.code, 2, refusedResume.stderr);
+  assert.equal(refusedResume.stderr, `error: SWEEP_ID: sweep ${id} is running, not paused\n`);
+
+  const pausing = await h.sweep('pause', id, '--json');
+  assert.equal(pausing.code, 0, pausing.stderr);
+  assert.deepEqual(JSON.parse(pausing.stdout), { sweepId: id, status: 'paused' });
+  // The update returns once the sweep has paused: no polling needed.
+  assert.equal((await progress(id)).status, 'paused');
+  const refusedPause = await h.sweep('pause', id);
+  assert.equal(refusedPause.code, 2, refusedPause.stderr);
+  assert.equal(refusedPause.stderr, `error: SWEEP_ID: sweep ${id} is already paused\n`);
+
   // Whatever was running when the pause arrived finishes, and nothing new starts.
   const settled = await until('running trials to drain', async () => {
     const p = await progress(id);
@@ -50,10 +63,11 @@ test('pause stops new trials from starting; resume continues; the sweep complete
   });
   const doneWhilePaused = Object.values(settled.counts).reduce((a, b) => a + b, 0);
   assert.ok(doneWhilePaused < 8, 'a paused sweep does not finish');
-  assert.equal((await h.db.getSweep(id))?.status, 'paused');
-  assert.equal(paused.status, 'paused');
+  await until('the paused row', async () => ((await h.db.getSweep(id))?.status === 'paused' ? true : undefined));
 
-  assert.equal((await h.sweep('resume', id)).code, 0);
+  const resuming = await h.sweep('resume', id);
+  assert.equal(resuming.code, 0, resuming.stderr);
+  assert.match(resuming.stdout, new RegExp(`^${id}: running \\(new trials start again\\)\\n$`));
   const result = await h.client.workflow.getHandle(id).result();
   assert.equal(result.status, 'completed');
   assert.equal(result.counts.completed, 8);
@@ -63,20 +77,61 @@ test('pause stops new trials from starting; resume continues; the sweep complete
     [1, 2, 3, 4, 5, 6, 7, 8],
   );
   assert.equal((await h.db.getSweep(id))?.status, 'completed');
-  // No trial was scheduled between the pause signal and the resume signal, in the sweep's own history.
+
+  const ended = await h.sweep('pause', id);
+  assert.equal(ended.code, 2, ended.stderr);
+  assert.equal(ended.stderr, `error: SWEEP_ID: sweep ${id} has ended (completed); only a running or paused sweep can be paused, resumed or cancelled\n`);
+
+  // The accepted updates are in the sweep's history (the refused ones are not), and no trial was scheduled between them.
   let pausedNow = false;
-  let pauses = 0;
+  const updates: string[] = [];
   let scheduledWhilePaused = 0;
   for (const history of (await sweepHistories(h.client, id)).reverse()) {
     for (const e of history.events ?? []) {
-      const signal = e.workflowExecutionSignaledEventAttributes?.signalName;
-      if (signal === 'pause') [pausedNow, pauses] = [true, pauses + 1];
-      if (signal === 'resume') pausedNow = false;
+      const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+      if (update) {
+        updates.push(update);
+        pausedNow = update === 'pause';
+      }
       if (pausedNow && e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainTrial') scheduledWhilePaused++;
     }
   }
-  assert.equal(pauses, 1);
+  assert.deepEqual(updates, ['pause', 'resume']);
   assert.equal(scheduledWhilePaused, 0, 'no trial was scheduled while paused');
+});
+
+test("an older CLI's pause and resume signals still reach a sweep on today's workers", async () => {
+  const id = await startDetached(specFile('signalled', 6, 1));
+  const handle = h.client.workflow.getHandle(id);
+  await handle.signal(pauseSignal);
+  await until('paused', async () => ((await progress(id)).status === 'paused' ? true : undefined));
+  // The update's validator sees the state the signal set.
+  const refusedPause = await h.sweep('pause', id);
+  assert.equal(refusedPause.code, 2, refusedPause.stderr);
+  assert.match(refusedPause.stderr, /is already paused/);
+  await handle.signal(resumeSignal);
+  const result = await handle.result();
+  assert.equal(result.counts.completed, 6);
+});
+
+test('a sweep on a worker without the pause update gets the signal instead, with a note', async () => {
+  const taskQueue = `${h.config.taskQueues.orchestration}-signals-only`;
+  const connection = await NativeConnection.connect({ address: h.config.temporalAddress! });
+  const worker = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('./support/signals-only-sweep.ts', import.meta.url)) });
+  try {
+    await worker.runUntil(async () => {
+      const id = `sweep-signals-only-${Date.now().toString(36)}`;
+      const handle = await h.client.workflow.start(signalsOnlySweep, { taskQueue, workflowId: id, args: [id] });
+      const paused = await h.sweep('pause', id);
+      assert.equal(paused.code, 0, paused.stderr);
+      assert.equal(paused.stdout, `${id}: pause sent (no new trials start; running trials finish)\n`);
+      assert.equal(paused.stderr, `note: sweep ${id} runs on a worker older than the pause update; sent the pause signal instead (sweep status ${id} shows whether it took effect)\n`);
+      assert.equal((await h.sweep('resume', id)).code, 0);
+      assert.deepEqual(await handle.result(), ['paused', 'running']);
+    });
+  } finally {
+    await connection.close();
+  }
 });
 
 test('cancel stops the running trial between batches and records it as cancelled', async () => {
@@ -91,6 +146,9 @@ test('cancel stops the running trial between batches and records it as cancelled
   assert.match(stdout, /cancel sent/);
   const result = await h.client.workflow.getHandle(id).result();
   assert.equal(result.status, 'cancelled');
+  const resumed = await h.sweep('resume', id);
+  assert.equal(resumed.code, 2, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`^error: SWEEP_ID: sweep ${id} has ended \\(cancelled\\)`));
   const rows = await h.db.listTrials(id);
   assert.equal(rows.length, 1, 'no trial started after the cancel');
   assert.equal(rows[0]!.status, 'cancelled');
