@@ -17,15 +17,15 @@ const signals = { pause: pauseSignal, resume: resumeSignal, cancel: cancelSignal
 /** How long pause and resume wait for the sweep's worker to answer: an update, unlike a signal, needs a worker polling. */
 const UPDATE_ANSWER_MS = 30_000;
 
-const exitCodes = `Exit 2 for a sweep that is unknown, has ended or refuses (the reason is printed), 4 when no worker answers within ${UPDATE_ANSWER_MS / 1000} s.`;
+const exitCodes = `Exit 2 for a sweep that is unknown, has ended or refuses; 4 when no worker answers within ${UPDATE_ANSWER_MS / 1000} s.`;
 
 function pauseOrResume(action: PauseOrResume): Command {
   return {
     usage: `Usage: sweep ${action} SWEEP_ID [--json]
 
-${action === 'pause' ? 'Pauses a running sweep' : 'Resumes a paused sweep'}: ${effects[action]}. The sweep answers with its new status,
-or refuses with the reason (${action === 'pause' ? 'already paused' : 'running, not paused'}, cancelled, finishing). A sweep whose worker predates
-this answer gets the ${action} signal instead, with a note. --json prints {"sweepId", "status"}.
+${action === 'pause' ? 'Pauses a running sweep' : 'Resumes a paused sweep'}: ${effects[action]}. Prints the sweep's new status (--json: {"sweepId", "status"}),
+or its reason for refusing: it is ${action === 'pause' ? 'already paused' : 'running, not paused'}; it is cancelled; or it is finishing.
+A sweep on a worker from before this answer gets the ${action} signal instead, with a note.
 
 ${exitCodes}`,
     async run(argv) {
