@@ -8,6 +8,7 @@ import { workflowBundle } from '../../workers/index.js';
 import { sweepWorkflow } from '../../workflows/sweep.js';
 import { pauseSignal, progressQuery, resumeSignal, type SweepProgress } from '../../workflows/types.js';
 import { sweepInputOf } from '../../src/sweep-spec/plan.js';
+import { sweepStrategy } from '../../src/strategy/index.js';
 import { prepareSweep } from '../../src/cli/prepare.js';
 import { openSweepHarness, tinyDataset, type SweepHarness } from './support/sweep-harness.js';
 import { until } from './support/until.js';
@@ -131,6 +132,47 @@ test('a sweep on a worker without the pause update gets the signal instead, with
     });
   } finally {
     await connection.close();
+  }
+});
+
+test('a sweep exporting its best model refuses pause and resume as finishing, and as cancelled once cancelled', async () => {
+  // A retry run with no trial left goes straight to exporting the carried best model, on a train
+  // queue no worker polls: the sweep stays in its finish, where only the validator answers.
+  const { loaded, dataset } = await prepareSweep(specFile('finishing', 1, 1), h.config);
+  const sweepId = `sweep-finishing-${Date.now().toString(36)}`;
+  const trainQueue = `${h.config.taskQueues.train}-unpolled`;
+  const input = sweepInputOf(loaded.spec, { sweepId, baseDir: loaded.baseDir, datasetFingerprint: dataset.fingerprint, seqLen: dataset.seqLen, trainQueue, totalTrials: 1 });
+  const best = { trial: 1, trialId: `${sweepId}-trial-1`, valAuc: 0.7, bestEpoch: 1, paramCount: 1, params: {} };
+  const carried = { strategy: sweepStrategy.initial(input.setup), paused: false, counts: { completed: 1, 'early-stopped': 0, failed: 0, cancelled: 0 }, trialRuns: 1, best };
+  const handle = await h.client.workflow.start(sweepWorkflow, { taskQueue: h.config.taskQueues.orchestration, workflowId: sweepId, args: [{ ...input, carried, retry: [] }] });
+  try {
+    await until('the export scheduled', async () => ((await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'exportBestModel') ? true : undefined));
+    for (const action of ['pause', 'resume']) {
+      const refused = await h.sweep(action, sweepId);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.equal(refused.stderr, `error: SWEEP_ID: sweep ${sweepId} is finishing: it has no trials left to start\n`);
+    }
+    assert.equal((await h.sweep('cancel', sweepId)).code, 0);
+    await until('cancelled', async () => ((await progress(sweepId)).status === 'cancelled' ? true : undefined));
+    for (const action of ['pause', 'resume']) {
+      const refused = await h.sweep(action, sweepId);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.equal(refused.stderr, `error: SWEEP_ID: sweep ${sweepId} is cancelled\n`);
+    }
+  } finally {
+    await handle.terminate('test done');
+  }
+});
+
+test('pause with no worker to answer gives up after 30 s with exit 4, naming what to start', async () => {
+  const sweepId = `sweep-unanswered-${Date.now().toString(36)}`;
+  const handle = await h.client.workflow.start('sweepWorkflow', { taskQueue: `${h.config.taskQueues.orchestration}-unpolled`, workflowId: sweepId });
+  try {
+    const { code, stderr } = await h.sweep('pause', sweepId);
+    assert.equal(code, 4, stderr);
+    assert.match(stderr, new RegExp(`^error: SWEEP_ID: no worker answered the pause of sweep ${sweepId} within 30 s \\(is a worker running\\? sweep dev / sweep worker\\)`));
+  } finally {
+    await handle.terminate('test done');
   }
 });
 
