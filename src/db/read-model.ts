@@ -453,10 +453,10 @@ export interface ParetoScatter {
 }
 
 /** The two objectives a Pareto scatter draws: the sweep's first two, else its first objective against a cost. */
-function scatterAxes(ranking: Ranking): { x: Objective; y: Objective } {
+export function scatterAxes(ranking: Ranking): { x: Objective; y: Objective } {
   const [y, second] = ranking.objectives as [Objective, ...Objective[]];
   if (second) return { x: second, y };
-  const metric = ranking.constraints.find((c) => c.metric !== y.metric)?.metric ?? (y.metric === 'params' ? 'val_auc' : 'params');
+  const metric = ranking.constraints.find((c) => c.metric !== y.metric)?.metric ?? 'params';
   return { x: { metric, mode: TRIAL_METRIC_MODES[metric] }, y };
 }
 
