@@ -124,6 +124,18 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
   );
 
   api.get(
+    '/sweeps/:sweepId/pareto/scatter',
+    {
+      schema: {
+        summary: 'The two main objectives of every measured trial (an XY chart: x, y, group front/dominated/infeasible) and the front to join; empty for a single objective',
+        params: S.SweepParams,
+        response: { 200: S.ParetoScatterSchema, ...errors },
+      },
+    },
+    async (request, reply) => (await read.paretoScatter(src, request.params.sweepId)) ?? notFound(reply, request.params.sweepId),
+  );
+
+  api.get(
     '/sweeps/:sweepId/curves',
     { schema: { summary: 'Learning curves, long form (trial, epoch, metric, value, time)', params: S.SweepParams, querystring: S.SweepCurvesQuery, response: { 200: S.CurvesSchema, ...errors } } },
     async (request, reply) => {

@@ -83,6 +83,28 @@ export const ParetoSchema = Type.Object({
   trials: Type.Array(RankedTrialSchema),
 });
 
+const ParetoPointSchema = Type.Object({
+  trial: Type.Integer(),
+  label: Type.String(),
+  x: Type.Number({ description: "The trial's value of the x objective" }),
+  y: Type.Number({ description: "The trial's value of the y objective" }),
+  paretoRank: Type.Integer({ description: '1 = on the Pareto front' }),
+  feasible: Type.Boolean({ description: 'Meets every constraint' }),
+  violation: Nullable(Type.Number({ description: 'How far outside the constraints, summed (0 = feasible; null when a constrained metric was not measured)' })),
+  group: Type.Enum(['front', 'dominated', 'infeasible'], { description: "'infeasible' breaks a constraint; 'front': feasible and Pareto rank 1; 'dominated': the other feasible trials" }),
+});
+export const ParetoScatterSchema = Type.Object({
+  sweepId: Type.String(),
+  axes: Nullable(
+    Type.Object(
+      { x: Type.Object({ metric: TrialMetricSchema, mode: Type.Enum(['max', 'min']) }), y: Type.Object({ metric: TrialMetricSchema, mode: Type.Enum(['max', 'min']) }) },
+      { description: 'y: the first objective; x: the second (with one objective: the first other constrained metric, else params); null for a single objective without constraints' },
+    ),
+  ),
+  points: Type.Array(ParetoPointSchema, { description: 'Every finished trial with both values measured, leaderboard order' }),
+  front: Type.Array(ParetoPointSchema, { description: 'The Pareto front (rank 1, as GET /pareto lists it) by x ascending: draw it joined' }),
+});
+
 export const CurveMetricSchema = Type.Enum(CURVE_METRICS);
 export const CurvesSchema = Type.Object({
   points: Type.Array(Type.Object({ trialId: Type.String(), trial: Type.Integer(), label: Type.String(), epoch: Type.Integer(), metric: CurveMetricSchema, value: Type.Number(), time: Time })),

@@ -14,8 +14,8 @@ import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.
 import { formatParamValue, trialLabel } from '../domain/params.js';
 import { TRIAL_STATUSES } from '../domain/status.js';
 import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
-import { rankingOf, rankTrials, type Ranking } from '../strategy/pareto.js';
-import type { Constraint, Objective, TrialMetrics } from '../strategy/objective.js';
+import { rankingOf, rankTrials, violationOf, type Ranking } from '../strategy/pareto.js';
+import { TRIAL_METRIC_MODES, trialMetricOf, type Constraint, type Objective, type TrialMetrics } from '../strategy/objective.js';
 import type { WarmStartTrial } from '../strategy/types.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -426,6 +426,59 @@ export async function paretoFront(src: ReadSource, sweepId: string): Promise<Par
   const ranking = sweepRanking(sweep);
   if (!ranking) return { sweepId, objectives: [], constraints: [], trials: [] };
   return { sweepId, objectives: ranking.objectives, constraints: ranking.constraints, trials: board.trials.filter((t) => t.paretoRank === 1) };
+}
+
+/** A measured trial on the Pareto scatter: `x` and `y` are its values of the scatter's two objectives. */
+export interface ParetoPoint {
+  trial: number;
+  label: string;
+  x: number;
+  y: number;
+  paretoRank: number;
+  feasible: boolean;
+  /** How far the trial lies outside the constraints, summed over them (0 = feasible; null when a constrained metric was not measured). */
+  violation: number | null;
+  /** 'infeasible' breaks a constraint; 'front' is a feasible trial of Pareto rank 1; 'dominated' the other feasible ones. */
+  group: 'front' | 'dominated' | 'infeasible';
+}
+
+export interface ParetoScatter {
+  sweepId: string;
+  /** y: the first objective; x: the second, or with one objective the first other constrained metric, else the parameter count. Null for a single objective without constraints. */
+  axes: { x: Objective; y: Objective } | null;
+  /** Every finished trial with both values measured, in leaderboard order. */
+  points: ParetoPoint[];
+  /** The points of Pareto rank 1 (the same trials GET /pareto lists), by x, to be drawn joined. */
+  front: ParetoPoint[];
+}
+
+/** The two objectives a Pareto scatter draws: the sweep's first two, else its first objective against a cost. */
+export function scatterAxes(ranking: Ranking): { x: Objective; y: Objective } {
+  const [y, second] = ranking.objectives as [Objective, ...Objective[]];
+  if (second) return { x: second, y };
+  const metric = ranking.constraints.find((c) => c.metric !== y.metric)?.metric ?? 'params';
+  return { x: { metric, mode: TRIAL_METRIC_MODES[metric] }, y };
+}
+
+/** The trade-off between the two main objectives, every measured trial a point; undefined for an unknown sweep. */
+export async function paretoScatter(src: ReadSource, sweepId: string): Promise<ParetoScatter | undefined> {
+  const sweep = await src.store.getSweep(sweepId);
+  if (!sweep) return undefined;
+  const ranking = sweepRanking(sweep);
+  if (!ranking) return { sweepId, axes: null, points: [], front: [] };
+  const axes = scatterAxes(ranking);
+  const rows = await src.store.listTrials(sweepId);
+  const names = searchedNames(sweep, rows);
+  const points = (paretoRows(sweep, rows) ?? []).flatMap(({ row, place }): ParetoPoint[] => {
+    const metrics = trialMetricsOf(row);
+    const [x, y] = [trialMetricOf(axes.x.metric, metrics), trialMetricOf(axes.y.metric, metrics)];
+    if (x === null || y === null) return [];
+    const group = !place.feasible ? 'infeasible' : place.paretoRank === 1 ? 'front' : 'dominated';
+    const violation = finiteOrNull(violationOf(ranking.constraints, metrics));
+    return [{ trial: row.number, label: trialLabel(row.number, row.params, names), x, y, ...place, violation, group }];
+  });
+  const front = points.filter((p) => p.paretoRank === 1).sort((a, b) => a.x - b.x || a.y - b.y);
+  return { sweepId, axes, points, front };
 }
 
 // ---- learning curves ---------------------------------------------------------------------------

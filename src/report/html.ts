@@ -11,6 +11,7 @@ import { reverseComplement } from '../motifs/compare.js';
 import type { MotifAnalysis } from '../motifs/index.js';
 import { jaspar2024Motifs } from '../motifs/jaspar.js';
 import { logoSvg } from './logo.js';
+import type { Objective, TrialMetric } from '../strategy/objective.js';
 import { REPORT_CURVE_METRICS, type ReportData } from './queries.js';
 
 /** The minified browser build of each library, next to its package entry point. */
@@ -223,6 +224,61 @@ function importanceCharts(data: ReportData): { id: string; title: string; spec: 
   return out;
 }
 
+const METRIC_TITLES: Record<TrialMetric, string> = {
+  val_auc: 'val ROC AUC',
+  val_pr_auc: 'val PR AUC',
+  val_loss: 'val loss',
+  params: 'parameters (count)',
+  inference_ms_per_1k: 'inference ms per 1,000 sequences',
+  train_seconds: 'training seconds',
+};
+
+const axisTitle = (o: Objective) => `${METRIC_TITLES[o.metric]} (${o.mode === 'max' ? 'higher' : 'lower'} is better)`;
+
+/** The two main objectives, every measured trial a point: the front marked and joined, infeasible trials in their own colour and shape. */
+function paretoChart(data: ReportData): { id: string; title: string; spec: Spec }[] {
+  if (!data.pareto || data.pareto.points.length === 0) return [];
+  const { axes, points, front } = data.pareto;
+  const { x, y } = axes!;
+  const spread = (values: number[]) => Math.min(...values) > 0 && Math.max(...values) / Math.min(...values) >= 100;
+  const scale = (values: number[]) => ({ zero: false, ...(spread(values) ? { type: 'log' } : {}) });
+  const position = {
+    x: { field: 'x', type: 'quantitative', title: axisTitle(x), scale: scale(points.map((p) => p.x)) },
+    y: { field: 'y', type: 'quantitative', title: axisTitle(y), scale: scale(points.map((p) => p.y)) },
+  };
+  const groups = { domain: ['front', 'dominated', 'infeasible'], range: ['#1b7837', '#8c96c6', '#d6604d'] };
+  return [
+    {
+      id: 'chart-pareto',
+      title: `Pareto front: ${METRIC_TITLES[y.metric]} against ${METRIC_TITLES[x.metric]}`,
+      spec: {
+        width: 420,
+        height: 300,
+        layer: [
+          { data: { values: front.map((p, order) => ({ ...p, order })) }, mark: { type: 'line', color: groups.range[0], strokeWidth: 2 }, encoding: { ...position, order: { field: 'order' } } },
+          {
+            data: { values: points.map((p) => ({ ...p, trial: `trial-${p.trial}` })) },
+            mark: { type: 'point', filled: true, size: 80, opacity: 0.9 },
+            encoding: {
+              ...position,
+              color: { field: 'group', type: 'nominal', scale: groups, title: 'trial' },
+              shape: { field: 'group', type: 'nominal', scale: { domain: groups.domain, range: ['circle', 'circle', 'cross'] }, title: 'trial' },
+              tooltip: [
+                { field: 'trial' },
+                { field: 'label', title: 'parameters' },
+                { field: 'y', title: METRIC_TITLES[y.metric], format: '.4~f' },
+                { field: 'x', title: METRIC_TITLES[x.metric], format: '.4~f' },
+                { field: 'paretoRank', title: 'Pareto rank' },
+                { field: 'group' },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ];
+}
+
 function importanceTable(data: ReportData): string {
   if (!data.importance) return `<p class="note">${escapeHtml(data.importanceNote)}</p>`;
   const { pedAnova, fanova } = data.importance;
@@ -237,12 +293,15 @@ function shortTrial(trialId: string): string {
 
 function leaderboard(data: ReportData): string {
   const params = data.parameters.map((p) => p.name);
-  const head = ['rank', 'trial', 'status', 'val ROC AUC', 'val PR AUC', 'epochs', 'params (count)', 'backend', 'worker', ...params];
+  // Sweeps with several objectives or constraints rank by Pareto rank, and may refuse a trial for its constraints.
+  const ranked = data.pareto !== null;
+  const head = ['rank', 'trial', 'status', ...(ranked ? ['Pareto rank', 'feasible'] : []), 'val ROC AUC', 'val PR AUC', 'epochs', 'params (count)', 'backend', 'worker', ...params];
   const rows = data.trials.map((t) => {
     const cells = [
       t.rank === null ? '-' : String(t.rank),
       shortTrial(t.trialId),
       t.status + (t.failureReason ? `: ${t.failureReason}` : ''),
+      ...(ranked ? [t.paretoRank === null ? '-' : String(t.paretoRank), t.feasible === null ? '-' : t.feasible ? 'yes' : 'no'] : []),
       t.valAuc === null ? '-' : t.valAuc.toFixed(4),
       t.valPrAuc === null ? '-' : t.valPrAuc.toFixed(4),
       String(t.epochsTrained),
@@ -290,7 +349,7 @@ tr.best { background: #eef6ee; font-weight: 600; } .summary td:first-child { col
 export function reportHtml(data: ReportData, motifs: MotifSection, generatedAt: Date, ism?: string): string {
   const { sweep } = data;
   const best = data.trials.find((t) => t.trialId === sweep.bestTrialId);
-  const specs = [...charts(data), ...importanceCharts(data)];
+  const specs = [...charts(data), ...paretoChart(data), ...importanceCharts(data)];
   const json = JSON.stringify(specs.map(({ id, spec }) => ({ id, spec: { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec } }))).replace(/</g, '\\u003c');
   const summary = [
     ['status', sweep.status],

@@ -6,11 +6,13 @@ import {
   learningCurves,
   leaderboard,
   parallelCoordinates,
+  paretoScatter,
   sweepImportance,
   sweepTrials,
   TooFewTrials,
   type CurvePoint,
   type ParallelCoordinates,
+  type ParetoScatter,
   type ReadSource,
   type SearchedParameter,
   type SweepImportance,
@@ -32,6 +34,8 @@ export interface ReportData {
   /** Which parameters mattered, by both methods, and the pictures of it; null with too few completed trials (`importanceNote` says why). */
   importance: { pedAnova: SweepImportance; fanova: SweepImportance; pictures: ParallelCoordinates } | null;
   importanceNote: string;
+  /** The two main objectives of every measured trial and the front; null for a single objective without constraints. */
+  pareto: ParetoScatter | null;
 }
 
 export const REPORT_CURVE_METRICS = ['val_auc', 'val_loss', 'train_loss'] as const;
@@ -39,17 +43,26 @@ export const REPORT_CURVE_METRICS = ['val_auc', 'val_loss', 'train_loss'] as con
 export async function loadReportData(src: ReadSource, sweepId: string, curves: number): Promise<ReportData> {
   const sweep = await src.store.getSweep(sweepId);
   if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
-  const [ranked, all, points, artifacts] = await Promise.all([
+  const [ranked, all, points, artifacts, pareto] = await Promise.all([
     leaderboard(src, sweepId),
     sweepTrials(src, sweepId),
     learningCurves(src, { sweepId, top: curves, metrics: REPORT_CURVE_METRICS }),
     src.store.listArtifacts(sweepId),
+    paretoScatter(src, sweepId),
   ]);
-  if (!ranked || !all) throw new UserError(`SWEEP_ID: sweep '${sweepId}' was deleted while the report read it`);
+  if (!ranked || !all || !pareto) throw new UserError(`SWEEP_ID: sweep '${sweepId}' was deleted while the report read it`);
   const rankedIds = new Set(ranked.trials.map((t) => t.trialId));
   const unranked = all.trials.filter((t) => !rankedIds.has(t.trialId)).map((t) => ({ ...t, rank: null }));
   const model = artifacts.find((a) => a.trialId === sweep.bestTrialId);
-  return { sweep, parameters: ranked.parameters, trials: [...ranked.trials, ...unranked], curves: points, bestModelDir: model?.uri ?? null, ...(await importanceOf(src, sweepId)) };
+  return {
+    sweep,
+    parameters: ranked.parameters,
+    trials: [...ranked.trials, ...unranked],
+    curves: points,
+    bestModelDir: model?.uri ?? null,
+    pareto: pareto.axes ? pareto : null,
+    ...(await importanceOf(src, sweepId)),
+  };
 }
 
 async function importanceOf(src: ReadSource, sweepId: string): Promise<Pick<ReportData, 'importance' | 'importanceNote'>> {

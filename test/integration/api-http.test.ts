@@ -174,6 +174,11 @@ describe('endpoints on a real sweep', () => {
     assert.equal((await r.get('/workers/throughput?limit=100001')).status, 400);
   });
 
+  it('GET /sweeps/:id/pareto and /pareto/scatter of a sweep with one objective and no constraints: nothing to draw', async () => {
+    assert.deepEqual((await r.get(`/sweeps/${sweepId}/pareto`)).body, { sweepId, objectives: [], constraints: [], trials: [] });
+    assert.deepEqual((await r.get(`/sweeps/${sweepId}/pareto/scatter`)).body, { sweepId, axes: null, points: [], front: [] });
+  });
+
   it('GET /health checks the database; GET / and /openapi.json describe the API', async () => {
     assert.deepEqual((await r.get('/health')).body, { status: 'ok', database: 'ok', schemaVersion: (await r.get('/health')).body.schemaVersion });
     assert.ok((await r.get('/health')).body.schemaVersion >= 1);
@@ -189,6 +194,8 @@ describe('endpoints on a real sweep', () => {
       '/curves',
       '/sweeps/{sweepId}/effects',
       '/sweeps/{sweepId}/best-so-far',
+      '/sweeps/{sweepId}/pareto',
+      '/sweeps/{sweepId}/pareto/scatter',
       '/workers',
       '/workers/throughput',
       '/health',
@@ -225,7 +232,7 @@ describe('bad requests', () => {
   }
 
   it('an unknown sweep is a 404 on every sweep route', async () => {
-    for (const route of ['', '/states', '/parameters', '/trials', '/leaderboard', '/curves', '/effects', '/best-so-far']) {
+    for (const route of ['', '/states', '/parameters', '/trials', '/leaderboard', '/curves', '/effects', '/best-so-far', '/pareto', '/pareto/scatter']) {
       const { status, body } = await r.get(`/sweeps/sweep-nope-000000${route}`);
       assert.equal(status, 404, route);
       assert.match(body.message, /no sweep 'sweep-nope-000000'/);

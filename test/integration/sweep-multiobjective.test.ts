@@ -3,8 +3,9 @@
 // agree between `sweep status --json`, the API and the workflow's best model; a front member exports.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { buildApi } from '../../src/api/index.js';
 import { openReadSource } from '../../src/db/read-model.js';
 import type { SweepReport } from '../../src/cli/report.js';
@@ -97,6 +98,62 @@ test('a two-objective TPE sweep with a constraint: the same front and feasibilit
   const missing = await h.sweep('export', report.sweepId, '--trial', '99');
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--trial: sweep-mo-\w+ has no trial 99/);
+});
+
+test('sweep report draws the Pareto scatter: every measured trial a point, the front joined, infeasible trials apart; the leaderboard shows rank and feasibility', async () => {
+  assert.ok(firstSweep, 'the first test ran');
+  const file = path.join(h.dir, 'mo-report.html');
+  const r = await h.sweep('report', firstSweep.sweepId, '--out', file);
+  assert.equal(r.code, 0, r.stderr);
+  const html = readFileSync(file, 'utf8');
+  const specs = JSON.parse(html.match(/<script type="application\/json" id="chart-specs">(.*?)<\/script>/s)![1]!) as {
+    id: string;
+    spec: { layer: { data: { values: Record<string, unknown>[] } }[] };
+  }[];
+  const scatter = specs.find((s) => s.id === 'chart-pareto');
+  assert.ok(scatter, `a Pareto scatter among ${specs.map((s) => s.id).join(', ')}`);
+  const [line, dots] = scatter.spec.layer.map((l) => l.data.values);
+  const expected = firstSweep.trials.map((t) => ({
+    trial: `trial-${t.trialId.slice(t.trialId.lastIndexOf('-') + 1)}`,
+    x: t.paramCount,
+    y: t.valAuc,
+    group: t.feasible === false ? 'infeasible' : t.paretoRank === 1 ? 'front' : 'dominated',
+  }));
+  const sortByTrial = (a: { trial: unknown }, b: { trial: unknown }) => String(a.trial).localeCompare(String(b.trial));
+  assert.deepEqual(dots!.map((d) => ({ trial: d.trial, x: d.x, y: d.y, group: d.group })).sort(sortByTrial), expected.sort(sortByTrial));
+  const front = firstSweep.trials.filter((t) => t.paretoRank === 1);
+  assert.deepEqual(
+    line!.map((d) => d.x),
+    front.map((t) => t.paramCount).sort((a, b) => a! - b!),
+    'the front is joined from the fewest parameters up',
+  );
+
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+    await page.goto(`file://${file}`);
+    await page.waitForFunction(() => document.querySelectorAll('#chart-pareto svg .mark-symbol.role-mark path').length > 0, undefined, { timeout: 20_000 });
+    const drawn = await page.$$eval('#chart-pareto svg .mark-symbol.role-mark path', (els) => els.map((e) => e.getAttribute('fill')));
+    assert.equal(drawn.length, firstSweep.trials.length, 'one point per trial');
+    const infeasible = expected.filter((t) => t.group === 'infeasible').length;
+    assert.equal(drawn.filter((fill) => fill === '#d6604d').length, infeasible, 'infeasible trials in their own colour');
+    assert.equal(drawn.filter((fill) => fill === '#1b7837').length, expected.filter((t) => t.group === 'front').length, 'the front in its colour');
+    assert.equal(await page.$$eval('#chart-pareto svg .mark-line.role-mark path', (els) => els.length), 1, 'the front joined by one line');
+    // The leaderboard's Pareto rank and feasible columns say what sweep status --json says.
+    const rows = await page.$$eval('table.leaderboard tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent)));
+    const [head, ...body] = rows;
+    const [trialCol, rankCol, feasibleCol] = ['trial', 'Pareto rank', 'feasible'].map((name) => head!.indexOf(name));
+    for (const t of firstSweep.trials) {
+      const row = body.find((cells) => cells[trialCol!] === t.trialId.slice(t.trialId.lastIndexOf('-trial-') + 1))!;
+      assert.deepEqual([row[rankCol!], row[feasibleCol!]], [String(t.paretoRank), t.feasible ? 'yes' : 'no'], t.trialId);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('a warm start from the first sweep never re-runs its configurations; another space is refused naming the sweep', async () => {

@@ -46,3 +46,17 @@ test('the importance panels are on the sweep overview of both plugins, reading t
     assert.equal(pathOf('Objective on the two most important parameters'), '/sweeps/$sweep/parallel-coordinates');
   }
 });
+
+test('the Pareto scatter is on the sweep overview of both plugins: every trial (query A) and the front joined over it (query B)', () => {
+  for (const plugin of plugins) {
+    const d = JSON.parse(generatedFiles().get(path.join(plugin, 'sweep-overview.json'))!) as { panels: { title: string; type: string; targets: Record<string, unknown>[] }[] };
+    const panel = d.panels.find((p) => p.title === 'Pareto front: first objective against the second');
+    assert.ok(panel, `${plugin}: the Pareto panel`);
+    assert.equal(panel.type, 'xychart');
+    const rows = panel.targets.map((t) => [t.refId, plugin === 'json-api' ? t.urlPath : t.url, plugin === 'json-api' ? (t.fields as { jsonPath: string }[])[0]!.jsonPath : t.root_selector]);
+    assert.deepEqual(rows, [
+      ['A', '/sweeps/$sweep/pareto/scatter', plugin === 'json-api' ? '$.points[*].x' : 'points'],
+      ['B', '/sweeps/$sweep/pareto/scatter', plugin === 'json-api' ? '$.front[*].x' : 'front'],
+    ]);
+  }
+});

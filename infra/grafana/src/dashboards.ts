@@ -142,8 +142,72 @@ export const sweepOverview: Dashboard = {
       query: { path: '/sweeps/$sweep/trials', rows: 'trials', fields: trialFields },
     },
     ...importancePanels(51),
+    paretoPanel(69),
   ],
 };
+
+/**
+ * The trade-off of a sweep with several objectives or constraints (no data for a single objective):
+ * query A places every measured trial, coloured by its constraint violation (0 = feasible); query B
+ * is the Pareto front, drawn joined over it.
+ */
+function paretoPanel(y: number): Panel {
+  const axes: RowField[] = [
+    { key: 'x', name: 'second objective', type: 'number' },
+    { key: 'y', name: 'first objective', type: 'number' },
+  ];
+  const xy = (frame: number) => ({
+    frame: { matcher: { id: 'byIndex', options: frame } },
+    x: { matcher: { id: 'byName', options: 'second objective' } },
+    y: { matcher: { id: 'byName', options: 'first objective' } },
+  });
+  return {
+    title: 'Pareto front: first objective against the second',
+    question:
+      'What does a model cost for what it gives? Every measured trial at its first objective (y, e.g. val ROC AUC) and second (x, e.g. parameters; with one objective, the constrained metric), red when it breaks a constraint; the Pareto front joined in green. Empty for a sweep with one objective and no constraints.',
+    type: 'xychart',
+    grid: { x: 0, y, w: 24, h: 10 },
+    query: {
+      path: '/sweeps/$sweep/pareto/scatter',
+      rows: 'points',
+      fields: [
+        ...axes,
+        { key: 'violation', name: 'constraint violation', type: 'number', nullable: true },
+        { key: 'paretoRank', name: 'Pareto rank', type: 'number' },
+        { key: 'group', name: 'group', type: 'string' },
+        { key: 'label', name: 'trial', type: 'string' },
+      ],
+    },
+    overlay: { path: '/sweeps/$sweep/pareto/scatter', rows: 'front', fields: [...axes, { key: 'label', name: 'trial', type: 'string' }] },
+    options: {
+      mapping: 'manual',
+      series: [{ ...xy(0), color: { matcher: { id: 'byName', options: 'constraint violation' } } }, xy(1)],
+      tooltip: { mode: 'single' },
+      legend: { showLegend: false },
+    },
+    defaults: {
+      custom: { show: 'points', pointSize: { fixed: 10 } },
+      color: { mode: 'thresholds' },
+      thresholds: {
+        mode: 'absolute',
+        steps: [
+          { color: 'blue', value: null },
+          { color: 'red', value: Number.MIN_VALUE },
+        ],
+      },
+    },
+    overrides: [
+      {
+        matcher: { id: 'byFrameRefID', options: 'B' },
+        properties: [
+          { id: 'custom.show', value: 'points+lines' },
+          { id: 'custom.lineWidth', value: 2 },
+          { id: 'color', value: { mode: 'fixed', fixedColor: 'green' } },
+        ],
+      },
+    ],
+  };
+}
 
 /**
  * Which parameters mattered, from y on. Core Grafana has no parallel-coordinates panel: an XY chart

@@ -30,6 +30,8 @@ export interface Panel {
   type: 'table' | 'timeseries' | 'barchart' | 'piechart' | 'trend' | 'xychart';
   grid: { x: number; y: number; w: number; h: number };
   query: ApiQuery;
+  /** A second query (refId B), drawn over the first; its frame is the panel's second. */
+  overlay?: ApiQuery;
   /** One panel per value of this variable. */
   repeat?: string;
   /** One series per distinct value of this field (Grafana's partitionByValues transformation). */
@@ -37,6 +39,8 @@ export interface Panel {
   /** Panel options and field defaults, passed through. */
   options?: Record<string, unknown>;
   defaults?: Record<string, unknown>;
+  /** Field config overrides, passed through (e.g. the overlay's style, matched by refId). */
+  overrides?: Record<string, unknown>[];
 }
 
 export interface Variable {

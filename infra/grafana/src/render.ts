@@ -74,9 +74,9 @@ function panel(plugin: Plugin, p: Panel, id: number): Record<string, unknown> {
     description: p.question,
     gridPos: p.grid,
     datasource: dataSources[plugin],
-    targets: [target(plugin, p.query, 'A')],
+    targets: [target(plugin, p.query, 'A'), ...(p.overlay ? [target(plugin, p.overlay, 'B')] : [])],
     transformations,
-    fieldConfig: { defaults: p.defaults ?? {}, overrides: [] },
+    fieldConfig: { defaults: p.defaults ?? {}, overrides: p.overrides ?? [] },
     options: p.options ?? {},
     ...(p.repeat ? { repeat: p.repeat, repeatDirection: 'h', maxPerRow: 3 } : {}),
   };
