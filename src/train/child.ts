@@ -8,6 +8,7 @@ import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
 import { activeBackendRuntime } from './backend.js';
 import type { ChildMessage, ParentMessage, SerializedError } from './runner.js';
+import { wallClockMs } from './phase-clock.js';
 import { trainModel } from './train.js';
 import type { TrainRequest } from './types.js';
 
@@ -18,7 +19,7 @@ const send = (message: ChildMessage) => new Promise<void>((resolve, reject) => p
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'cancel') stopRequested = true;
-  else void run(message.request);
+  else void run(message.request, Math.max(0, wallClockMs() - message.sentAt));
 });
 // Parent gone (or done with us): never train on as an orphan.
 process.on('disconnect', () => process.exit());
@@ -44,7 +45,7 @@ function closeSplits() {
   opened = undefined;
 }
 
-async function run(request: TrainRequest): Promise<void> {
+async function run(request: TrainRequest, processWaitMs: number): Promise<void> {
   stopRequested = false;
   try {
     const { train, valid } = splitsOf(request.dataset);
@@ -59,6 +60,7 @@ async function run(request: TrainRequest): Promise<void> {
         warn: (line) => void send({ type: 'warning', line }),
       },
     );
+    result.phaseMs.processWait = processWaitMs;
     await send({ type: 'result', result });
   } catch (err) {
     // The parent retires a process after an error; its splits go with it.

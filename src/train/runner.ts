@@ -18,9 +18,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { isSuppressedTensorFlowLine, trainingProcessEnv } from './backend-name.js';
+import { wallClockMs } from './phase-clock.js';
 import type { BackendName, BackendRuntime, EpochMetrics, TrainRequest, TrainResult } from './types.js';
 
-export type ParentMessage = { type: 'start'; request: TrainRequest } | { type: 'cancel' };
+/** `sentAt` (wallClockMs) lets the child time how long the request waited for it (processWait). */
+export type ParentMessage = { type: 'start'; request: TrainRequest; sentAt: number } | { type: 'cancel' };
 
 export interface SerializedError {
   name: string;
@@ -290,7 +292,7 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
       proc.listener.exit(proc.child.exitCode, proc.child.signalCode);
       return;
     }
-    child.send({ type: 'start', request } satisfies ParentMessage, (err) => {
+    child.send({ type: 'start', request, sentAt: wallClockMs() } satisfies ParentMessage, (err) => {
       if (err) {
         fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`, false));
         proc.kill();

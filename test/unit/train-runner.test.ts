@@ -55,6 +55,9 @@ test('trains in a child process, streams start and epochs in order, and leaves t
   );
   assert.deepEqual(result.epochs, epochs);
   assert.ok(ticks > 3, `parent timer ticked ${ticks} times during training`);
+  // Where the trial's time went, measured in the child: every phase, none negative, and the work itself timed.
+  for (const [phase, ms] of Object.entries(result.phaseMs)) assert.ok(Number.isFinite(ms) && ms >= 0, `${phase}: ${ms} ms`);
+  assert.ok(result.phaseMs.firstStep > 0 && result.phaseMs.batches > 0 && result.phaseMs.validation > 0 && result.phaseMs.checkpointWrite > 0, JSON.stringify(result.phaseMs));
 });
 
 test('an abort stops the child between batches: status cancelled, last checkpoint kept', async () => {

@@ -15,7 +15,11 @@ import { sweepReport } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
 import { printSweepEnd } from '../outcome.js';
-import { PhaseTimings } from '../timings.js';
+import { PhaseTimings, trialPhasesTable } from '../timings.js';
+import { completedTrainings } from '../sweep-history.js';
+import type { TrialResult } from '../../../workflows/types.js';
+
+const RUN_PHASE = 'sweep run (the trials: see below)';
 
 const command: Command = {
   usage: `Usage: sweep start SPEC.json [--detach] [--json] [--timings] [--concurrency N] [--backend NAME]
@@ -27,7 +31,9 @@ SWEEP_HOME) with in-process workers, unless a 'sweep dev' already serves workers
   --detach          return once the sweep has started (needs running workers: sweep dev / sweep worker)
   --json            print only the final result as JSON on stdout
   --timings         print where the wall time went at the end: data validation and encoding,
-                    stack start, workers start (workflow bundle, warm training processes), the run
+                    stack start, workers start, the run; then each trial phase summed over the
+                    trials (process wait, backend load, model build, first step, batches,
+                    validation, checkpoints, bookkeeping) and the training slots' idle time
   --concurrency N   trials trained at once by the in-process workers (default: maxConcurrentTrials, at most the cores)
   --backend NAME    in-process workers' backend: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu
 
@@ -101,9 +107,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
         return 0;
       }
 
-      const followed = await timings.time('sweep run (trials: process start, training, validation, checkpoints)', () =>
-        followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length)),
-      );
+      const followed = await timings.time(RUN_PHASE, () => followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length)));
       if (followed === 'interrupted') {
         log(
           `\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep status ${sweepId} --watch follows it again, sweep cancel ${sweepId} stops it.`,
@@ -112,10 +116,17 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       }
       await timings.time('workers stop', stopWorkers);
       const report = await sweepReport(session.db, sweepId);
+      let trialPhases = '';
+      if (values.timings) {
+        const trained = (await completedTrainings<TrialResult>(session.client, sweepId)).flatMap((r) => (r.timings ? [r.timings] : []));
+        // Trials train in this many slots at once: the in-process workers' or, on other workers, the spec's limit.
+        const slots = inProcessWorkers ? Math.min(concurrency, spec.maxConcurrentTrials) : spec.maxConcurrentTrials;
+        trialPhases = `\n\n${trialPhasesTable(trained, slots, timings.msOf(RUN_PHASE))}`;
+      }
       return printSweepEnd(report, {
         json: values.json === true,
         workflowFailure: 'failed' in followed ? followed.failed : undefined,
-        afterLeaderboard: values.timings ? () => log(`\n${timings.table()}`) : undefined,
+        afterLeaderboard: values.timings ? () => log(`\n${timings.table()}${trialPhases}`) : undefined,
       });
     } finally {
       await stopWorkers();
