@@ -11,8 +11,17 @@ export class PhaseTimings {
   private readonly phases: { name: string; ms: number; detail?: boolean }[] = [];
   private readonly started: number;
 
-  constructor(private readonly now: () => number = () => performance.now()) {
-    this.started = now();
+  /** `startedAt`: where the total starts (0 with the default clock: this process's start). */
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    startedAt = now(),
+  ) {
+    this.started = startedAt;
+  }
+
+  /** Records a phase that ran from `since` until now. */
+  ran(name: string, since: number): void {
+    this.phases.push({ name, ms: this.now() - since });
   }
 
   /** Runs `work`, recording its wall time under `name` (also when it throws). */

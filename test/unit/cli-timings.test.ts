@@ -30,6 +30,25 @@ test('phases are timed in order, a failing one too, and the rest between them is
   );
 });
 
+test('a phase that ran before the timings existed counts from where the total starts', () => {
+  let clock = 700;
+  const timings = new PhaseTimings(() => clock, 0);
+  timings.ran('CLI start', 0);
+  clock += 300;
+  assert.deepEqual(
+    timings
+      .table()
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(/\s{2,}/)),
+    [
+      ['CLI start', '0.70', '70%'],
+      ['other (between phases)', '0.30', '30%'],
+      ['total', '1.00', '100%'],
+    ],
+  );
+});
+
 test("a phase's parts are indented under it and not counted twice", async () => {
   let clock = 0;
   const timings = new PhaseTimings(() => clock);

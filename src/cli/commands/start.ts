@@ -14,6 +14,7 @@ import { openSession } from '../session.js';
 import { sweepReport } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
+import { trainingProcesses } from '../../train/runner.js';
 import { printSweepEnd } from '../outcome.js';
 import { PhaseTimings, trialPhasesTable } from '../timings.js';
 import { completedTrainings } from '../sweep-history.js';
@@ -47,7 +48,9 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       { min: 1, max: 1, names: 'SPEC.json' },
     );
     const backend = parseBackend(values.backend ?? 'auto');
-    const timings = new PhaseTimings();
+    // From this process's start: loading Node, tsx and the modules is part of what the user waits for.
+    const timings = new PhaseTimings(undefined, 0);
+    timings.ran('CLI start (Node, tsx, modules)', 0);
     const config = loadConfig();
     // In-process workers will need the workflow bundle: build it while the data and stack get ready.
     if (!config.temporalAddress) workflowBundle().catch(() => {});
@@ -56,7 +59,14 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     const { spec } = loaded;
     const concurrency = parsePositiveInt('concurrency', values.concurrency, Math.max(1, Math.min(spec.maxConcurrentTrials, os.availableParallelism())));
 
-    const session = await timings.time('stack start (Temporal, PostgreSQL) and connect', () => openSession({ config, log }));
+    // The in-process workers' training processes fork and load their backend while the stack starts.
+    if (!config.temporalAddress) trainingProcesses.keepWarm(concurrency, backend);
+    const session = await timings
+      .time('stack start (Temporal, PostgreSQL side by side) and connect', () => openSession({ config, log, onStarted: (server, ms) => timings.detail(server, ms) }))
+      .catch((err: unknown) => {
+        trainingProcesses.stop();
+        throw err;
+      });
     let workers: WorkerPool | undefined;
     const stopWorkers = async () => {
       await workers?.shutdown();
@@ -64,6 +74,8 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     };
     try {
       const inProcessWorkers = !config.temporalAddress && !session.stack.workersRunning;
+      // A running `sweep dev` trains this sweep: the processes warmed here are not needed.
+      if (!inProcessWorkers) trainingProcesses.stop();
       if (values.detach && inProcessWorkers) {
         throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
       }
@@ -74,7 +86,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
-        workers = await timings.time('workers start (workflow bundle, training processes forked)', () =>
+        workers = await timings.time('workers start (workflow bundle; training processes warmed since the stack start)', () =>
           startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }),
         );
       }
@@ -130,6 +142,8 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       });
     } finally {
       await stopWorkers();
+      // Also those warmed for workers that never started (--detach refused, a failed start).
+      trainingProcesses.stop();
       await session.close();
     }
   },
