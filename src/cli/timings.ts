@@ -67,7 +67,7 @@ export class PhaseTimings {
 }
 
 const TRAINING_PHASE_NAMES: Record<TrainingPhase, string> = {
-  processWait: 'wait for a training process (fork, Node, tsx, modules)',
+  processWait: 'wait for a training process (fork, Node, tsx, warm-up)',
   backendLoad: 'backend load (tfjs-node library)',
   checkpointRead: 'checkpoint read',
   modelBuild: 'model build (weights, optimizer, compiled step)',

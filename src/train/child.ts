@@ -21,7 +21,8 @@ const send = (message: ChildMessage) => new Promise<void>((resolve, reject) => p
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'cancel') stopRequested = true;
-  else if (message.type === 'warm-up') warmedUp = warmUp(message.backend);
+  // A failed send means the parent is gone, and 'disconnect' ends this process.
+  else if (message.type === 'warm-up') warmedUp = warmUp(message.backend).catch(() => {});
   else void run(message.request, message.sentAt);
 });
 // Parent gone (or done with us): never train on as an orphan.

@@ -75,8 +75,8 @@ export interface TrainResult {
 export type TrainingPhase = 'processWait' | 'backendLoad' | 'checkpointRead' | 'modelBuild' | 'firstStep' | 'batches' | 'validation' | 'checkpointWrite' | 'inferenceTiming';
 
 /**
- * processWait: from the request to a training process taking it up (forking one and loading Node,
- * tsx and the modules, unless a warm one was ready); backendLoad: choosing the backend and loading
+ * processWait: from the request to a training process taking it up (forking one, loading Node, tsx,
+ * the modules and the warm-up's backend, unless a warm one was ready); backendLoad: choosing the backend and loading
  * its library (tfjs-node's on a process's first trial); modelBuild: network, optimizer and compiled
  * step objects; firstStep: the first batch's step, which traces the compiled function; batches: the
  * other batches; validation: forward passes and metrics after each epoch; inferenceTiming: the best
