@@ -8,7 +8,9 @@ import type { TrainingPhase } from '../train/types.js';
 import { table } from './report.js';
 
 export class PhaseTimings {
-  private readonly phases: { name: string; ms: number; detail?: boolean }[] = [];
+  private readonly phases: { name: string; ms: number }[] = [];
+  /** Parts of a phase by the phase's name: shown indented under it, not counted in the total. */
+  private readonly parts = new Map<string, { name: string; ms: number }[]>();
   private readonly started: number;
 
   /** `startedAt`: where the total starts (0 with the default clock: this process's start). */
@@ -34,34 +36,28 @@ export class PhaseTimings {
     }
   }
 
-  /** A part of the phase timed next (or of the last one), shown indented under it and not counted in the total. */
-  detail(name: string, ms: number): void {
-    this.phases.push({ name, ms, detail: true });
+  /** A part of the phase `phase` (which may still be running), shown indented under it. */
+  detail(phase: string, name: string, ms: number): void {
+    this.parts.set(phase, [...(this.parts.get(phase) ?? []), { name, ms }]);
   }
 
   /** The wall time of the phase `name` (0 when it did not run). */
   msOf(name: string): number {
-    return this.phases.find((p) => p.name === name && !p.detail)?.ms ?? 0;
+    return this.phases.find((p) => p.name === name)?.ms ?? 0;
   }
 
   /** The phases in order (their parts indented), then what no phase covered, then the total. */
   table(): string {
     const total = this.now() - this.started;
-    const covered = this.phases.reduce((sum, p) => sum + (p.detail ? 0 : p.ms), 0);
-    // A phase's parts are recorded while it runs, before the phase itself.
-    const ordered: typeof this.phases = [];
-    let parts: typeof this.phases = [];
-    for (const p of this.phases) {
-      if (p.detail) parts.push(p);
-      else {
-        ordered.push(p, ...parts);
-        parts = [];
-      }
-    }
-    const rows = [...ordered, ...parts, { name: 'other (between phases)', ms: total - covered }, { name: 'total', ms: total }];
+    const covered = this.phases.reduce((sum, p) => sum + p.ms, 0);
+    const rows = [
+      ...this.phases.flatMap((p) => [p, ...(this.parts.get(p.name) ?? []).map((part) => ({ ...part, name: `  ${part.name}` }))]),
+      { name: 'other (between phases)', ms: total - covered },
+      { name: 'total', ms: total },
+    ];
     return table(
       ['phase', 'seconds', 'share'],
-      rows.map((r) => [r.detail ? `  ${r.name}` : r.name, seconds(r.ms), share(r.ms, total)]),
+      rows.map((r) => [r.name, seconds(r.ms), share(r.ms, total)]),
     );
   }
 }

@@ -54,8 +54,8 @@ test("a phase's parts are indented under it and not counted twice", async () => 
   const timings = new PhaseTimings(() => clock);
   await timings.time('stack start', async () => {
     clock += 3000;
-    timings.detail('PostgreSQL', 2000);
-    timings.detail('Temporal', 3000);
+    timings.detail('stack start', 'PostgreSQL', 2000);
+    timings.detail('stack start', 'Temporal', 3000);
   });
   assert.equal(timings.msOf('stack start'), 3000);
   assert.deepEqual(

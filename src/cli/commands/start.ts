@@ -20,6 +20,9 @@ import { PhaseTimings, trialPhasesTable } from '../timings.js';
 import { completedTrainings } from '../sweep-history.js';
 import type { TrialResult } from '../../../workflows/types.js';
 
+// --timings rows that have parts, or that the trials' table reads.
+const STACK_PHASE = 'stack start (Temporal, PostgreSQL side by side) and connect';
+const WORKERS_PHASE = 'workers start (training processes warmed since the stack start)';
 const RUN_PHASE = 'sweep run (the trials: see below)';
 
 const command: Command = {
@@ -53,7 +56,13 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     timings.ran('CLI start (Node, tsx, modules)', 0);
     const config = loadConfig();
     // In-process workers will need the workflow bundle: build it while the data and stack get ready.
-    if (!config.temporalAddress) workflowBundle().catch(() => {});
+    const bundleStarted = performance.now();
+    let bundleMs: number | undefined;
+    if (!config.temporalAddress)
+      workflowBundle().then(
+        () => (bundleMs = performance.now() - bundleStarted),
+        () => {},
+      );
     const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
     const { loaded, trials, dataset } = await timings.time('validate spec, variants and data (encode, cache)', () => prepareSweep(positionals[0]!, config));
     const { spec } = loaded;
@@ -62,7 +71,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     // The in-process workers' training processes fork and load their backend while the stack starts.
     if (!config.temporalAddress) trainingProcesses.keepWarm(concurrency, backend);
     const session = await timings
-      .time('stack start (Temporal, PostgreSQL side by side) and connect', () => openSession({ config, log, onStarted: (server, ms) => timings.detail(server, ms) }))
+      .time(STACK_PHASE, () => openSession({ config, log, onStarted: (server, ms) => timings.detail(STACK_PHASE, server, ms) }))
       .catch((err: unknown) => {
         trainingProcesses.stop();
         throw err;
@@ -86,9 +95,10 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
-        workers = await timings.time('workers start (workflow bundle; training processes warmed since the stack start)', () =>
+        workers = await timings.time(WORKERS_PHASE, () =>
           startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }),
         );
+        if (bundleMs !== undefined) timings.detail(WORKERS_PHASE, 'workflow bundle (built in the background since the CLI start)', bundleMs);
       }
       // The plan leaves here as plain JSON: the workflow never runs the planner, schema or presets.
       const input = sweepInputOf(spec, {
