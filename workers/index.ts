@@ -6,7 +6,7 @@ import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
 import { OutageReport } from '../src/outage.js';
 import { canConnect, connectOrExplain, splitHostPort } from '../src/stack/net.js';
-import { keepTrainingProcessesWarm, stopTrainingProcesses } from '../src/train/runner.js';
+import { trainingProcesses } from '../src/train/runner.js';
 import type { BackendName } from '../src/train/types.js';
 
 export type Queue = 'orchestration' | 'train';
@@ -124,8 +124,8 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
   }
   let trainWorker: Worker | undefined;
   if (options.queues.includes('train')) {
-    // One warm training process per slot, so no trial waits for Node, tsx and tfjs to load.
-    keepTrainingProcessesWarm(options.concurrency);
+    // One warm training process per slot, so no trial waits for Node, tsx and tfjs-node to load.
+    trainingProcesses.keepWarm(options.concurrency, options.backend);
     trainWorker = await Worker.create({
       connection,
       namespace: options.config.namespace,
@@ -141,7 +141,7 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     workers.push(trainWorker);
   }
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
-    if (options.queues.includes('train')) stopTrainingProcesses();
+    if (options.queues.includes('train')) trainingProcesses.stop();
     await db.close();
     await connection.close();
   });

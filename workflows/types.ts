@@ -10,7 +10,7 @@ import type { SweepStatus, TerminalSweepStatus, TerminalTrialStatus } from '../s
 import type { PresetName, VariantConfig } from '../src/model/config.js';
 import type { SweepSpec } from '../src/sweep-spec/types.js';
 import type { Params, StrategySetup, StrategyState, TrialMetrics } from '../src/strategy/index.js';
-import type { BackendName, EarlyStopping, EpochMetrics } from '../src/train/types.js';
+import type { BackendName, EarlyStopping, EpochMetrics, TrainingPhaseMs } from '../src/train/types.js';
 
 export type { SweepStatus } from '../src/domain/status.js';
 
@@ -145,6 +145,20 @@ export interface TrialResult {
   epochs?: EpochMetrics[];
   /** Worker that trained it. */
   worker?: string;
+  /** Where the training activity's time went (trials that trained to a result). */
+  timings?: TrialTimings;
+}
+
+/** Milliseconds of one training activity, measured by the activity and its training process (sweep start --timings reads them from the history). */
+export interface TrialTimings {
+  /** The whole activity, from its start to its result. */
+  activity: number;
+  /** Opening the dataset's cache and checking it against the sweep's fingerprint. */
+  dataset: number;
+  /** From the training request to its result: the process's phases, plus IPC and the trial-start and epoch rows written meanwhile. */
+  training: number;
+  /** Inside the training process. */
+  phases: TrainingPhaseMs;
 }
 
 export interface SweepProgress {

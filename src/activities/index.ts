@@ -89,6 +89,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
      * ignores transitions out of a terminal status and training resumes from the checkpoint.
      */
     async trainTrial(input: TrialInput): Promise<TrialResult> {
+      const activityStarted = performance.now();
       const ctx = Context.current();
       const { training } = input;
       const checkpoint = checkpointDir(config, input.sweepId, input.trialId);
@@ -115,6 +116,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
       const beat = setInterval(() => ctx.heartbeat({ epoch: lastEpoch }), 5_000);
       try {
         const dataset = await datasetFor(training.dataset);
+        const trainingStarted = performance.now();
         const trained = await runTraining(
           {
             variant,
@@ -154,6 +156,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
             },
           },
         );
+        const trainingMs = performance.now() - trainingStarted;
         if (trained.status === 'cancelled' && !ctx.cancellationSignal.aborted && draining?.aborted) {
           throw ApplicationFailure.retryable(`worker ${identity} shut down after epoch ${lastEpoch}; the trial resumes from that checkpoint on another worker`, 'WorkerShutdown');
         }
@@ -185,7 +188,8 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
           .then((artifacts) => artifacts.clear(`${input.sweepId}/${input.trialId}`, { leftoversOnly: true }))
           .catch((err: unknown) => warn(`sweep ${input.sweepId}, trial ${input.trialId}: could not remove leftover temp files under SWEEP_ARTIFACTS: ${(err as Error).message}`));
         // The epochs are in the database; the workflow's history needs only the summary.
-        return { ...result, epochs: undefined };
+        const timings = { activity: performance.now() - activityStarted, dataset: trainingStarted - activityStarted, training: trainingMs, phases: trained.phaseMs };
+        return { ...result, epochs: undefined, timings };
       } catch (err) {
         // The row counts Temporal's attempts, also those that failed before training recorded its start.
         if (!ctx.cancellationSignal.aborted) {

@@ -13,9 +13,9 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(options: { log?: (line: string) => void; config?: Config } = {}): Promise<Session> {
+export async function openSession(options: { log?: (line: string) => void; config?: Config; onStarted?: (server: string, ms: number) => void } = {}): Promise<Session> {
   const config = options.config ?? loadConfig();
-  const stack = await openStack(config, { log: options.log });
+  const stack = await openStack(config, { log: options.log, onStarted: options.onStarted });
   try {
     const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', stack.temporalAddress, () => Connection.connect(temporalConnectionOptions(config, stack.temporalAddress)));
     const db = await openDb(stack.databaseUrl);

@@ -86,7 +86,7 @@ async function runningTemporal(state: StackState) {
  * Connects to TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise reuses the embedded servers
  * already running under SWEEP_HOME, or starts them (persistent state in SWEEP_HOME).
  */
-export async function openStack(config: Config, options: { log?: (line: string) => void; temporal?: boolean } = {}): Promise<Stack> {
+export async function openStack(config: Config, options: { log?: (line: string) => void; temporal?: boolean; onStarted?: (server: string, ms: number) => void } = {}): Promise<Stack> {
   const log = options.log ?? (() => {});
   const stops: Array<() => Promise<void>> = [];
   let temporalAddress = config.temporalAddress;
@@ -95,41 +95,40 @@ export async function openStack(config: Config, options: { log?: (line: string) 
   let readerDatabaseUrl: string | undefined;
   let workersRunning = false;
 
-  const embedded = (!temporalAddress && options.temporal !== false) || !databaseUrl;
+  const wantTemporal = !temporalAddress && options.temporal !== false;
+  const embedded = wantTemporal || !databaseUrl;
   if (embedded) {
     await withStackLock(config, async () => {
       const state = readState(config);
-      if (!temporalAddress && options.temporal !== false) {
-        const running = await runningTemporal(state);
-        if (running && running.ownerPid !== undefined && running.ownerPid !== process.pid && !isProcessAlive(running.ownerPid)) {
-          // Its owner died without stopping it (say, a SIGKILLed `sweep start`): adopt it, so it
-          // stops when this process is done with it instead of running on as an orphan.
-          ({ address: temporalAddress, uiUrl } = running);
-          state.temporal = { ...running, ownerPid: process.pid };
-          stops.push(stopTemporalAt(config, running.pid));
-          log(`Adopting the Temporal dev server at ${temporalAddress}, left running by a process that exited (it stops when this command ends)`);
-        } else if (running) {
-          ({ address: temporalAddress, uiUrl } = running);
-          log(`Reusing the Temporal dev server at ${temporalAddress}`);
-        } else {
-          const server = await startTemporalDevServer({ dataDir: path.join(config.home, 'temporal'), port: config.ports.temporal, uiPort: config.ports.ui, namespace: config.namespace });
-          ({ address: temporalAddress, uiUrl } = server);
-          state.temporal = { pid: server.pid, address: server.address, uiUrl: server.uiUrl, ownerPid: process.pid };
-          stops.push(async () => {
-            await server.stop();
-            await forgetTemporal(config);
-          });
-          log(`Started the Temporal dev server at ${temporalAddress} (UI ${uiUrl})`);
-        }
+      const timed = async <T>(server: string, start: () => Promise<T>): Promise<T> => {
+        const started = performance.now();
+        const result = await start();
+        options.onStarted?.(server, performance.now() - started);
+        return result;
+      };
+      // Side by side: each mostly waits for its own server process to come up.
+      const [temporal, pg] = await Promise.allSettled([
+        wantTemporal ? timed('Temporal dev server', () => embeddedTemporal(config, state, log)) : undefined,
+        // Reuses (or adopts) a server already running on the data dir, else starts one.
+        databaseUrl ? undefined : timed('PostgreSQL', () => startEmbeddedPostgres({ dataDir: path.join(config.home, 'postgres'), port: config.ports.postgres, log })),
+      ]);
+      if (temporal.status === 'rejected' || pg.status === 'rejected') {
+        // What one of them started is stopped again, so a failed start leaves no server behind.
+        if (temporal.status === 'fulfilled') await temporal.value?.stopIfStartedHere();
+        if (pg.status === 'fulfilled' && pg.value?.ownership === 'started') await pg.value.stop();
+        throw temporal.status === 'rejected' ? temporal.reason : (pg as PromiseRejectedResult).reason;
+      }
+      if (temporal.value) {
+        ({ address: temporalAddress, uiUrl } = temporal.value);
+        if (temporal.value.stop) stops.push(temporal.value.stop);
         workersRunning = state.devPid !== undefined && isProcessAlive(state.devPid);
       }
-      if (!databaseUrl) {
-        // Reuses (or adopts) a server already running on the data dir, else starts one.
-        const pg = await startEmbeddedPostgres({ dataDir: path.join(config.home, 'postgres'), port: config.ports.postgres, log });
-        databaseUrl = pg.url;
-        readerDatabaseUrl = pg.readerUrl;
-        if (pg.ownership !== 'shared') stops.push(() => pg.stop());
-        if (pg.ownership === 'started') log(`Started the embedded PostgreSQL at ${redact(databaseUrl)}`);
+      if (pg.value) {
+        databaseUrl = pg.value.url;
+        readerDatabaseUrl = pg.value.readerUrl;
+        const started = pg.value;
+        if (started.ownership !== 'shared') stops.push(() => started.stop());
+        if (started.ownership === 'started') log(`Started the embedded PostgreSQL at ${redact(started.url)}`);
       }
       state.users = [...liveUsers(state), process.pid];
       writeState(config, state);
@@ -167,6 +166,33 @@ export async function openStack(config: Config, options: { log?: (line: string) 
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/**
+ * The embedded Temporal dev server: the running one (adopted when its owner died), else a new one;
+ * records it in `state`. `stop` is for close(); `stopIfStartedHere` undoes a start when the stack fails to open.
+ */
+async function embeddedTemporal(config: Config, state: StackState, log: (line: string) => void) {
+  const running = await runningTemporal(state);
+  if (running && running.ownerPid !== undefined && running.ownerPid !== process.pid && !isProcessAlive(running.ownerPid)) {
+    // Its owner died without stopping it (say, a SIGKILLed `sweep start`): adopt it, so it
+    // stops when this process is done with it instead of running on as an orphan.
+    state.temporal = { ...running, ownerPid: process.pid };
+    log(`Adopting the Temporal dev server at ${running.address}, left running by a process that exited (it stops when this command ends)`);
+    return { address: running.address, uiUrl: running.uiUrl, stop: stopTemporalAt(config, running.pid), stopIfStartedHere: async () => {} };
+  }
+  if (running) {
+    log(`Reusing the Temporal dev server at ${running.address}`);
+    return { address: running.address, uiUrl: running.uiUrl, stop: undefined, stopIfStartedHere: async () => {} };
+  }
+  const server = await startTemporalDevServer({ dataDir: path.join(config.home, 'temporal'), port: config.ports.temporal, uiPort: config.ports.ui, namespace: config.namespace });
+  state.temporal = { pid: server.pid, address: server.address, uiUrl: server.uiUrl, ownerPid: process.pid };
+  log(`Started the Temporal dev server at ${server.address} (UI ${server.uiUrl})`);
+  const stop = async () => {
+    await server.stop();
+    await forgetTemporal(config);
+  };
+  return { address: server.address, uiUrl: server.uiUrl, stop, stopIfStartedHere: () => server.stop() };
 }
 
 async function forgetTemporal(config: Config): Promise<void> {

@@ -6,19 +6,24 @@
 import { openSplit, type EncodedSplit } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
-import { activeBackendRuntime } from './backend.js';
+import { activeBackendRuntime, selectBackend } from './backend.js';
 import type { ChildMessage, ParentMessage, SerializedError } from './runner.js';
+import { wallClockMs } from './phase-clock.js';
 import { trainModel } from './train.js';
-import type { TrainRequest } from './types.js';
+import type { BackendName, TrainRequest } from './types.js';
 
 let stopRequested = false;
+// Settles once the warm-up is done: a trial starts after it (the two would load the backend at once).
+let warmedUp: Promise<void> = Promise.resolve();
 let opened: { key: string; train: EncodedSplit; valid: EncodedSplit } | undefined;
 
 const send = (message: ChildMessage) => new Promise<void>((resolve, reject) => process.send!(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'cancel') stopRequested = true;
-  else void run(message.request);
+  // A failed send means the parent is gone, and 'disconnect' ends this process.
+  else if (message.type === 'warm-up') warmedUp = warmUp(message.backend).catch(() => {});
+  else void run(message.request, message.sentAt);
 });
 // Parent gone (or done with us): never train on as an orphan.
 process.on('disconnect', () => process.exit());
@@ -44,8 +49,16 @@ function closeSplits() {
   opened = undefined;
 }
 
-async function run(request: TrainRequest): Promise<void> {
+/** Loads the backend's library while no trial waits for it; one that cannot load is the trial's error to report. */
+async function warmUp(backend: BackendName | 'auto' | undefined): Promise<void> {
+  const loaded = backend === undefined ? undefined : await selectBackend(backend).catch(() => undefined);
+  await send({ type: 'ready', backend: loaded });
+}
+
+async function run(request: TrainRequest, sentAt: number): Promise<void> {
   stopRequested = false;
+  await warmedUp;
+  const processWaitMs = Math.max(0, wallClockMs() - sentAt);
   try {
     const { train, valid } = splitsOf(request.dataset);
     const result = await trainModel(
@@ -59,6 +72,7 @@ async function run(request: TrainRequest): Promise<void> {
         warn: (line) => void send({ type: 'warning', line }),
       },
     );
+    result.phaseMs.processWait = processWaitMs;
     await send({ type: 'result', result });
   } catch (err) {
     // The parent retires a process after an error; its splits go with it.

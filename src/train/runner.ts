@@ -4,23 +4,28 @@
  * while a trial trains. A process (rather than a worker thread) also contains native backend
  * crashes and out-of-memory kills to the one trial, and can always be killed.
  *
- * Training processes are warm and reused: starting Node, tsx and tfjs costs ~0.8 s of CPU, more
- * than a tiny trial trains. `keepTrainingProcessesWarm(n)` keeps one ready per slot; a process that
- * finished a trial cleanly serves the next one, and is recycled (a fresh one replaces it) after an
- * error, a cancel, a kill, a change of backend, or MAX_TRIALS_PER_PROCESS trials.
+ * Training processes are warm and reused: starting Node, tsx and tfjs-node costs seconds of CPU,
+ * more than a small trial trains. `TrainingProcessPool.keepWarm(n, backend)` keeps one ready per
+ * slot, its backend's library loaded; a process that finished a trial cleanly serves the next one,
+ * and is recycled (a fresh one replaces it) after an error, a cancel, a kill, a change of backend,
+ * or MAX_TRIALS_PER_PROCESS trials. A trial starts from its own checkpoint or seed, never from a
+ * previous trial's state, so a reused process trains exactly as a fresh one.
  *
- * Protocol (structured-clone IPC), per trial: the parent sends `start` with the request, later maybe
- * `cancel`; the child answers `started`, `epoch`..., `log`..., then exactly one `result` or `error`,
- * and waits for the next `start`. Disconnecting the IPC channel ends the child.
+ * Protocol (structured-clone IPC): once forked, the parent sends `warm-up` (maybe with a backend to
+ * load) and the child answers `ready`. Per trial: the parent sends `start` with the request, later
+ * maybe `cancel`; the child answers `started`, `epoch`..., `log`..., then exactly one `result` or
+ * `error`, and waits for the next `start`. Disconnecting the IPC channel ends the child.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { isSuppressedTensorFlowLine, trainingProcessEnv } from './backend-name.js';
+import { wallClockMs } from './phase-clock.js';
 import type { BackendName, BackendRuntime, EpochMetrics, TrainRequest, TrainResult } from './types.js';
 
-export type ParentMessage = { type: 'start'; request: TrainRequest } | { type: 'cancel' };
+/** `sentAt` (wallClockMs) lets the child time how long the request waited for it (processWait). */
+export type ParentMessage = { type: 'warm-up'; backend: BackendName | 'auto' | undefined } | { type: 'start'; request: TrainRequest; sentAt: number } | { type: 'cancel' };
 
 export interface SerializedError {
   name: string;
@@ -30,6 +35,7 @@ export interface SerializedError {
 }
 
 export type ChildMessage =
+  | { type: 'ready'; backend: BackendName | undefined }
   | { type: 'started'; backend: BackendName; paramCount: number; runtime: BackendRuntime }
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'log'; line: string }
@@ -92,32 +98,51 @@ interface TrialListener {
 class TrainingProcess {
   readonly child: ChildProcess;
   trials = 0;
+  /** The backend asked of it (preloaded or its last trial's); a request for another one recycles it. */
   backend: BackendName | 'auto' | undefined;
+  /** The backend it has loaded, once it said so. */
+  loaded: BackendName | undefined;
+  /** Ready to train: modules and (when preloaded) the backend's library are loaded. */
+  warm = false;
   listener: TrialListener | undefined;
   exited = false;
 
-  constructor() {
-    forked++;
-    // The child loads TypeScript through tsx, resolved from here so any cwd works. The environment
-    // carries TensorFlow's thread and log settings (read when its library loads): the cores are
-    // shared by as many processes as there are training slots.
-    const env = trainingProcessEnv(process.env, warmTarget);
+  constructor(env: Record<string, string | undefined>, preload: BackendName | 'auto' | undefined, onExit: (proc: TrainingProcess) => void) {
+    // The child loads TypeScript through tsx, resolved from here so any cwd works.
     this.child = fork(CHILD_ENTRY, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', silent: true, env });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.listener?.line(line, 'stdout'));
     createInterface({ input: this.child.stderr! }).on('line', (line) => this.listener?.line(line, 'stderr'));
-    this.child.on('message', (message: ChildMessage) => this.listener?.message(message));
+    this.child.on('message', (message: ChildMessage) => {
+      if (message.type === 'ready') {
+        this.warm = true;
+        this.loaded = message.backend;
+      } else this.listener?.message(message);
+    });
     this.child.on('exit', (code, signal) => {
       this.exited = true;
-      removeIdle(this);
+      onExit(this);
       this.listener?.exit(code, signal);
     });
     // Without an 'error' listener a failed fork or send would throw; the exit handler reports it.
     this.child.on('error', () => {});
     this.setReferenced(false);
+    this.backend = preload;
+    this.send({ type: 'warm-up', backend: preload });
   }
 
-  get usable(): boolean {
-    return !this.exited && this.child.connected && this.trials < MAX_TRIALS_PER_PROCESS;
+  usable(maxTrials: number): boolean {
+    return !this.exited && this.child.connected && this.trials < maxTrials;
+  }
+
+  /** Serves a request for `backend`: the one it was asked for, or the one that request resolved to. */
+  serves(backend: BackendName | 'auto'): boolean {
+    return this.backend === undefined || this.backend === backend || this.loaded === backend;
+  }
+
+  send(message: ParentMessage, onError?: (err: Error) => void): void {
+    this.child.send(message, (err) => {
+      if (err) onError?.(err);
+    });
   }
 
   /** An idle process holds no reference on this process's event loop, so it never keeps it alive. */
@@ -128,8 +153,8 @@ class TrainingProcess {
     }
   }
 
+  /** Ends it once it is idle: disconnecting the IPC channel ends the child. */
   retire(): void {
-    removeIdle(this);
     if (this.child.connected) this.child.disconnect();
   }
 
@@ -138,165 +163,240 @@ class TrainingProcess {
   }
 }
 
-const idle: TrainingProcess[] = [];
-let busy = 0;
-let warmTarget = 1;
-let forked = 0;
+/**
+ * The training processes of this process: `slots` kept warm (forked, with their backend loaded)
+ * for the next trials, each trial on one of them, a process reused after a clean trial and
+ * replaced otherwise (see the top of this file).
+ */
+export class TrainingProcessPool {
+  private readonly idle: TrainingProcess[] = [];
+  private busy = 0;
+  private target = 1;
+  private preload: BackendName | 'auto' | undefined;
+  private forkedCount = 0;
 
-/** Training processes started by this process so far (tests and benchmarks check reuse with it). */
-export const trainingProcessesForked = () => forked;
+  constructor(private readonly maxTrialsPerProcess = MAX_TRIALS_PER_PROCESS) {}
 
-function removeIdle(proc: TrainingProcess): void {
-  const at = idle.indexOf(proc);
-  if (at >= 0) idle.splice(at, 1);
-}
-
-/** Forks processes until `warmTarget` are idle or busy. */
-function topUp(): void {
-  while (idle.length + busy < warmTarget) idle.push(new TrainingProcess());
-}
-
-/** Keep `slots` training processes ready (one per trial the worker trains at once). */
-export function keepTrainingProcessesWarm(slots: number): void {
-  warmTarget = Math.max(1, slots);
-  topUp();
-}
-
-/** Ends every idle training process (a worker shutting down); busy ones end with their trial. */
-export function stopTrainingProcesses(): void {
-  warmTarget = 0;
-  for (const proc of idle.splice(0)) proc.retire();
-}
-
-function takeTrainingProcess(backend: BackendName | 'auto'): TrainingProcess {
-  // A process that trained on another backend is recycled: tfjs keeps one backend per proc.
-  let taken: TrainingProcess | undefined;
-  while (!taken && idle.length > 0) {
-    const candidate = idle.shift()!;
-    if (candidate.usable && (candidate.backend === undefined || candidate.backend === backend)) taken = candidate;
-    else candidate.retire();
+  /** Training processes forked so far (tests and benchmarks check reuse with it). */
+  get forked(): number {
+    return this.forkedCount;
   }
-  taken ??= new TrainingProcess();
-  taken.setReferenced(true);
-  taken.backend = backend;
-  busy++;
-  return taken;
-}
 
-/** Back to the pool after a clean trial; otherwise retired (state unknown) and replaced. */
-function releaseTrainingProcess(proc: TrainingProcess, clean: boolean): void {
-  busy--;
-  proc.listener = undefined;
-  proc.trials++;
-  proc.setReferenced(false);
-  if (clean && proc.usable && idle.length + busy < warmTarget) idle.push(proc);
-  else proc.retire();
-  topUp();
-}
+  /** Idle processes ready to train at once: modules loaded, and the backend kept warm when one was given. */
+  get warm(): number {
+    return this.idle.filter((proc) => proc.warm && (this.preload === undefined || proc.loaded !== undefined)).length;
+  }
 
-export function runTraining(request: TrainRequest, options: RunTrainingOptions = {}): Promise<TrainResult> {
-  const { signal, onLog, killAfterMs = 30_000 } = options;
-  if (signal?.aborted) return Promise.reject(abortError('training was aborted before it started'));
-  return new Promise<TrainResult>((resolve, reject) => {
-    const proc = takeTrainingProcess(request.backend);
-    const { child } = proc;
+  /**
+   * Keeps `slots` training processes ready (one per trial trained at once); with `backend`, each
+   * loads that backend's library while it waits, so a trial's first epoch does not.
+   */
+  keepWarm(slots: number, backend?: BackendName | 'auto'): void {
+    this.target = Math.max(1, slots);
+    if (backend !== undefined && backend !== this.preload) {
+      this.preload = backend;
+      // Idle processes without it (or with another one) make way for ones that load it.
+      for (const proc of this.idle.filter((p) => p.backend !== backend)) this.remove(proc);
+    }
+    this.topUp();
+  }
+
+  /** Ends every idle training process (shutting down); busy ones end with their trial. */
+  stop(): void {
+    this.target = 0;
+    for (const proc of this.idle.splice(0)) proc.retire();
+  }
+
+  /** Trains `request` on a warm (or new) process; resolves with its result once every callback has run. */
+  run(request: TrainRequest, options: RunTrainingOptions = {}): Promise<TrainResult> {
+    if (options.signal?.aborted) return Promise.reject(abortError('training was aborted before it started'));
     const tfLogLevel = trainingProcessEnv().TF_CPP_MIN_LOG_LEVEL;
-    const stderrTail: string[] = [];
+    const proc = this.take(request.backend);
+    const trial = new TrialRun(proc, options, tfLogLevel, (clean) => this.release(proc, clean));
+    trial.start(request);
+    return trial.result;
+  }
 
-    let settled = false;
-    let outcome: { result: TrainResult } | { error: Error } | undefined;
-    let callbackError: Error | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    // Callbacks run in order; the promise settles only after the last one has finished.
-    let callbacks: Promise<void> = Promise.resolve();
-    const enqueue = (callback: () => void | Promise<void>) => {
-      callbacks = callbacks.then(callback).catch((err: unknown) => {
-        // A failing callback (say, the results store is down) ends the trial with its error.
-        callbackError ??= err instanceof Error ? err : new Error(String(err));
-        proc.kill();
-      });
-    };
-    const fail = (error: Error) => {
-      outcome ??= { error };
-    };
-    const settle = () => {
-      void callbacks.then(() => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(killTimer);
-        signal?.removeEventListener('abort', onAbort);
-        const clean = !callbackError && !aborted && outcome !== undefined && 'result' in outcome;
-        releaseTrainingProcess(proc, clean);
-        if (callbackError) reject(callbackError);
-        else if (outcome && 'result' in outcome) resolve(outcome.result);
-        else reject(outcome?.error ?? new Error('training process ended without a result'));
-      });
-    };
+  private fork(backend = this.preload): TrainingProcess {
+    this.forkedCount++;
+    // TensorFlow's thread and log settings are read when its library loads: the cores are shared
+    // by as many processes as there are training slots.
+    return new TrainingProcess(trainingProcessEnv(process.env, this.target), backend, (proc) => this.removeIdle(proc));
+  }
 
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      if (child.connected) child.send({ type: 'cancel' } satisfies ParentMessage);
-      killTimer = setTimeout(() => {
-        fail(abortError(`training did not stop within ${killAfterMs} ms of the abort and was killed`));
-        proc.kill();
-      }, killAfterMs);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+  /** Forks processes until `target` are idle or busy. */
+  private topUp(): void {
+    while (this.idle.length + this.busy < this.target) this.idle.push(this.fork());
+  }
 
-    proc.listener = {
-      message(message) {
-        switch (message.type) {
-          case 'started':
-            enqueue(() => options.onStart?.({ backend: message.backend, paramCount: message.paramCount, runtime: message.runtime }));
-            break;
-          case 'epoch':
-            enqueue(() => options.onEpoch?.(message.metrics));
-            break;
-          case 'log':
-            onLog?.(message.line);
-            break;
-          case 'warning':
-            (options.onWarning ?? onLog)?.(message.line);
-            break;
-          case 'result':
-            outcome ??= { result: message.result };
-            settle();
-            break;
-          case 'error':
-            fail(deserializeError(message.error));
-            settle();
-            break;
-        }
-      },
-      line(line, stream) {
-        if (stream === 'stderr') {
-          stderrTail.push(line);
-          if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
-          if (isSuppressedTensorFlowLine(line, tfLogLevel)) return;
-        }
-        onLog?.(line);
-      },
-      exit(code, exitSignal) {
-        if (!outcome) {
-          const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${code}`;
-          const tail = stderrTail.length > 0 ? `; last output:\n${stderrTail.join('\n')}` : '';
-          fail(new TrainingError('TrainingProcessExited', `training process ${how} without a result (out of memory?)${tail}`, false));
-        }
-        settle();
-      },
-    };
-    if (proc.exited) {
-      proc.listener.exit(proc.child.exitCode, proc.child.signalCode);
+  private take(backend: BackendName | 'auto'): TrainingProcess {
+    // A process that loaded another backend is recycled: tfjs keeps one backend per process.
+    let taken: TrainingProcess | undefined;
+    while (!taken && this.idle.length > 0) {
+      const candidate = this.idle.shift()!;
+      if (candidate.usable(this.maxTrialsPerProcess) && candidate.serves(backend)) taken = candidate;
+      else candidate.retire();
+    }
+    taken ??= this.fork(backend);
+    taken.setReferenced(true);
+    taken.backend = backend;
+    this.busy++;
+    return taken;
+  }
+
+  /** Back to the pool after a clean trial; otherwise retired (state unknown) and replaced. */
+  private release(proc: TrainingProcess, clean: boolean): void {
+    this.busy--;
+    proc.listener = undefined;
+    proc.trials++;
+    proc.setReferenced(false);
+    if (clean && proc.usable(this.maxTrialsPerProcess) && this.idle.length + this.busy < this.target) this.idle.push(proc);
+    else proc.retire();
+    this.topUp();
+  }
+
+  private remove(proc: TrainingProcess): void {
+    this.removeIdle(proc);
+    proc.retire();
+  }
+
+  private removeIdle(proc: TrainingProcess): void {
+    const at = this.idle.indexOf(proc);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+}
+
+/**
+ * One trial on one training process: relays the child's messages to the caller's callbacks, in
+ * order, turns an abort into a cancel (and a kill after the grace period), and settles once, after
+ * the last callback, handing the process back clean or not.
+ */
+class TrialRun implements TrialListener {
+  readonly result: Promise<TrainResult>;
+  private resolve!: (result: TrainResult) => void;
+  private reject!: (err: Error) => void;
+  private outcome: { result: TrainResult } | { error: Error } | undefined;
+  private callbackError: Error | undefined;
+  // Callbacks run in order; the trial settles only after the last one has finished.
+  private callbacks: Promise<void> = Promise.resolve();
+  private killTimer: NodeJS.Timeout | undefined;
+  private aborted = false;
+  private settled = false;
+  private readonly stderrTail: string[] = [];
+  private readonly onAbort = () => this.abort();
+
+  constructor(
+    private readonly proc: TrainingProcess,
+    private readonly options: RunTrainingOptions,
+    private readonly tfLogLevel: string | undefined,
+    private readonly done: (clean: boolean) => void,
+  ) {
+    this.result = new Promise<TrainResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  start(request: TrainRequest): void {
+    this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.proc.listener = this;
+    if (this.proc.exited) {
+      this.exit(this.proc.child.exitCode, this.proc.child.signalCode);
       return;
     }
-    child.send({ type: 'start', request } satisfies ParentMessage, (err) => {
-      if (err) {
-        fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`, false));
-        proc.kill();
-      }
+    this.proc.send({ type: 'start', request, sentAt: wallClockMs() }, (err) => {
+      this.fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`, false));
+      this.proc.kill();
     });
-  });
+  }
+
+  message(message: ChildMessage): void {
+    const { options } = this;
+    switch (message.type) {
+      case 'started':
+        this.enqueue(() => options.onStart?.({ backend: message.backend, paramCount: message.paramCount, runtime: message.runtime }));
+        break;
+      case 'epoch':
+        this.enqueue(() => options.onEpoch?.(message.metrics));
+        break;
+      case 'log':
+        options.onLog?.(message.line);
+        break;
+      case 'warning':
+        (options.onWarning ?? options.onLog)?.(message.line);
+        break;
+      case 'result':
+        this.outcome ??= { result: message.result };
+        this.settle();
+        break;
+      case 'error':
+        this.fail(deserializeError(message.error));
+        this.settle();
+        break;
+    }
+  }
+
+  line(line: string, stream: 'stdout' | 'stderr'): void {
+    if (stream === 'stderr') {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+      if (isSuppressedTensorFlowLine(line, this.tfLogLevel)) return;
+    }
+    this.options.onLog?.(line);
+  }
+
+  exit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (!this.outcome) {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const tail = this.stderrTail.length > 0 ? `; last output:\n${this.stderrTail.join('\n')}` : '';
+      this.fail(new TrainingError('TrainingProcessExited', `training process ${how} without a result (out of memory?)${tail}`, false));
+    }
+    this.settle();
+  }
+
+  private abort(): void {
+    const killAfterMs = this.options.killAfterMs ?? 30_000;
+    this.aborted = true;
+    if (this.proc.child.connected) this.proc.send({ type: 'cancel' });
+    this.killTimer = setTimeout(() => {
+      this.fail(abortError(`training did not stop within ${killAfterMs} ms of the abort and was killed`));
+      this.proc.kill();
+    }, killAfterMs);
+  }
+
+  private enqueue(callback: () => void | Promise<void>): void {
+    this.callbacks = this.callbacks.then(callback).catch((err: unknown) => {
+      // A failing callback (say, the results store is down) ends the trial with its error.
+      this.callbackError ??= err instanceof Error ? err : new Error(String(err));
+      this.proc.kill();
+    });
+  }
+
+  private fail(error: Error): void {
+    this.outcome ??= { error };
+  }
+
+  private settle(): void {
+    void this.callbacks.then(() => {
+      if (this.settled) return;
+      this.settled = true;
+      clearTimeout(this.killTimer);
+      this.options.signal?.removeEventListener('abort', this.onAbort);
+      const { outcome, callbackError } = this;
+      this.done(!callbackError && !this.aborted && outcome !== undefined && 'result' in outcome);
+      if (callbackError) this.reject(callbackError);
+      else if (outcome && 'result' in outcome) this.resolve(outcome.result);
+      else this.reject(outcome?.error ?? new Error('training process ended without a result'));
+    });
+  }
+}
+
+/** This process's training processes (workers keep them warm; the CLI warms them while the stack starts). */
+export const trainingProcesses = new TrainingProcessPool();
+
+/** Trains `request` on one of this process's training processes. */
+export function runTraining(request: TrainRequest, options: RunTrainingOptions = {}): Promise<TrainResult> {
+  return trainingProcesses.run(request, options);
 }
 
 function deserializeError(error: SerializedError): Error {

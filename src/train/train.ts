@@ -22,6 +22,7 @@ import { CompiledTrainStep, CompileError, compiledStepUnavailable } from './nati
 import { createNetwork, NativeNetwork } from './native/network.js';
 import { createOptimizer, NativeOptimizer } from './native/optimizer.js';
 import { stepInput } from './native/step-trace.js';
+import { PhaseClock } from './phase-clock.js';
 import type { WeightOptimizer } from './optimizer.js';
 import type { BackendName, EarlyStopping, EpochMetrics, StepPath, TrainRequest, TrainResult } from './types.js';
 
@@ -54,7 +55,10 @@ export class NonFiniteLossError extends Error {
 export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: TrainHooks = {}): Promise<TrainResult> {
   const v = req.variant;
   const reverseComplement = req.dataset.reverseComplement === true;
+  const clock = new PhaseClock();
+  let phaseStart = performance.now();
   const backend = await selectBackend(req.backend, hooks.log);
+  phaseStart = clock.lap('backendLoad', phaseStart);
   const params = countParams(v);
   checkSplits(v, splits);
   const lastEpoch = Math.min(req.untilEpoch, v.epochs);
@@ -66,7 +70,9 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     warn: (line) => (hooks.warn ?? hooks.log)?.(line),
     givenUp: () => hooks.shouldStop?.() ?? false,
   });
-  const state = (await readCheckpointOrDiscard(store, (reason) => hooks.log?.(`discarded a damaged checkpoint: ${reason}`))) ?? freshState(v, backend);
+  const resumed = await readCheckpointOrDiscard(store, (reason) => hooks.log?.(`discarded a damaged checkpoint: ${reason}`));
+  phaseStart = clock.lap('checkpointRead', phaseStart);
+  const state = resumed ?? freshState(v, backend);
   checkResumable(state, v, req.checkpointDir);
   if (state.backend !== backend) {
     hooks.log?.(`resuming a checkpoint written on ${state.backend} with ${backend}: results may differ in the last bits`);
@@ -79,12 +85,15 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
 
   const result = (status: TrainResult['status']): TrainResult => {
     const best = state.history[state.earlyStopping.bestEpoch - 1];
-    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null, stepPath };
+    return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null, stepPath, phaseMs: clock.ms };
   };
   /** A finished trial's result, with the best epoch's inference time measured on this backend. */
   const finished = (status: 'completed' | 'early-stopped'): TrainResult => {
-    const timed = result(status);
-    return timed.bestEpoch === 0 ? timed : { ...timed, inferenceMsPer1k: inferenceMsPer1k(backend, v, state.bestWeights, splits.valid) };
+    if (state.earlyStopping.bestEpoch === 0) return result(status);
+    const started = performance.now();
+    const msPer1k = inferenceMsPer1k(backend, v, state.bestWeights, splits.valid);
+    clock.lap('inferenceTiming', started);
+    return { ...result(status), inferenceMsPer1k: msPer1k };
   };
   if (state.earlyStopping.stopped) return finished('early-stopped');
   if (state.epoch >= lastEpoch) return finished('completed');
@@ -129,9 +138,13 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   const dropout = new Rng(0, state.rng.dropout);
   const x = new Float32Array(v.batchSize * v.seqLen * 4);
   const y = new Float32Array(v.batchSize * v.tasks);
+  clock.lap('modelBuild', phaseStart);
+  // The first step traces the compiled function: timed on its own, apart from the other batches.
+  let firstStep = true;
   try {
     for (let epoch = state.epoch + 1; epoch <= lastEpoch; epoch++) {
       const started = performance.now();
+      let firstStepMs = 0;
       const order = shuffle.permutation(splits.train.count);
       // Drawn from the shuffle stream right after the order, so its checkpointed state covers both.
       const reverse = reverseComplement ? Uint8Array.from(order, () => (shuffle.next() < 0.5 ? 1 : 0)) : undefined;
@@ -143,14 +156,22 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         const end = Math.min(start + v.batchSize, order.length);
         const indices = order.subarray(start, end);
         readTrainBatch(splits.train, indices, reverse?.subarray(start, end), x, y);
+        const stepStarted = performance.now();
         const loss = step(x, y, indices.length, dropout);
+        if (firstStep) {
+          firstStep = false;
+          firstStepMs = clock.lap('firstStep', stepStarted) - stepStarted;
+        }
         if (!Number.isFinite(loss)) {
           throw new NonFiniteLossError(`training loss is ${loss} at epoch ${epoch}, batch ${start / v.batchSize + 1} (learningRate ${v.learningRate}: try a smaller one)`);
         }
         lossSum += loss * indices.length;
       }
       const trainSeconds = (performance.now() - started) / 1000;
+      clock.ms.batches += trainSeconds * 1000 - firstStepMs;
+      const validationStarted = performance.now();
       const validation = validate(network, splits.valid, reverseComplement, forward);
+      clock.lap('validation', validationStarted);
       if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(`validation loss is ${validation.loss} at epoch ${epoch}`);
       const metrics: EpochMetrics = {
         epoch,
@@ -161,6 +182,8 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
         seconds: (performance.now() - started) / 1000,
         samplesPerSec: order.length / trainSeconds,
       };
+      // The checkpoint's cost includes reading the weights and slots back from the backend.
+      const writeStarted = performance.now();
       state.history = [...state.history, metrics];
       state.epoch = epoch;
       state.weights = network.readWeights();
@@ -171,6 +194,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       state.backend = backend;
       await writeCheckpoint(store, state);
       releaseHostCopies(state);
+      clock.lap('checkpointWrite', writeStarted);
       hooks.log?.(formatEpoch(metrics));
       await hooks.onEpoch?.(metrics);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- updateEarlyStopping above sets it; the narrowing from before the loop does not see that

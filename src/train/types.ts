@@ -67,7 +67,22 @@ export interface TrainResult {
   /** Milliseconds of forward passes per 1,000 validation sequences with the best epoch's weights, on `backend`; null before any epoch or when cancelled. */
   inferenceMsPer1k: number | null;
   stepPath: StepPath;
+  /** Milliseconds per phase of this call, summed over its epochs (sweep start --timings). */
+  phaseMs: TrainingPhaseMs;
 }
+
+/** A trial's phases in its training process, in the order they happen. */
+export type TrainingPhase = 'processWait' | 'backendLoad' | 'checkpointRead' | 'modelBuild' | 'firstStep' | 'batches' | 'validation' | 'checkpointWrite' | 'inferenceTiming';
+
+/**
+ * processWait: from the request to a training process taking it up (forking one, loading Node, tsx,
+ * the modules and the warm-up's backend, unless a warm one was ready); backendLoad: choosing the backend and loading
+ * its library (tfjs-node's on a process's first trial); modelBuild: network, optimizer and compiled
+ * step objects; firstStep: the first batch's step, which traces the compiled function; batches: the
+ * other batches; validation: forward passes and metrics after each epoch; inferenceTiming: the best
+ * epoch's inference measurement at the end.
+ */
+export type TrainingPhaseMs = Record<TrainingPhase, number>;
 
 /** What a trial's kernels ran on and how its step ran, recorded with the trial (trials.backend_version, backend_device, step_path). */
 export interface BackendRuntime {

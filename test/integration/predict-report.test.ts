@@ -15,6 +15,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const seqLen = 60;
 let h: SweepHarness;
 let sweep: SweepReport;
+/** `sweep start --timings`' tables (on stderr with --json). */
+let timingsTables: string;
 
 before(async () => {
   h = await openSweepHarness({ concurrency: 2 });
@@ -33,12 +35,26 @@ before(async () => {
     strategy: { type: 'grid' },
     maxConcurrentTrials: 2,
   });
-  const started = await h.sweep('start', spec, '--json');
+  const started = await h.sweep('start', spec, '--json', '--timings');
   assert.equal(started.code, 0, `sweep start failed: ${started.stderr}`);
   sweep = JSON.parse(started.stdout) as SweepReport;
+  timingsTables = started.stderr;
   assert.equal(sweep.status, 'completed');
 });
 after(async () => h?.close());
+
+test("--timings: the trials' phases, measured by each training activity and process, come back through the sweep's history", () => {
+  const cells = (row: string) =>
+    timingsTables
+      .split('\n')
+      .find((l) => l.startsWith(row))
+      ?.split(/\s{2,}/);
+  assert.match(timingsTables, /^trial phases \(4 training run\(s\) on 2 slot\(s\)\)/m, timingsTables);
+  for (const row of ['training batches', 'validation (each epoch)', 'checkpoint writes (each epoch)', 'first step (traces the compiled function)']) {
+    assert.ok(Number(cells(row)?.[1]) > 0, `${row}: ${timingsTables}`);
+  }
+  assert.ok(cells('sweep run (the trials: see below)'), timingsTables);
+});
 
 /** valid.tsv without its sequence column: the labels file `sweep evaluate` reads. */
 function labelsFile(): string {

@@ -4,21 +4,11 @@
  */
 import type { Client } from '@temporalio/client';
 import type proto from '@temporalio/proto';
+import { sweepHistories } from '../../src/cli/sweep-history.js';
 
-type History = proto.temporal.api.history.v1.IHistory;
+export { sweepHistories };
+
 type ActivityStarted = proto.temporal.api.history.v1.IActivityTaskStartedEventAttributes;
-
-/** Every run of the sweep workflow, latest first, following continue-as-new back from the latest (no visibility lag). */
-export async function sweepHistories(client: Client, sweepId: string): Promise<History[]> {
-  const histories: History[] = [];
-  let runId: string | undefined;
-  for (;;) {
-    const history = await client.workflow.getHandle(sweepId, runId).fetchHistory();
-    histories.push(history);
-    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
-    if (!runId) return histories;
-  }
-}
 
 /**
  * The started events of a trial's training activity, one per time it was scheduled (a promotion

@@ -232,8 +232,8 @@ test('a dataset that does not fit the variant is a UserError naming the mismatch
   await assert.rejects(trainModel(request(v, freshDir()), splits), /train split has sequences of length 60, the variant's seqLen is 50/);
 });
 
-/** Epoch seconds and throughput are wall-clock: everything else must match exactly. */
+/** Epoch seconds, throughput and phase times are wall-clock: everything else must match exactly. */
 function withoutTimings(result: Awaited<ReturnType<typeof trainModel>>) {
-  const { inferenceMsPer1k: _i, ...rest } = result;
+  const { inferenceMsPer1k: _i, phaseMs: _p, ...rest } = result;
   return { ...rest, epochs: result.epochs.map(({ seconds: _s, samplesPerSec: _r, ...epoch }) => epoch) };
 }

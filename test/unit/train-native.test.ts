@@ -245,7 +245,7 @@ test('the fused native optimizer follows the host optimizer (Adam, RMSprop), res
 });
 
 function withoutTimings(result: Awaited<ReturnType<typeof trainModel>>) {
-  const { inferenceMsPer1k: _i, ...rest } = result;
+  const { inferenceMsPer1k: _i, phaseMs: _p, ...rest } = result;
   return { ...rest, epochs: result.epochs.map(({ seconds: _s, samplesPerSec: _r, ...epoch }) => epoch) };
 }
 

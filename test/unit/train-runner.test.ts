@@ -13,7 +13,8 @@ import type { DatasetManifest } from '../../src/data/types.js';
 import { isUserError } from '../../src/errors.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { keepTrainingProcessesWarm, runTraining, trainingProcessesForked, TrainingError } from '../../src/train/runner.js';
+import { pollUntil } from '../../src/poll.js';
+import { runTraining, TrainingError, TrainingProcessPool } from '../../src/train/runner.js';
 import type { EpochMetrics, TrainRequest } from '../../src/train/types.js';
 import { tinyVariant } from './train-helpers.js';
 
@@ -55,6 +56,9 @@ test('trains in a child process, streams start and epochs in order, and leaves t
   );
   assert.deepEqual(result.epochs, epochs);
   assert.ok(ticks > 3, `parent timer ticked ${ticks} times during training`);
+  // Where the trial's time went, measured in the child: every phase, none negative, and the work itself timed.
+  for (const [phase, ms] of Object.entries(result.phaseMs)) assert.ok(Number.isFinite(ms) && ms >= 0, `${phase}: ${ms} ms`);
+  assert.ok(result.phaseMs.firstStep > 0 && result.phaseMs.batches > 0 && result.phaseMs.validation > 0 && result.phaseMs.checkpointWrite > 0, JSON.stringify(result.phaseMs));
 });
 
 test('an abort stops the child between batches: status cancelled, last checkpoint kept', async () => {
@@ -106,28 +110,60 @@ test('an already aborted signal starts nothing', async () => {
 });
 
 test('one warm process per slot, reused by the next trials; a failed trial retires its process', async () => {
-  keepTrainingProcessesWarm(2);
-  const before = trainingProcessesForked();
+  const pool = new TrainingProcessPool();
+  after(() => pool.stop());
+  pool.keepWarm(2);
   const v = tinyVariant({ epochs: 1 });
   // Two slots at once, then two more: the four trials run on the same two processes.
   for (let round = 0; round < 2; round++) {
-    const results = await Promise.all([runTraining(request(v)), runTraining(request(v))]);
+    const results = await Promise.all([pool.run(request(v)), pool.run(request(v))]);
     assert.deepEqual(
       results.map((r) => r.status),
       ['completed', 'completed'],
     );
   }
-  assert.ok(trainingProcessesForked() - before <= 2, `forked ${trainingProcessesForked() - before} processes for 4 trials on 2 slots`);
-  const afterReuse = trainingProcessesForked();
-  await assert.rejects(runTraining(request(tinyVariant({ learningRate: 1e38, optimizer: 'rmsprop' }))), { name: 'NonFiniteLossError' });
-  assert.equal(trainingProcessesForked() - afterReuse, 1, 'the failed process is replaced by a fresh one');
+  assert.equal(pool.forked, 2, `forked ${pool.forked} processes for 4 trials on 2 slots`);
+  await assert.rejects(pool.run(request(tinyVariant({ learningRate: 1e38, optimizer: 'rmsprop' }))), { name: 'NonFiniteLossError' });
+  assert.equal(pool.forked, 3, 'the failed process is replaced by a fresh one');
   // A reused process trains from its own checkpoint dir like a fresh one: same result for the same request.
   const req = request(v);
-  const [a, b] = [await runTraining(req), await runTraining({ ...req, checkpointDir: freshDir() })];
+  const [a, b] = [await pool.run(req), await pool.run({ ...req, checkpointDir: freshDir() })];
   assert.deepEqual(
     b.epochs.map((e) => e.valAuc),
     a.epochs.map((e) => e.valAuc),
     'a reused process is deterministic',
   );
-  keepTrainingProcessesWarm(1);
+});
+
+const warmed = (pool: TrainingProcessPool, count: number) =>
+  pollUntil(() => pool.warm === count || undefined, { timeoutMs: 60_000, intervalMs: 20, timeoutError: () => new Error(`${pool.warm} of ${count} training processes warm`) });
+
+test("a warm process has its backend loaded before the first trial, which runs on it; a killed trial's process is replaced by a fresh warm one", async () => {
+  const pool = new TrainingProcessPool();
+  after(() => pool.stop());
+  pool.keepWarm(1, 'wasm');
+  await warmed(pool, 1);
+  const first = await pool.run(request(tinyVariant({ epochs: 1 })));
+  assert.equal(first.backend, 'wasm');
+  assert.equal(pool.forked, 1, 'the trial ran on the warm process');
+  // Killed at once when the trial has started: whether the child's cancel or the kill lands first, the process is not reused.
+  const controller = new AbortController();
+  const killed = pool.run(request(tinyVariant({ epochs: 50 })), { signal: controller.signal, killAfterMs: 0, onStart: () => controller.abort() });
+  await killed.then(
+    (result) => assert.equal(result.status, 'cancelled'),
+    (err: unknown) => assert.equal((err as Error).name, 'AbortError'),
+  );
+  assert.equal(pool.forked, 2, 'a fresh process replaces the stopped one');
+  await warmed(pool, 1);
+  // A request for another backend than the warm one loaded does not run on it.
+  await pool.run(request(tinyVariant({ epochs: 1 }), { backend: 'cpu' }));
+  assert.equal(pool.forked, 3);
+});
+
+test('a process is replaced after its trial budget, so slow leaks stay bounded', async () => {
+  const pool = new TrainingProcessPool(2);
+  after(() => pool.stop());
+  const v = tinyVariant({ epochs: 1 });
+  for (let i = 0; i < 3; i++) await pool.run(request(v));
+  assert.equal(pool.forked, 2, 'two trials on the first process, the third on its replacement');
 });

@@ -14,8 +14,16 @@ import { openSession } from '../session.js';
 import { sweepReport } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
+import { trainingProcesses } from '../../train/runner.js';
 import { printSweepEnd } from '../outcome.js';
-import { PhaseTimings } from '../timings.js';
+import { PhaseTimings, trialPhasesTable } from '../timings.js';
+import { completedTrainings } from '../sweep-history.js';
+import type { TrialResult } from '../../../workflows/types.js';
+
+// --timings rows that have parts, or that the trials' table reads.
+const STACK_PHASE = 'stack start (Temporal, PostgreSQL side by side) and connect';
+const WORKERS_PHASE = 'workers start (training processes warmed since the stack start)';
+const RUN_PHASE = 'sweep run (the trials: see below)';
 
 const command: Command = {
   usage: `Usage: sweep start SPEC.json [--detach] [--json] [--timings] [--concurrency N] [--backend NAME]
@@ -27,7 +35,9 @@ SWEEP_HOME) with in-process workers, unless a 'sweep dev' already serves workers
   --detach          return once the sweep has started (needs running workers: sweep dev / sweep worker)
   --json            print only the final result as JSON on stdout
   --timings         print where the wall time went at the end: data validation and encoding,
-                    stack start, workers start (workflow bundle, warm training processes), the run
+                    stack start, workers start, the run; then each trial phase summed over the
+                    trials (process wait, backend load, model build, first step, batches,
+                    validation, checkpoints, bookkeeping) and the training slots' idle time
   --concurrency N   trials trained at once by the in-process workers (default: maxConcurrentTrials, at most the cores)
   --backend NAME    in-process workers' backend: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu
 
@@ -41,16 +51,31 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       { min: 1, max: 1, names: 'SPEC.json' },
     );
     const backend = parseBackend(values.backend ?? 'auto');
-    const timings = new PhaseTimings();
+    // From this process's start: loading Node, tsx and the modules is part of what the user waits for.
+    const timings = new PhaseTimings(undefined, 0);
+    timings.ran('CLI start (Node, tsx, modules)', 0);
     const config = loadConfig();
     // In-process workers will need the workflow bundle: build it while the data and stack get ready.
-    if (!config.temporalAddress) workflowBundle().catch(() => {});
+    const bundleStarted = performance.now();
+    let bundleMs: number | undefined;
+    if (!config.temporalAddress)
+      workflowBundle().then(
+        () => (bundleMs = performance.now() - bundleStarted),
+        () => {},
+      );
     const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
     const { loaded, trials, dataset } = await timings.time('validate spec, variants and data (encode, cache)', () => prepareSweep(positionals[0]!, config));
     const { spec } = loaded;
     const concurrency = parsePositiveInt('concurrency', values.concurrency, Math.max(1, Math.min(spec.maxConcurrentTrials, os.availableParallelism())));
 
-    const session = await timings.time('stack start (Temporal, PostgreSQL) and connect', () => openSession({ config, log }));
+    // The in-process workers' training processes fork and load their backend while the stack starts.
+    if (!config.temporalAddress) trainingProcesses.keepWarm(concurrency, backend);
+    const session = await timings
+      .time(STACK_PHASE, () => openSession({ config, log, onStarted: (server, ms) => timings.detail(STACK_PHASE, server, ms) }))
+      .catch((err: unknown) => {
+        trainingProcesses.stop();
+        throw err;
+      });
     let workers: WorkerPool | undefined;
     const stopWorkers = async () => {
       await workers?.shutdown();
@@ -58,6 +83,8 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     };
     try {
       const inProcessWorkers = !config.temporalAddress && !session.stack.workersRunning;
+      // A running `sweep dev` trains this sweep: the processes warmed here are not needed.
+      if (!inProcessWorkers) trainingProcesses.stop();
       if (values.detach && inProcessWorkers) {
         throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
       }
@@ -68,9 +95,10 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
-        workers = await timings.time('workers start (workflow bundle, training processes forked)', () =>
+        workers = await timings.time(WORKERS_PHASE, () =>
           startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }),
         );
+        if (bundleMs !== undefined) timings.detail(WORKERS_PHASE, 'workflow bundle (built in the background since the CLI start)', bundleMs);
       }
       // The plan leaves here as plain JSON: the workflow never runs the planner, schema or presets.
       const input = sweepInputOf(spec, {
@@ -101,9 +129,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
         return 0;
       }
 
-      const followed = await timings.time('sweep run (trials: process start, training, validation, checkpoints)', () =>
-        followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length)),
-      );
+      const followed = await timings.time(RUN_PHASE, () => followSweep(handle, new ProgressView(values.json ? null : process.stdout, trials.length)));
       if (followed === 'interrupted') {
         log(
           `\nStopped watching. ${sweepId} is durable in Temporal: it continues when workers run (sweep dev / sweep worker); sweep status ${sweepId} --watch follows it again, sweep cancel ${sweepId} stops it.`,
@@ -112,13 +138,22 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       }
       await timings.time('workers stop', stopWorkers);
       const report = await sweepReport(session.db, sweepId);
+      let trialPhases = '';
+      if (values.timings) {
+        const trained = (await completedTrainings<TrialResult>(session.client, sweepId)).flatMap((r) => (r.timings ? [r.timings] : []));
+        // Trials train in this many slots at once: the in-process workers' or, on other workers, the spec's limit.
+        const slots = inProcessWorkers ? Math.min(concurrency, spec.maxConcurrentTrials) : spec.maxConcurrentTrials;
+        trialPhases = `\n\n${trialPhasesTable(trained, slots, timings.msOf(RUN_PHASE))}`;
+      }
       return printSweepEnd(report, {
         json: values.json === true,
         workflowFailure: 'failed' in followed ? followed.failed : undefined,
-        afterLeaderboard: values.timings ? () => log(`\n${timings.table()}`) : undefined,
+        afterLeaderboard: values.timings ? () => log(`\n${timings.table()}${trialPhases}`) : undefined,
       });
     } finally {
       await stopWorkers();
+      // Also those warmed for workers that never started (--detach refused, a failed start).
+      trainingProcesses.stop();
       await session.close();
     }
   },
