@@ -7,11 +7,12 @@ INPUT.json: {"budgets": [30, 60, 100], "seeds": [1, ...], "problems": [{"name", 
 "zdt2", "dtlz2" or "table"), "space" (the spec's JSON), "directions", "reference", "table"
 (kind "table": rows {"params", "valAuc", "paramCount"}), "maxParamCount"}], "ours": {name: {sampler:
 [[a trial's objective values, or null when it failed, in report order] per seed]}}}.
-Each seed runs TPESampler(seed=seed) with its defaults on a study with the problem's directions,
-one trial at a time through ask/tell; a failed trial is told as TrialState.FAIL. Hypervolumes use
+Each seed runs TPESampler(seed=seed) with its defaults on a study with the problem's directions
+(for several objectives Optuna 5 defaults to independent, univariate TPE), and once more with
+multivariate=True, one trial at a time through ask/tell; a failed trial is told as TrialState.FAIL. Hypervolumes use
 optuna._hypervolume.compute_hypervolume on the problem's losses (lossesOf below) with its fixed
 reference point; points not strictly better than the reference in every loss add nothing.
-Prints JSON: {name: {"optuna": [[hv per budget] per seed], "ours": {sampler: [[hv per budget] per seed]}}}.
+Prints JSON: {name: {"optuna": {"tpe" | "tpe multivariate": [[hv per budget] per seed]}, "ours": {sampler: [[hv per budget] per seed]}}}.
 """
 import json
 import math
@@ -76,9 +77,9 @@ def suggest(trial, space):
     return params
 
 
-def run(problem, budget, seed):
+def run(problem, budget, seed, **sampler_options):
     evaluate = evaluator(problem)
-    study = optuna.create_study(directions=problem["directions"], sampler=optuna.samplers.TPESampler(seed=seed))
+    study = optuna.create_study(directions=problem["directions"], sampler=optuna.samplers.TPESampler(seed=seed, **sampler_options))
     history = []
     for _ in range(budget):
         trial = study.ask()
@@ -101,6 +102,9 @@ def hypervolumes(problem, history, budgets):
     return out
 
 
+OPTUNA_SAMPLERS = {"tpe": {}, "tpe multivariate": {"multivariate": True}}
+
+
 def main():
     with open(sys.argv[1]) as f:
         args = json.load(f)
@@ -110,7 +114,10 @@ def main():
         name = problem["name"]
         print(f"  optuna: {name}", file=sys.stderr)
         out[name] = {
-            "optuna": [hypervolumes(problem, run(problem, max(budgets), seed), budgets) for seed in args["seeds"]],
+            "optuna": {
+                sampler: [hypervolumes(problem, run(problem, max(budgets), seed, **options), budgets) for seed in args["seeds"]]
+                for sampler, options in OPTUNA_SAMPLERS.items()
+            },
             "ours": {sampler: [hypervolumes(problem, history, budgets) for history in runs] for sampler, runs in args["ours"][name].items()},
         }
     json.dump(out, sys.stdout)
