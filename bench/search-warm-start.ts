@@ -90,9 +90,7 @@ export function warmStartBench(): void {
     const f = (x: number) => x.toFixed(1).replace(/\.0$/, '');
     rows.push([objective.name, String(objective.firstTrials), medianIqr(warm, f).text, reached(warm), medianIqr(cold, f).text, reached(cold), `${warmFewer}/${SEEDS.length}`]);
   }
-  console.log(
-    `\nWarm start: trials a second TPE sweep needs to match the best of a first ${FIRST_SWEEP_TRIALS}-trial sweep, median [Q1, Q3] over ${SEEDS.length} seeds (inf = not within ${MAX_BUDGET})`,
-  );
+  console.log(`\nWarm start: trials a second TPE sweep needs to match the best of a first sweep ('first sweep' trials), median [Q1, Q3] over ${SEEDS.length} seeds (inf = not within ${MAX_BUDGET})`);
   console.log("(warm: the first sweep's trials as observations, never re-run; danq-lite is a lookup table of real trainings)");
   console.log(table(['objective', 'first sweep', 'warm', 'warm reached', 'cold', 'cold reached', 'warm fewer'], rows));
 }
