@@ -4,8 +4,8 @@
  * (paramImportances) against Optuna's get_param_importances (bench/importance_optuna.py) on the
  * same trials. BENCH_FANOVA_TRIALS caps fANOVA to the first N trials (0: no fANOVA): its per-tree
  * marginals grow faster than linearly with the trials on both sides (250 -> 500 trials: 2.4x our
- * seconds, 2.1x Optuna's), so 10,000 trials take tens of minutes per objective in Optuna. The trials go to Python through a temporary
- * file, never argv.
+ * seconds, 2.1x Optuna's), so 10,000 trials take tens of minutes per objective in Optuna. The
+ * trials go to Python through a temporary file, never argv.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
