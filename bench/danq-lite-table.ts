@@ -4,8 +4,9 @@
  * and warm-start benches can let samplers search that space by looking trials up instead of
  * training 20 seeds x 100 trials x 2 samplers. Each row: the grid point, its best-epoch validation
  * ROC AUC (null when the trial failed) and its parameter count.
- *   npm run bench:danq-lite-table    (144 trainings, 23 min on 2 shared cores; set SWEEP_TEMPORAL_PORT / SWEEP_UI_PORT /
- *                                     SWEEP_PG_PORT to keep off another embedded stack's ports)
+ *   npm run bench:danq-lite-table
+ * 144 trainings, 23 min on 2 shared cores; set SWEEP_TEMPORAL_PORT / SWEEP_UI_PORT / SWEEP_PG_PORT
+ * to keep off another embedded stack's ports.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
