@@ -4,7 +4,7 @@ Run by bench/search.ts in the bench's venv (.bench-venv, `pip install optuna sci
     python bench/importance_optuna.py TRIALS.json
 TRIALS.json: {"cases": [{"name", "direction", "space": [src/strategy/space.ts entries], "trials":
 [{"params", "value"}], "fanovaTrials": N}]}. For each case, PED-ANOVA (Optuna's default evaluator)
-runs on every trial and fANOVA (seed 0) on the first fanovaTrials. Only get_param_importances is
+runs on every trial and fANOVA (seed 0) on the first fanovaTrials (none when 0). Only get_param_importances is
 timed (the study is built first). Prints JSON: {name: {method: {"seconds", "importances"}}}.
 """
 import json
@@ -45,8 +45,7 @@ with open(sys.argv[1]) as f:
     cases = json.load(f)["cases"]
 out = {}
 for case in cases:
-    out[case["name"]] = {
-        "ped-anova": timed(study_of(case, len(case["trials"])), PedAnovaImportanceEvaluator()),
-        "fanova": timed(study_of(case, case["fanovaTrials"]), FanovaImportanceEvaluator(seed=0)),
-    }
+    out[case["name"]] = {"ped-anova": timed(study_of(case, len(case["trials"])), PedAnovaImportanceEvaluator())}
+    if case["fanovaTrials"] > 0:
+        out[case["name"]]["fanova"] = timed(study_of(case, case["fanovaTrials"]), FanovaImportanceEvaluator(seed=0))
 print(json.dumps(out))
