@@ -3,6 +3,7 @@
  * Every write is idempotent, so a retried activity never duplicates or regresses a row.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { TemporalFailure } from '@temporalio/common';
 import { joinLocation, openArtifactStore, waitingOutFullDisk } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import type { ResultsStore } from '../db/types.js';
@@ -11,7 +12,7 @@ import type { DatasetManifest } from '../data/types.js';
 import { isUserError } from '../errors.js';
 import { checkedVariantOf, variantOf } from '../sweep-spec/plan.js';
 import { exportedDataset, exportModel } from '../train/export.js';
-import { runTraining, TrainingError, type TrainingStarted } from '../train/runner.js';
+import { runTraining, type TrainingStarted } from '../train/runner.js';
 import { objectiveOf } from '../strategy/objective.js';
 import type { Params } from '../strategy/index.js';
 import type { BackendName, EpochMetrics, TrainResult } from '../train/types.js';
@@ -20,6 +21,7 @@ import type { BaseModel, DatasetRef, TrialInput, TrialResult } from '../../workf
 import { finiteOrNull } from '../domain/metrics.js';
 import type { SweepStatus, TerminalSweepStatus } from '../domain/status.js';
 import { idProblem } from '../domain/ids.js';
+import { DatasetMismatchError, InvalidIdError, InvalidVariantError, isPermanentErrorType } from '../domain/permanent-errors.js';
 
 export interface ActivityDeps {
   db: ResultsStore;
@@ -43,7 +45,7 @@ export const bestModelDir = (config: Config, sweepId: string) => joinLocation(co
 /** Ids from a workflow input become paths: one that could leave its directory fails the activity for good. */
 function safeId(what: 'sweep id' | 'trial id', id: string): string {
   const problem = idProblem(what, id);
-  if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidId');
+  if (problem) throw new InvalidIdError(problem);
   return id;
 }
 
@@ -109,11 +111,31 @@ function trialResultOf(input: TrialInput, trained: TrainResult, worker: string):
   };
 }
 
-/** How a training failure reaches Temporal: deterministic failures (bad input, non-finite loss) would fail again on retry. */
+/**
+ * An activity's error as the workflow sees it: typed by the error's name (Temporal would take its
+ * class name; a TrainingError carries the training process's error name), and non-retryable when
+ * that type is a permanent one, as the retry policies also say.
+ */
 function activityFailureOf(err: unknown): unknown {
-  if (isUserError(err)) return ApplicationFailure.nonRetryable(err.message, 'UserError');
-  if (err instanceof TrainingError) return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: err.nonRetryable });
-  return err;
+  if (!(err instanceof Error) || err instanceof TemporalFailure) return err;
+  const failure = ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: isPermanentErrorType(err.name) });
+  failure.stack = err.stack ?? '';
+  return failure;
+}
+
+/** The activities with their errors mapped by activityFailureOf. */
+function failingByType<A extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: A): A {
+  const wrapped = Object.entries(activities).map(([name, activity]) => [
+    name,
+    async (...args: never[]) => {
+      try {
+        return await activity(...args);
+      } catch (err) {
+        throw activityFailureOf(err);
+      }
+    },
+  ]);
+  return Object.fromEntries(wrapped) as A;
 }
 
 /** Everything an activity needs: the deps with their defaults filled in, and the datasets this worker has verified. */
@@ -135,7 +157,7 @@ function verifiedDatasets(config: Config, identity: string): (ref: DatasetRef) =
     try {
       verifyFingerprint(manifest, ref.fingerprint);
     } catch (err) {
-      if (isUserError(err)) throw ApplicationFailure.nonRetryable(`on worker ${identity}: ${err.message}`, 'DatasetMismatch');
+      if (isUserError(err)) throw new DatasetMismatchError(`on worker ${identity}: ${err.message}`);
       throw err;
     }
     verified.set(manifest, ref.fingerprint);
@@ -169,7 +191,7 @@ async function trainTrial(act: ActivityContext, input: TrialInput): Promise<Tria
   const { variant, problems } = checkedVariantOf(input.training.model, input.params);
   // The row is written when training starts (markTrialRunning creates it if missing); a trial
   // that fails before that is recorded by the workflow (recordTrialResult).
-  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid variant for params ${JSON.stringify(input.params)}: ${problems.join('; ')}`, 'InvalidVariant');
+  if (problems.length > 0) throw new InvalidVariantError(`invalid variant for params ${JSON.stringify(input.params)}: ${problems.join('; ')}`);
   // A retried sweep's trial keeps counting the attempts of its earlier runs.
   const attempt = ctx.info.attempt + (input.attemptsBefore ?? 0);
   const watch = watchTraining(ctx, act.draining);
@@ -186,7 +208,7 @@ async function trainTrial(act: ActivityContext, input: TrialInput): Promise<Tria
     if (!ctx.cancellationSignal.aborted) {
       await act.db.recordAttempt({ sweepId: input.sweepId, trialId: input.trialId, number: input.trial, params: input.params, variant }, attempt);
     }
-    throw activityFailureOf(err);
+    throw err;
   } finally {
     watch.dispose();
   }
@@ -261,7 +283,7 @@ async function clearLeftovers({ config, warn }: ActivityContext, input: TrialInp
 export function createActivities(deps: ActivityDeps) {
   const act: ActivityContext = { ...deps, warn: deps.warn ?? ((line) => console.error(line)), datasetFor: verifiedDatasets(deps.config, deps.identity) };
   const { db, config, warn } = act;
-  return {
+  return failingByType({
     async recordSweepStatus(input: { sweepId: string; status: SweepStatus }): Promise<void> {
       await db.setSweepStatus(input.sweepId, input.status);
     },
@@ -288,7 +310,7 @@ export function createActivities(deps: ActivityDeps) {
     async finishSweep(input: { sweepId: string; status: TerminalSweepStatus; bestTrialId?: string; failureReason?: string }): Promise<void> {
       await db.finishSweep(input.sweepId, { status: input.status, bestTrialId: input.bestTrialId ?? null, failureReason: input.failureReason ?? null });
     },
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

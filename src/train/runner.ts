@@ -26,7 +26,6 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
-  nonRetryable: boolean;
 }
 
 export type ChildMessage =
@@ -60,16 +59,11 @@ export interface RunTrainingOptions {
 }
 
 /**
- * A training failure reported by (or about) the child. `nonRetryable` marks deterministic
- * failures that would fail again (non-finite loss, invalid variant); a crash or kill is retryable.
+ * A training failure reported by (or about) the child, named as the child's error was (a
+ * NonFiniteLossError stays permanent, see src/domain/permanent-errors.ts); a crash or kill is not.
  */
 export class TrainingError extends Error {
-  constructor(
-    name: string,
-    message: string,
-    readonly nonRetryable: boolean,
-    stack?: string,
-  ) {
+  constructor(name: string, message: string, stack?: string) {
     super(message);
     this.name = name;
     if (stack) this.stack = stack;
@@ -281,7 +275,7 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
         if (!outcome) {
           const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${code}`;
           const tail = stderrTail.length > 0 ? `; last output:\n${stderrTail.join('\n')}` : '';
-          fail(new TrainingError('TrainingProcessExited', `training process ${how} without a result (out of memory?)${tail}`, false));
+          fail(new TrainingError('TrainingProcessExited', `training process ${how} without a result (out of memory?)${tail}`));
         }
         settle();
       },
@@ -292,7 +286,7 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
     }
     child.send({ type: 'start', request } satisfies ParentMessage, (err) => {
       if (err) {
-        fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`, false));
+        fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`));
         proc.kill();
       }
     });
@@ -302,9 +296,9 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
 function deserializeError(error: SerializedError): Error {
   // A UserError stays one, so callers keep treating it as bad input.
   if (error.name === 'UserError') return new UserError(error.message);
-  return new TrainingError(error.name, error.message, error.nonRetryable, error.stack);
+  return new TrainingError(error.name, error.message, error.stack);
 }
 
 function abortError(message: string): TrainingError {
-  return new TrainingError('AbortError', message, false);
+  return new TrainingError('AbortError', message);
 }
