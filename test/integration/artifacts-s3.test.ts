@@ -1,4 +1,4 @@
-// Issue 12: the artifact store's contract, on a directory and on a real S3-compatible server
+// The artifact store's contract, on a directory and on a real S3-compatible server
 // (versitygw, started here), and a sweep whose checkpoints and best model live only in S3.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Issue 12: two training workers on two "hosts" with nothing shared but Temporal, PostgreSQL and
+// Two training workers on two "hosts" with nothing shared but Temporal, PostgreSQL and
 // an S3 server. Each host is a network namespace made by this test (a private /30 between it and
 // this machine; forwarders on the host side reach the three services), with its own SWEEP_HOME
 // and dataset cache. The worker that runs the trial is SIGKILLed mid-trial; the trial resumes on

@@ -1,4 +1,4 @@
-// Issue 5 durability: a training worker that dies mid-trial loses nothing and repeats nothing. The
+// Durability: a training worker that dies mid-trial loses nothing and repeats nothing. The
 // train queue runs in real `sweep worker` processes; the first is SIGKILLed (with its training
 // child) after a few epochs, Temporal's heartbeat timeout retries the activity on a second worker,
 // and the retry resumes from the checkpoint in SWEEP_ARTIFACTS, bit-identical to an unbroken run.
