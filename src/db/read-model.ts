@@ -4,7 +4,6 @@
  * finite numbers or null). Orderings that pick a best reuse ResultsStore.leaderboard, the SQL twin of
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
-import postgres from 'postgres';
 import { paramImportances, type ImportanceMethod, type Importances } from '../importance/index.js';
 import { UserError } from '../errors.js';
 import { searchSpaceOf } from '../sweep-spec/plan.js';
@@ -13,36 +12,23 @@ import type { ParamValue, Params } from '../strategy/space.js';
 import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.js';
 import { formatParamValue, trialLabel } from '../domain/params.js';
 import { TRIAL_STATUSES } from '../domain/status.js';
-import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
+import { openDbConnection, type StoreSql } from './postgres-store.js';
 import { rankingOf, rankTrials, type Ranking } from '../strategy/pareto.js';
 import type { Constraint, Objective, TrialMetrics } from '../strategy/objective.js';
 import type { WarmStartTrial } from '../strategy/types.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
-/** The store (for the rows and rules it owns) plus a small pool for the aggregate queries below. */
+/** The store (for the rows and rules it owns) and its connection, for the aggregate queries below. */
 export interface ReadSource {
   store: ResultsStore;
-  sql: postgres.Sql;
+  sql: StoreSql;
   close(): Promise<void>;
 }
 
 /** readOnly: as the API opens it (see OpenDbOptions.readOnly); then the aggregate queries time out too. */
 export async function openReadSource(databaseUrl: string, options: { readOnly?: boolean } = {}): Promise<ReadSource> {
-  const store = await openDb(databaseUrl, options);
-  const sql = postgres(databaseUrl, {
-    max: 4,
-    onnotice: () => {},
-    connect_timeout: 10,
-    ...(options.readOnly && READ_ONLY_CONNECTION),
-  });
-  return {
-    store,
-    sql,
-    async close() {
-      await sql.end({ timeout: 5 });
-      await store.close();
-    },
-  };
+  const { store, sql } = await openDbConnection(databaseUrl, options);
+  return { store, sql, close: () => store.close() };
 }
 
 /** Epoch metrics that learning curves can show, by their API name. */
@@ -190,7 +176,7 @@ export async function getSweepSummary(src: ReadSource, sweepId: string): Promise
 async function summarize(src: ReadSource, sweeps: readonly SweepRow[]): Promise<SweepSummary[]> {
   // The leaderboard's first trial has the highest best_val_auc, whatever breaks its ties: max() is its AUC.
   const rows = await src.sql<{ sweepId: string; status: TrialStatus; n: number; best: number | null }[]>`
-    select sweep_id as "sweepId", status, count(*)::int as n, max(best_val_auc)::float8 as best
+    select sweep_id, status, count(*)::int as n, max(best_val_auc)::float8 as best
     from trials where sweep_id = any(${sweeps.map((s) => s.id)}::text[]) group by sweep_id, status`;
   return sweeps.map((sweep) =>
     summary(
@@ -452,8 +438,7 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
   const rows = await src.sql<
     { trialId: string; number: number; params: Record<string, unknown>; sweepId: string; epoch: number; recordedAt: Date; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]
   >`
-    select e.trial_id as "trialId", t.number, t.params, t.sweep_id as "sweepId", e.epoch, e.recorded_at as "recordedAt",
-           e.train_loss as "trainLoss", e.val_loss as "valLoss", e.val_auc as "valAuc", e.val_pr_auc as "valPrAuc"
+    select e.trial_id, t.number, t.params, t.sweep_id, e.epoch, e.recorded_at, e.train_loss, e.val_loss, e.val_auc, e.val_pr_auc
     from trial_epochs e join trials t on t.id = e.trial_id
     where e.trial_id = any(${trialIds}::text[])
     order by t.sweep_id, t.number, e.epoch`;
@@ -508,10 +493,10 @@ async function valueGroups(src: ReadSource, sweepId: string, parameters: readonl
   const finite = src.sql`t.best_val_auc not in ('NaN', 'Infinity', '-Infinity')`;
   const rows = await src.sql<(ValueGroup & { parameter: string })[]>`
     select p.key as parameter, p.value, count(*)::int as trials,
-           count(*) filter (where ${finite})::int as "withResult",
+           count(*) filter (where ${finite})::int as with_result,
            count(*) filter (where t.status = 'failed')::int as failed,
-           max(t.best_val_auc) filter (where ${finite}) as "bestValAuc",
-           sum(t.best_val_auc) filter (where ${finite}) as "sumValAuc"
+           max(t.best_val_auc) filter (where ${finite}) as best_val_auc,
+           sum(t.best_val_auc) filter (where ${finite}) as sum_val_auc
     from trials t, jsonb_each(t.params) p
     where t.sweep_id = ${sweepId} and p.key = any(${parameters.map((p) => p.name)}::text[])
     group by p.key, p.value`;
@@ -680,8 +665,8 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
 export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestSoFarPoint[] | undefined> {
   if (!(await src.store.getSweep(sweepId))) return undefined;
   const rows = await src.sql<{ time: Date; trialId: string; trial: number; valAuc: number; bestValAuc: number }[]>`
-    select finished_at as time, id as "trialId", number as trial, best_val_auc as "valAuc",
-           max(best_val_auc) over (order by date_trunc('milliseconds', finished_at), number rows unbounded preceding) as "bestValAuc"
+    select finished_at as time, id as trial_id, number as trial, best_val_auc as val_auc,
+           max(best_val_auc) over (order by date_trunc('milliseconds', finished_at), number rows unbounded preceding) as best_val_auc
     from trials
     where sweep_id = ${sweepId} and finished_at is not null and best_val_auc not in ('NaN', 'Infinity', '-Infinity')
     order by date_trunc('milliseconds', finished_at), number`;
@@ -690,7 +675,7 @@ export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestS
 
 // ---- workers -----------------------------------------------------------------------------------
 
-function windowFilter(sql: postgres.Sql, w: TimeWindow) {
+function windowFilter(sql: StoreSql, w: TimeWindow) {
   return sql`
     ${w.sweepId === undefined ? sql`` : sql`and t.sweep_id = ${w.sweepId}`}
     ${w.from === undefined ? sql`` : sql`and e.recorded_at >= ${w.from}`}
@@ -701,9 +686,9 @@ function windowFilter(sql: postgres.Sql, w: TimeWindow) {
 export async function workerActivity(src: ReadSource, window: TimeWindow = {}): Promise<WorkerActivity[]> {
   const rows = await src.sql<{ worker: string; trials: number; epochs: number; busySeconds: number; samplesPerSec: number | null; backends: string; firstSeen: Date; lastSeen: Date }[]>`
     select coalesce(e.worker_identity, '(unknown)') as worker, count(distinct e.trial_id)::int as trials, count(*)::int as epochs,
-           sum(e.seconds)::float8 as "busySeconds", avg(e.samples_per_sec)::float8 as "samplesPerSec",
+           sum(e.seconds)::float8 as busy_seconds, avg(e.samples_per_sec)::float8 as samples_per_sec,
            string_agg(distinct coalesce(t.backend, '(unknown)'), ',') as backends,
-           min(e.recorded_at) as "firstSeen", max(e.recorded_at) as "lastSeen"
+           min(e.recorded_at) as first_seen, max(e.recorded_at) as last_seen
     from trial_epochs e join trials t on t.id = e.trial_id
     where true ${windowFilter(src.sql, window)}
     group by 1 order by 1`;
@@ -715,12 +700,12 @@ export async function throughput(src: ReadSource, window: TimeWindow, limit: num
   const rows = await src.sql<{ time: Date; worker: string; backend: string; trialId: string; epoch: number; samplesPerSec: number }[]>`
     select * from (
       select e.recorded_at as time, coalesce(e.worker_identity, '(unknown)') as worker, coalesce(t.backend, '(unknown)') as backend,
-             e.trial_id as "trialId", e.epoch, e.samples_per_sec as "samplesPerSec"
+             e.trial_id, e.epoch, e.samples_per_sec
       from trial_epochs e join trials t on t.id = e.trial_id
       where e.samples_per_sec not in ('NaN', 'Infinity', '-Infinity') ${windowFilter(src.sql, window)}
       order by e.recorded_at desc, e.trial_id desc, e.epoch desc
       limit ${limit}) newest
-    order by time, "trialId", epoch`;
+    order by time, trial_id, epoch`;
   return rows.map((r) => ({ ...r, time: r.time.toISOString() }));
 }
 
