@@ -4,15 +4,17 @@
  * finite numbers or null). Orderings that pick a best reuse ResultsStore.leaderboard, the SQL twin of
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
-import { paramImportances, type ImportanceMethod, type Importances } from '../importance/index.js';
+import { paramImportances, type ImportanceMethod } from '../importance/index.js';
 import { UserError } from '../errors.js';
 import { searchSpaceOf } from '../sweep-spec/plan.js';
 import type { SweepSpec } from '../sweep-spec/schema.js';
 import type { ParamValue, Params } from '../strategy/space.js';
-import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.js';
+import { finiteOrNull, MAX_CURVE_TRIALS, METRIC_FIELDS, type CurveMetric } from '../domain/metrics.js';
 import { formatParamValue, trialLabel } from '../domain/params.js';
 import { TRIAL_STATUSES } from '../domain/status.js';
 import { openDbConnection, type StoreSql } from './postgres-store.js';
+import type { Static } from 'typebox';
+import type * as S from '../api/schemas.js';
 import { rankingOf, rankTrials, type Ranking } from '../strategy/pareto.js';
 import type { Constraint, Objective, TrialMetrics } from '../strategy/objective.js';
 import type { WarmStartTrial } from '../strategy/types.js';
@@ -31,124 +33,21 @@ export async function openReadSource(databaseUrl: string, options: { readOnly?: 
   return { store, sql, close: () => store.close() };
 }
 
-/** Epoch metrics that learning curves can show, by their API name. */
-export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const satisfies readonly MetricName[];
-export type CurveMetric = (typeof CURVE_METRICS)[number];
-
-export type ParamType = 'number' | 'string' | 'boolean';
-export interface SearchedParameter {
-  name: string;
-  type: ParamType;
-  /** Distinct values among the sweep's trials. */
-  distinctValues: number;
-}
-
-export interface SweepSummary {
-  sweepId: string;
-  name: string;
-  status: SweepRow['status'];
-  strategy: string;
-  totalTrials: number;
-  /** Trials per state (every state present, zero included). */
-  pending: number;
-  running: number;
-  completed: number;
-  earlyStopped: number;
-  failed: number;
-  cancelled: number;
-  bestTrialId: string | null;
-  /** The leaderboard's first trial's val ROC AUC (the best so far while running). */
-  bestValAuc: number | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+export type SearchedParameter = Static<typeof S.SearchedParameterSchema>;
+export type ParamType = SearchedParameter['type'];
+export type SweepSummary = Static<typeof S.SweepSummarySchema>;
 
 /** A trial as a flat row: each searched parameter is its own column, named `param_<name>`. */
-export interface TrialView {
-  trialId: string;
-  number: number;
-  status: TrialStatus;
-  worker: string | null;
-  backend: string | null;
-  paramCount: number | null;
-  epochsTrained: number;
-  bestEpoch: number | null;
-  valAuc: number | null;
-  valPrAuc: number | null;
-  valLoss: number | null;
-  /** Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend. */
-  inferenceMsPer1k: number | null;
-  /** Seconds of all epochs trained. */
-  trainSeconds: number | null;
-  /** Sweeps with several objectives or constraints: 1 = on the Pareto front (of the feasible trials); null otherwise or when unmeasured. */
-  paretoRank: number | null;
-  /** Sweeps with constraints (or several objectives): whether the trial meets every constraint; null otherwise or when unmeasured. */
-  feasible: boolean | null;
-  /** Wall-clock seconds from start to finish (null until finished). */
-  durationSeconds: number | null;
-  failureReason: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** A short text of all searched values, e.g. "convFilters=8 rnn=gru": a label for charts. */
-  label: string;
-  [param: `param_${string}`]: number | string | boolean | null;
-}
+export type TrialView = Static<typeof S.TrialSchema> & ParamColumns;
+export type RankedTrial = Static<typeof S.RankedTrialSchema> & ParamColumns;
+/** The schemas' patternProperties, which Static leaves out. */
+type ParamColumns = Record<`param_${string}`, Static<typeof S.ParamColumnSchema>>;
 
-export interface RankedTrial extends TrialView {
-  rank: number;
-}
-
-export interface CurvePoint {
-  trialId: string;
-  trial: number;
-  label: string;
-  epoch: number;
-  metric: CurveMetric;
-  value: number;
-  time: string;
-}
-
-export interface ParameterEffect {
-  parameter: string;
-  /** The value, or a bin like "[0.001, 0.003)" for a numeric parameter with more distinct values than bins. */
-  value: string;
-  /** Sort key: the value or the bin's lower edge, as a number when numeric. */
-  order: number | null;
-  trials: number;
-  /** Trials of this value with a val AUC. */
-  withResult: number;
-  failed: number;
-  bestValAuc: number | null;
-  meanValAuc: number | null;
-}
-
-export interface BestSoFarPoint {
-  time: string;
-  trialId: string;
-  trial: number;
-  valAuc: number;
-  bestValAuc: number;
-}
-
-export interface WorkerActivity {
-  worker: string;
-  trials: number;
-  epochs: number;
-  busySeconds: number;
-  samplesPerSec: number | null;
-  backends: string;
-  firstSeen: string;
-  lastSeen: string;
-}
-
-export interface ThroughputPoint {
-  time: string;
-  worker: string;
-  backend: string;
-  trialId: string;
-  epoch: number;
-  samplesPerSec: number;
-}
+export type CurvePoint = Static<typeof S.CurvePointSchema>;
+export type ParameterEffect = Static<typeof S.ParameterEffectSchema>;
+export type BestSoFarPoint = Static<typeof S.BestSoFarPointSchema>;
+export type WorkerActivity = Static<typeof S.WorkerActivitySchema>;
+export type ThroughputPoint = Static<typeof S.ThroughputPointSchema>;
 
 export interface TimeWindow {
   sweepId?: string;
@@ -338,11 +237,7 @@ function trialView(row: TrialRow, parameters: readonly SearchedParameter[], plac
   return view;
 }
 
-export interface SweepTrials {
-  sweepId: string;
-  parameters: SearchedParameter[];
-  trials: TrialView[];
-}
+export type SweepTrials = Static<typeof S.TrialsSchema> & { trials: TrialView[] };
 
 /** The searched parameters: the spec's space keys (else every params key), typed from the trials' values (aggregated in SQL). */
 export async function sweepParameters(src: ReadSource, sweep: SweepRow): Promise<SearchedParameter[]> {
@@ -371,11 +266,7 @@ export async function sweepTrials(src: ReadSource, sweepId: string, filter: { st
   return { sweepId, parameters, trials: rows.map((t) => trialView(t, parameters, places.get(t.id))) };
 }
 
-export interface Leaderboard {
-  sweepId: string;
-  parameters: SearchedParameter[];
-  trials: RankedTrial[];
-}
+export type Leaderboard = Static<typeof S.LeaderboardSchema> & { trials: RankedTrial[] };
 
 /**
  * The best `limit` (default all) trials, in ResultsStore.leaderboard's order (the workflow's best-pick
@@ -395,14 +286,8 @@ export async function leaderboard(src: ReadSource, sweepId: string, limit?: numb
   return { sweepId, parameters, trials: ranked.map((t, i) => ({ rank: i + 1, ...trialView(t, parameters) })) };
 }
 
-export interface ParetoFront {
-  sweepId: string;
-  /** The sweep's objectives (val AUC alone for a sweep with constraints and one objective). */
-  objectives: Objective[];
-  constraints: Constraint[];
-  /** Pareto rank 1, best on the first objective first. */
-  trials: RankedTrial[];
-}
+/** objectives: val AUC alone for a sweep with constraints and one objective; trials: Pareto rank 1, best on the first objective first. */
+export type ParetoFront = Static<typeof S.ParetoSchema> & { trials: RankedTrial[] };
 
 /** The Pareto front; undefined for an unknown sweep, objectives [] and no trials for a single-objective sweep without constraints. */
 export async function paretoFront(src: ReadSource, sweepId: string): Promise<ParetoFront | undefined> {
@@ -424,9 +309,6 @@ export interface CurveQuery {
   trialIds?: readonly string[];
   metrics: readonly CurveMetric[];
 }
-
-/** The most trials one curves request shows (a sweep's first ones by number when none are chosen). */
-export const MAX_CURVE_TRIALS = 200;
 
 /** Long form, one row per trial, epoch and metric, ordered by trial then epoch. */
 export async function learningCurves(src: ReadSource, query: CurveQuery): Promise<CurvePoint[]> {
@@ -548,19 +430,7 @@ export const MIN_IMPORTANCE_TRIALS = 2;
 /** The objective fields a trial row keeps: importance explains the sweep's own objective. */
 const OBJECTIVE_FIELDS = { val_auc: 'bestValAuc', val_pr_auc: 'bestValPrAuc', val_loss: 'bestValLoss' } as const satisfies Record<string, keyof TrialRow>;
 
-export interface SweepImportance {
-  sweepId: string;
-  method: ImportanceMethod;
-  /** The sweep's objective metric the importances explain, and whether it is maximised. */
-  metric: keyof typeof OBJECTIVE_FIELDS;
-  mode: 'max' | 'min';
-  /** Completed trials with a finite objective value: the trials the importances are computed from. */
-  trials: number;
-  /** Parameter -> importance, summing to 1, largest first (Optuna's get_param_importances). */
-  importances: Importances;
-  /** The same, as rows for charts. */
-  ranking: { parameter: string; importance: number }[];
-}
+export type SweepImportance = Static<typeof S.ImportanceSchema>;
 
 /** A sweep with too few completed trials to say which parameters mattered: the CLI exits 2, the API answers 422. */
 export class TooFewTrials extends UserError {
@@ -592,18 +462,7 @@ export async function sweepImportance(src: ReadSource, sweepId: string, method: 
   return { sweepId, method, metric, mode, trials: trials.length, importances, ranking: Object.entries(importances).map(([parameter, importance]) => ({ parameter, importance })) };
 }
 
-export interface ParallelCoordinates {
-  sweepId: string;
-  method: ImportanceMethod;
-  metric: SweepImportance['metric'];
-  /** The searched parameters, most important first: axis 0 is the most important. */
-  axes: { axis: number; parameter: string; importance: number }[];
-  /** One row per completed trial and axis: where the trial's value sits on the axis, 0 (low or first choice) to 1. */
-  lines: { trial: number; label: string; axis: number; parameter: string; value: string; position: number; objective: number }[];
-  /** The two most important parameters (null with fewer than two), and each completed trial's place on them. */
-  pair: { x: string; y: string } | null;
-  pairPoints: { trial: number; label: string; x: number; y: number; xValue: string; yValue: string; objective: number }[];
-}
+export type ParallelCoordinates = Static<typeof S.ParallelCoordinatesSchema>;
 
 /** The pictures of which parameters mattered: parallel coordinates in importance order, and the objective over the top two parameters. */
 export async function parallelCoordinates(src: ReadSource, sweepId: string, method: ImportanceMethod): Promise<ParallelCoordinates | undefined> {
