@@ -9,7 +9,7 @@ import { UnreachableError, UserError } from '../errors.js';
 import { outageWaiter } from '../outage.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
-import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
+import type { ArtifactRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
 
 /** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
 const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
@@ -263,11 +263,7 @@ class PostgresResultsStore implements ResultsStore {
   }
 
   async recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void> {
-    await this.recordEpochs(trialId, [metrics], worker);
-  }
-
-  async recordEpochs(trialId: string, epochs: readonly EpochMetrics[], worker: string): Promise<void> {
-    await this.sql.begin((tx) => writeEpochs(tx, trialId, epochs, worker));
+    await this.sql.begin((tx) => writeEpochs(tx, trialId, [metrics], worker));
   }
 
   async finishTrial(trialId: string, finish: TrialFinish): Promise<TrialRow> {
@@ -329,20 +325,11 @@ class PostgresResultsStore implements ResultsStore {
       order by created_at desc, id limit ${filter.limit ?? null}`);
   }
 
-  async getTrial(trialId: string): Promise<TrialRow | undefined> {
-    const [row] = await this.sql<TrialRow[]>`select * from trials where id = ${trialId}`;
-    return row;
-  }
-
   async listTrials(sweepId: string, filter: { status?: TrialStatus; afterNumber?: number; limit?: number } = {}): Promise<TrialRow[]> {
     return plain(this.sql<TrialRow[]>`
       select * from trials
       where sweep_id = ${sweepId} and (${filter.status ?? null}::text is null or status = ${filter.status ?? null}) and number > ${filter.afterNumber ?? -1}
       order by number limit ${filter.limit ?? null}`);
-  }
-
-  async trialEpochs(trialId: string): Promise<EpochRow[]> {
-    return plain(this.sql<EpochRow[]>`select * from trial_epochs where trial_id = ${trialId} order by epoch`);
   }
 
   async listArtifacts(sweepId: string): Promise<ArtifactRow[]> {
