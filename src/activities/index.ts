@@ -118,7 +118,8 @@ function trialResultOf(input: TrialInput, trained: TrainResult, worker: string):
  */
 function activityFailureOf(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof TemporalFailure) return err;
-  const failure = ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: isPermanentErrorType(err.name) });
+  const cause = err.cause instanceof Error ? err.cause : undefined;
+  const failure = ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: isPermanentErrorType(err.name), cause });
   failure.stack = err.stack ?? '';
   return failure;
 }
