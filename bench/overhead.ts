@@ -1,5 +1,5 @@
 /**
- * Orchestration overhead per trial (issue 10), not a test: N tiny random-search trials (seqLen 50,
+ * Orchestration overhead per trial, not a test: N tiny random-search trials (seqLen 50,
  * one epoch, a few hundred samples) through the real CLI (`sweep worker` + `sweep start`) on a
  * Temporal dev server and PostgreSQL started here, at 1 and 2 slots. Overhead per trial = slot
  * time (trial span x slots / trials; span = first trial start to last trial end) minus the

@@ -1,16 +1,17 @@
+import { PermanentError } from './domain/permanent-errors.js';
+
 /**
  * An expected, user-facing error: bad input, bad usage or bad configuration.
  * The CLI prints only its message (no stack) and exits with code 2.
  * The message must name the file, field or parameter at fault and what was expected.
  */
-export class UserError extends Error {
+export class UserError extends PermanentError {
   readonly exitCode: number = 2;
   constructor(
     message: string,
     readonly problems: readonly string[] = [message],
   ) {
-    super(message);
-    this.name = 'UserError';
+    super(message, 'UserError');
   }
 
   /** One error listing many problems, each on its own line. */

@@ -35,14 +35,6 @@ export interface WorkerPool {
   shutdown(reason?: string): Promise<void>;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** The workflow bundle, built once per process (about 1-2 s). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: quietLogger });
-  return bundle;
-}
-
 /**
  * How long a train worker told to stop (SIGTERM, Ctrl-C) lets its running trials finish the epoch in
  * progress; after that they stop between batches. Either way the trial resumes on another worker
@@ -54,41 +46,65 @@ export const SHUTDOWN_GRACE_SECONDS = 60;
 // heartbeat or completion as a warning. One line when the connection is lost, one when it is back.
 const TEMPORAL_TROUBLE =
   /gRPC call \S+ retried|transport error|tcp connect|connection refused|connection reset|broken pipe|unavailable|error trying to connect|dns error|deadline exceeded|h2 protocol/i;
-const temporalLink = {
-  address: '',
-  outage: undefined as OutageReport | undefined,
-  connectTo(address: string) {
-    this.address = address;
-    this.outage = new OutageReport((line) => console.error(line));
-  },
+
+/**
+ * What every worker pool of this process shares, for the life of the process: the workflow bundle
+ * (built once), Temporal's Runtime (installed once, its logs through `logger`), and the Temporal
+ * server last connected to, whose outages the logger reports in one line each.
+ */
+class WorkerProcess {
+  private bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+  private runtimeInstalled = false;
+  private temporal: { address: string; outage: OutageReport } | undefined;
+
+  // Warnings and errors only, one line each: a failed trial is an expected outcome, recorded with its
+  // reason, so no stack traces; minus the notice that a train-only worker polls no workflow tasks.
+  readonly logger = new DefaultLogger('WARN', ({ level, message, meta }) => {
+    if (message.startsWith('No workflows registered')) return;
+    const error = meta?.error instanceof Error ? `: ${meta.error.message}` : meta?.error !== undefined ? `: ${String(meta.error)}` : '';
+    if (this.absorbConnectionTrouble(`${message}${error}`)) return;
+    const where = [meta?.activityType, meta?.workflowId].filter(Boolean).join(' ');
+    console.error(`[${level}] ${message}${where ? ` (${where})` : ''}${error}`);
+  });
+
+  /** The workflow bundle, built on first use (about 1-2 s). */
+  workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+    this.bundle ??= bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: this.logger });
+    return this.bundle;
+  }
+
+  /** Before connecting to the Temporal server at `address`: installs the Runtime on first use; outages of `address` are reported from now on. */
+  connectingTo(address: string): void {
+    if (!this.runtimeInstalled) {
+      // Core's own logs (gRPC retries among them) come through the logger too, instead of straight to stderr.
+      Runtime.install({ logger: this.logger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
+      this.runtimeInstalled = true;
+    }
+    this.temporal = { address, outage: new OutageReport((line) => console.error(line)) };
+  }
+
   /** True when the line was about the connection (reported once per outage). */
-  absorb(text: string): boolean {
-    const outage = this.outage;
-    if (!TEMPORAL_TROUBLE.test(text) || !outage) return false;
-    if (!outage.start(() => `Temporal at ${this.address} is unreachable: tasks, heartbeats and results wait for it (training goes on); retrying`)) return true;
-    const { host, port } = splitHostPort(this.address);
+  private absorbConnectionTrouble(text: string): boolean {
+    if (!TEMPORAL_TROUBLE.test(text) || !this.temporal) return false;
+    const { address, outage } = this.temporal;
+    if (!outage.start(() => `Temporal at ${address} is unreachable: tasks, heartbeats and results wait for it (training goes on); retrying`)) return true;
+    const { host, port } = splitHostPort(address);
     const probe = setInterval(() => {
       void canConnect(host, port).then((up) => {
         if (!up || !outage.down) return;
-        outage.end((seconds) => `Temporal at ${this.address} is back after ${seconds} s`);
+        outage.end((seconds) => `Temporal at ${address} is back after ${seconds} s`);
         clearInterval(probe);
       });
     }, 1000);
     probe.unref();
     return true;
-  },
-};
+  }
+}
 
-// Warnings and errors only, one line each: a failed trial is an expected outcome, recorded with its
-// reason, so no stack traces; minus the notice that a train-only worker polls no workflow tasks.
-const quietLogger = new DefaultLogger('WARN', ({ level, message, meta }) => {
-  if (message.startsWith('No workflows registered')) return;
-  const error = meta?.error instanceof Error ? `: ${meta.error.message}` : meta?.error !== undefined ? `: ${String(meta.error)}` : '';
-  if (temporalLink.absorb(`${message}${error}`)) return;
-  const where = [meta?.activityType, meta?.workflowId].filter(Boolean).join(' ');
-  console.error(`[${level}] ${message}${where ? ` (${where})` : ''}${error}`);
-});
-let runtimeInstalled = false;
+const workerProcess = new WorkerProcess();
+
+/** The workflow bundle, built once per process (about 1-2 s). */
+export const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> => workerProcess.workflowBundle();
 
 /**
  * Starts the Temporal workers of one process: the orchestration queue runs the sweep and trial
@@ -96,13 +112,8 @@ let runtimeInstalled = false;
  * process, so this event loop stays free to poll, heartbeat and cancel).
  */
 export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPool> {
-  if (!runtimeInstalled) {
-    // Core's own logs (gRPC retries among them) come through quietLogger too, instead of straight to stderr.
-    Runtime.install({ logger: quietLogger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
-    runtimeInstalled = true;
-  }
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
-  temporalLink.connectTo(options.temporalAddress);
+  workerProcess.connectingTo(options.temporalAddress);
   const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () =>
     NativeConnection.connect(temporalConnectionOptions(options.config, options.temporalAddress)),
   );

@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DatasetSpec } from '../src/data/dataset-spec.js';
+import { permanentErrorTypes } from '../src/domain/permanent-errors.js';
 import type { SweepStatus, TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
 import type { PresetName, VariantConfig } from '../src/model/config.js';
 import type { SweepSpec } from '../src/sweep-spec/types.js';
@@ -192,5 +193,5 @@ export const resumeUpdate = defineUpdate<SweepStatus>('resume');
 export const cancelSignal = defineSignal('cancel');
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
-/** Activity failure types that retrying cannot fix; each is thrown by src/activities or src/train. */
-export const nonRetryableErrors = ['NonFiniteLossError', 'InvalidVariant', 'DatasetMismatch', 'UserError'];
+/** Activity failure types that retrying cannot fix: the permanent errors' types, for the activities' retry policies. */
+export const nonRetryableErrors = [...permanentErrorTypes];

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import * as read from '../db/read-model.js';
+import { CURVE_METRICS, MAX_CURVE_TRIALS, type CurveMetric } from '../domain/metrics.js';
 import * as S from './schemas.js';
 import type { ApiOptions } from './options.js';
 
@@ -29,11 +30,11 @@ function csv(value: string | undefined): string[] | undefined {
         .filter((s) => s.length > 0);
 }
 
-function metricsOf(value: string | undefined): read.CurveMetric[] {
+function metricsOf(value: string | undefined): CurveMetric[] {
   const names = csv(value) ?? ['val_auc'];
-  if (names.length === 0) throw new BadParameter('metric', `expected one or more of ${read.CURVE_METRICS.join(', ')}`);
-  for (const m of names) if (!(read.CURVE_METRICS as readonly string[]).includes(m)) throw new BadParameter('metric', `unknown metric '${m}'; expected ${read.CURVE_METRICS.join(', ')}`);
-  return [...new Set(names)] as read.CurveMetric[];
+  if (names.length === 0) throw new BadParameter('metric', `expected one or more of ${CURVE_METRICS.join(', ')}`);
+  for (const m of names) if (!(CURVE_METRICS as readonly string[]).includes(m)) throw new BadParameter('metric', `unknown metric '${m}'; expected ${CURVE_METRICS.join(', ')}`);
+  return [...new Set(names)] as CurveMetric[];
 }
 
 function timeOf(name: string, value: string | undefined): Date | undefined {
@@ -143,7 +144,7 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
       const metrics = metricsOf(request.query.metric);
       const numbers = csv(request.query.trials);
       if (numbers?.some((n) => !/^\d{1,9}$/.test(n))) throw new BadParameter('trials', `expected trial numbers like 1,3,4, got '${request.query.trials}'`);
-      if (numbers && numbers.length > read.MAX_CURVE_TRIALS) throw new BadParameter('trials', `expected at most ${read.MAX_CURVE_TRIALS} trial numbers, comma-separated`);
+      if (numbers && numbers.length > MAX_CURVE_TRIALS) throw new BadParameter('trials', `expected at most ${MAX_CURVE_TRIALS} trial numbers, comma-separated`);
       if (numbers && request.query.top !== undefined) throw new BadParameter('top', 'give either top or trials, not both');
       if (!(await src.store.getSweep(sweepId))) return notFound(reply, sweepId);
       const trialIds = numbers?.map((n) => `${sweepId}-trial-${Number(n)}`);
@@ -156,7 +157,7 @@ export function registerRoutes(app: FastifyInstance, options: ApiOptions): void 
     { schema: { summary: 'Learning curves of the given trials (any sweeps), long form', querystring: S.CurvesQuery, response: { 200: S.CurvesSchema, ...errors } } },
     async (request) => {
       const trialIds = csv(request.query.trials)!;
-      if (trialIds.length === 0 || trialIds.length > read.MAX_CURVE_TRIALS) throw new BadParameter('trials', `expected 1 to ${read.MAX_CURVE_TRIALS} trial ids, comma-separated`);
+      if (trialIds.length === 0 || trialIds.length > MAX_CURVE_TRIALS) throw new BadParameter('trials', `expected 1 to ${MAX_CURVE_TRIALS} trial ids, comma-separated`);
       return { points: await read.learningCurves(src, { trialIds, metrics: metricsOf(request.query.metric) }) };
     },
   );

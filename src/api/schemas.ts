@@ -1,10 +1,10 @@
 /**
  * JSON Schemas (TypeBox) of the HTTP API's requests and responses. Fastify validates requests and
- * serializes responses with them, and @fastify/swagger turns them into /openapi.json; the `satisfies`
- * checks in routes.ts keep them equal to the read model's TypeScript types.
+ * serializes responses with them, and @fastify/swagger turns them into /openapi.json. The read
+ * model's result types are these schemas' static types, so the two cannot drift apart.
  */
 import { Type, type TSchema } from 'typebox';
-import { CURVE_METRICS, MAX_CURVE_TRIALS } from '../db/read-model.js';
+import { CURVE_METRICS, MAX_CURVE_TRIALS } from '../domain/metrics.js';
 import { SWEEP_STATUSES, TRIAL_STATUSES } from '../domain/status.js';
 import { IMPORTANCE_METHODS } from '../importance/index.js';
 import { TRIAL_METRICS } from '../strategy/objective.js';
@@ -20,7 +20,7 @@ export const ErrorSchema = Type.Object({ statusCode: Type.Integer(), error: Type
 export const SearchedParameterSchema = Type.Object({
   name: Type.String(),
   type: Type.Enum(['number', 'string', 'boolean']),
-  distinctValues: Type.Integer(),
+  distinctValues: Type.Integer({ description: "Distinct values among the sweep's trials" }),
 });
 
 export const SweepSummarySchema = Type.Object({
@@ -36,7 +36,7 @@ export const SweepSummarySchema = Type.Object({
   failed: Type.Integer(),
   cancelled: Type.Integer(),
   bestTrialId: Nullable(Type.String()),
-  bestValAuc: Nullable(Type.Number()),
+  bestValAuc: Nullable(Type.Number({ description: "The leaderboard's first trial's val ROC AUC (the best so far while running)" })),
   createdAt: Time,
   finishedAt: Nullable(Time),
 });
@@ -57,14 +57,15 @@ const trialFields = {
   trainSeconds: Nullable(Type.Number({ description: 'Seconds of all epochs trained' })),
   paretoRank: Nullable(Type.Integer({ description: 'Sweeps with several objectives or constraints: 1 = on the Pareto front; null otherwise or when unmeasured' })),
   feasible: Nullable(Type.Boolean({ description: 'Sweeps with constraints or several objectives: meets every constraint; null otherwise or when unmeasured' })),
-  durationSeconds: Nullable(Type.Number()),
+  durationSeconds: Nullable(Type.Number({ description: 'Wall-clock seconds from start to finish (null until finished)' })),
   failureReason: Nullable(Type.String()),
   startedAt: Nullable(Time),
   finishedAt: Nullable(Time),
-  label: Type.String(),
+  label: Type.String({ description: 'The trial number and its searched values, e.g. "#3 convFilters=8 learningRate=3e-3": a label for charts' }),
 };
 /** Searched parameters are extra columns `param_<name>`, typed as `parameters` says. */
-const paramColumns = { patternProperties: { '^param_': Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]) } };
+export const ParamColumnSchema = Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]);
+const paramColumns = { patternProperties: { '^param_': ParamColumnSchema } };
 export const TrialSchema = Type.Object(trialFields, paramColumns);
 export const RankedTrialSchema = Type.Object({ rank: Type.Integer(), ...trialFields }, paramColumns);
 
@@ -106,31 +107,31 @@ export const ParetoScatterSchema = Type.Object({
 });
 
 export const CurveMetricSchema = Type.Enum(CURVE_METRICS);
-export const CurvesSchema = Type.Object({
-  points: Type.Array(Type.Object({ trialId: Type.String(), trial: Type.Integer(), label: Type.String(), epoch: Type.Integer(), metric: CurveMetricSchema, value: Type.Number(), time: Time })),
+export const CurvePointSchema = Type.Object({
+  trialId: Type.String(),
+  trial: Type.Integer(),
+  label: Type.String(),
+  epoch: Type.Integer(),
+  metric: CurveMetricSchema,
+  value: Type.Number(),
+  time: Time,
 });
+export const CurvesSchema = Type.Object({ points: Type.Array(CurvePointSchema) });
 
-export const EffectsSchema = Type.Object({
-  sweepId: Type.String(),
-  parameters: Type.Array(SearchedParameterSchema),
-  effects: Type.Array(
-    Type.Object({
-      parameter: Type.String(),
-      value: Type.String(),
-      order: Nullable(Type.Number()),
-      trials: Type.Integer(),
-      withResult: Type.Integer(),
-      failed: Type.Integer(),
-      bestValAuc: Nullable(Type.Number()),
-      meanValAuc: Nullable(Type.Number()),
-    }),
-  ),
+export const ParameterEffectSchema = Type.Object({
+  parameter: Type.String(),
+  value: Type.String({ description: 'The value, or a bin like "[0.001, 0.003)" for a numeric parameter with more distinct values than bins' }),
+  order: Nullable(Type.Number({ description: "Sort key: the value or the bin's lower edge, when numeric" })),
+  trials: Type.Integer(),
+  withResult: Type.Integer({ description: 'Trials of this value with a val AUC' }),
+  failed: Type.Integer(),
+  bestValAuc: Nullable(Type.Number()),
+  meanValAuc: Nullable(Type.Number()),
 });
+export const EffectsSchema = Type.Object({ sweepId: Type.String(), parameters: Type.Array(SearchedParameterSchema), effects: Type.Array(ParameterEffectSchema) });
 
-export const BestSoFarSchema = Type.Object({
-  sweepId: Type.String(),
-  points: Type.Array(Type.Object({ time: Time, trialId: Type.String(), trial: Type.Integer(), valAuc: Type.Number(), bestValAuc: Type.Number() })),
-});
+export const BestSoFarPointSchema = Type.Object({ time: Time, trialId: Type.String(), trial: Type.Integer(), valAuc: Type.Number(), bestValAuc: Type.Number() });
+export const BestSoFarSchema = Type.Object({ sweepId: Type.String(), points: Type.Array(BestSoFarPointSchema) });
 
 export const ImportanceSchema = Type.Object({
   sweepId: Type.String(),
@@ -163,24 +164,20 @@ export const ParallelCoordinatesSchema = Type.Object({
   pairPoints: Type.Array(Type.Object({ trial: Type.Integer(), label: Type.String(), x: Type.Number(), y: Type.Number(), xValue: Type.String(), yValue: Type.String(), objective: Type.Number() })),
 });
 
-export const WorkersSchema = Type.Object({
-  workers: Type.Array(
-    Type.Object({
-      worker: Type.String(),
-      trials: Type.Integer(),
-      epochs: Type.Integer(),
-      busySeconds: Type.Number(),
-      samplesPerSec: Nullable(Type.Number()),
-      backends: Type.String(),
-      firstSeen: Time,
-      lastSeen: Time,
-    }),
-  ),
+export const WorkerActivitySchema = Type.Object({
+  worker: Type.String(),
+  trials: Type.Integer(),
+  epochs: Type.Integer(),
+  busySeconds: Type.Number(),
+  samplesPerSec: Nullable(Type.Number()),
+  backends: Type.String(),
+  firstSeen: Time,
+  lastSeen: Time,
 });
+export const WorkersSchema = Type.Object({ workers: Type.Array(WorkerActivitySchema) });
 
-export const ThroughputSchema = Type.Object({
-  points: Type.Array(Type.Object({ time: Time, worker: Type.String(), backend: Type.String(), trialId: Type.String(), epoch: Type.Integer(), samplesPerSec: Type.Number() })),
-});
+export const ThroughputPointSchema = Type.Object({ time: Time, worker: Type.String(), backend: Type.String(), trialId: Type.String(), epoch: Type.Integer(), samplesPerSec: Type.Number() });
+export const ThroughputSchema = Type.Object({ points: Type.Array(ThroughputPointSchema) });
 
 export const HealthSchema = Type.Object({ status: Type.Enum(['ok', 'unavailable']), database: Type.String(), schemaVersion: Nullable(Type.Integer()) });
 export const IndexSchema = Type.Object({ service: Type.String(), version: Type.String(), openapi: Type.String() });

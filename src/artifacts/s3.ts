@@ -4,6 +4,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { checkKey, type ArtifactStore, type Body, type ClearOptions, type Freed } from './store.js';
 import type { S3Location, S3Options } from './location.js';
+import { ArtifactStoreConfigError } from '../domain/permanent-errors.js';
 
 /**
  * Errors that a retry cannot fix (with any 403): the trial fails with the message instead of
@@ -13,13 +14,11 @@ const PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId',
 /** Parts of a multipart upload; objects smaller than this go up in one PUT. */
 const PART_SIZE = 16 * 1024 * 1024;
 
-/** An S3 failure, naming the object and the operation; `nonRetryable` for configuration errors. */
+/** An S3 failure that may pass (a timeout, a 503), naming the object and the operation. */
 export class ArtifactStoreError extends Error {
-  readonly nonRetryable: boolean;
-  constructor(message: string, cause: S3ServiceException | undefined) {
+  constructor(message: string) {
     super(message);
     this.name = 'ArtifactStoreError';
-    this.nonRetryable = cause !== undefined && (PERMANENT.has(cause.name) || cause.$metadata.httpStatusCode === 403);
   }
 }
 
@@ -113,10 +112,12 @@ export class S3Store implements ArtifactStore {
     }
   }
 
-  private failure(operation: string, key: string, err: unknown): ArtifactStoreError {
+  private failure(operation: string, key: string, err: unknown): ArtifactStoreError | ArtifactStoreConfigError {
     const code = err instanceof S3ServiceException ? err.name : (err as { code?: string }).code;
     const reason = err instanceof Error ? err.message : String(err);
     const where = `s3://${this.where.bucket}/${this.where.prefix ? `${this.where.prefix}/` : ''}${key}`;
-    return new ArtifactStoreError(`${operation} ${where} failed: ${code ? `${code}: ` : ''}${reason}`, err instanceof S3ServiceException ? err : undefined);
+    const message = `${operation} ${where} failed: ${code ? `${code}: ` : ''}${reason}`;
+    const permanent = err instanceof S3ServiceException && (PERMANENT.has(err.name) || err.$metadata.httpStatusCode === 403);
+    return permanent ? new ArtifactStoreConfigError(message) : new ArtifactStoreError(message);
   }
 }

@@ -9,13 +9,13 @@ import { UnreachableError, UserError } from '../errors.js';
 import { outageWaiter } from '../outage.js';
 import type { EpochMetrics } from '../train/types.js';
 import { migrate } from './migrations.js';
-import type { ArtifactRow, EpochRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
+import type { ArtifactRow, NewArtifact, NewSweep, NewTrial, ResultsStore, SweepRow, SweepStatus, TerminalSweepStatus, TrialFinish, TrialRow, TrialStart, TrialStatus } from './types.js';
 
 /** bigint columns (param_count, bytes, count(*)) as JS numbers: exact far beyond any model size. */
 const int8AsNumber = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (text: string) => Number(text) };
 
 /** Connection options of a read-only store: it serves requests, so a slow or absent server is an error within seconds. */
-export const READ_ONLY_CONNECTION = { connect_timeout: 3, connection: { statement_timeout: 10_000, default_transaction_read_only: true } } as const;
+const READ_ONLY_CONNECTION = { connect_timeout: 3, connection: { statement_timeout: 10_000, default_transaction_read_only: true } } as const;
 
 function connect(url: string, readOnly = false) {
   return postgres(url, {
@@ -27,6 +27,8 @@ function connect(url: string, readOnly = false) {
   });
 }
 type Sql = ReturnType<typeof connect>;
+/** The store's connection: columns come back camelCase, bigints as numbers. */
+export type StoreSql = Sql;
 type Tx = postgres.TransactionSql<{ int8: number }>;
 type Queryable = Sql | Tx;
 
@@ -49,6 +51,14 @@ export interface OpenDbOptions {
  * UserError naming DATABASE_URL); afterwards every call waits out an outage (see waitingOutOutages).
  */
 export async function openDb(url: string, options: OpenDbOptions = {}): Promise<ResultsStore> {
+  return (await openDbConnection(url, options)).store;
+}
+
+/**
+ * openDb, with the store's connection for queries the store does not offer (the read model's
+ * aggregates). Queries on `sql` do not wait out outages; close the store to end it.
+ */
+export async function openDbConnection(url: string, options: OpenDbOptions = {}): Promise<{ store: ResultsStore; sql: StoreSql }> {
   const server = databaseServer(url);
   const sql = connect(url, options.readOnly);
   try {
@@ -60,8 +70,8 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
       throw new UserError(`PostgreSQL at ${server} has no danq-sweep tables yet: run a sweep command with the owner's DATABASE_URL first (it creates them)`);
     throw connectionProblem(err, server, url) ?? err;
   }
-  if (options.readOnly) return new PostgresResultsStore(sql);
-  return waitingOutOutages(new PostgresResultsStore(sql), server, options.warn ?? ((line) => console.error(line)));
+  const store = new PostgresResultsStore(sql);
+  return { store: options.readOnly ? store : waitingOutOutages(store, server, options.warn ?? ((line) => console.error(line))), sql };
 }
 
 /**
@@ -253,11 +263,7 @@ class PostgresResultsStore implements ResultsStore {
   }
 
   async recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void> {
-    await this.recordEpochs(trialId, [metrics], worker);
-  }
-
-  async recordEpochs(trialId: string, epochs: readonly EpochMetrics[], worker: string): Promise<void> {
-    await this.sql.begin((tx) => writeEpochs(tx, trialId, epochs, worker));
+    await this.sql.begin((tx) => writeEpochs(tx, trialId, [metrics], worker));
   }
 
   async finishTrial(trialId: string, finish: TrialFinish): Promise<TrialRow> {
@@ -319,20 +325,11 @@ class PostgresResultsStore implements ResultsStore {
       order by created_at desc, id limit ${filter.limit ?? null}`);
   }
 
-  async getTrial(trialId: string): Promise<TrialRow | undefined> {
-    const [row] = await this.sql<TrialRow[]>`select * from trials where id = ${trialId}`;
-    return row;
-  }
-
   async listTrials(sweepId: string, filter: { status?: TrialStatus; afterNumber?: number; limit?: number } = {}): Promise<TrialRow[]> {
     return plain(this.sql<TrialRow[]>`
       select * from trials
       where sweep_id = ${sweepId} and (${filter.status ?? null}::text is null or status = ${filter.status ?? null}) and number > ${filter.afterNumber ?? -1}
       order by number limit ${filter.limit ?? null}`);
-  }
-
-  async trialEpochs(trialId: string): Promise<EpochRow[]> {
-    return plain(this.sql<EpochRow[]>`select * from trial_epochs where trial_id = ${trialId} order by epoch`);
   }
 
   async listArtifacts(sweepId: string): Promise<ArtifactRow[]> {

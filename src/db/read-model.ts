@@ -4,165 +4,50 @@
  * finite numbers or null). Orderings that pick a best reuse ResultsStore.leaderboard, the SQL twin of
  * the workflow's pickBest (src/strategy/best.ts), so the API never ranks differently from the sweep.
  */
-import postgres from 'postgres';
-import { paramImportances, type ImportanceMethod, type Importances } from '../importance/index.js';
+import { paramImportances, type ImportanceMethod } from '../importance/index.js';
 import { UserError } from '../errors.js';
 import { searchSpaceOf } from '../sweep-spec/plan.js';
 import type { SweepSpec } from '../sweep-spec/schema.js';
 import type { ParamValue, Params } from '../strategy/space.js';
-import { finiteOrNull, METRIC_FIELDS, type MetricName } from '../domain/metrics.js';
+import { finiteOrNull, MAX_CURVE_TRIALS, METRIC_FIELDS, type CurveMetric } from '../domain/metrics.js';
 import { formatParamValue, trialLabel } from '../domain/params.js';
 import { TRIAL_STATUSES } from '../domain/status.js';
-import { openDb, READ_ONLY_CONNECTION } from './postgres-store.js';
+import { openDbConnection, type StoreSql } from './postgres-store.js';
+import type { Static } from 'typebox';
+import type * as S from '../api/schemas.js';
 import { rankingOf, rankTrials, violationOf, type Ranking } from '../strategy/pareto.js';
 import { TRIAL_METRIC_MODES, trialMetricOf, type Constraint, type Objective, type TrialMetrics } from '../strategy/objective.js';
 import type { WarmStartTrial } from '../strategy/types.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
-/** The store (for the rows and rules it owns) plus a small pool for the aggregate queries below. */
+/** The store (for the rows and rules it owns) and its connection, for the aggregate queries below. */
 export interface ReadSource {
   store: ResultsStore;
-  sql: postgres.Sql;
+  sql: StoreSql;
   close(): Promise<void>;
 }
 
 /** readOnly: as the API opens it (see OpenDbOptions.readOnly); then the aggregate queries time out too. */
 export async function openReadSource(databaseUrl: string, options: { readOnly?: boolean } = {}): Promise<ReadSource> {
-  const store = await openDb(databaseUrl, options);
-  const sql = postgres(databaseUrl, {
-    max: 4,
-    onnotice: () => {},
-    connect_timeout: 10,
-    ...(options.readOnly && READ_ONLY_CONNECTION),
-  });
-  return {
-    store,
-    sql,
-    async close() {
-      await sql.end({ timeout: 5 });
-      await store.close();
-    },
-  };
+  const { store, sql } = await openDbConnection(databaseUrl, options);
+  return { store, sql, close: () => store.close() };
 }
 
-/** Epoch metrics that learning curves can show, by their API name. */
-export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const satisfies readonly MetricName[];
-export type CurveMetric = (typeof CURVE_METRICS)[number];
-
-export type ParamType = 'number' | 'string' | 'boolean';
-export interface SearchedParameter {
-  name: string;
-  type: ParamType;
-  /** Distinct values among the sweep's trials. */
-  distinctValues: number;
-}
-
-export interface SweepSummary {
-  sweepId: string;
-  name: string;
-  status: SweepRow['status'];
-  strategy: string;
-  totalTrials: number;
-  /** Trials per state (every state present, zero included). */
-  pending: number;
-  running: number;
-  completed: number;
-  earlyStopped: number;
-  failed: number;
-  cancelled: number;
-  bestTrialId: string | null;
-  /** The leaderboard's first trial's val ROC AUC (the best so far while running). */
-  bestValAuc: number | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+export type SearchedParameter = Static<typeof S.SearchedParameterSchema>;
+export type ParamType = SearchedParameter['type'];
+export type SweepSummary = Static<typeof S.SweepSummarySchema>;
 
 /** A trial as a flat row: each searched parameter is its own column, named `param_<name>`. */
-export interface TrialView {
-  trialId: string;
-  number: number;
-  status: TrialStatus;
-  worker: string | null;
-  backend: string | null;
-  paramCount: number | null;
-  epochsTrained: number;
-  bestEpoch: number | null;
-  valAuc: number | null;
-  valPrAuc: number | null;
-  valLoss: number | null;
-  /** Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend. */
-  inferenceMsPer1k: number | null;
-  /** Seconds of all epochs trained. */
-  trainSeconds: number | null;
-  /** Sweeps with several objectives or constraints: 1 = on the Pareto front (of the feasible trials); null otherwise or when unmeasured. */
-  paretoRank: number | null;
-  /** Sweeps with constraints (or several objectives): whether the trial meets every constraint; null otherwise or when unmeasured. */
-  feasible: boolean | null;
-  /** Wall-clock seconds from start to finish (null until finished). */
-  durationSeconds: number | null;
-  failureReason: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** A short text of all searched values, e.g. "convFilters=8 rnn=gru": a label for charts. */
-  label: string;
-  [param: `param_${string}`]: number | string | boolean | null;
-}
+export type TrialView = Static<typeof S.TrialSchema> & ParamColumns;
+export type RankedTrial = Static<typeof S.RankedTrialSchema> & ParamColumns;
+/** The schemas' patternProperties, which Static leaves out. */
+type ParamColumns = Record<`param_${string}`, Static<typeof S.ParamColumnSchema>>;
 
-export interface RankedTrial extends TrialView {
-  rank: number;
-}
-
-export interface CurvePoint {
-  trialId: string;
-  trial: number;
-  label: string;
-  epoch: number;
-  metric: CurveMetric;
-  value: number;
-  time: string;
-}
-
-export interface ParameterEffect {
-  parameter: string;
-  /** The value, or a bin like "[0.001, 0.003)" for a numeric parameter with more distinct values than bins. */
-  value: string;
-  /** Sort key: the value or the bin's lower edge, as a number when numeric. */
-  order: number | null;
-  trials: number;
-  /** Trials of this value with a val AUC. */
-  withResult: number;
-  failed: number;
-  bestValAuc: number | null;
-  meanValAuc: number | null;
-}
-
-export interface BestSoFarPoint {
-  time: string;
-  trialId: string;
-  trial: number;
-  valAuc: number;
-  bestValAuc: number;
-}
-
-export interface WorkerActivity {
-  worker: string;
-  trials: number;
-  epochs: number;
-  busySeconds: number;
-  samplesPerSec: number | null;
-  backends: string;
-  firstSeen: string;
-  lastSeen: string;
-}
-
-export interface ThroughputPoint {
-  time: string;
-  worker: string;
-  backend: string;
-  trialId: string;
-  epoch: number;
-  samplesPerSec: number;
-}
+export type CurvePoint = Static<typeof S.CurvePointSchema>;
+export type ParameterEffect = Static<typeof S.ParameterEffectSchema>;
+export type BestSoFarPoint = Static<typeof S.BestSoFarPointSchema>;
+export type WorkerActivity = Static<typeof S.WorkerActivitySchema>;
+export type ThroughputPoint = Static<typeof S.ThroughputPointSchema>;
 
 export interface TimeWindow {
   sweepId?: string;
@@ -190,7 +75,7 @@ export async function getSweepSummary(src: ReadSource, sweepId: string): Promise
 async function summarize(src: ReadSource, sweeps: readonly SweepRow[]): Promise<SweepSummary[]> {
   // The leaderboard's first trial has the highest best_val_auc, whatever breaks its ties: max() is its AUC.
   const rows = await src.sql<{ sweepId: string; status: TrialStatus; n: number; best: number | null }[]>`
-    select sweep_id as "sweepId", status, count(*)::int as n, max(best_val_auc)::float8 as best
+    select sweep_id, status, count(*)::int as n, max(best_val_auc)::float8 as best
     from trials where sweep_id = any(${sweeps.map((s) => s.id)}::text[]) group by sweep_id, status`;
   return sweeps.map((sweep) =>
     summary(
@@ -352,11 +237,7 @@ function trialView(row: TrialRow, parameters: readonly SearchedParameter[], plac
   return view;
 }
 
-export interface SweepTrials {
-  sweepId: string;
-  parameters: SearchedParameter[];
-  trials: TrialView[];
-}
+export type SweepTrials = Static<typeof S.TrialsSchema> & { trials: TrialView[] };
 
 /** The searched parameters: the spec's space keys (else every params key), typed from the trials' values (aggregated in SQL). */
 export async function sweepParameters(src: ReadSource, sweep: SweepRow): Promise<SearchedParameter[]> {
@@ -385,11 +266,7 @@ export async function sweepTrials(src: ReadSource, sweepId: string, filter: { st
   return { sweepId, parameters, trials: rows.map((t) => trialView(t, parameters, places.get(t.id))) };
 }
 
-export interface Leaderboard {
-  sweepId: string;
-  parameters: SearchedParameter[];
-  trials: RankedTrial[];
-}
+export type Leaderboard = Static<typeof S.LeaderboardSchema> & { trials: RankedTrial[] };
 
 /**
  * The best `limit` (default all) trials, in ResultsStore.leaderboard's order (the workflow's best-pick
@@ -409,14 +286,8 @@ export async function leaderboard(src: ReadSource, sweepId: string, limit?: numb
   return { sweepId, parameters, trials: ranked.map((t, i) => ({ rank: i + 1, ...trialView(t, parameters) })) };
 }
 
-export interface ParetoFront {
-  sweepId: string;
-  /** The sweep's objectives (val AUC alone for a sweep with constraints and one objective). */
-  objectives: Objective[];
-  constraints: Constraint[];
-  /** Pareto rank 1, best on the first objective first. */
-  trials: RankedTrial[];
-}
+/** objectives: val AUC alone for a sweep with constraints and one objective; trials: Pareto rank 1, best on the first objective first. */
+export type ParetoFront = Static<typeof S.ParetoSchema> & { trials: RankedTrial[] };
 
 /** The Pareto front; undefined for an unknown sweep, objectives [] and no trials for a single-objective sweep without constraints. */
 export async function paretoFront(src: ReadSource, sweepId: string): Promise<ParetoFront | undefined> {
@@ -492,9 +363,6 @@ export interface CurveQuery {
   metrics: readonly CurveMetric[];
 }
 
-/** The most trials one curves request shows (a sweep's first ones by number when none are chosen). */
-export const MAX_CURVE_TRIALS = 200;
-
 /** Long form, one row per trial, epoch and metric, ordered by trial then epoch. */
 export async function learningCurves(src: ReadSource, query: CurveQuery): Promise<CurvePoint[]> {
   let trialIds: string[];
@@ -505,8 +373,7 @@ export async function learningCurves(src: ReadSource, query: CurveQuery): Promis
   const rows = await src.sql<
     { trialId: string; number: number; params: Record<string, unknown>; sweepId: string; epoch: number; recordedAt: Date; trainLoss: number; valLoss: number; valAuc: number; valPrAuc: number }[]
   >`
-    select e.trial_id as "trialId", t.number, t.params, t.sweep_id as "sweepId", e.epoch, e.recorded_at as "recordedAt",
-           e.train_loss as "trainLoss", e.val_loss as "valLoss", e.val_auc as "valAuc", e.val_pr_auc as "valPrAuc"
+    select e.trial_id, t.number, t.params, t.sweep_id, e.epoch, e.recorded_at, e.train_loss, e.val_loss, e.val_auc, e.val_pr_auc
     from trial_epochs e join trials t on t.id = e.trial_id
     where e.trial_id = any(${trialIds}::text[])
     order by t.sweep_id, t.number, e.epoch`;
@@ -561,10 +428,10 @@ async function valueGroups(src: ReadSource, sweepId: string, parameters: readonl
   const finite = src.sql`t.best_val_auc not in ('NaN', 'Infinity', '-Infinity')`;
   const rows = await src.sql<(ValueGroup & { parameter: string })[]>`
     select p.key as parameter, p.value, count(*)::int as trials,
-           count(*) filter (where ${finite})::int as "withResult",
+           count(*) filter (where ${finite})::int as with_result,
            count(*) filter (where t.status = 'failed')::int as failed,
-           max(t.best_val_auc) filter (where ${finite}) as "bestValAuc",
-           sum(t.best_val_auc) filter (where ${finite}) as "sumValAuc"
+           max(t.best_val_auc) filter (where ${finite}) as best_val_auc,
+           sum(t.best_val_auc) filter (where ${finite}) as sum_val_auc
     from trials t, jsonb_each(t.params) p
     where t.sweep_id = ${sweepId} and p.key = any(${parameters.map((p) => p.name)}::text[])
     group by p.key, p.value`;
@@ -616,19 +483,7 @@ export const MIN_IMPORTANCE_TRIALS = 2;
 /** The objective fields a trial row keeps: importance explains the sweep's own objective. */
 const OBJECTIVE_FIELDS = { val_auc: 'bestValAuc', val_pr_auc: 'bestValPrAuc', val_loss: 'bestValLoss' } as const satisfies Record<string, keyof TrialRow>;
 
-export interface SweepImportance {
-  sweepId: string;
-  method: ImportanceMethod;
-  /** The sweep's objective metric the importances explain, and whether it is maximised. */
-  metric: keyof typeof OBJECTIVE_FIELDS;
-  mode: 'max' | 'min';
-  /** Completed trials with a finite objective value: the trials the importances are computed from. */
-  trials: number;
-  /** Parameter -> importance, summing to 1, largest first (Optuna's get_param_importances). */
-  importances: Importances;
-  /** The same, as rows for charts. */
-  ranking: { parameter: string; importance: number }[];
-}
+export type SweepImportance = Static<typeof S.ImportanceSchema>;
 
 /** A sweep with too few completed trials to say which parameters mattered: the CLI exits 2, the API answers 422. */
 export class TooFewTrials extends UserError {
@@ -660,18 +515,7 @@ export async function sweepImportance(src: ReadSource, sweepId: string, method: 
   return { sweepId, method, metric, mode, trials: trials.length, importances, ranking: Object.entries(importances).map(([parameter, importance]) => ({ parameter, importance })) };
 }
 
-export interface ParallelCoordinates {
-  sweepId: string;
-  method: ImportanceMethod;
-  metric: SweepImportance['metric'];
-  /** The searched parameters, most important first: axis 0 is the most important. */
-  axes: { axis: number; parameter: string; importance: number }[];
-  /** One row per completed trial and axis: where the trial's value sits on the axis, 0 (low or first choice) to 1. */
-  lines: { trial: number; label: string; axis: number; parameter: string; value: string; position: number; objective: number }[];
-  /** The two most important parameters (null with fewer than two), and each completed trial's place on them. */
-  pair: { x: string; y: string } | null;
-  pairPoints: { trial: number; label: string; x: number; y: number; xValue: string; yValue: string; objective: number }[];
-}
+export type ParallelCoordinates = Static<typeof S.ParallelCoordinatesSchema>;
 
 /** The pictures of which parameters mattered: parallel coordinates in importance order, and the objective over the top two parameters. */
 export async function parallelCoordinates(src: ReadSource, sweepId: string, method: ImportanceMethod): Promise<ParallelCoordinates | undefined> {
@@ -733,8 +577,8 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
 export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestSoFarPoint[] | undefined> {
   if (!(await src.store.getSweep(sweepId))) return undefined;
   const rows = await src.sql<{ time: Date; trialId: string; trial: number; valAuc: number; bestValAuc: number }[]>`
-    select finished_at as time, id as "trialId", number as trial, best_val_auc as "valAuc",
-           max(best_val_auc) over (order by date_trunc('milliseconds', finished_at), number rows unbounded preceding) as "bestValAuc"
+    select finished_at as time, id as trial_id, number as trial, best_val_auc as val_auc,
+           max(best_val_auc) over (order by date_trunc('milliseconds', finished_at), number rows unbounded preceding) as best_val_auc
     from trials
     where sweep_id = ${sweepId} and finished_at is not null and best_val_auc not in ('NaN', 'Infinity', '-Infinity')
     order by date_trunc('milliseconds', finished_at), number`;
@@ -743,7 +587,7 @@ export async function bestSoFar(src: ReadSource, sweepId: string): Promise<BestS
 
 // ---- workers -----------------------------------------------------------------------------------
 
-function windowFilter(sql: postgres.Sql, w: TimeWindow) {
+function windowFilter(sql: StoreSql, w: TimeWindow) {
   return sql`
     ${w.sweepId === undefined ? sql`` : sql`and t.sweep_id = ${w.sweepId}`}
     ${w.from === undefined ? sql`` : sql`and e.recorded_at >= ${w.from}`}
@@ -754,9 +598,9 @@ function windowFilter(sql: postgres.Sql, w: TimeWindow) {
 export async function workerActivity(src: ReadSource, window: TimeWindow = {}): Promise<WorkerActivity[]> {
   const rows = await src.sql<{ worker: string; trials: number; epochs: number; busySeconds: number; samplesPerSec: number | null; backends: string; firstSeen: Date; lastSeen: Date }[]>`
     select coalesce(e.worker_identity, '(unknown)') as worker, count(distinct e.trial_id)::int as trials, count(*)::int as epochs,
-           sum(e.seconds)::float8 as "busySeconds", avg(e.samples_per_sec)::float8 as "samplesPerSec",
+           sum(e.seconds)::float8 as busy_seconds, avg(e.samples_per_sec)::float8 as samples_per_sec,
            string_agg(distinct coalesce(t.backend, '(unknown)'), ',') as backends,
-           min(e.recorded_at) as "firstSeen", max(e.recorded_at) as "lastSeen"
+           min(e.recorded_at) as first_seen, max(e.recorded_at) as last_seen
     from trial_epochs e join trials t on t.id = e.trial_id
     where true ${windowFilter(src.sql, window)}
     group by 1 order by 1`;
@@ -768,12 +612,12 @@ export async function throughput(src: ReadSource, window: TimeWindow, limit: num
   const rows = await src.sql<{ time: Date; worker: string; backend: string; trialId: string; epoch: number; samplesPerSec: number }[]>`
     select * from (
       select e.recorded_at as time, coalesce(e.worker_identity, '(unknown)') as worker, coalesce(t.backend, '(unknown)') as backend,
-             e.trial_id as "trialId", e.epoch, e.samples_per_sec as "samplesPerSec"
+             e.trial_id, e.epoch, e.samples_per_sec
       from trial_epochs e join trials t on t.id = e.trial_id
       where e.samples_per_sec not in ('NaN', 'Infinity', '-Infinity') ${windowFilter(src.sql, window)}
       order by e.recorded_at desc, e.trial_id desc, e.epoch desc
       limit ${limit}) newest
-    order by time, "trialId", epoch`;
+    order by time, trial_id, epoch`;
   return rows.map((r) => ({ ...r, time: r.time.toISOString() }));
 }
 

@@ -175,8 +175,6 @@ export interface ResultsStore {
   markTrialRunning(trial: NewTrial, start: TrialStart): Promise<TrialRow>;
   /** Upserts one epoch row (a repeat keeps the latest values) and raises the trial's epochsTrained. */
   recordEpoch(trialId: string, metrics: EpochMetrics, worker: string): Promise<void>;
-  /** Same as recordEpoch for many epochs, in one transaction. */
-  recordEpochs(trialId: string, epochs: readonly EpochMetrics[], worker: string): Promise<void>;
   /**
    * Terminal status and results; bestValPrAuc/bestValLoss come from the epoch row at bestEpoch.
    * Ignored when the trial is already terminal, except that a `completed` trial accepts a finish
@@ -189,11 +187,8 @@ export interface ResultsStore {
   getSweep(sweepId: string): Promise<SweepRow | undefined>;
   /** Newest first. */
   listSweeps(filter?: { status?: SweepStatus; limit?: number }): Promise<SweepRow[]>;
-  getTrial(trialId: string): Promise<TrialRow | undefined>;
   /** By trial number; afterNumber and limit page through a large sweep (keyset). */
   listTrials(sweepId: string, filter?: { status?: TrialStatus; afterNumber?: number; limit?: number }): Promise<TrialRow[]>;
-  /** By epoch. */
-  trialEpochs(trialId: string): Promise<EpochRow[]>;
   listArtifacts(sweepId: string): Promise<ArtifactRow[]>;
   /**
    * Trials with a finite bestValAuc (whatever their status, as pickBest in src/strategy/best.ts),

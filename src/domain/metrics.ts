@@ -9,3 +9,9 @@ export type MetricName = keyof typeof METRIC_FIELDS;
 export function finiteOrNull(value: number | null | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
+
+/** Epoch metrics that learning curves can show, by their API name. */
+export const CURVE_METRICS = ['val_auc', 'val_pr_auc', 'val_loss', 'train_loss'] as const satisfies readonly MetricName[];
+export type CurveMetric = (typeof CURVE_METRICS)[number];
+/** The most trials one curves request shows (a sweep's first ones by number when none are chosen). */
+export const MAX_CURVE_TRIALS = 200;

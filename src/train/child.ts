@@ -5,7 +5,6 @@
  */
 import { openSplit, type EncodedSplit } from '../data/index.js';
 import type { DatasetManifest } from '../data/types.js';
-import { isUserError } from '../errors.js';
 import { activeBackendRuntime, selectBackend } from './backend.js';
 import type { ChildMessage, ParentMessage, SerializedError } from './runner.js';
 import { wallClockMs } from './phase-clock.js';
@@ -83,6 +82,5 @@ async function run(request: TrainRequest, sentAt: number): Promise<void> {
 
 function serialize(err: unknown): SerializedError {
   const error = err instanceof Error ? err : new Error(String(err));
-  const nonRetryable = isUserError(error) || (error as { nonRetryable?: unknown }).nonRetryable === true;
-  return { name: error.name, message: error.message, stack: error.stack, nonRetryable };
+  return { name: error.name, message: error.message, stack: error.stack };
 }

@@ -31,7 +31,6 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
-  nonRetryable: boolean;
 }
 
 export type ChildMessage =
@@ -66,16 +65,11 @@ export interface RunTrainingOptions {
 }
 
 /**
- * A training failure reported by (or about) the child. `nonRetryable` marks deterministic
- * failures that would fail again (non-finite loss, invalid variant); a crash or kill is retryable.
+ * A training failure reported by (or about) the child, named as the child's error was (a
+ * NonFiniteLossError stays permanent, see src/domain/permanent-errors.ts); a crash or kill is not.
  */
 export class TrainingError extends Error {
-  constructor(
-    name: string,
-    message: string,
-    readonly nonRetryable: boolean,
-    stack?: string,
-  ) {
+  constructor(name: string, message: string, stack?: string) {
     super(message);
     this.name = name;
     if (stack) this.stack = stack;
@@ -305,7 +299,7 @@ class TrialRun implements TrialListener {
       return;
     }
     this.proc.send({ type: 'start', request, sentAt: wallClockMs() }, (err) => {
-      this.fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`, false));
+      this.fail(new TrainingError('TrainingProcessError', `training process failed: ${err.message}`));
       this.proc.kill();
     });
   }
@@ -349,7 +343,7 @@ class TrialRun implements TrialListener {
     if (!this.outcome) {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const tail = this.stderrTail.length > 0 ? `; last output:\n${this.stderrTail.join('\n')}` : '';
-      this.fail(new TrainingError('TrainingProcessExited', `training process ${how} without a result (out of memory?)${tail}`, false));
+      this.fail(new TrainingError('TrainingProcessExited', `training process ${how} without a result (out of memory?)${tail}`));
     }
     this.settle();
   }
@@ -402,9 +396,9 @@ export function runTraining(request: TrainRequest, options: RunTrainingOptions =
 function deserializeError(error: SerializedError): Error {
   // A UserError stays one, so callers keep treating it as bad input.
   if (error.name === 'UserError') return new UserError(error.message);
-  return new TrainingError(error.name, error.message, error.nonRetryable, error.stack);
+  return new TrainingError(error.name, error.message, error.stack);
 }
 
 function abortError(message: string): TrainingError {
-  return new TrainingError('AbortError', message, false);
+  return new TrainingError('AbortError', message);
 }

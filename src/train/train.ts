@@ -13,6 +13,7 @@ import type { VariantConfig } from '../model/config.js';
 import { METRIC_FIELDS } from '../domain/metrics.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
+import { NonFiniteLossError } from '../domain/permanent-errors.js';
 import { openArtifactStore, waitingOutFullDisk } from '../artifacts/index.js';
 import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
@@ -41,15 +42,6 @@ export interface TrainHooks {
   log?: (line: string) => void;
   /** Lines the operator must see (a full disk), whether or not training logs are shown. */
   warn?: (line: string) => void;
-}
-
-/** A training loss or validation loss that is NaN or infinite: deterministic, so never retried. */
-export class NonFiniteLossError extends Error {
-  readonly nonRetryable = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'NonFiniteLossError';
-  }
 }
 
 export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: TrainHooks = {}): Promise<TrainResult> {

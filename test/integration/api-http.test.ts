@@ -1,4 +1,4 @@
-// Issue 9: the read-only HTTP API on a database filled by a real sweep (2 completed, 2 diverged
+// The read-only HTTP API on a database filled by a real sweep (2 completed, 2 diverged
 // trials): every endpoint's content, 400s that name the parameter, 404s for an unknown sweep, the
 // bearer token, CORS only when configured, no password in any answer, and no 5xx under fuzzing
 // from the API's own OpenAPI document.

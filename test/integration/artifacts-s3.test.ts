@@ -1,4 +1,4 @@
-// Issue 12: the artifact store's contract, on a directory and on a real S3-compatible server
+// The artifact store's contract, on a directory and on a real S3-compatible server
 // (versitygw, started here), and a sweep whose checkpoints and best model live only in S3.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { getBytes, joinLocation, openArtifactStore, type ArtifactStore } from '../../src/artifacts/index.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities/index.js';
+import { ArtifactStoreConfigError } from '../../src/domain/permanent-errors.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { loadExportedModel } from '../../src/train/export.js';
 import type { SweepReport } from '../../src/cli/report.js';
@@ -94,22 +98,22 @@ for (const kind of ['directory', 's3'] as const) {
   });
 }
 
-test('S3 errors name the object and the cause; a missing bucket is not retried', async () => {
+test('S3 errors name the object and the cause; a missing bucket or an unknown key is a permanent error', async () => {
   const store = await openArtifactStore('s3://no-such-bucket-h12/p', s3.options);
   await assert.rejects(
     () => store.put('k', Buffer.from('x')),
-    (err: Error & { nonRetryable?: boolean }) => {
+    (err: Error) => {
       assert.match(err.message, /^put s3:\/\/no-such-bucket-h12\/p\/k failed: NoSuchBucket/);
-      assert.equal(err.nonRetryable, true);
+      assert.ok(err instanceof ArtifactStoreConfigError);
       return true;
     },
   );
   const wrongKey = await openArtifactStore(`s3://${s3.bucket}/p`, { ...s3.options, credentials: { accessKeyId: 'nobody', secretAccessKey: 'wrong' } });
   // An unknown access key: versitygw says XAdminUserNotFound (404), AWS InvalidAccessKeyId (403). A get must not read it as "no checkpoint".
   for (const attempt of [() => wrongKey.list(), () => wrongKey.get('checkpoint.bin')]) {
-    await assert.rejects(attempt, (err: Error & { nonRetryable?: boolean }) => {
+    await assert.rejects(attempt, (err: Error) => {
       assert.match(err.message, new RegExp(`^(list|get) s3://${s3.bucket}/p/(checkpoint.bin)? failed: \\w+: `));
-      assert.equal(err.nonRetryable, true);
+      assert.ok(err instanceof ArtifactStoreConfigError);
       return true;
     });
   }
@@ -152,6 +156,20 @@ test('a sweep with SWEEP_ARTIFACTS and SWEEP_MODELS on S3: checkpoints and the b
     assert.deepEqual(
       (await h.db.listArtifacts(report.sweepId)).map((a) => [a.kind, a.uri]),
       [['best-model', best.modelPath]],
+    );
+
+    // A store that refuses for good (here a missing bucket) fails the export at once, not after five attempts.
+    const refused = createActivities({ db: h.db, config: { ...h.config, artifactsDir: 's3://no-such-bucket-h12/a', modelsDir: 's3://no-such-bucket-h12/m' }, identity: 'test', backend: 'auto' });
+    const exportInput = { sweepId: report.sweepId, trialId: best.trialId, model: { preset: 'danq-lite' as const, fields: {} }, params: {} };
+    await assert.rejects(
+      new MockActivityEnvironment().run(() => refused.exportBestModel(exportInput)),
+      (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure, String(err));
+        assert.equal(err.type, 'ArtifactStoreConfigError');
+        assert.equal(err.nonRetryable, true);
+        assert.match(err.message, /NoSuchBucket/);
+        return true;
+      },
     );
   } finally {
     await h.close();

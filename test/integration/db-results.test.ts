@@ -10,6 +10,7 @@ import { resolveVariant } from '../../src/model/presets.js';
 import { freePort } from '../../src/stack/net.js';
 import type { EpochMetrics } from '../../src/train/types.js';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database.js';
+import { openTestDb, type TestResultsStore } from '../support/results-store.js';
 
 const databases: FreshDatabase[] = [];
 const stores: ResultsStore[] = [];
@@ -18,10 +19,10 @@ after(async () => {
   for (const database of databases) await database.drop();
 });
 
-async function freshStore(): Promise<{ db: ResultsStore; url: string }> {
+async function freshStore(): Promise<{ db: TestResultsStore; url: string }> {
   const database = await createFreshDatabase('db_results');
   databases.push(database);
-  const db = await openDb(database.url);
+  const db = await openTestDb(database.url);
   stores.push(db);
   return { db, url: database.url };
 }
@@ -216,7 +217,7 @@ describe('status transitions', () => {
     assert.ok(running.startedAt instanceof Date);
     await db.markTrialRunning(trial(0), { worker: 'w2', backend: 'wasm', attempt: 2 }); // Temporal retry on another worker
     await db.markTrialRunning(trial(0), { worker: 'w2', backend: 'wasm', attempt: 2 }); // the same write repeated
-    await db.recordEpochs(id, [epoch(1, 0.8), epoch(2, 0.9), epoch(3, 0.85)], 'w2');
+    for (const e of [epoch(1, 0.8), epoch(2, 0.9), epoch(3, 0.85)]) await db.recordEpoch(id, e, 'w2');
     const done = await db.finishTrial(id, { status: 'completed', epochsTrained: 3, bestEpoch: 2, bestValAuc: 0.9, inferenceMsPer1k: 12.5, trainSeconds: 30.25 });
     assert.deepEqual(
       [done.status, done.workerIdentity, done.attempts, done.paramCount, done.bestEpoch, done.bestValAuc, done.bestValPrAuc, done.bestValLoss, done.inferenceMsPer1k, done.trainSeconds],
@@ -237,7 +238,7 @@ describe('status transitions', () => {
     await db.createSweep(newSweep, [trial(0)]);
     const id = trial(0).trialId;
     await db.markTrialRunning(trial(0), { worker: 'w', backend: 'wasm', attempt: 1, untilEpoch: 2 });
-    await db.recordEpochs(id, [epoch(1, 0.7), epoch(2, 0.8)], 'w');
+    for (const e of [epoch(1, 0.7), epoch(2, 0.8)]) await db.recordEpoch(id, e, 'w');
     await db.finishTrial(id, { status: 'completed', epochsTrained: 2, bestEpoch: 2, bestValAuc: 0.8 });
     return { db, id };
   }

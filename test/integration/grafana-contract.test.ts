@@ -1,4 +1,4 @@
-// Issue 9 contract tests for the generated Grafana dashboards (no Grafana server can run here): on a
+// Contract tests for the generated Grafana dashboards (no Grafana server can run here): on a
 // database filled by real sweeps, with the API requiring a bearer token, every panel target and
 // every variable query of every dashboard of both plugins is sent to the live API the way the plugin
 // sends it, and its fields are evaluated with the plugin's own selector code (support/grafana-plugins.ts).

@@ -1,4 +1,4 @@
-// Issue 12: two training workers on two "hosts" with nothing shared but Temporal, PostgreSQL and
+// Two training workers on two "hosts" with nothing shared but Temporal, PostgreSQL and
 // an S3 server. Each host is a network namespace made by this test (a private /30 between it and
 // this machine; forwarders on the host side reach the three services), with its own SWEEP_HOME
 // and dataset cache. The worker that runs the trial is SIGKILLed mid-trial; the trial resumes on
@@ -14,8 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { openArtifactStore } from '../../src/artifacts/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { openDb } from '../../src/db/index.js';
-import type { EpochRow, ResultsStore } from '../../src/db/types.js';
+import type { EpochRow } from '../../src/db/types.js';
+import { openTestDb, type TestResultsStore } from '../support/results-store.js';
 import { splitHostPort } from '../../src/stack/net.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { startWorkers, type WorkerPool } from '../../workers/index.js';
@@ -34,7 +34,7 @@ let database: FreshDatabase;
 let s3: S3TestServer;
 let dir: string;
 let env: NodeJS.ProcessEnv;
-let db: ResultsStore;
+let db: TestResultsStore;
 let orchestration: WorkerPool;
 let connection: Connection;
 let client: Client;
@@ -61,7 +61,7 @@ before(async () => {
     SWEEP_TRAIN_QUEUE: `sweep-train-${suffix}`,
   };
   const config = loadConfig(env);
-  db = await openDb(database.url);
+  db = await openTestDb(database.url);
   orchestration = await startWorkers({ config, temporalAddress: config.temporalAddress!, databaseUrl: database.url, queues: ['orchestration'], concurrency: 1, backend: 'auto' });
   connection = await Connection.connect({ address: config.temporalAddress! });
   client = new Client({ connection, namespace: config.namespace });

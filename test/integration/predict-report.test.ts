@@ -1,4 +1,4 @@
-// Issue 14 acceptance on the real Temporal server and PostgreSQL, through the real CLI: a sweep
+// On the real Temporal server and PostgreSQL, through the real CLI: a sweep
 // trains on TSV files; `sweep predict` on its validation file, scored by `sweep evaluate`,
 // reproduces the val AUC the sweep recorded for its best model (same backend); `sweep report`
 // renders in headless Chromium with every chart drawn. Bad sweep ids exit 2 and write nothing.

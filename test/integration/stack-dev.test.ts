@@ -1,4 +1,4 @@
-// Issue 2 acceptance, as a user would try it: `sweep dev` with no TEMPORAL_ADDRESS / DATABASE_URL
+// As a user would try it: `sweep dev` with no TEMPORAL_ADDRESS / DATABASE_URL
 // brings up its own Temporal dev server (with the Web UI) and PostgreSQL under SWEEP_HOME plus
 // workers; other `sweep` processes reuse that stack; SIGINT stops everything with no process left.
 // Runs on a stack of its own (temp SWEEP_HOME, free ports), not the test run's servers.

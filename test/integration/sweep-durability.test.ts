@@ -1,4 +1,4 @@
-// Issue 5 durability: a training worker that dies mid-trial loses nothing and repeats nothing. The
+// Durability: a training worker that dies mid-trial loses nothing and repeats nothing. The
 // train queue runs in real `sweep worker` processes; the first is SIGKILLed (with its training
 // child) after a few epochs, Temporal's heartbeat timeout retries the activity on a second worker,
 // and the retry resumes from the checkpoint in SWEEP_ARTIFACTS, bit-identical to an unbroken run.
@@ -14,8 +14,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { openDb } from '../../src/db/index.js';
-import type { EpochRow, ResultsStore } from '../../src/db/types.js';
+import type { EpochRow } from '../../src/db/types.js';
+import { openTestDb, type TestResultsStore } from '../support/results-store.js';
 import { prepareSweep } from '../../src/cli/prepare.js';
 import { runTraining } from '../../src/train/runner.js';
 import { startWorkers, type WorkerPool } from '../../workers/index.js';
@@ -28,7 +28,7 @@ let database: FreshDatabase;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let config: Config;
-let db: ResultsStore;
+let db: TestResultsStore;
 let orchestration: WorkerPool;
 let connection: Connection;
 let client: Client;
@@ -46,7 +46,7 @@ before(async () => {
     SWEEP_TRAIN_QUEUE: `sweep-train-${suffix}`,
   };
   config = loadConfig(env);
-  db = await openDb(database.url);
+  db = await openTestDb(database.url);
   // Workflows and DB activities in this process; training only in the worker processes below.
   orchestration = await startWorkers({ config, temporalAddress: config.temporalAddress!, databaseUrl: database.url, queues: ['orchestration'], concurrency: 1, backend: 'auto' });
   connection = await Connection.connect({ address: config.temporalAddress! });

@@ -1,4 +1,4 @@
-// Issue 5 acceptance on the real Temporal server and PostgreSQL: grid, random and ASHA sweeps run to
+// On the real Temporal server and PostgreSQL: grid, random and ASHA sweeps run to
 // completion through the real CLI and workers; the database matches the workflow's result exactly.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

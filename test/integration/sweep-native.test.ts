@@ -1,4 +1,4 @@
-// Issue 8 acceptance on the real Temporal server and PostgreSQL: a sweep with
+// On the real Temporal server and PostgreSQL: a sweep with
 // "training": {"backend": "tfjs-node"} runs end to end through the real CLI and workers, and every
 // trial row records backend tfjs-node with the TensorFlow version its kernels came from.
 import { after, before, test } from 'node:test';

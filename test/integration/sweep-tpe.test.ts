@@ -1,4 +1,4 @@
-// Issue 13 on the real Temporal server and PostgreSQL: TPE sweeps (alone and as ASHA's sampler) run
+// On the real Temporal server and PostgreSQL: TPE sweeps (alone and as ASHA's sampler) run
 // through the real CLI and workers; each trial trains the params TPE chose at run time.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

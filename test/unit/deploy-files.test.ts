@@ -1,4 +1,4 @@
-// Issue 12: the deployment files, checked offline with real tools: infra/compose with a Compose
+// The deployment files, checked offline with real tools: infra/compose with a Compose
 // implementation (`docker-compose config`), infra/k8s with kubernetes-validate (the Kubernetes JSON
 // schemas, strict). Both read the resolved files back and check what the worker needs: the same
 // variables as the CLI (loadConfig accepts them), one GPU per GPU worker, grace periods that cover

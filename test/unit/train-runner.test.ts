@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { prepareDataset } from '../../src/data/index.js';
 import type { DatasetManifest } from '../../src/data/types.js';
+import { isPermanentErrorType } from '../../src/domain/permanent-errors.js';
 import { isUserError } from '../../src/errors.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
@@ -80,7 +81,6 @@ test('a child that does not stop within the grace period is killed: AbortError',
   await assert.rejects(running, (err: unknown) => {
     assert.ok(err instanceof TrainingError);
     assert.equal(err.name, 'AbortError');
-    assert.equal(err.nonRetryable, false);
     assert.match(err.message, /did not stop within 0 ms of the abort and was killed/);
     return true;
   });
@@ -95,12 +95,12 @@ test('an invalid variant rejects with the UserError naming the parameter', async
   });
 });
 
-test('a diverging run rejects with a non-retryable NonFiniteLossError', async () => {
+test('a diverging run rejects with a NonFiniteLossError, a permanent error', async () => {
   const v = tinyVariant({ learningRate: 1e38, optimizer: 'rmsprop' });
   await assert.rejects(runTraining(request(v)), (err: unknown) => {
     assert.ok(err instanceof TrainingError);
     assert.equal(err.name, 'NonFiniteLossError');
-    assert.equal(err.nonRetryable, true);
+    assert.ok(isPermanentErrorType(err.name));
     return true;
   });
 });

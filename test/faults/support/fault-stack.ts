@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../../src/config/index.js';
-import { openDb } from '../../../src/db/index.js';
+import { openTestDb, type TestResultsStore } from '../../support/results-store.js';
 import type { ResultsStore } from '../../../src/db/types.js';
 import { sleep } from '../../../src/poll.js';
 import { freePort } from '../../../src/stack/net.js';
@@ -25,7 +25,7 @@ export interface FaultStack {
   env: NodeJS.ProcessEnv;
   config: Config;
   /** The test's own view of the results (waits out PostgreSQL outages like the product does). */
-  db: ResultsStore;
+  db: TestResultsStore;
   client: Client;
   temporal: Restartable;
   postgres: Restartable;
@@ -85,7 +85,7 @@ export async function openFaultStack(): Promise<FaultStack> {
     SWEEP_HOME: path.join(dir, 'home'),
   };
   const config = loadConfig(env);
-  const db = await openDb(pgServer!.url, { warn: () => {} });
+  const db = await openTestDb(pgServer!.url, { warn: () => {} });
   const connection = await Connection.connect({ address: config.temporalAddress! });
   const client = new Client({ connection, namespace: config.namespace });
   const workers: WorkerProcess[] = [];

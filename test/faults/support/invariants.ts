@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import type { ResultsStore, TrialRow } from '../../../src/db/types.js';
+import type { TrialRow } from '../../../src/db/types.js';
+import type { TestResultsStore } from '../../support/results-store.js';
 import { isTerminalSweepStatus } from '../../../src/domain/status.js';
 import { sweepHistories } from '../../support/sweep-history.js';
 import type { WorkerProcess } from '../../support/worker-process.js';
@@ -22,7 +23,7 @@ export interface InvariantOptions {
  * epochs contiguous 1..n per trial with no duplicate rows; the reported best equals the maximum over
  * the trial rows; the sweep row terminal; no workflow task failure (non-determinism) in any history.
  */
-export async function assertSweepInvariants(db: ResultsStore, client: Client, sweepId: string, options: InvariantOptions = {}): Promise<TrialRow[]> {
+export async function assertSweepInvariants(db: TestResultsStore, client: Client, sweepId: string, options: InvariantOptions = {}): Promise<TrialRow[]> {
   const allowed = options.allowed ?? ['completed', 'early-stopped'];
   const sweep = await db.getSweep(sweepId);
   assert.ok(sweep, `sweep ${sweepId} has a row`);

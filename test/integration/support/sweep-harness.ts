@@ -8,8 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../../src/config/index.js';
-import { openDb } from '../../../src/db/index.js';
-import type { ResultsStore } from '../../../src/db/types.js';
+import { openTestDb, type TestResultsStore } from '../../support/results-store.js';
 import { startWorkers, type WorkerPool } from '../../../workers/index.js';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database.js';
 import { runSweepCli, type CliResult } from '../../support/cli.js';
@@ -18,7 +17,7 @@ export interface SweepHarness {
   config: Config;
   env: NodeJS.ProcessEnv;
   dir: string;
-  db: ResultsStore;
+  db: TestResultsStore;
   client: Client;
   workers: WorkerPool;
   /** Writes a spec file into the harness folder; returns its path. */
@@ -44,7 +43,7 @@ export async function openSweepHarness(options: { concurrency?: number; env?: Re
     ...options.env,
   };
   const config = loadConfig(env);
-  const db = await openDb(database.url);
+  const db = await openTestDb(database.url);
   const workers = await startWorkers({
     config,
     temporalAddress: config.temporalAddress!,
