@@ -126,6 +126,7 @@ export function createActivities({ db, config, identity, backend, trialLog, warn
             s3: config.s3,
             checkpointOwner: { owner: `sweep ${input.sweepId}, trial ${input.trialId}`, setting: 'SWEEP_ARTIFACTS' },
             ...(training.compile === false && { compile: false }),
+            ...(training.xla && { xla: true }),
           },
           {
             signal: stop.signal,

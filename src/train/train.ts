@@ -91,7 +91,10 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
 
   const network = createNetwork(backend, v, state.weights);
   const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
-  let compiledStep = stepPath === 'compiled' && network instanceof NativeNetwork && optimizer instanceof NativeOptimizer ? new CompiledTrainStep(network, optimizer) : undefined;
+  let compiledStep =
+    stepPath === 'compiled' && network instanceof NativeNetwork && optimizer instanceof NativeOptimizer
+      ? new CompiledTrainStep(network, optimizer, { xla: req.xla === true, log: hooks.log })
+      : undefined;
   const step = (x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number => {
     if (compiledStep) {
       try {

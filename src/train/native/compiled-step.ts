@@ -50,6 +50,15 @@ export interface EagerForward {
   loss: tf.Scalar;
 }
 
+export interface CompileOptions {
+  /**
+   * Let XLA compile what it can of the full-batch training step (markForXla); a step XLA cannot
+   * run runs without it. The epoch's last, smaller batch is not worth seconds of compiling.
+   */
+  xla?: boolean;
+  log?: (line: string) => void;
+}
+
 /** Function names must be unique in the process (one eager context). */
 let compiled = 0;
 
@@ -58,11 +67,16 @@ export class CompiledTrainStep {
   /** One function per batch size (the last batch of an epoch is usually smaller). */
   private readonly functions = new Map<number, CompiledFunction>();
   private readonly forwards = new Map<number, CompiledFunction>();
+  /** Cleared once XLA refuses a step: the other batch sizes do not try again. */
+  private xla: boolean;
 
   constructor(
     private readonly network: NativeNetwork,
     private readonly optimizer: NativeOptimizer,
-  ) {}
+    private readonly options: CompileOptions = {},
+  ) {
+    this.xla = options.xla === true;
+  }
 
   /**
    * One step on a filled batch; returns its loss. `eagerStep` runs the same step eagerly
@@ -71,7 +85,7 @@ export class CompiledTrainStep {
   run(x: Float32Array, y: Float32Array, batch: number, dropout: Rng, eagerStep: (dropout: Rng) => tf.Scalar): number {
     let fn = this.functions.get(batch);
     if (!fn) {
-      fn = this.compile(dropout, eagerStep);
+      fn = batch === this.network.variant.batchSize ? this.compileWithXlaOrWithout(dropout, eagerStep) : this.compile(dropout, eagerStep, false);
       this.functions.set(batch, fn);
     }
     const { network } = this;
@@ -164,12 +178,24 @@ export class CompiledTrainStep {
     });
   }
 
+  private compileWithXlaOrWithout(dropout: Rng, eagerStep: (dropout: Rng) => tf.Scalar): CompiledFunction {
+    if (!this.xla) return this.compile(dropout, eagerStep, false);
+    try {
+      return this.compile(dropout, eagerStep, true);
+    } catch (err) {
+      if (!(err instanceof CompileError)) throw err;
+      this.xla = false;
+      this.options.log?.(`training step: compiled without XLA (${err.message})`);
+      return this.compile(dropout, eagerStep, false);
+    }
+  }
+
   /**
    * Records one eager step, registers it as a function and calls that on the recorded step's
    * values; the loss must agree with the eager step's. Both runs are undone, and a function
    * TensorFlow refuses (at registration or at its first call) is a CompileError.
    */
-  private compile(dropout: Rng, eagerStep: (dropout: Rng) => tf.Scalar): CompiledFunction {
+  private compile(dropout: Rng, eagerStep: (dropout: Rng) => tf.Scalar, xla: boolean): CompiledFunction {
     const { network, optimizer } = this;
     let restore = optimizer.snapshot();
     const handleIds = optimizer.resourceHandles().map(handleId);
@@ -194,7 +220,7 @@ export class CompiledTrainStep {
     try {
       const outputs = [{ name: 'loss', id: recorded.lossId }, ...recorded.updatedIds.map((id, i) => ({ name: `weight_${i}`, id }))];
       const { spec, inputs } = functionSpec(name, recorded.recorder, { handleIds, weightIds, outputs });
-      this.ops.addFunction(encodeFunctionDef(spec, this.ops.opCatalog()));
+      this.ops.addFunction(encodeFunctionDef(xla ? markForXla(spec, this.ops) : spec, this.ops.opCatalog()));
       fn = { name, inputs };
     } catch (err) {
       throw new CompileError((err as Error).message.split('\n')[0]!);
@@ -331,4 +357,20 @@ function functionSpec(name: string, recorder: StepRecorder, ids: StepIds): { spe
   };
   const outputs = ids.outputs.map(({ name: output_, id }) => ({ name: output_, dtype: DT.FLOAT, from: output(id, output_) }));
   return { spec: { name, inputs: specInputs, outputs, nodes }, inputs };
+}
+
+/**
+ * Not for XLA: the dropout draws (XLA's StatelessRandomUniform gives other numbers than the kernel
+ * the eager step runs) and assignments (RMSprop's m slot changes shape, which an XLA cluster refuses).
+ */
+const KEPT_FROM_XLA = new Set(['StatelessRandomUniform', 'AssignVariableOp']);
+
+/**
+ * Asks TensorFlow to compile with XLA what it can of the step (`_XlaCompile` on each node, as
+ * jit_scope did): it clusters the marked nodes that have XLA kernels and runs the rest (the fused
+ * RNN kernels) as before. tf.function(jit_compile=True) would refuse the whole step for those.
+ */
+function markForXla(spec: FunctionSpec, ops: TensorFlowOps): FunctionSpec {
+  const mark = ops.bool('_XlaCompile', true);
+  return { ...spec, nodes: spec.nodes.map((node) => (KEPT_FROM_XLA.has(node.op) ? node : { ...node, attrs: [...node.attrs, mark] })) };
 }
