@@ -22,7 +22,12 @@ import { NativeOptimizer } from '../../src/train/native/optimizer.js';
 import { decodeString, ProtoWriter, readFields } from '../../src/train/native/protobuf-wire.js';
 import { DT, encodeFunctionDef, tensorAttr, type FunctionSpec } from '../../src/train/native/tensorflow-function.js';
 import { TensorFlowOps } from '../../src/train/native/tensorflow-ops.js';
-import { trainStep, trainStepLoss } from '../../src/train/train.js';
+import { predict, trainStep, trainStepLoss } from '../../src/train/train.js';
+import { Network } from '../../src/train/network.js';
+import { memorySplit } from '../../src/data/split.js';
+import { recordSize } from '../../src/data/store.js';
+import type { ModelInfo } from '../../src/predict/model.js';
+import { WindowScorer } from '../../src/predict/predict.js';
 import { tinyVariant } from './train-helpers.js';
 import { cases, maxRelativeDifference, perturbedWeights } from './train-network-checks.js';
 
@@ -240,5 +245,58 @@ test('with XLA, the compiled step trains like the eager native step within 1e-5 
     xla.optimizer.slots.forEach((s, i) => assert.ok(maxRelativeDifference(s, eager.optimizer.slots[i]!) <= 1e-5, `${label}: optimizer slot ${i}`));
   }
   assert.deepEqual(log, [], 'XLA compiled every step');
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
+});
+
+test('inference on tfjs-node (predict, variants, ism): the compiled forward pass scores like the eager network to 1e-6, full and partial batches, both strands', { skip }, () => {
+  const tensorsBefore = tf.memory().numTensors;
+  const ops = TensorFlowOps.active();
+  const registered: string[] = [];
+  const removed: string[] = [];
+  const addFunction = ops.addFunction.bind(ops);
+  const removeFunction = ops.removeFunction.bind(ops);
+  ops.addFunction = (def) => {
+    registered.push(decodeString(readFields(readFields(def)[0]!.value as Uint8Array)[0]!.value));
+    addFunction(def);
+  };
+  ops.removeFunction = (name) => {
+    removed.push(name);
+    removeFunction(name);
+  };
+  for (const v of [tinyVariant({ tasks: 2 }), tinyVariant({ rnn: 'gru', poolStride: 3, outputActivation: 'softmax', tasks: 3 })]) {
+    const weights = perturbedWeights(v);
+    const info: ModelInfo = { dir: 'unused', variant: v, taskNames: [], taskNamesKnown: false, reverseComplement: true, lengthPolicy: 'error' };
+    const scorer = new WindowScorer(info, weights, 16, true);
+    const windows = new Rng(2);
+    const filled: Uint8Array[] = [];
+    const scoreWindows = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const window = scorer.next();
+        for (let j = 0; j < window.length; j++) window[j] = windows.int(0, 3);
+        filled.push(window.slice());
+      }
+      return scorer.score();
+    };
+    // 40 windows: batches of 16, 16 and 8; then 5 more through the functions already made.
+    const compiled = [...scoreWindows(40), ...scoreWindows(5)];
+    scorer.dispose();
+    // Today's path before the compiled forward: the fast network, op by op.
+    const network = new Network({ ...v, batchSize: 16 }, weights);
+    const records = new Uint8Array(filled.length * recordSize(v.seqLen, v.tasks));
+    filled.forEach((w, i) => records.set(w, i * recordSize(v.seqLen, v.tasks)));
+    const eager = [
+      ...predict(network, memorySplit(records.subarray(0, 40 * recordSize(v.seqLen, v.tasks)), v.seqLen, v.tasks), true).scores,
+      ...predict(network, memorySplit(records.subarray(40 * recordSize(v.seqLen, v.tasks)), v.seqLen, v.tasks), true).scores,
+    ];
+    network.dispose();
+    assert.equal(compiled.length, 45 * v.tasks);
+    compiled.forEach((p, i) => assert.ok(Math.abs(p - eager[i]!) <= 1e-6, `${JSON.stringify(v)}: value ${i}: ${p} vs ${eager[i]}`));
+  }
+  ops.addFunction = addFunction;
+  ops.removeFunction = removeFunction;
+  // Per model one function per batch size (16, 8, 5), each used and then freed: no fallback.
+  assert.equal(registered.length, 6);
+  assert.ok(registered.every((name) => name.startsWith('danq_sweep_forward_')));
+  assert.deepEqual([...removed].sort(), [...registered].sort());
   assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
 });
