@@ -6,7 +6,12 @@
  * and tape. Run it on a quiet machine.
  * The compiled step (--path compiled) is one executeOp per batch: its row is the whole function
  * (TensorFlow's executor, every kernel inside it), and the rest is the host's share (im2col,
- * uploads, the weights' tfjs handles); TensorFlow does not report per-op times of a function here.
+ * uploads, the weights' tfjs handles). TensorFlow's own per-node step stats would need RunMetadata
+ * from the eager context, which the addon does not expose (a binding addition and a rebuild of
+ * the shared addon); instead the function's node list, which is recorded from the eager step and
+ * holds the same ops, is timed op by op in the same process: the second table gives each op kind's
+ * kernel time as the eager step runs it, against the function's time, and the difference is what
+ * TensorFlow's executor adds (+) or its graph optimisations and overlap save (-).
  *
  *   npm run bench:profile -- [--model lite|mid|danq] [--rnn lstm|gru] [--path compiled|eager] [--batches 10] [--threads 1]
  */
@@ -50,38 +55,62 @@ const compiled = args.path === 'compiled' ? new CompiledTrainStep(network, optim
 const step = compiled
   ? () => compiled.run(x, y, v.batchSize, dropout, (d) => trainStepLoss(network, optimizer, x, y, v.batchSize, d))
   : () => trainStep(network, optimizer, x, y, v.batchSize, dropout);
+const eagerStep = () => trainStep(network, optimizer, x, y, v.batchSize, dropout);
 for (let i = 0; i < 3; i++) step();
 
-const byKind = new Map<string, { ms: number; calls: number }>();
-type Binding = { executeOp: (name: string, ...rest: unknown[]) => unknown };
-const backend = tf.backend() as unknown as { binding: Binding };
-const binding = backend.binding;
-// The addon's exports are read-only: the backend gets an object that inherits them, with executeOp timed.
-backend.binding = Object.create(binding, {
-  executeOp: {
-    value: (name: string, ...rest: unknown[]) => {
-      const opStarted = performance.now();
-      const outputs = binding.executeOp(name, ...rest);
-      const kind = name.startsWith('danq_sweep_step_') ? 'compiled step function (one call)' : name;
-      const entry = byKind.get(kind) ?? { ms: 0, calls: 0 };
-      entry.ms += performance.now() - opStarted;
-      entry.calls++;
-      byKind.set(kind, entry);
-      return outputs;
+interface OpTimes {
+  byKind: Map<string, { ms: number; calls: number }>;
+  /** Wall time per batch. */
+  perBatch: number;
+}
+
+/** Times `batches` calls of `run`, and each op kind's executeOp calls within them. */
+function timeOps(run: () => unknown): OpTimes {
+  const byKind = new Map<string, { ms: number; calls: number }>();
+  type Binding = { executeOp: (name: string, ...rest: unknown[]) => unknown };
+  const backend = tf.backend() as unknown as { binding: Binding };
+  const binding = backend.binding;
+  // The addon's exports are read-only: the backend gets an object that inherits them, with executeOp timed.
+  backend.binding = Object.create(binding, {
+    executeOp: {
+      value: (name: string, ...rest: unknown[]) => {
+        const opStarted = performance.now();
+        const outputs = binding.executeOp(name, ...rest);
+        const kind = name.startsWith('danq_sweep_step_') ? COMPILED_ROW : name;
+        const entry = byKind.get(kind) ?? { ms: 0, calls: 0 };
+        entry.ms += performance.now() - opStarted;
+        entry.calls++;
+        byKind.set(kind, entry);
+        return outputs;
+      },
     },
-  },
-}) as Binding;
-const started = performance.now();
-for (let b = 0; b < batches; b++) step();
-const wall = performance.now() - started;
-backend.binding = binding;
+  }) as Binding;
+  const started = performance.now();
+  try {
+    for (let b = 0; b < batches; b++) run();
+  } finally {
+    backend.binding = binding;
+  }
+  return { byKind, perBatch: (performance.now() - started) / batches };
+}
+
+const COMPILED_ROW = 'compiled step function (one call)';
+const measured = timeOps(step);
+// The function's nodes op by op: the eager step is the op sequence the function was recorded from.
+const opByOp = compiled
+  ? (() => {
+      for (let i = 0; i < 3; i++) eagerStep();
+      return timeOps(eagerStep);
+    })()
+  : undefined;
 compiled?.dispose();
 network.dispose();
 optimizer.dispose();
 
-const rows = [...byKind.entries()].map(([kind, { ms, calls }]) => ({ kind, ms: ms / batches, calls: calls / batches })).sort((a, b) => b.ms - a.ms);
+const perKind = ({ byKind }: OpTimes) => [...byKind.entries()].map(([kind, { ms, calls }]) => ({ kind, ms: ms / batches, calls: calls / batches })).sort((a, b) => b.ms - a.ms);
+const rows = perKind(measured);
 const kernels = rows.reduce((sum, r) => sum + r.ms, 0);
-const perBatch = wall / batches;
+const { perBatch } = measured;
 console.log(
   `${args.model} (${v.rnn}, ${args.path} step), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
 );
@@ -89,4 +118,15 @@ console.log('| op kind | ms per batch | calls per batch | share |');
 console.log('|---|---:|---:|---:|');
 for (const r of [...rows, { kind: 'host and dispatch (rest of the step)', ms: perBatch - kernels, calls: 0 }]) {
   console.log(`| ${r.kind} | ${r.ms.toFixed(2)} | ${r.calls ? r.calls.toFixed(0) : ''} | ${((100 * r.ms) / perBatch).toFixed(1)}% |`);
+}
+if (opByOp) {
+  const functionMs = measured.byKind.get(COMPILED_ROW)!.ms / batches;
+  const nodes = perKind(opByOp);
+  const nodeSum = nodes.reduce((sum, r) => sum + r.ms, 0);
+  console.log(`\nInside the compiled function (${functionMs.toFixed(1)} ms per batch): its nodes timed op by op (eager kernels, same process)`);
+  console.log('| op kind | ms per batch | nodes per batch | share of the function |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of nodes) console.log(`| ${r.kind} | ${r.ms.toFixed(2)} | ${r.calls.toFixed(0)} | ${((100 * r.ms) / functionMs).toFixed(1)}% |`);
+  console.log(`| sum of the nodes op by op | ${nodeSum.toFixed(2)} | | ${((100 * nodeSum) / functionMs).toFixed(1)}% |`);
+  console.log(`| executor overhead (+) or graph optimisation and overlap (-) | ${(functionMs - nodeSum).toFixed(2)} | | ${((100 * (functionMs - nodeSum)) / functionMs).toFixed(1)}% |`);
 }

@@ -2,7 +2,8 @@
  * Training throughput (samples/s) and peak RSS, per model size, path and thread count, in one run:
  * - the wasm fast path (src/train/network.ts; wasm runs one thread in Node);
  * - the native path (src/train/native) on tfjs-node, compiled (one TensorFlow function call per
- *   batch, src/train/native/compiled-step.ts) and eager (op by op, with the fused kernels);
+ *   batch, src/train/native/compiled-step.ts; with and without XLA, training.xla) and eager (op by
+ *   op, with the fused kernels); the XLA row's warm-up batches include its seconds of compiling;
  * - stock tf.layers (`trainOnBatch`) on tfjs-node;
  * - PyTorch 2.x and Keras 3 / TensorFlow CPU from the bench venv (bench/train_throughput_torch.py,
  *   bench/train_throughput_keras.py), the same architecture, batch size and input shapes.
@@ -51,8 +52,17 @@ const TIMING: Record<string, Timing> = {
 };
 const MODELS = Object.fromEntries(Object.entries(BENCH_MODELS).map(([name, m]) => [name, { label: m.label, variant: m.variant(), timing: TIMING[name]! }]));
 
-type PathName = 'wasm fast path' | 'compiled native (tfjs-node)' | 'eager native (tfjs-node)' | 'stock tf.layers (tfjs-node)' | 'PyTorch' | 'Keras 3 / TensorFlow';
-const PATHS: PathName[] = ['wasm fast path', 'compiled native (tfjs-node)', 'eager native (tfjs-node)', 'stock tf.layers (tfjs-node)', 'PyTorch', 'Keras 3 / TensorFlow'];
+type PathName =
+  'wasm fast path' | 'compiled native (tfjs-node)' | 'compiled native + XLA (tfjs-node)' | 'eager native (tfjs-node)' | 'stock tf.layers (tfjs-node)' | 'PyTorch' | 'Keras 3 / TensorFlow';
+const PATHS: PathName[] = [
+  'wasm fast path',
+  'compiled native (tfjs-node)',
+  'compiled native + XLA (tfjs-node)',
+  'eager native (tfjs-node)',
+  'stock tf.layers (tfjs-node)',
+  'PyTorch',
+  'Keras 3 / TensorFlow',
+];
 type Rnn = VariantConfig['rnn'];
 
 interface Measurement {
@@ -155,7 +165,7 @@ async function measureHere(v: VariantConfig, timing: Timing, which: PathName): P
     const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
     const dropout = new Rng(5);
     const native = network instanceof NativeNetwork && optimizer instanceof NativeOptimizer;
-    const compiled = which === 'compiled native (tfjs-node)' && native ? new CompiledTrainStep(network, optimizer) : undefined;
+    const compiled = which.startsWith('compiled native') && native ? new CompiledTrainStep(network, optimizer, { xla: which.includes('XLA') }) : undefined;
     step = compiled
       ? () => compiled.run(x, y, v.batchSize, dropout, (d) => trainStepLoss(network, optimizer, x, y, v.batchSize, d))
       : () => void trainStep(network, optimizer, x, y, v.batchSize, dropout);

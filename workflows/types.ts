@@ -43,6 +43,8 @@ export interface TrialTraining {
   backend: BackendName | 'auto';
   /** The spec's training.compile, present only when false (the compiled native step is the default). */
   compile?: false;
+  /** The spec's training.xla, present only when true. */
+  xla?: true;
   objective: SweepSpec['objective'];
   /** Task queue of the training workers. */
   trainQueue: string;

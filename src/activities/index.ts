@@ -253,6 +253,7 @@ async function train(
       s3: config.s3,
       checkpointOwner: { owner: `sweep ${input.sweepId}, trial ${input.trialId}`, setting: 'SWEEP_ARTIFACTS' },
       ...(training.compile === false && { compile: false }),
+      ...(training.xla && { xla: true }),
     },
     {
       signal: watch.signal,

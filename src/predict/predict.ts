@@ -1,13 +1,15 @@
 /**
  * Predictions of an exported model over a sequence file of any size: records stream in, are
- * batched, and go through the same fast network and the same `predict` (strand averaging
+ * batched, and go through the same network and the same `predict` (strand averaging
  * included) as training's validation, so the probabilities, and any AUC computed from them,
  * equal the sweep's own.
  */
 import { memorySplit } from '../data/split.js';
 import { recordSize } from '../data/store.js';
+import { NativeNetwork } from '../train/native/network.js';
+import { TensorFlowOps } from '../train/native/tensorflow-ops.js';
 import { Network } from '../train/network.js';
-import { predict } from '../train/train.js';
+import { type ForwardBatch, inferenceForward, predict } from '../train/train.js';
 import type { ModelInfo } from './model.js';
 import { readSequences, type SequenceInput } from './sequences.js';
 
@@ -22,11 +24,13 @@ export interface PredictOptions {
 
 /**
  * Base-code windows in, probabilities out: windows are filled in place, then scored together
- * through the fast network `batch` at a time with the same `predict` as training's validation
- * (strand averaging included). Predict, variant scoring and mutagenesis all score through it.
+ * `batch` at a time with the same `predict` as training's validation (strand averaging included):
+ * on tfjs-node the native network, one compiled TensorFlow call per batch, elsewhere the fast
+ * network. Predict, variant scoring and mutagenesis all score through it.
  */
 export class WindowScorer {
   private readonly network: Network;
+  private readonly forward: { forward: ForwardBatch; dispose(): void };
   private readonly size: number;
   private records: Uint8Array;
   private count = 0;
@@ -37,7 +41,9 @@ export class WindowScorer {
     batch: number,
     private readonly rcAverage: boolean,
   ) {
-    this.network = new Network({ ...model.variant, batchSize: batch }, weights);
+    const variant = { ...model.variant, batchSize: batch };
+    this.network = TensorFlowOps.available() ? new NativeNetwork(variant, weights) : new Network(variant, weights);
+    this.forward = inferenceForward(this.network);
     this.size = recordSize(model.variant.seqLen, model.variant.tasks);
     // Label bytes stay 0: predict reads them, nothing uses them.
     this.records = new Uint8Array(batch * this.size);
@@ -62,12 +68,13 @@ export class WindowScorer {
   /** Probabilities of the pending windows, window-major (pending x tasks); then none is pending. */
   score(): Float32Array {
     const v = this.model.variant;
-    const { scores } = predict(this.network, memorySplit(this.records.subarray(0, this.count * this.size), v.seqLen, v.tasks), this.rcAverage);
+    const { scores } = predict(this.network, memorySplit(this.records.subarray(0, this.count * this.size), v.seqLen, v.tasks), this.rcAverage, this.forward.forward);
     this.count = 0;
     return scores;
   }
 
   dispose(): void {
+    this.forward.dispose();
     this.network.dispose();
   }
 }

@@ -101,6 +101,7 @@ export function sweepInputOf(
       backend: spec.training.backend,
       // Only when off: sweeps started before the option have the same input.
       ...(!spec.training.compile && { compile: false }),
+      ...(spec.training.xla && { xla: true }),
       objective: spec.objective,
       trainQueue: run.trainQueue,
     },

@@ -79,6 +79,12 @@ const trainingSchema = z.strictObject({
   earlyStopping: earlyStoppingSchema.optional(),
   backend: oneOf(backendChoices).default('auto').describe('Training backend (auto: the fastest present)'),
   compile: z.boolean(expected('true or false')).default(true).describe('On the native backends, run each training step as one compiled TensorFlow function (default true); false runs it op by op'),
+  xla: z
+    .boolean(expected('true or false'))
+    .default(false)
+    .describe(
+      "With the compiled step, let TensorFlow's XLA compiler fuse its convolution, dense, loss and optimizer parts: a faster step after seconds of compiling per trial, for long trials (default false)",
+    ),
 });
 
 export type { ObjectiveMetric } from '../strategy/objective.js';

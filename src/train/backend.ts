@@ -13,6 +13,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { AUTO_BACKEND_ORDER, isNativeBackend, nvidiaGpuAbsence } from './backend-name.js';
+import { TensorFlowOps } from './native/tensorflow-ops.js';
 import type { BackendName, BackendRuntime } from './types.js';
 
 const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
@@ -138,6 +139,7 @@ async function importNative(name: 'tfjs-node' | 'tfjs-node-gpu'): Promise<void> 
     // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
     const specifier: string = pkg;
     await import(specifier);
+    await TensorFlowOps.loadPackageClasses(specifier);
   } catch (err) {
     // Typically the TensorFlow libraries behind the addon are gone (deps/ link broken).
     throw new BackendUnavailable(`${pkg} failed to load (${(err as Error).message.split('\n')[0]}): run ${SETUP_HINT[name]}`);

@@ -19,7 +19,9 @@ import { selectBackend } from './backend.js';
 import { type Checkpoint, type EarlyStoppingState, readCheckpointOrDiscard, writeCheckpoint } from './checkpoint.js';
 import { countParams, initialWeights, lossFromLogits, type Network, probabilities } from './network.js';
 import { isNativeBackend } from './backend-name.js';
-import { CompiledTrainStep, CompileError, compiledStepUnavailable } from './native/compiled-step.js';
+import { CompiledTrainStep, compiledStepUnavailable } from './native/compiled-step.js';
+import { CompiledForward } from './native/compiled-forward.js';
+import { CompileError } from './native/recorded-function.js';
 import { createNetwork, NativeNetwork } from './native/network.js';
 import { createOptimizer, NativeOptimizer } from './native/optimizer.js';
 import { stepInput } from './native/step-trace.js';
@@ -92,7 +94,10 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
 
   const network = createNetwork(backend, v, state.weights);
   const optimizer = createOptimizer(backend, v.optimizer, v.learningRate, network.variables);
-  let compiledStep = stepPath === 'compiled' && network instanceof NativeNetwork && optimizer instanceof NativeOptimizer ? new CompiledTrainStep(network, optimizer) : undefined;
+  let compiledStep =
+    stepPath === 'compiled' && network instanceof NativeNetwork && optimizer instanceof NativeOptimizer
+      ? new CompiledTrainStep(network, optimizer, { xla: req.xla === true, log: hooks.log })
+      : undefined;
   const step = (x: Float32Array, y: Float32Array, batch: number, dropout: Rng): number => {
     if (compiledStep) {
       try {
@@ -305,6 +310,29 @@ export function predict(network: Network, split: EncodedSplit, reverseComplement
 
 /** A batch's probabilities [batch, tasks] and mean loss; `y` holds its labels. */
 export type ForwardBatch = (x: Float32Array, y: Float32Array, batch: number) => { probabilities: Float32Array; loss: number };
+
+/**
+ * The forward pass of inference (predict, variant scoring, mutagenesis): for a NativeNetwork one
+ * compiled TensorFlow function call per batch (CompiledForward), op by op otherwise or when
+ * TensorFlow refuses the function.
+ */
+export function inferenceForward(network: Network): { forward: ForwardBatch; dispose(): void } {
+  const eager = eagerForwardBatch(network);
+  let compiled = network instanceof NativeNetwork && compiledStepUnavailable(true) === undefined ? new CompiledForward(network) : undefined;
+  const forward: ForwardBatch = (x, y, batch) => {
+    if (compiled) {
+      try {
+        return compiled.forward(x, y, batch, () => forwardTensors(network, x, y, batch));
+      } catch (err) {
+        if (!(err instanceof CompileError)) throw err;
+        compiled.dispose();
+        compiled = undefined;
+      }
+    }
+    return eager(x, y, batch);
+  };
+  return { forward, dispose: () => compiled?.dispose() };
+}
 
 /** The forward pass op by op, on any backend. */
 function eagerForwardBatch(network: Network): ForwardBatch {

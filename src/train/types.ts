@@ -49,6 +49,8 @@ export interface TrainRequest {
   checkpointOwner?: { owner: string; setting: string };
   /** false runs the native backends' eager step (op by op) instead of the compiled one (default true). */
   compile?: boolean;
+  /** true lets XLA compile parts of the compiled step (default false). */
+  xla?: boolean;
 }
 
 /** How a native training step ran: one TensorFlow function call per batch, or op by op (always on wasm and cpu). */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { presets } from '../../src/model/presets.js';
 import { parseSpec } from '../../src/sweep-spec/load.js';
-import { planTrials } from '../../src/sweep-spec/plan.js';
+import { planTrials, sweepInputOf } from '../../src/sweep-spec/plan.js';
 import { validateSweep } from '../../src/sweep-spec/validate.js';
 
 function spec(overrides: Record<string, unknown>) {
@@ -131,4 +131,17 @@ test('validateSweep: a preset value is named as such; a valid sweep has no probl
     'model.poolSize (from preset danq-lite): poolSize 10 exceeds the conv output length 2 (seqLen 20 - convKernel 19 + 1): pooling would leave no steps for the RNN',
   ]);
   assert.deepEqual(validateSweep(spec({ space: { convFilters: [16, 32], poolSize: [5, 10] } })).problems, []);
+});
+
+test('training.compile and training.xla reach the sweep input only when not the default, so older sweeps keep the same input', () => {
+  const run = { sweepId: 's', baseDir: '.', datasetFingerprint: 'f', seqLen: 200, trainQueue: 'q', totalTrials: 1 };
+  const defaults = sweepInputOf(spec({}), run).training;
+  assert.equal('compile' in defaults, false);
+  assert.equal('xla' in defaults, false);
+  const xla = sweepInputOf(spec({ training: { epochs: 5, batchSize: 32, seed: 11, xla: true } }), run).training;
+  assert.equal(xla.xla, true);
+  const eager = sweepInputOf(spec({ training: { epochs: 5, batchSize: 32, seed: 11, compile: false } }), run).training;
+  assert.equal(eager.compile, false);
+  assert.equal('xla' in eager, false);
+  assert.throws(() => spec({ training: { epochs: 5, batchSize: 32, seed: 11, xla: 'yes' } }), /xla[\s\S]*true or false/);
 });

@@ -16,13 +16,18 @@ import { patchBindingSource } from '../../infra/native/binding-patch.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { Rng } from '../../src/rng.js';
 import { selectBackend } from '../../src/train/backend.js';
-import { CompiledTrainStep } from '../../src/train/native/compiled-step.js';
+import { CompiledTrainStep, type CompileOptions } from '../../src/train/native/compiled-step.js';
 import { NativeNetwork } from '../../src/train/native/network.js';
 import { NativeOptimizer } from '../../src/train/native/optimizer.js';
 import { decodeString, ProtoWriter, readFields } from '../../src/train/native/protobuf-wire.js';
 import { DT, encodeFunctionDef, tensorAttr, type FunctionSpec } from '../../src/train/native/tensorflow-function.js';
 import { TensorFlowOps } from '../../src/train/native/tensorflow-ops.js';
-import { trainStep, trainStepLoss } from '../../src/train/train.js';
+import { predict, trainStep, trainStepLoss } from '../../src/train/train.js';
+import { Network } from '../../src/train/network.js';
+import { memorySplit } from '../../src/data/split.js';
+import { recordSize } from '../../src/data/store.js';
+import type { ModelInfo } from '../../src/predict/model.js';
+import { WindowScorer } from '../../src/predict/predict.js';
 import { tinyVariant } from './train-helpers.js';
 import { cases, maxRelativeDifference, perturbedWeights } from './train-network-checks.js';
 
@@ -177,7 +182,7 @@ test('a function updates a resource variable in place, in the order its control 
 });
 
 /** Trains `steps` batches (the last one partial) eagerly or compiled from the same start; returns what a checkpoint holds. */
-function trainSteps(v: VariantConfig, weights: Float32Array[], compiled: boolean, steps: number) {
+function trainSteps(v: VariantConfig, weights: Float32Array[], compiled: boolean, steps: number, options: CompileOptions = {}) {
   const data = new Rng(5);
   const batches = Array.from({ length: 3 }, (_, k) => ({
     n: k === 2 ? v.batchSize - 7 : v.batchSize,
@@ -186,7 +191,7 @@ function trainSteps(v: VariantConfig, weights: Float32Array[], compiled: boolean
   }));
   const network = new NativeNetwork(v, weights);
   const optimizer = new NativeOptimizer(v.optimizer, v.learningRate, network.variables);
-  const step = new CompiledTrainStep(network, optimizer);
+  const step = new CompiledTrainStep(network, optimizer, options);
   const dropout = new Rng(9);
   const losses: number[] = [];
   try {
@@ -216,5 +221,82 @@ test('the compiled step trains exactly like the eager native step on every varia
     compiled.weights.forEach((w, i) => assert.ok(maxRelativeDifference(w, eager.weights[i]!) <= 1e-5, `${label}: weight ${i}`));
     compiled.optimizer.slots.forEach((s, i) => assert.ok(maxRelativeDifference(s, eager.optimizer.slots[i]!) <= 1e-5, `${label}: optimizer slot ${i}`));
   }
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
+});
+
+test('with XLA, the compiled step trains like the eager native step within 1e-5 (multi-task softmax, stride > 1, GRU, RMSprop, a partial batch), with no fallback', { skip }, () => {
+  // XLA compiles each function for seconds: a few variants that cover the step's branches.
+  const variants = [
+    tinyVariant(),
+    tinyVariant({ outputActivation: 'softmax', tasks: 3, rnnMerge: 'mul', poolStride: 3 }),
+    tinyVariant({ poolSize: 6, poolStride: 6, rnn: 'gru', convStride: 2, optimizer: 'rmsprop' }),
+  ];
+  const tensorsBefore = tf.memory().numTensors;
+  const log: string[] = [];
+  for (const v of variants) {
+    const weights = perturbedWeights(v);
+    const eager = trainSteps(v, weights, false, 4);
+    const xla = trainSteps(v, weights, true, 4, { xla: true, log: (line) => log.push(line) });
+    const label = JSON.stringify(v);
+    xla.losses.forEach((loss, i) => assert.ok(Math.abs(loss - eager.losses[i]!) <= 1e-5 * Math.max(1, Math.abs(eager.losses[i]!)), `${label}: step ${i} loss ${loss} vs ${eager.losses[i]}`));
+    assert.equal(xla.dropout, eager.dropout, `${label}: the same dropout draws`);
+    assert.equal(xla.optimizer.step, eager.optimizer.step, label);
+    xla.weights.forEach((w, i) => assert.ok(maxRelativeDifference(w, eager.weights[i]!) <= 1e-5, `${label}: weight ${i}`));
+    xla.optimizer.slots.forEach((s, i) => assert.ok(maxRelativeDifference(s, eager.optimizer.slots[i]!) <= 1e-5, `${label}: optimizer slot ${i}`));
+  }
+  assert.deepEqual(log, [], 'XLA compiled every step');
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
+});
+
+test('inference on tfjs-node (predict, variants, ism): the compiled forward pass scores like the eager network to 1e-6, full and partial batches, both strands', { skip }, () => {
+  const tensorsBefore = tf.memory().numTensors;
+  const ops = TensorFlowOps.active();
+  const registered: string[] = [];
+  const removed: string[] = [];
+  const addFunction = ops.addFunction.bind(ops);
+  const removeFunction = ops.removeFunction.bind(ops);
+  ops.addFunction = (def) => {
+    registered.push(decodeString(readFields(readFields(def)[0]!.value as Uint8Array)[0]!.value));
+    addFunction(def);
+  };
+  ops.removeFunction = (name) => {
+    removed.push(name);
+    removeFunction(name);
+  };
+  for (const v of [tinyVariant({ tasks: 2 }), tinyVariant({ rnn: 'gru', poolStride: 3, outputActivation: 'softmax', tasks: 3 })]) {
+    const weights = perturbedWeights(v);
+    const info: ModelInfo = { dir: 'unused', variant: v, taskNames: [], taskNamesKnown: false, reverseComplement: true, lengthPolicy: 'error' };
+    const scorer = new WindowScorer(info, weights, 16, true);
+    const windows = new Rng(2);
+    const filled: Uint8Array[] = [];
+    const scoreWindows = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const window = scorer.next();
+        for (let j = 0; j < window.length; j++) window[j] = windows.int(0, 3);
+        filled.push(window.slice());
+      }
+      return scorer.score();
+    };
+    // 40 windows: batches of 16, 16 and 8; then 5 more through the functions already made.
+    const compiled = [...scoreWindows(40), ...scoreWindows(5)];
+    scorer.dispose();
+    // Today's path before the compiled forward: the fast network, op by op.
+    const network = new Network({ ...v, batchSize: 16 }, weights);
+    const records = new Uint8Array(filled.length * recordSize(v.seqLen, v.tasks));
+    filled.forEach((w, i) => records.set(w, i * recordSize(v.seqLen, v.tasks)));
+    const eager = [
+      ...predict(network, memorySplit(records.subarray(0, 40 * recordSize(v.seqLen, v.tasks)), v.seqLen, v.tasks), true).scores,
+      ...predict(network, memorySplit(records.subarray(40 * recordSize(v.seqLen, v.tasks)), v.seqLen, v.tasks), true).scores,
+    ];
+    network.dispose();
+    assert.equal(compiled.length, 45 * v.tasks);
+    compiled.forEach((p, i) => assert.ok(Math.abs(p - eager[i]!) <= 1e-6, `${JSON.stringify(v)}: value ${i}: ${p} vs ${eager[i]}`));
+  }
+  ops.addFunction = addFunction;
+  ops.removeFunction = removeFunction;
+  // Per model one function per batch size (16, 8, 5), each used and then freed: no fallback.
+  assert.equal(registered.length, 6);
+  assert.ok(registered.every((name) => name.startsWith('danq_sweep_forward_')));
+  assert.deepEqual([...removed].sort(), [...registered].sort());
   assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
 });

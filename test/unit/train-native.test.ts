@@ -157,6 +157,25 @@ test('trials run the compiled step by default and say so; compile: false runs th
   });
 });
 
+test('xla: true trains to the results of the compiled step within 1e-5, says nothing, and resumes bit-identically', { skip }, async () => {
+  const v = tinyVariant({ tasks: 2, epochs: 2 });
+  const splits = synthSplits(v, 300, 100);
+  const log: string[] = [];
+  const plain = await trainModel(request(v, freshDir()), splits);
+  const straightDir = freshDir();
+  const straight = await trainModel(request(v, straightDir, { xla: true }), splits, { log: (line) => log.push(line) });
+  assert.ok(!log.some((line) => line.startsWith('training step:')), log.join('\n'));
+  straight.epochs.forEach((m, i) => {
+    const p = plain.epochs[i]!;
+    for (const key of ['trainLoss', 'valLoss', 'valAuc', 'valPrAuc'] as const) assert.ok(Math.abs(m[key] - p[key]) <= 1e-5, `epoch ${m.epoch} ${key}: ${m[key]} vs ${p[key]}`);
+  });
+  const dir = freshDir();
+  await trainModel(request(v, dir, { xla: true, untilEpoch: 1 }), splits);
+  const resumed = await trainModel(request(v, dir, { xla: true }), splits);
+  assert.deepEqual(withoutTimings(resumed), withoutTimings(straight));
+  assert.deepEqual((await readCheckpoint(dir))!.weights, (await readCheckpoint(straightDir))!.weights);
+});
+
 test('a model trained on tfjs-node exports in tfjs-layers format and predicts the same in plain tfjs (cpu)', { skip }, async () => {
   for (const overrides of [{ rnn: 'gru' as const }, { returnSequences: false, convStride: 2 }]) {
     const v = tinyVariant({ epochs: 2, ...overrides });

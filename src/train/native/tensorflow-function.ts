@@ -56,6 +56,8 @@ export interface FunctionSpec {
   inputs: readonly { name: string; dtype: number }[];
   outputs: readonly { name: string; dtype: number; from: TensorRef }[];
   nodes: readonly FunctionNode[];
+  /** The function's own attributes (FunctionDef.attr), e.g. `_XlaMustCompile`. */
+  attrs?: readonly OpAttr[];
 }
 
 interface ArgDef {
@@ -184,6 +186,7 @@ export function encodeFunctionDef(spec: FunctionSpec, catalog: OpCatalog): Uint8
     });
   }
   for (const output of spec.outputs) w.message(4, (entry) => entry.string(1, output.name).string(2, ref(output.from)));
+  for (const attr of spec.attrs ?? []) w.message(5, (entry) => entry.string(1, attr.name).message(2, (v) => writeAttrValue(v, attr)));
   return w.finish();
 }
 

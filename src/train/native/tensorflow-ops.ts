@@ -52,6 +52,19 @@ export class TensorFlowOps {
 
   private static instance: TensorFlowOps | undefined;
   private catalog: OpCatalog | undefined;
+  /** Each native package's Int64Scalar class, as `loadPackageClasses` imported it. */
+  private static readonly int64Classes = new Map<string, Int64ScalarClass>();
+
+  /**
+   * Imports `pkg`'s Int64Scalar the way the package itself was imported (selectBackend calls this
+   * after importing it). The backend recognises int64 scalars by `instanceof` its own module's
+   * class, and under an ESM loader hook (the CLI's tsx) a CommonJS module imported from ESM is
+   * not the instance that `require` returns.
+   */
+  static async loadPackageClasses(pkg: string): Promise<void> {
+    const { Int64Scalar } = (await import(`${pkg}/dist/int64_tensors.js`)) as { Int64Scalar: Int64ScalarClass };
+    TensorFlowOps.int64Classes.set(pkg, Int64Scalar);
+  }
 
   /** The ops of the active backend; throws when it is not a native one. */
   static active(): TensorFlowOps {
@@ -60,7 +73,8 @@ export class TensorFlowOps {
     if (TensorFlowOps.instance?.backend !== backend) {
       // The backend recognises int64 scalars by `instanceof` its own package's class.
       const pkg = backend.isGPUPackage ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-      const { Int64Scalar } = createRequire(import.meta.url)(`${pkg}/dist/int64_tensors.js`) as { Int64Scalar: Int64ScalarClass };
+      // A backend made active without selectBackend: its package was required.
+      const Int64Scalar = TensorFlowOps.int64Classes.get(pkg) ?? (createRequire(import.meta.url)(`${pkg}/dist/int64_tensors.js`) as { Int64Scalar: Int64ScalarClass }).Int64Scalar;
       TensorFlowOps.instance = new TensorFlowOps(backend, Int64Scalar);
     }
     return TensorFlowOps.instance;
