@@ -28,7 +28,10 @@ const trialsSchema = positiveInt.max(MAX_TRIALS, { error: `expected at most ${MA
 /** TPE's options, for "type": "tpe" and for asha with "sampler": "tpe". */
 const tpeOptionFields = {
   startupTrials: positiveInt.optional().describe('Finished trials drawn at random before TPE models the results (default 10, as Optuna); at most strategy.trials'),
-  multivariate: z.boolean(expected('true or false')).optional().describe('true (default; Optuna 5 uses it for one objective, false for several): one joint model over all parameters; false: one model per parameter'),
+  multivariate: z
+    .boolean(expected('true or false'))
+    .optional()
+    .describe('true (default; Optuna 5 uses it for one objective, false for several): one joint model over all parameters; false: one model per parameter'),
 };
 
 const strategySchema = z.discriminatedUnion(
