@@ -22,7 +22,7 @@ import { selectBackend } from '../src/train/backend.js';
 import { CompiledTrainStep } from '../src/train/native/compiled-step.js';
 import { NativeNetwork } from '../src/train/native/network.js';
 import { NativeOptimizer } from '../src/train/native/optimizer.js';
-import { initialWeights } from '../src/train/network.js';
+import { initialWeights } from '../src/train/fast/network.js';
 import { trainStep, trainStepLoss } from '../src/train/train.js';
 import { BENCH_MODELS, randomBatch } from './train-models.js';
 

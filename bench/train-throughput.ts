@@ -28,11 +28,12 @@ import type { VariantConfig } from '../src/model/config.js';
 import { buildLayersModel } from '../src/model/layers.js';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
-import { trainingThreads } from '../src/train/backend-name.js';
+import { trainingThreads } from '../src/train/process-env.js';
 import { CompiledTrainStep } from '../src/train/native/compiled-step.js';
-import { createNetwork, NativeNetwork } from '../src/train/native/network.js';
-import { createOptimizer, NativeOptimizer } from '../src/train/native/optimizer.js';
-import { initialWeights } from '../src/train/network.js';
+import { NativeNetwork } from '../src/train/native/network.js';
+import { createNetwork, createOptimizer } from '../src/train/networks.js';
+import { NativeOptimizer } from '../src/train/native/optimizer.js';
+import { initialWeights } from '../src/train/fast/network.js';
 import { trainStep, trainStepLoss } from '../src/train/train.js';
 import { BENCH_MODELS, randomBatch } from './train-models.js';
 

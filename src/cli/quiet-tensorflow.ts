@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { STDERR_IS_TERMINAL } from '../predict/progress.js';
-import { isSuppressedTensorFlowLine, quietTensorFlowEnv } from '../train/backend-name.js';
+import { isSuppressedTensorFlowLine, quietTensorFlowEnv } from '../train/process-env.js';
 
 /** Set in the child, so it runs the command itself. */
 const FILTERED = 'SWEEP_TENSORFLOW_STDERR_FILTERED';

@@ -1,6 +1,6 @@
 /**
  * The standard tfjs-layers model of a variant: what exported models are saved as, so anyone can
- * load them with plain `tf.loadLayersModel`. Training uses the fast path in src/train/network.ts,
+ * load them with plain `tf.loadLayersModel`. Training uses the fast path in src/train/fast/network.ts,
  * whose weights have exactly this model's `getWeights()` layout and order.
  * Layer names follow shapes.ts (`inspectVariant`).
  */

@@ -6,9 +6,8 @@
  */
 import { memorySplit } from '../data/split.js';
 import { recordSize } from '../data/store.js';
-import { NativeNetwork } from '../train/native/network.js';
-import { TensorFlowOps } from '../train/native/tensorflow-ops.js';
-import { Network } from '../train/network.js';
+import type { Network } from '../train/fast/network.js';
+import { inferenceNetwork } from '../train/networks.js';
 import { type ForwardBatch, inferenceForward, predict } from '../train/train.js';
 import type { ModelInfo } from './model.js';
 import { readSequences, type SequenceInput } from './sequences.js';
@@ -42,7 +41,7 @@ export class WindowScorer {
     private readonly rcAverage: boolean,
   ) {
     const variant = { ...model.variant, batchSize: batch };
-    this.network = TensorFlowOps.available() ? new NativeNetwork(variant, weights) : new Network(variant, weights);
+    this.network = inferenceNetwork(variant, weights);
     this.forward = inferenceForward(this.network);
     this.size = recordSize(model.variant.seqLen, model.variant.tasks);
     // Label bytes stay 0: predict reads them, nothing uses them.

@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
-import { AUTO_BACKEND_ORDER, isNativeBackend, nvidiaGpuAbsence } from './backend-name.js';
+import { AUTO_BACKEND_ORDER, isNativeBackend } from './backend-name.js';
+import { nvidiaGpuAbsence } from './process-env.js';
 import { TensorFlowOps } from './native/tensorflow-ops.js';
 import type { BackendName, BackendRuntime } from './types.js';
 

@@ -1,4 +1,4 @@
-/** The sizes of one batch's conv + max-pool stage, which both training paths' kernels take (kernels.ts, native/conv-pool.ts). */
+/** The sizes of one batch's conv + max-pool stage, which both training paths' kernels take (fast/kernels.ts, native/conv-pool.ts). */
 export interface ConvPoolShape {
   batch: number;
   seqLen: number;

@@ -14,7 +14,7 @@ import type { VariantConfig } from '../model/config.js';
 import { buildLayersModel } from '../model/layers.js';
 import { quietTfjs } from './backend.js';
 import { readCheckpoint } from './checkpoint.js';
-import { weightSpecs } from './network.js';
+import { weightSpecs } from './fast/network.js';
 
 export const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';

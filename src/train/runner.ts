@@ -20,7 +20,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import { isSuppressedTensorFlowLine, trainingProcessEnv } from './backend-name.js';
+import { isSuppressedTensorFlowLine, trainingProcessEnv } from './process-env.js';
 import { wallClockMs } from './phase-clock.js';
 import type { BackendName, BackendRuntime, EpochMetrics, TrainRequest, TrainResult } from './types.js';
 

@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../src/errors.js';
 import { activeBackendRuntime, nativeAddonStatus, selectBackend } from '../../src/train/backend.js';
 import { nativeSkip } from '../support/native.js';
-import { AUTO_BACKEND_ORDER, isSuppressedTensorFlowLine, nvidiaGpuAbsence, trainingProcessEnv, trainingThreads } from '../../src/train/backend-name.js';
+import { AUTO_BACKEND_ORDER } from '../../src/train/backend-name.js';
+import { isSuppressedTensorFlowLine, nvidiaGpuAbsence, trainingProcessEnv, trainingThreads } from '../../src/train/process-env.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'danq-backend-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import { evaluateTasks } from '../../src/metrics/index.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { exportModel, loadExportedModel } from '../../src/train/export.js';
-import { Network, probabilities } from '../../src/train/network.js';
+import { Network, probabilities } from '../../src/train/fast/network.js';
 import { predict, trainModel, type TrainSplits } from '../../src/train/train.js';
 import { NonFiniteLossError } from '../../src/domain/permanent-errors.js';
 import type { TrainRequest } from '../../src/train/types.js';

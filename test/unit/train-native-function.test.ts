@@ -23,7 +23,7 @@ import { decodeString, ProtoWriter, readFields } from '../../src/train/native/pr
 import { DT, encodeFunctionDef, tensorAttr, type FunctionSpec } from '../../src/train/native/tensorflow-function.js';
 import { TensorFlowOps } from '../../src/train/native/tensorflow-ops.js';
 import { predict, trainStep, trainStepLoss } from '../../src/train/train.js';
-import { Network } from '../../src/train/network.js';
+import { Network } from '../../src/train/fast/network.js';
 import { memorySplit } from '../../src/data/split.js';
 import { recordSize } from '../../src/data/store.js';
 import type { ModelInfo } from '../../src/predict/model.js';

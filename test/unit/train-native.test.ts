@@ -20,7 +20,7 @@ import { exportModel, loadExportedModel } from '../../src/train/export.js';
 import { deviceDropoutMask, NativeNetwork } from '../../src/train/native/network.js';
 import { NativeOptimizer } from '../../src/train/native/optimizer.js';
 import { Optimizer, type OptimizerState, type WeightOptimizer } from '../../src/train/optimizer.js';
-import { probabilities, weightSpecs } from '../../src/train/network.js';
+import { probabilities, weightSpecs } from '../../src/train/fast/network.js';
 import { trainModel, type TrainSplits } from '../../src/train/train.js';
 import type { TrainRequest } from '../../src/train/types.js';
 import { nativeSkip } from '../support/native.js';

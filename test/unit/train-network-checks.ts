@@ -9,7 +9,7 @@ import { resolveSynthOptions } from '../../src/data/index.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { buildLayersModel } from '../../src/model/layers.js';
 import { Rng } from '../../src/rng.js';
-import { initialWeights, type Network, probabilities, weightSpecs } from '../../src/train/network.js';
+import { initialWeights, type Network, probabilities, weightSpecs } from '../../src/train/fast/network.js';
 import { tinyVariant } from './train-helpers.js';
 
 /** Every architectural branch: cell, merge mode, return sequences, dense or not, strides, multi-task, softmax. */

@@ -10,7 +10,7 @@ import { buildLayersModel } from '../../src/model/layers.js';
 import { resolveVariant } from '../../src/model/presets.js';
 import { inspectVariant } from '../../src/model/shapes.js';
 import { selectBackend } from '../../src/train/backend.js';
-import { countParams, Network, probabilities, weightSpecs } from '../../src/train/network.js';
+import { countParams, Network, probabilities, weightSpecs } from '../../src/train/fast/network.js';
 import { tinyVariant } from './train-helpers.js';
 import { cases, maxRelativeDifference, networkGradients, stockGradients, stockPredictions, VARIANTS } from './train-network-checks.js';
 

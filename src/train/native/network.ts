@@ -1,6 +1,6 @@
 /**
  * The DanQ network on the native backends (tfjs-node, tfjs-node-gpu): the same weights and layout
- * as the fast path in ../network.ts, but every op is a TensorFlow op on the
+ * as the fast path in ../fast/network.ts, but every op is a TensorFlow op on the
  * device, so a training step reads nothing back to the host until its loss: conv, pool, bias and
  * ReLU as MatMul + Max (conv-pool.ts), the RNN through TensorFlow's fused kernels (rnn.ts),
  * dense layers as fused MatMul + BiasAdd (+ Relu). Dropout masks are drawn on the device by
@@ -12,9 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../../model/config.js';
 import type { Rng } from '../../rng.js';
-import { Network } from '../network.js';
-import { isNativeBackend } from '../backend-name.js';
-import type { BackendName } from '../types.js';
+import { Network } from '../fast/network.js';
 import { convPoolRelu } from './conv-pool.js';
 import { rnnKernelFor, rnnSequence, type RnnKernel } from './rnn.js';
 import { stepInput } from './step-trace.js';
@@ -91,9 +89,4 @@ function merge<T extends tf.Tensor>(forward: T, backward: T, mode: VariantConfig
     case 'ave':
       return tf.mul(tf.add(forward, backward), 0.5);
   }
-}
-
-/** The network a backend trains fastest with: device-resident on the native backends, the host-assisted fast path elsewhere. */
-export function createNetwork(backend: BackendName, variant: VariantConfig, values: readonly Float32Array[]): Network {
-  return isNativeBackend(backend) ? new NativeNetwork(variant, values) : new Network(variant, values);
 }

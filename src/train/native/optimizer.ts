@@ -21,9 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VariantConfig } from '../../model/config.js';
-import { ADAM_BETA1, ADAM_BETA2, EPSILON, Optimizer, RMSPROP_RHO, type OptimizerState, type WeightOptimizer } from '../optimizer.js';
-import { isNativeBackend } from '../backend-name.js';
-import type { BackendName } from '../types.js';
+import { ADAM_BETA1, ADAM_BETA2, EPSILON, RMSPROP_RHO, type OptimizerState, type WeightOptimizer } from '../optimizer.js';
 import { stepInput } from './step-trace.js';
 import { TensorFlowOps, type OpAttr } from './tensorflow-ops.js';
 
@@ -170,9 +168,4 @@ export class NativeOptimizer implements WeightOptimizer {
   private read(handle: tf.Tensor): tf.Tensor {
     return this.ops.run('ReadVariableOp', [this.ops.float32('dtype')], [handle], 1)[0]!;
   }
-}
-
-/** The optimizer a backend updates fastest with: fused kernels on the native backends, elementwise ops elsewhere. */
-export function createOptimizer(backend: BackendName, kind: VariantConfig['optimizer'], learningRate: number, weights: tf.Variable[]): WeightOptimizer {
-  return isNativeBackend(backend) ? new NativeOptimizer(kind, learningRate, weights) : new Optimizer(kind, learningRate, weights);
 }

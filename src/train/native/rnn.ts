@@ -20,7 +20,7 @@
  *   cannot express, so GRU keeps GRUBlockCell (which has a GPU kernel) on GPU too. Never run here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CUDNN_SWITCH } from '../backend-name.js';
+import { CUDNN_SWITCH } from '../process-env.js';
 import type { VariantConfig } from '../../model/config.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 

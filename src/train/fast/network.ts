@@ -6,11 +6,11 @@
  * conv positions that no pool window reads are skipped. Dropout masks come from a seeded Rng.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { VariantConfig } from '../model/config.js';
-import { inspectVariant, rnnGates, variantSizes, type VariantSizes } from '../model/shapes.js';
-import { UserError } from '../errors.js';
-import type { Rng } from '../rng.js';
-import type { ConvPoolShape } from './conv-pool-shape.js';
+import type { VariantConfig } from '../../model/config.js';
+import { inspectVariant, rnnGates, variantSizes, type VariantSizes } from '../../model/shapes.js';
+import { UserError } from '../../errors.js';
+import type { Rng } from '../../rng.js';
+import type { ConvPoolShape } from '../conv-pool-shape.js';
 import { bidirectionalRnn, convPool, matMul } from './kernels.js';
 
 export interface WeightSpec {

@@ -17,9 +17,9 @@
  * Gradients are checked against autodiff through the stock tfjs-layers model (train-network test).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { VariantConfig } from '../model/config.js';
-import { rnnGates } from '../model/shapes.js';
-import type { ConvPoolShape } from './conv-pool-shape.js';
+import type { VariantConfig } from '../../model/config.js';
+import { rnnGates } from '../../model/shapes.js';
+import type { ConvPoolShape } from '../conv-pool-shape.js';
 
 /**
  * tf.customGrad with typed arguments. `forward` gets the input tensors and a `save`; tensors the
