@@ -284,8 +284,17 @@ describe('two concurrent sweep start on the embedded stack', () => {
     };
     const servers = () => live(processes()).filter((p) => p.args.includes(sweepHome) && (p.comm === 'temporal' || p.comm === 'postgres'));
     try {
-      const first = run(['start', spec('first', 1), '--json'], env, home);
-      await until('the first sweep to start the stack', () => (servers().length >= 2 ? true : undefined), 240_000);
+      // The first trains long enough (60 tiny epochs) to be running when the second joins: the
+      // servers start in parallel and the training processes are warm, so one epoch could end first.
+      const first = run(['start', spec('first', 60), '--json'], env, home);
+      const stackUsers = () => {
+        try {
+          return (JSON.parse(readFileSync(path.join(sweepHome, 'stack.json'), 'utf8')) as { users?: number[] }).users?.length ?? 0;
+        } catch {
+          return 0;
+        }
+      };
+      await until('the first sweep to open the stack', () => (servers().length >= 2 && stackUsers() >= 1 ? true : undefined), 240_000);
       const second = await run(['start', spec('second', 400), '--json'], env, home);
       const firstResult = await first;
       assert.equal(firstResult.code, 0, firstResult.stderr);
