@@ -11,8 +11,9 @@
  * The bench venv (gitignored): python3 -m venv .bench-venv && .bench-venv/bin/pip install torch optuna
  * Run it on a quiet machine; `--samples 300 --epochs 1 --trials 2` is a smoke check.
  *
- *   npm run bench:sweep -- [--samples 3000] [--valid 1000] [--epochs 5] [--trials 8] [--scale 10] [--skip-optuna]
- * (--scale 10 multiplies both dataset sizes: the issue's 30,000 + 10,000 sequence run.)
+ *   npm run bench:sweep -- [--samples 3000] [--valid 1000] [--epochs 5] [--trials 8] [--scale 10] [--skip-optuna] [--timings]
+ * (--scale 10 multiplies both dataset sizes: the issue's 30,000 + 10,000 sequence run; --timings prints
+ * sweep start's --timings tables.)
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     trials: { type: 'string', default: '8' },
     scale: { type: 'string', default: '1' },
     'skip-optuna': { type: 'boolean', default: false },
+    timings: { type: 'boolean', default: false },
   },
 });
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -69,8 +71,10 @@ try {
 
   const started = performance.now();
   const env = { ...process.env, SWEEP_HOME: path.join(work, 'home') };
-  const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/sweep.js'), 'start', path.join(work, 'spec.json'), '--json'], { env, maxBuffer: 1 << 30 });
+  const timings = args.timings ? ['--timings'] : [];
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/sweep.js'), 'start', path.join(work, 'spec.json'), '--json', ...timings], { env, maxBuffer: 1 << 30 });
   const sweepSeconds = (performance.now() - started) / 1000;
+  if (args.timings) console.log(stderr.slice(stderr.indexOf('phase')));
   const summary = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { trials?: { status: string }[] };
   const completed = (summary.trials ?? []).filter((t) => t.status === 'completed').length;
   console.log(`danq-sweep (sweep start, embedded stack): ${sweepSeconds.toFixed(1)} s (${completed} of ${trials} trials completed)`);
