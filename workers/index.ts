@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporalConnectionOptions, type Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
@@ -113,46 +113,16 @@ export const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> => worker
  */
 export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPool> {
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
-  workerProcess.connectingTo(options.temporalAddress);
-  const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', options.temporalAddress, () =>
-    NativeConnection.connect(temporalConnectionOptions(options.config, options.temporalAddress)),
-  );
+  const connection = await connectToTemporal(options.config, options.temporalAddress);
   const db = await openDb(options.databaseUrl);
   const draining = new AbortController();
   const activities = createActivities({ db, config: options.config, identity, backend: options.backend, trialLog: options.trialLog, draining: draining.signal });
-  const workers: Worker[] = [];
-  if (options.queues.includes('orchestration')) {
-    workers.push(
-      await Worker.create({
-        connection,
-        namespace: options.config.namespace,
-        taskQueue: options.config.taskQueues.orchestration,
-        workflowBundle: await workflowBundle(),
-        activities,
-        identity,
-      }),
-    );
-  }
-  let trainWorker: Worker | undefined;
-  if (options.queues.includes('train')) {
-    // One warm training process per slot, so no trial waits for Node, tsx and tfjs-node to load.
-    trainingProcesses.keepWarm(options.concurrency, options.backend);
-    trainWorker = await Worker.create({
-      connection,
-      namespace: options.config.namespace,
-      taskQueue: options.config.taskQueues.train,
-      activities,
-      identity,
-      maxConcurrentActivityTaskExecutions: options.concurrency,
-      shutdownGraceTime: `${SHUTDOWN_GRACE_SECONDS} seconds`,
-      // Cancellation reaches an activity in a heartbeat response: without this, heartbeats are
-      // throttled to 80% of the heartbeat timeout and a cancel could take ~24 s to arrive.
-      maxHeartbeatThrottleInterval: '2 seconds',
-    });
-    workers.push(trainWorker);
-  }
-  const done = Promise.all(workers.map((w) => w.run())).then(async () => {
-    if (options.queues.includes('train')) trainingProcesses.stop();
+  const queueWorker = { connection, namespace: options.config.namespace, activities, identity };
+  const orchestrationWorker = options.queues.includes('orchestration') ? await createOrchestrationWorker(queueWorker, options.config) : undefined;
+  const trainWorker = options.queues.includes('train') ? await createTrainWorker(queueWorker, options) : undefined;
+  const workers = [orchestrationWorker, trainWorker].filter((worker) => worker !== undefined);
+  const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
+    if (trainWorker) trainingProcesses.stop();
     await db.close();
     await connection.close();
   });
@@ -160,17 +130,45 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
     identity,
     done,
     async shutdown(reason) {
-      if (reason && !draining.signal.aborted) {
-        const trials = trainWorker?.getStatus().numInFlightActivities ?? 0;
-        const what =
-          trials > 0
-            ? `${trials} running trial(s) finish their epoch in progress (at most ${SHUTDOWN_GRACE_SECONDS} s, then they stop between batches) and resume from that checkpoint on another worker; then it exits`
-            : 'no trial is running; it exits now';
-        console.error(`worker ${identity}: ${reason}: shutting down, polling stopped; ${what}`);
-      }
+      if (reason && !draining.signal.aborted) console.error(`worker ${identity}: ${reason}: shutting down, polling stopped; ${whatShutdownWaitsFor(trainWorker)}`);
       draining.abort();
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };
+}
+
+/** What every worker of one pool shares. */
+type QueueWorkerOptions = Pick<WorkerOptions, 'connection' | 'namespace' | 'activities' | 'identity'>;
+
+async function connectToTemporal(config: Config, address: string): Promise<NativeConnection> {
+  workerProcess.connectingTo(address);
+  return connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', address, () => NativeConnection.connect(temporalConnectionOptions(config, address)));
+}
+
+/** The sweep and trial workflows, and the activities that read and write the results DB. */
+async function createOrchestrationWorker(queueWorker: QueueWorkerOptions, config: Config): Promise<Worker> {
+  return Worker.create({ ...queueWorker, taskQueue: config.taskQueues.orchestration, workflowBundle: await workflowBundle() });
+}
+
+/** The training activities, `concurrency` trials at once, each on one of the warm training processes. */
+async function createTrainWorker(queueWorker: QueueWorkerOptions, options: WorkerPoolOptions): Promise<Worker> {
+  // One warm training process per slot, so no trial waits for Node, tsx and tfjs-node to load.
+  trainingProcesses.keepWarm(options.concurrency, options.backend);
+  return Worker.create({
+    ...queueWorker,
+    taskQueue: options.config.taskQueues.train,
+    maxConcurrentActivityTaskExecutions: options.concurrency,
+    shutdownGraceTime: `${SHUTDOWN_GRACE_SECONDS} seconds`,
+    // Cancellation reaches an activity in a heartbeat response: without this, heartbeats are
+    // throttled to 80% of the heartbeat timeout and a cancel could take ~24 s to arrive.
+    maxHeartbeatThrottleInterval: '2 seconds',
+  });
+}
+
+/** The operator's line when a worker is told to stop: what it still waits for before it exits. */
+function whatShutdownWaitsFor(trainWorker: Worker | undefined): string {
+  const trials = trainWorker?.getStatus().numInFlightActivities ?? 0;
+  if (trials === 0) return 'no trial is running; it exits now';
+  return `${trials} running trial(s) finish their epoch in progress (at most ${SHUTDOWN_GRACE_SECONDS} s, then they stop between batches) and resume from that checkpoint on another worker; then it exits`;
 }
