@@ -51,12 +51,3 @@ export function decodeOneHot(codes: Uint8Array, x: Float32Array, offset: number,
     x[o + 3] = ONE_HOT[b + 3]!;
   }
 }
-
-const LETTER_OF_CODE = 'ACGTNN';
-
-/** Codes back to letters (ambiguity codes and "no base" read as N); for tests and messages. */
-export function codesToString(codes: Uint8Array): string {
-  let s = '';
-  for (const c of codes) s += LETTER_OF_CODE[c] ?? '?';
-  return s;
-}

@@ -65,12 +65,6 @@ export interface TrialRow {
   updatedAt: Date;
 }
 
-export interface EpochRow extends EpochMetrics {
-  trialId: string;
-  workerIdentity: string | null;
-  recordedAt: Date;
-}
-
 export interface ArtifactRow {
   sweepId: string;
   trialId: string;

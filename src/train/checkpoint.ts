@@ -8,7 +8,6 @@
  * Layout: magic `DANQCKP1`, u32 little-endian header length, a JSON header (padded to 4 bytes),
  * then the float32 arrays the header lists, in order.
  */
-import path from 'node:path';
 import { getBytes, openArtifactStore, type ArtifactStore, type S3Options } from '../artifacts/index.js';
 import type { VariantConfig } from '../model/config.js';
 import type { OptimizerState } from './optimizer.js';
@@ -48,11 +47,6 @@ interface Header extends Omit<Checkpoint, 'optimizer' | 'weights' | 'bestWeights
   optimizerStep: number;
   /** Lengths of the stored arrays, by group, in file order. */
   arrays: { weights: number[]; slots: number[]; bestWeights: number[] };
-}
-
-/** The checkpoint file when the location is a directory. */
-export function checkpointPath(dir: string): string {
-  return path.join(dir, CHECKPOINT_FILE);
 }
 
 /** A trial's checkpoint location (a directory or s3:// URL), or a store already open on it. */

@@ -5,8 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { checkpointDir } from '../../src/activities/index.js';
-import { checkpointPath } from '../../src/train/checkpoint.js';
 import { openFaultStack, recordedEpochs, standardSpec, STANDARD_EPOCHS, until, type FaultStack } from './support/fault-stack.js';
 import { assertSweepInvariants, epochsRedone, recordScenario } from './support/invariants.js';
 
@@ -25,9 +25,9 @@ test('a damaged and a missing checkpoint when the retry resumes: those trials st
   });
   first.kill('SIGKILL', { group: true });
   await first.exited;
-  const damaged = checkpointPath(checkpointDir(stack.config, sweepId, one));
+  const damaged = path.join(checkpointDir(stack.config, sweepId, one), 'checkpoint.bin');
   writeFileSync(damaged, Buffer.alloc(4096, 0xab));
-  rmSync(checkpointPath(checkpointDir(stack.config, sweepId, two)));
+  rmSync(path.join(checkpointDir(stack.config, sweepId, two), 'checkpoint.bin'));
   const recordedBefore = await recordedEpochs(stack.db, sweepId);
   const second = await stack.worker('train', 2);
 

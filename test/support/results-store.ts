@@ -3,7 +3,15 @@
  * trial's row, one trial's epoch rows), on the store's own connection.
  */
 import { openDbConnection, type OpenDbOptions } from '../../src/db/postgres-store.js';
-import type { EpochRow, ResultsStore, TrialRow } from '../../src/db/types.js';
+import type { ResultsStore, TrialRow } from '../../src/db/types.js';
+import type { EpochMetrics } from '../../src/train/types.js';
+
+/** A row of trial_epochs: one epoch's metrics, as recordEpoch stored them. */
+export interface EpochRow extends EpochMetrics {
+  trialId: string;
+  workerIdentity: string | null;
+  recordedAt: Date;
+}
 
 export interface TestResultsStore extends ResultsStore {
   getTrial(trialId: string): Promise<TrialRow | undefined>;

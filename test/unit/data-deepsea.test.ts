@@ -4,10 +4,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openDeepSea } from '../../src/data/deepsea.js';
-import { codesToString } from '../../src/data/encoding.js';
 import { openSplit, prepareDataset, type DatasetManifest } from '../../src/data/index.js';
 import { sourceFile } from '../../src/data/source.js';
-import { rejectsWith, reverseComplementString, tempDir, write } from './data-helpers.js';
+import { codesToString, rejectsWith, reverseComplementString, tempDir, write } from './data-helpers.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
 const expected = JSON.parse(readFileSync(path.join(fixtures, 'deepsea-expected.json'), 'utf8')) as {

@@ -37,6 +37,11 @@ export async function rejectsWith(promise: Promise<unknown>, ...patterns: RegExp
   return message;
 }
 
+/** Base codes back to letters (ambiguity codes and "no base" read as N). */
+export function codesToString(codes: Uint8Array): string {
+  return Array.from(codes, (code) => 'ACGTNN'[code] ?? '?').join('');
+}
+
 /** The reverse complement of a string over A, C, G, T, N (case kept). */
 export function reverseComplementString(seq: string): string {
   const pairs: Record<string, string> = { A: 'T', C: 'G', G: 'C', T: 'A', a: 't', c: 'g', g: 'c', t: 'a' };

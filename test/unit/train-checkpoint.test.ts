@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { openArtifactStore, type ArtifactStore } from '../../src/artifacts/index.js';
-import { type Checkpoint, checkpointPath, CorruptCheckpointError, readCheckpoint, readCheckpointOrDiscard, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { type Checkpoint, CorruptCheckpointError, readCheckpoint, readCheckpointOrDiscard, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { tinyVariant } from './train-helpers.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'danq-checkpoint-'));
@@ -45,7 +45,7 @@ test('no checkpoint is undefined; a truncated one is an error', async () => {
   assert.equal(await readCheckpoint(path.join(scratch, 'none')), undefined);
   const dir = path.join(scratch, 'truncated');
   await writeCheckpoint(dir, sample(1));
-  const file = checkpointPath(dir);
+  const file = path.join(dir, 'checkpoint.bin');
   truncateSync(file, statSync(file).size - 4);
   await assert.rejects(() => readCheckpoint(dir), /truncated or corrupt/);
   truncateSync(file, 100);
@@ -60,7 +60,7 @@ test('a damaged checkpoint is moved aside with its reason, and resuming starts o
   ] as const) {
     const dir = path.join(scratch, `damaged-${name.replace(' ', '-')}`);
     await writeCheckpoint(dir, sample(2));
-    const file = checkpointPath(dir);
+    const file = path.join(dir, 'checkpoint.bin');
     damage(file);
     await assert.rejects(() => readCheckpoint(dir), CorruptCheckpointError, name);
     const reasons: string[] = [];
@@ -126,7 +126,7 @@ test('hostile array sizes are refused before anything is allocated', async () =>
   for (const [name, arrays, expected] of cases) {
     const dir = path.join(scratch, `hostile-${name.replace(/\W+/g, '-')}`);
     await writeCheckpoint(dir, sample(1));
-    writeFileSync(checkpointPath(dir), hostile(header(arrays), 64));
+    writeFileSync(path.join(dir, 'checkpoint.bin'), hostile(header(arrays), 64));
     const before = process.memoryUsage().arrayBuffers;
     await assert.rejects(
       () => readCheckpoint(dir),
