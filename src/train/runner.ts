@@ -100,8 +100,11 @@ class TrainingProcess {
   warm = false;
   listener: TrialListener | undefined;
   exited = false;
+  /** Its TF_CPP_MIN_LOG_LEVEL: the TensorFlow lines below it are kept out of the trial log. */
+  readonly tfLogLevel: string | undefined;
 
   constructor(env: Record<string, string | undefined>, preload: BackendName | 'auto' | undefined, onExit: (proc: TrainingProcess) => void) {
+    this.tfLogLevel = env.TF_CPP_MIN_LOG_LEVEL;
     // The child loads TypeScript through tsx, resolved from here so any cwd works.
     this.child = fork(CHILD_ENTRY, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', silent: true, env });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.listener?.line(line, 'stdout'));
@@ -204,9 +207,8 @@ export class TrainingProcessPool {
   /** Trains `request` on a warm (or new) process; resolves with its result once every callback has run. */
   run(request: TrainRequest, options: RunTrainingOptions = {}): Promise<TrainResult> {
     if (options.signal?.aborted) return Promise.reject(abortError('training was aborted before it started'));
-    const tfLogLevel = trainingProcessEnv().TF_CPP_MIN_LOG_LEVEL;
     const proc = this.take(request.backend);
-    const trial = new TrialRun(proc, options, tfLogLevel, (clean) => this.release(proc, clean));
+    const trial = new TrialRun(proc, options, (clean) => this.release(proc, clean));
     trial.start(request);
     return trial.result;
   }
@@ -282,7 +284,6 @@ class TrialRun implements TrialListener {
   constructor(
     private readonly proc: TrainingProcess,
     private readonly options: RunTrainingOptions,
-    private readonly tfLogLevel: string | undefined,
     private readonly done: (clean: boolean) => void,
   ) {
     this.result = new Promise<TrainResult>((resolve, reject) => {
@@ -334,7 +335,7 @@ class TrialRun implements TrialListener {
     if (stream === 'stderr') {
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      if (isSuppressedTensorFlowLine(line, this.tfLogLevel)) return;
+      if (isSuppressedTensorFlowLine(line, this.proc.tfLogLevel)) return;
     }
     this.options.onLog?.(line);
   }

@@ -17,6 +17,8 @@ import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { pollUntil } from '../../src/poll.js';
 import { runTraining, TrainingError, TrainingProcessPool } from '../../src/train/runner.js';
 import type { EpochMetrics, TrainRequest } from '../../src/train/types.js';
+import { nativeAddonStatus } from '../../src/train/backend.js';
+import { nativeSkip } from '../support/native.js';
 import { tinyVariant } from './train-helpers.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'danq-runner-'));
@@ -167,3 +169,36 @@ test('a process is replaced after its trial budget, so slow leaks stay bounded',
   for (let i = 0; i < 3; i++) await pool.run(request(v));
   assert.equal(pool.forked, 2, 'two trials on the first process, the third on its replacement');
 });
+
+test(
+  "on tfjs-node, TensorFlow's start-up lines stay out of the trial log; with TF_CPP_MIN_LOG_LEVEL=0 they reach it",
+  { skip: nativeSkip(nativeAddonStatus('tfjs-node').state === 'built' ? undefined : 'tfjs-node is not built here') },
+  async () => {
+    const tensorFlowLine = /absl::InitializeLog|oneDNN|cpu_feature_guard|^[IW]\d{4} /;
+    const trialLog = async (tfLogLevel: string | undefined): Promise<string[]> => {
+      const saved = process.env.TF_CPP_MIN_LOG_LEVEL;
+      if (tfLogLevel === undefined) delete process.env.TF_CPP_MIN_LOG_LEVEL;
+      else process.env.TF_CPP_MIN_LOG_LEVEL = tfLogLevel;
+      const pool = new TrainingProcessPool();
+      const lines: string[] = [];
+      // The process forks (with this environment) when the trial is handed to the pool.
+      const trained = pool.run(request(tinyVariant({ epochs: 1 }), { backend: 'tfjs-node' }), { onLog: (line) => lines.push(line) });
+      if (saved === undefined) delete process.env.TF_CPP_MIN_LOG_LEVEL;
+      else process.env.TF_CPP_MIN_LOG_LEVEL = saved;
+      try {
+        await trained;
+      } finally {
+        pool.stop();
+      }
+      return lines;
+    };
+    assert.deepEqual(
+      (await trialLog(undefined)).filter((line) => tensorFlowLine.test(line)),
+      [],
+    );
+    assert.ok(
+      (await trialLog('0')).some((line) => tensorFlowLine.test(line)),
+      'at level 0 TensorFlow logs its start-up',
+    );
+  },
+);
