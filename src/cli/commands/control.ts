@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
 import { UnreachableError, UserError } from '../../errors.js';
 import { cancelSignal, pauseSignal, pauseUpdate, resumeSignal, resumeUpdate, type SweepStatus } from '../../../workflows/types.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
@@ -45,7 +45,7 @@ async function sendUpdate(session: Session, sweepId: string, action: PauseOrResu
   try {
     return await session.client.withDeadline(Date.now() + UPDATE_ANSWER_MS, () => handle.executeUpdate(updates[action]));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause?.message === `No registered handler for update: ${action}`) {
+    if (isUnhandledUpdate(err, action)) {
       process.stderr.write(`note: sweep ${sweepId} runs on a worker older than the ${action} update; sent the ${action} signal instead (sweep status ${sweepId} shows whether it took effect)\n`);
       await signal(session, handle, sweepId, action);
       return undefined;
@@ -60,6 +60,16 @@ async function sendUpdate(session: Session, sweepId: string, action: PauseOrResu
     if (err instanceof WorkflowNotFoundError) throw await notRunning(session, sweepId);
     throw err;
   }
+}
+
+/**
+ * True when the workflow has no handler for the update (a worker from before it). The SDK gives no
+ * type or code for this: @temporalio/workflow 1.24 (and its main branch in 2026) rejects such an
+ * update with ApplicationFailure.nonRetryable(`No registered handler for update: NAME`), type 'Error',
+ * so the message is the only signal.
+ */
+function isUnhandledUpdate(err: unknown, action: PauseOrResume): boolean {
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.message === `No registered handler for update: ${action}`;
 }
 
 async function signal(session: Session, handle: WorkflowHandle, sweepId: string, action: keyof typeof signals): Promise<void> {
