@@ -121,7 +121,7 @@ export async function openStack(config: Config, options: { log?: (line: string) 
       if (temporal.value) {
         ({ address: temporalAddress, uiUrl } = temporal.value);
         if (temporal.value.stop) stops.push(temporal.value.stop);
-        workersRunning = state.devPid !== undefined && isProcessAlive(state.devPid);
+        workersRunning = devServes(state);
       }
       if (pg.value) {
         databaseUrl = pg.value.url;
@@ -226,6 +226,13 @@ function stopTemporalAt(config: Config, pid: number): () => Promise<void> {
 /** Registered users still alive, this process excluded. */
 function liveUsers(state: StackState): number[] {
   return (state.users ?? []).filter((pid) => pid !== process.pid && isProcessAlive(pid));
+}
+
+const devServes = (state: StackState) => state.devPid !== undefined && isProcessAlive(state.devPid);
+
+/** True when a `sweep dev` serves workers for the embedded stack under SWEEP_HOME (read without the stack lock: a hint). */
+export function devWorkersRunning(config: Config): boolean {
+  return devServes(readState(config));
 }
 
 /** Marks this process as the `sweep dev` that serves workers, so `sweep start` does not start its own. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import os from 'node:os';
 import { loadConfig } from '../../config/index.js';
+import { devWorkersRunning } from '../../stack/index.js';
 import { UserError } from '../../errors.js';
 import { sweepWorkflow } from '../../../workflows/sweep.js';
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
@@ -10,7 +11,7 @@ import { warmStartTrials } from '../../db/read-model.js';
 import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
-import { openSession } from '../session.js';
+import { openSession, type Session } from '../session.js';
 import { sweepReport } from '../report.js';
 import { followSweep, ProgressView } from '../progress.js';
 import { parseBackend } from '../../train/backend-name.js';
@@ -68,23 +69,18 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     const { spec } = loaded;
     const concurrency = parsePositiveInt('concurrency', values.concurrency, Math.max(1, Math.min(spec.maxConcurrentTrials, os.availableParallelism())));
 
-    // The in-process workers' training processes fork and load their backend while the stack starts.
-    if (!config.temporalAddress) trainingProcesses.keepWarm(concurrency, backend);
-    const session = await timings
-      .time(STACK_PHASE, () => openSession({ config, log, onStarted: (server, ms) => timings.detail(STACK_PHASE, server, ms) }))
-      .catch((err: unknown) => {
-        trainingProcesses.stop();
-        throw err;
-      });
+    // The in-process workers' training processes fork and load their backend while the stack starts
+    // (not when a running `sweep dev` will train this sweep).
+    if (!config.temporalAddress && !devWorkersRunning(config)) trainingProcesses.keepWarm(concurrency, backend);
+    let session: Session | undefined;
     let workers: WorkerPool | undefined;
     const stopWorkers = async () => {
       await workers?.shutdown();
       workers = undefined;
     };
     try {
+      session = await timings.time(STACK_PHASE, () => openSession({ config, log, onStarted: (server, ms) => timings.detail(STACK_PHASE, server, ms) }));
       const inProcessWorkers = !config.temporalAddress && !session.stack.workersRunning;
-      // A running `sweep dev` trains this sweep: the processes warmed here are not needed.
-      if (!inProcessWorkers) trainingProcesses.stop();
       if (values.detach && inProcessWorkers) {
         throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
       }
@@ -95,9 +91,8 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const sweepId = `sweep-${spec.name}-${randomBytes(8).toString('hex')}`;
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
-        workers = await timings.time(WORKERS_PHASE, () =>
-          startWorkers({ config, temporalAddress: session.stack.temporalAddress, databaseUrl: session.stack.databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }),
-        );
+        const { temporalAddress, databaseUrl } = session.stack;
+        workers = await timings.time(WORKERS_PHASE, () => startWorkers({ config, temporalAddress, databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }));
         if (bundleMs !== undefined) timings.detail(WORKERS_PHASE, 'workflow bundle (built in the background since the CLI start)', bundleMs);
       }
       // The plan leaves here as plain JSON: the workflow never runs the planner, schema or presets.
@@ -152,9 +147,10 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       });
     } finally {
       await stopWorkers();
-      // Also those warmed for workers that never started (--detach refused, a failed start).
+      // The warm training processes, also those warmed for workers that never started (a failed stack
+      // or workers start, --detach refused, a `sweep dev` that started meanwhile).
       trainingProcesses.stop();
-      await session.close();
+      await session?.close();
     }
   },
 };
