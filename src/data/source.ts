@@ -38,13 +38,13 @@ export function fileSize(file: SourceFile): number {
   }
 }
 
-/** The first n bytes (fewer when the file is shorter). */
-export function readHead(file: SourceFile, n: number): Buffer {
+/** The first n bytes (fewer when the file is shorter); `expected` names what the file should be, for when it is a folder. */
+export function readHead(file: SourceFile, n: number, expected = 'a data file'): Buffer {
   let fd: number;
   try {
     fd = openSync(file.abs, 'r');
   } catch (err) {
-    throw fileError(file, err);
+    throw fileError(file, err, expected);
   }
   try {
     const buf = Buffer.alloc(n);
@@ -54,7 +54,7 @@ export function readHead(file: SourceFile, n: number): Buffer {
   }
 }
 
-function isGzip(head: Uint8Array): boolean {
+export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
@@ -116,12 +116,12 @@ export async function hashFile(file: SourceFile, onBytes?: (bytes: number) => vo
   return { sha256: hash.digest('hex'), bytes };
 }
 
-function fileError(file: SourceFile, err: unknown): Error {
+function fileError(file: SourceFile, err: unknown, expected = 'a data file'): Error {
   if (isUserError(err)) return err;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new UserError(`${file.display}: file not found (looked for ${file.abs}).`);
   if (code === 'EACCES' || code === 'EPERM') return new UserError(`${file.display}: permission denied; the file cannot be read.`);
-  if (code === 'EISDIR') return new UserError(`${file.display}: is a folder, expected a data file.`);
+  if (code === 'EISDIR') return new UserError(`${file.display}: is a folder, expected ${expected}.`);
   return err as Error;
 }
 

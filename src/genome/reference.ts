@@ -3,13 +3,14 @@
  * .2bit, by random access through JBrowse's readers (never loaded whole). A plain FASTA without
  * its .fai gets one built beside it, byte-identical to `samtools faidx`.
  */
-import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { BgzipIndexedFasta, IndexedFasta } from '@gmod/indexedfasta';
 import { TwoBitFile } from '@gmod/twobit';
 import { LocalFile } from 'generic-filehandle2';
 import { writeFileAtomically } from '../atomic-file.js';
 import { UserError } from '../errors.js';
+import { isGzip, readHead } from '../data/source.js';
 
 export interface ReferenceGenome {
   readonly path: string;
@@ -23,7 +24,7 @@ export interface ReferenceGenome {
 type Reader = { getSequence(name: string, start: number, end: number): Promise<string | undefined> };
 
 export async function openReferenceGenome(file: string): Promise<ReferenceGenome> {
-  const head = readHead(file, 4);
+  const head = readHead({ abs: path.resolve(file), display: file }, 4, 'a genome file (.fa, .fa.gz or .2bit)');
   let reader: Reader;
   let chromosomes: Map<string, number>;
   if (isTwoBit(head)) {
@@ -32,7 +33,7 @@ export async function openReferenceGenome(file: string): Promise<ReferenceGenome
     chromosomes = new Map(Object.entries(sizes));
     reader = twoBit;
   } else {
-    const bgzipped = head[0] === 0x1f && head[1] === 0x8b;
+    const bgzipped = isGzip(head);
     const fai = `${file}.fai`;
     if (bgzipped) {
       if (!existsSync(fai)) throw new UserError(`${file}: this bgzipped FASTA has no index ${fai}. Build it with: samtools faidx ${file}`);
@@ -76,25 +77,6 @@ export function unknownChromosomeError(file: string, chrom: string, chromosomes:
     ? ` The genome calls it '${alias}': the names differ by a 'chr' prefix (UCSC names chr1, Ensembl/NCBI names 1). Rename the chromosomes in one of the files so both use the same style.`
     : '';
   return new UserError(`${where || file}: unknown chromosome '${chrom}': ${file} has ${shown}.${hint}`);
-}
-
-function readHead(file: string, n: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${file}: genome file not found.`);
-    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`${file}: permission denied; the genome file cannot be read.`);
-    if (code === 'EISDIR') throw new UserError(`${file}: is a folder, expected a genome file (.fa, .fa.gz or .2bit).`);
-    throw err;
-  }
-  try {
-    const buf = Buffer.alloc(n);
-    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The .2bit signature 0x1A412743, in either byte order. */

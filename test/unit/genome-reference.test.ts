@@ -98,7 +98,7 @@ test('a bgzipped FASTA without .fai or .gzi, a missing genome and a FASTA with r
   tool('samtools', ['faidx', `${bgz}.gz`]);
   rmSync(`${bgz}.gz.gzi`);
   await rejectsWith(openReferenceGenome(`${bgz}.gz`), /no .*ref\.fa\.gz\.gzi/, /samtools faidx/, /bgzip -r/);
-  await rejectsWith(openReferenceGenome(path.join(dir, 'absent.fa')), /absent\.fa: genome file not found/);
+  await rejectsWith(openReferenceGenome(path.join(dir, 'absent.fa')), /absent\.fa: file not found/);
   const ragged = write(dir, 'ragged.fa', '>a\nACGT\nAC\nACGT\n');
   await rejectsWith(openReferenceGenome(ragged), /ragged\.fa line 4: sequence 'a' has a line of another length/);
   assert.ok(!existsSync(`${ragged}.fai`));
