@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
-import type { TerminalSweepStatus, TerminalTrialStatus } from '../src/domain/status.js';
+import { isFinishedTrialStatus, type TerminalSweepStatus, type TerminalTrialStatus } from '../src/domain/status.js';
 import { pickBest, rankingOf, rankTrials, sweepStrategy, topCandidates, type Decision, type Ranking, type StrategyState, type TrialMetrics } from '../src/strategy/index.js';
 import { SweepIdAttr, SweepNameAttr, TrialNumberAttr } from './search-attributes.js';
 import { describeFailure } from './errors.js';
@@ -275,7 +275,7 @@ class Sweep {
         objectiveByEpoch: result.objectiveByEpoch,
         ...(metrics && { metrics }),
       });
-    if (result.status === 'failed' || result.status === 'cancelled' || result.bestValAuc === null) return;
+    if (!isFinishedTrialStatus(result.status) || result.bestValAuc === null) return;
     const candidate: BestSoFar = { trial: result.trial, trialId: result.trialId, valAuc: result.bestValAuc, bestEpoch: result.bestEpoch, paramCount: result.paramCount, params: result.params };
     if (this.ranking && metrics) {
       this.rank({ ...candidate, metrics }, this.ranking);
@@ -341,7 +341,7 @@ class Sweep {
 
 /** A trial's measurements at its best epoch; none for a trial that failed or was cancelled. */
 function trialMetricsOf(result: TrialResult): TrialMetrics | undefined {
-  if (result.status === 'failed' || result.status === 'cancelled') return undefined;
+  if (!isFinishedTrialStatus(result.status)) return undefined;
   return {
     valAuc: result.bestValAuc,
     valPrAuc: result.bestValPrAuc ?? null,

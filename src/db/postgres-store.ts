@@ -4,7 +4,7 @@
 import postgres from 'postgres';
 import { databaseServer, redact } from '../config/index.js';
 import { finiteOrNull } from '../domain/metrics.js';
-import { isTerminalSweepStatus } from '../domain/status.js';
+import { isTerminalSweepStatus, TERMINAL_SWEEP_STATUSES } from '../domain/status.js';
 import { UnreachableError, UserError } from '../errors.js';
 import { outageWaiter } from '../outage.js';
 import type { EpochMetrics } from '../train/types.js';
@@ -209,7 +209,7 @@ class PostgresResultsStore implements ResultsStore {
     return this.sql.begin(async (tx) => {
       const reopened = await tx`
         update sweeps set status = 'running', finished_at = null, failure_reason = null, updated_at = now()
-        where id = ${sweepId} and status in ('failed', 'cancelled', 'completed')
+        where id = ${sweepId} and status in ${tx([...TERMINAL_SWEEP_STATUSES])}
         returning id`;
       if (reopened.length === 0) return false;
       if (trialIds.length === 0) return true;

@@ -11,12 +11,12 @@ import type { SweepSpec } from '../sweep-spec/schema.js';
 import type { ParamValue, Params } from '../strategy/space.js';
 import { finiteOrNull, MAX_CURVE_TRIALS, METRIC_FIELDS, type CurveMetric } from '../domain/metrics.js';
 import { formatParamValue, trialLabel } from '../domain/params.js';
-import { TRIAL_STATUSES } from '../domain/status.js';
+import { isFinishedTrialStatus, TRIAL_STATUSES } from '../domain/status.js';
 import { openDbConnection, type StoreSql } from './postgres-store.js';
 import type { Static } from 'typebox';
 import type * as S from '../api/schemas.js';
 import { rankingOf, rankTrials, violationOf, type Ranking } from '../strategy/pareto.js';
-import { TRIAL_METRIC_MODES, trialMetricOf, type Constraint, type Objective, type TrialMetrics } from '../strategy/objective.js';
+import { OBJECTIVE_MODES, TRIAL_METRIC_MODES, trialMetricOf, type Constraint, type Objective, type TrialMetrics } from '../strategy/objective.js';
 import type { WarmStartTrial } from '../strategy/types.js';
 import type { ResultsStore, SweepRow, TrialRow, TrialStatus } from './types.js';
 
@@ -169,7 +169,7 @@ export async function warmStartTrials(
     }
     for (const row of await store.listTrials(sweepId)) {
       // Only results at this sweep's budget compare: a trial that trained fewer epochs was measured at another one.
-      if ((row.status === 'completed' || row.status === 'early-stopped') && row.epochsTrained === spec.training.epochs && finiteOrNull(row.bestValAuc) !== null) {
+      if (isFinishedTrialStatus(row.status) && row.epochsTrained === spec.training.epochs && finiteOrNull(row.bestValAuc) !== null) {
         trials.push({ params: row.params as Params, metrics: trialMetricsOf(row) });
       }
     }
@@ -199,7 +199,7 @@ export function paretoRows(sweep: SweepRow, rows: readonly TrialRow[]): { row: T
 
 /** Finished trials of a ranked sweep in leaderboard order (Pareto rank, then the first objective), with their places. */
 function paretoOrder(rows: readonly TrialRow[], ranking: Ranking): { row: TrialRow; place: ParetoPlace }[] {
-  const finished = rows.filter((row) => row.status === 'completed' || row.status === 'early-stopped');
+  const finished = rows.filter((row) => isFinishedTrialStatus(row.status));
   const entries = finished.map((row) => ({ trial: row.number, metrics: trialMetricsOf(row), row }));
   return rankTrials(entries, ranking.objectives, ranking.constraints).map((r) => ({ row: r.entry.row, place: { paretoRank: r.rank, feasible: r.feasible } }));
 }
@@ -480,9 +480,6 @@ function binner(values: readonly number[], bins: number): (v: number) => [string
 /** Fewer completed trials than this make every importance equal (Optuna warns and returns zeros). */
 export const MIN_IMPORTANCE_TRIALS = 2;
 
-/** The objective fields a trial row keeps: importance explains the sweep's own objective. */
-const OBJECTIVE_FIELDS = { val_auc: 'bestValAuc', val_pr_auc: 'bestValPrAuc', val_loss: 'bestValLoss' } as const satisfies Record<string, keyof TrialRow>;
-
 export type SweepImportance = Static<typeof S.ImportanceSchema>;
 
 /** A sweep with too few completed trials to say which parameters mattered: the CLI exits 2, the API answers 422. */
@@ -501,11 +498,10 @@ export async function sweepImportance(src: ReadSource, sweepId: string, method: 
   const spec = sweep.spec as SweepSpec;
   // Several objectives: the first one, which also picks the best model, when a trial row keeps it.
   const first = spec.objectives?.[0];
-  const kept = (o: { metric: string }): o is SweepSpec['objective'] => o.metric in OBJECTIVE_FIELDS;
+  const kept = (o: { metric: string }): o is SweepSpec['objective'] => o.metric in OBJECTIVE_MODES;
   const { metric, mode } = first && kept(first) ? first : spec.objective;
-  const field = OBJECTIVE_FIELDS[metric];
   const trials = (await src.store.listTrials(sweepId)).flatMap((t) => {
-    const value = finiteOrNull(t[field]);
+    const value = trialMetricOf(metric, trialMetricsOf(t));
     return t.status === 'completed' && value !== null ? [{ params: t.params as Params, value }] : [];
   });
   if (trials.length < MIN_IMPORTANCE_TRIALS) {
@@ -523,8 +519,8 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
   if (!importance) return undefined;
   const sweep = (await src.store.getSweep(sweepId))!;
   const space = new Map(searchSpaceOf(sweep.spec as SweepSpec).map((p) => [p.name, p]));
-  const field = OBJECTIVE_FIELDS[importance.metric];
-  const rows = (await src.store.listTrials(sweepId)).filter((t) => t.status === 'completed' && finiteOrNull(t[field]) !== null);
+  const objectiveOf = (t: TrialRow) => trialMetricOf(importance.metric, trialMetricsOf(t));
+  const rows = (await src.store.listTrials(sweepId)).filter((t) => t.status === 'completed' && objectiveOf(t) !== null);
   const parameters = await sweepParameters(src, sweep);
   const axes = importance.ranking.map((r, axis) => ({ axis, parameter: r.parameter, importance: r.importance }));
   const position = (name: string, value: unknown): number => {
@@ -545,7 +541,7 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
       parameter: a.parameter,
       value: formatParamValue(t.params[a.parameter]),
       position: position(a.parameter, t.params[a.parameter]),
-      objective: t[field]!,
+      objective: objectiveOf(t)!,
     })),
   );
   const [x, y] = axes;
@@ -562,7 +558,7 @@ export async function parallelCoordinates(src: ReadSource, sweepId: string, meth
         y: position(pair.y, t.params[pair.y]),
         xValue: formatParamValue(t.params[pair.x]),
         yValue: formatParamValue(t.params[pair.y]),
-        objective: t[field]!,
+        objective: objectiveOf(t)!,
       }))
     : [];
   return { sweepId, method, metric: importance.metric, axes, lines, pair, pairPoints };

@@ -13,6 +13,14 @@ export const TERMINAL_TRIAL_STATUSES = ['completed', 'early-stopped', 'failed', 
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];
 export type TerminalTrialStatus = (typeof TERMINAL_TRIAL_STATUSES)[number];
 
+/** The ends of a trial that trained to a result (every epoch, or stopped early by its strategy): its metrics count. */
+export const FINISHED_TRIAL_STATUSES = ['completed', 'early-stopped'] as const satisfies readonly TerminalTrialStatus[];
+export type FinishedTrialStatus = (typeof FINISHED_TRIAL_STATUSES)[number];
+
+export function isFinishedTrialStatus(status: TrialStatus): status is FinishedTrialStatus {
+  return (FINISHED_TRIAL_STATUSES as readonly TrialStatus[]).includes(status);
+}
+
 export function isTerminalSweepStatus(status: SweepStatus): status is TerminalSweepStatus {
   return (TERMINAL_SWEEP_STATUSES as readonly SweepStatus[]).includes(status);
 }

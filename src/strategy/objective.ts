@@ -3,7 +3,7 @@
  * objective: what a TrialReport's objectiveByEpoch holds) or from a whole trial's measurements
  * (several objectives and constraints, at the trial's best epoch). Pure: workflow code imports it.
  */
-import { METRIC_FIELDS } from '../domain/metrics.js';
+import { finiteOrNull, METRIC_FIELDS } from '../domain/metrics.js';
 import type { EpochMetrics } from '../train/types.js';
 
 /** The single objective's metrics, each with the direction that makes it better. */
@@ -47,8 +47,7 @@ export function objectiveOf(metric: ObjectiveMetric, epoch: EpochMetrics): numbe
 
 /** The trial's value of `metric`; null when it has none. */
 export function trialMetricOf(metric: TrialMetric, metrics: TrialMetrics): number | null {
-  const value = metrics[trialFieldOf[metric]];
-  return value !== null && Number.isFinite(value) ? value : null;
+  return finiteOrNull(metrics[trialFieldOf[metric]]);
 }
 
 /** The best finite value of an objective series (null and non-finite entries are diverged epochs); null when there is none. */

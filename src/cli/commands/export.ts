@@ -2,6 +2,7 @@ import path from 'node:path';
 import { checkpointDir } from '../../activities/index.js';
 import { joinLocation } from '../../artifacts/index.js';
 import { loadConfig } from '../../config/index.js';
+import { isFinishedTrialStatus } from '../../domain/status.js';
 import { UserError } from '../../errors.js';
 import { exportedDataset, exportModel } from '../../train/export.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
@@ -26,7 +27,7 @@ model: any member of a Pareto front (sweep status lists them), or any other fini
       if (!sweep) throw new UserError(`SWEEP_ID: no sweep '${sweepId}' in the database (sweep list shows the sweeps)`);
       const trial = (await db.listTrials(sweepId)).find((t) => t.number === number);
       if (!trial) throw new UserError(`--trial: ${sweepId} has no trial ${number} (sweep status ${sweepId} lists its trials)`);
-      if (trial.bestEpoch === null || (trial.status !== 'completed' && trial.status !== 'early-stopped')) {
+      if (trial.bestEpoch === null || !isFinishedTrialStatus(trial.status)) {
         throw new UserError(`--trial: trial ${number} of ${sweepId} has no finished result to export (status ${trial.status})`);
       }
       const outDir = values.out === undefined ? joinLocation(config.modelsDir, sweepId, `trial-${number}`) : /^s3:\/\//.test(values.out) ? values.out : path.resolve(values.out);

@@ -1,11 +1,9 @@
 import { openArtifactStore, type Freed } from '../../artifacts/index.js';
 import { loadConfig } from '../../config/index.js';
-import type { SweepStatus } from '../../domain/status.js';
+import { isTerminalSweepStatus, type SweepStatus } from '../../domain/status.js';
 import { parseCommandArgs, printJson, type Command } from '../command.js';
 import { table } from '../report.js';
 import { withDb } from './status.js';
-
-const FINISHED: readonly SweepStatus[] = ['completed', 'cancelled', 'failed'];
 
 const command: Command = {
   usage: `Usage: sweep gc [--dry-run] [--json]
@@ -20,7 +18,7 @@ lose their checkpoints: trained again, they start from epoch 1.
     const { values } = parseCommandArgs('gc', argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, { min: 0, max: 0, names: 'no positional arguments' });
     const dryRun = values['dry-run'] === true;
     const config = loadConfig();
-    const sweeps = (await withDb((db) => db.listSweeps())).filter((s) => FINISHED.includes(s.status));
+    const sweeps = (await withDb((db) => db.listSweeps())).filter((s) => isTerminalSweepStatus(s.status));
     const [artifacts, models] = await Promise.all([openArtifactStore(config.artifactsDir, config.s3), openArtifactStore(config.modelsDir, config.s3)]);
     const freed: ({ sweepId: string; status: SweepStatus } & Freed)[] = [];
     for (const sweep of sweeps) {

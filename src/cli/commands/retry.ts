@@ -5,7 +5,7 @@ import { LEADERBOARD_SIZE, sweepWorkflow, trialWorkflowId } from '../../../workf
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
 import type { BestSoFar, MeasuredEntry, RetriedTrial, SweepCarry, SweepInput } from '../../../workflows/types.js';
 import { pickBest, rankingOf, rankTrials, sweepStrategy, topCandidates, type Params, type StrategySetup } from '../../strategy/index.js';
-import type { TerminalTrialStatus } from '../../domain/status.js';
+import { isFinishedTrialStatus, type TerminalTrialStatus } from '../../domain/status.js';
 import type { SweepRow, TrialRow } from '../../db/types.js';
 import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
@@ -146,8 +146,6 @@ async function nextRetryWorkflowId(client: Client, sweepId: string): Promise<str
   }
 }
 
-const finishedStatuses: readonly string[] = ['completed', 'early-stopped'] satisfies TerminalTrialStatus[];
-
 /**
  * Every trial that did not finish, by number: those with a row that is not completed or
  * early-stopped (failed, cancelled, or left running by a terminated workflow), and for grid and
@@ -157,7 +155,7 @@ export function trialsToRetry(setup: StrategySetup, rows: readonly TrialRow[]): 
   const byNumber = new Map(rows.map((row) => [row.number, row]));
   const retried = new Map<number, RetriedTrial>();
   for (const row of rows) {
-    if (finishedStatuses.includes(row.status)) continue;
+    if (isFinishedTrialStatus(row.status)) continue;
     retried.set(row.number, { trial: row.number, params: row.params as Params, untilEpoch: row.variant.epochs, attemptsBefore: row.attempts });
   }
   for (const planned of plannedTrials(setup)) {
@@ -185,7 +183,7 @@ export function carryOfFinished(setup: StrategySetup, rows: readonly TrialRow[])
   const counts: Record<TerminalTrialStatus, number> = { completed: 0, 'early-stopped': 0, failed: 0, cancelled: 0 };
   const measured: MeasuredEntry[] = [];
   for (const row of rows) {
-    if (row.status !== 'completed' && row.status !== 'early-stopped') continue;
+    if (!isFinishedTrialStatus(row.status)) continue;
     counts[row.status]++;
     if (row.bestValAuc === null || !Number.isFinite(row.bestValAuc)) continue;
     measured.push({
