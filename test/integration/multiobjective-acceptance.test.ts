@@ -1,4 +1,4 @@
-// Issue 21 acceptance on the real Temporal server and PostgreSQL, through the real CLI: a sweep with
+// Several objectives, end to end on the real Temporal server and PostgreSQL, through the real CLI: a sweep with
 // two objectives and a constraint, warm-started from an earlier sweep, completes; its Pareto front,
 // parameter importance and constraint (feasible) flags agree across the CLI (sweep status --json and
 // its leaderboard, sweep importance --json), the API, the report and the queries of both Grafana
