@@ -11,7 +11,7 @@ import type { Dataset, File as H5File } from 'h5wasm/node';
 import { UserError } from '../errors.js';
 import { BASE_A, BASE_C, BASE_G, BASE_NONE, BASE_T } from './encoding.js';
 import { isMatV5, listMatV5, streamMatV5Values, type MatVariable } from './matv5.js';
-import { readHead, type SourceFile } from './source.js';
+import { readHead, type SourceFile } from '../input-file.js';
 import type { SplitName } from './store.js';
 
 const CODE_OF_CHANNEL = [BASE_A, BASE_G, BASE_C, BASE_T];

@@ -3,18 +3,15 @@
  * (transparently gunzipped) content in chunks, with file errors turned into UserErrors.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { UserError, isUserError } from '../errors.js';
+import { fileError, isGzip, readHead, type SourceFile } from '../input-file.js';
 
-export interface SourceFile {
-  abs: string;
-  /** How messages name the file: relative to the working directory when it is below it. */
-  display: string;
-}
+export type { SourceFile } from '../input-file.js';
 
 export interface FileDigest {
   sha256: string;
@@ -36,26 +33,6 @@ export function fileSize(file: SourceFile): number {
   } catch (err) {
     throw fileError(file, err);
   }
-}
-
-/** The first n bytes (fewer when the file is shorter); `expected` names what the file should be, for when it is a folder. */
-export function readHead(file: SourceFile, n: number, expected = 'a data file'): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(file.abs, 'r');
-  } catch (err) {
-    throw fileError(file, err, expected);
-  }
-  try {
-    const buf = Buffer.alloc(n);
-    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**
@@ -114,15 +91,6 @@ export async function hashFile(file: SourceFile, onBytes?: (bytes: number) => vo
     throw fileError(file, err);
   }
   return { sha256: hash.digest('hex'), bytes };
-}
-
-function fileError(file: SourceFile, err: unknown, expected = 'a data file'): Error {
-  if (isUserError(err)) return err;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new UserError(`${file.display}: file not found (looked for ${file.abs}).`);
-  if (code === 'EACCES' || code === 'EPERM') return new UserError(`${file.display}: permission denied; the file cannot be read.`);
-  if (code === 'EISDIR') return new UserError(`${file.display}: is a folder, expected ${expected}.`);
-  return err as Error;
 }
 
 function gzipError(file: SourceFile, err: unknown): Error {

@@ -10,7 +10,7 @@ import { TwoBitFile } from '@gmod/twobit';
 import { LocalFile } from 'generic-filehandle2';
 import { writeFileAtomically } from '../atomic-file.js';
 import { UserError } from '../errors.js';
-import { isGzip, readHead } from '../data/source.js';
+import { isGzip, readHead } from '../input-file.js';
 
 export interface ReferenceGenome {
   readonly path: string;
