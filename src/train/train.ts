@@ -82,9 +82,11 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     const best = state.history[state.earlyStopping.bestEpoch - 1];
     return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null, stepPath, phaseMs: clock.ms };
   };
-  /** A finished trial's result, with the best epoch's inference time measured on this backend. */
+  const forwardTimer = new ForwardTimer();
+  /** A finished trial's result, with its inference time: from this call's validation passes, else (no epoch ran in this call) measured now. */
   const finished = (status: 'completed' | 'early-stopped'): TrainResult => {
     if (state.earlyStopping.bestEpoch === 0) return result(status);
+    if (forwardTimer.fastestMsPer1k !== undefined) return { ...result(status), inferenceMsPer1k: forwardTimer.fastestMsPer1k };
     const started = performance.now();
     const msPer1k = inferenceMsPer1k(backend, v, state.bestWeights, splits.valid);
     clock.lap('inferenceTiming', started);
@@ -115,7 +117,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     return trainStep(network, optimizer, x, y, batch, dropout);
   };
   const eagerForward = eagerForwardBatch(network);
-  const forward: ForwardBatch = (x, y, batch) => {
+  const forward: ForwardBatch = forwardTimer.timed((x, y, batch) => {
     if (compiledStep) {
       try {
         return compiledStep.forward(x, y, batch, () => forwardTensors(network, x, y, batch));
@@ -128,7 +130,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       }
     }
     return eagerForward(x, y, batch);
-  };
+  });
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
   releaseHostCopies(state);
@@ -169,6 +171,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       clock.ms.batches += trainSeconds * 1000 - firstStepMs;
       const validationStarted = performance.now();
       const validation = validate(network, splits.valid, reverseComplement, forward);
+      forwardTimer.endEpoch();
       clock.lap('validation', validationStarted);
       if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(`validation loss is ${validation.loss} at epoch ${epoch}`);
       const metrics: EpochMetrics = {
@@ -206,11 +209,46 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   }
 }
 
+/**
+ * Times a trial's validation forward passes (the model calls only: not reading batches, not the
+ * metrics), leaving out the first call of each batch size, which traces the compiled function or
+ * warms the kernels up. The figure does not depend on the weights' values, so any epoch's passes
+ * measure the trained model's inference cost; the fastest epoch is the steady state.
+ */
+class ForwardTimer {
+  private readonly warmBatchSizes = new Set<number>();
+  private epochMs = 0;
+  private epochSequences = 0;
+  /** Milliseconds per 1,000 sequences in the fastest epoch so far; undefined until a call was timed. */
+  fastestMsPer1k: number | undefined;
+
+  timed(forward: ForwardBatch): ForwardBatch {
+    return (x, y, batch) => {
+      if (!this.warmBatchSizes.has(batch)) {
+        this.warmBatchSizes.add(batch);
+        return forward(x, y, batch);
+      }
+      const started = performance.now();
+      const outputs = forward(x, y, batch);
+      this.epochMs += performance.now() - started;
+      this.epochSequences += batch;
+      return outputs;
+    };
+  }
+
+  endEpoch(): void {
+    if (this.epochSequences > 0) this.fastestMsPer1k = Math.min(this.fastestMsPer1k ?? Infinity, (this.epochMs / this.epochSequences) * 1000);
+    this.epochMs = 0;
+    this.epochSequences = 0;
+  }
+}
+
 /** Sequences timed for a trial's inference cost: enough to average out one batch's overheads, few enough to cost little beside an epoch. */
 const INFERENCE_SEQUENCES = 1000;
 
 /**
- * Milliseconds of forward passes per 1,000 sequences with `weights` on `backend`: up to
+ * The fallback when no validation pass was timed (a resumed trial with no epoch left, or only warm-up
+ * calls). Milliseconds of forward passes per 1,000 sequences with `weights` on `backend`: up to
  * INFERENCE_SEQUENCES validation sequences (forward strand) in batches of the variant's size,
  * after one untimed warm-up batch (kernel compilation, first allocations). Input encoding is read
  * before the clock starts, so only the model is timed.

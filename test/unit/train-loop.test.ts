@@ -44,7 +44,9 @@ test('learns a planted motif: validation ROC AUC above 0.9', async () => {
   const last = result.epochs.at(-1)!;
   assert.ok(last.trainLoss < result.epochs[0]!.trainLoss);
   assert.ok(last.valPrAuc > 0.5 && last.seconds > 0 && last.samplesPerSec > 0);
-  assert.ok(result.inferenceMsPer1k !== null && result.inferenceMsPer1k > 0, `inference ${result.inferenceMsPer1k} ms per 1,000 sequences`);
+  assert.ok(result.inferenceMsPer1k !== null && Number.isFinite(result.inferenceMsPer1k) && result.inferenceMsPer1k > 0, `inference ${result.inferenceMsPer1k} ms per 1,000 sequences`);
+  // Timed during the epochs' validation: no extra forward pass at the end.
+  assert.equal(result.phaseMs.inferenceTiming, 0);
 });
 
 test('resuming at untilEpoch 2 then 4 is bit-identical to training 4 epochs at once, with and without reverse complement', async () => {
@@ -170,8 +172,9 @@ test('early stopping keeps the best epoch, and a later call does not train on', 
   const again = await trainModel(request(v, dir, { earlyStopping }), splits);
   assert.equal(again.status, 'early-stopped');
   assert.equal(again.epochs.length, 3);
-  // Timed again with the best epoch's weights, which the checkpoint kept.
+  // No epoch ran in this call: timed by a pass with the best epoch's weights, which the checkpoint kept.
   assert.ok(again.inferenceMsPer1k !== null && again.inferenceMsPer1k > 0);
+  assert.ok(again.phaseMs.inferenceTiming > 0);
 });
 
 test('no tensor leaks: the tensor count is the same after every epoch and back to the start after training', async () => {

@@ -117,13 +117,16 @@ test('dropout on tfjs-node: masks drop the rate and scale the rest like Keras, d
   assert.equal(first.rngState, expected.state);
 });
 
-test('trains on tfjs-node: learns the planted motif, one host read per batch, no tensor leaks', { skip }, async () => {
+test('trains on tfjs-node: learns the planted motif, one host read per batch, no tensor leaks, inference timed without an extra pass', { skip }, async () => {
   const v = tinyVariant({ epochs: 4 });
   const before = tf.memory().numTensors;
   const result = await trainModel(request(v, freshDir()), synthSplits(v, 1000, 300));
   assert.equal(result.backend, 'tfjs-node');
   assert.ok(result.bestValAuc > 0.9, `best val AUC ${result.bestValAuc}`);
   assert.equal(tf.memory().numTensors, before);
+  // The inference time comes from the epochs' compiled validation passes: no extra pass at the end.
+  assert.ok(result.inferenceMsPer1k !== null && Number.isFinite(result.inferenceMsPer1k) && result.inferenceMsPer1k > 0, `inference ${result.inferenceMsPer1k} ms per 1,000 sequences`);
+  assert.equal(result.phaseMs.inferenceTiming, 0);
 });
 
 test('resuming at untilEpoch 2 then 4 is bit-identical to 4 epochs at once on tfjs-node (LSTM and GRU, compiled step)', { skip }, async () => {
