@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedSplit } from '../data/types.js';
 import { evaluateTasks } from '../metrics/index.js';
 import type { VariantConfig } from '../model/config.js';
+import { variantSizes } from '../model/shapes.js';
 import { METRIC_FIELDS } from '../domain/metrics.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
@@ -321,19 +322,19 @@ export interface Predictions {
 }
 
 /**
- * The network's probabilities for every sample of a split, in batches of the variant's size;
- * with `reverseComplement`, the mean of the forward and the reverse-complement strand's.
+ * The network's probabilities for every sample of a split, in batches of `batchSize` (default the
+ * variant's); with `reverseComplement`, the mean of the forward and the reverse-complement strand's.
  */
-export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean, forward: ForwardBatch = eagerForwardBatch(network)): Predictions {
+export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean, forward: ForwardBatch = eagerForwardBatch(network), batchSize = network.variant.batchSize): Predictions {
   const v = network.variant;
   const scores = new Float32Array(split.count * v.tasks);
   const labels = new Float32Array(split.count * v.tasks);
-  const x = new Float32Array(v.batchSize * v.seqLen * 4);
-  const indices = new Int32Array(v.batchSize);
+  const x = new Float32Array(batchSize * v.seqLen * 4);
+  const indices = new Int32Array(batchSize);
   const strands = reverseComplement ? [false, true] : [false];
   let lossSum = 0;
-  for (let start = 0; start < split.count; start += v.batchSize) {
-    const batch = Math.min(v.batchSize, split.count - start);
+  for (let start = 0; start < split.count; start += batchSize) {
+    const batch = Math.min(batchSize, split.count - start);
     for (let i = 0; i < batch; i++) indices[i] = start + i;
     const y = labels.subarray(start * v.tasks, (start + batch) * v.tasks);
     const out = scores.subarray(start * v.tasks, (start + batch) * v.tasks);
@@ -394,8 +395,22 @@ function forwardTensors(network: Network, x: Float32Array, y: Float32Array, batc
   return { probabilities: probabilities(logits, v.outputActivation), loss: lossFromLogits(logits, labels, v.outputActivation) };
 }
 
+/** Validation batches hold up to this many times the training batch: fewer, larger forward calls. */
+const VALIDATION_BATCH_MULTIPLE = 8;
+/**
+ * ... and at most this many conv output values, the largest activation of the forward pass (full
+ * DanQ: 312,000 per 1000 bp sequence, so its validation keeps the training batch of 100).
+ */
+const VALIDATION_CONV_OUTPUTS = 16 * 1024 * 1024;
+
+/** The batch size of each epoch's validation; never below the training batch, which is known to fit. */
+export function validationBatchSize(v: VariantConfig): number {
+  const byMemory = Math.floor(VALIDATION_CONV_OUTPUTS / (variantSizes(v).convLength * v.convFilters));
+  return Math.max(v.batchSize, Math.min(VALIDATION_BATCH_MULTIPLE * v.batchSize, byMemory));
+}
+
 function validate(network: Network, split: EncodedSplit, reverseComplement: boolean, forward?: ForwardBatch): { loss: number; auc: number; prAuc: number } {
-  const { scores, labels, loss } = predict(network, split, reverseComplement, forward);
+  const { scores, labels, loss } = predict(network, split, reverseComplement, forward, validationBatchSize(network.variant));
   const evaluation = evaluateTasks(labels, scores, network.variant.tasks);
   if (evaluation.meanRocAuc === null || evaluation.meanPrAuc === null) {
     throw new UserError(`the validation split has no task with both classes (${split.count} sequences): ROC AUC is undefined`);
