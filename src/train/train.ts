@@ -84,12 +84,16 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null, stepPath, phaseMs: clock.ms };
   };
   const forwardTimer = new ForwardTimer();
-  /** A finished trial's result, with its inference time: from this call's validation passes, else (no epoch ran in this call) measured now. */
+  /**
+   * A finished trial's result, with its inference time: from this call's validation passes; else one
+   * more call of a validation batch (each batch size's first call only traced); else (no epoch ran
+   * in this call) a pass with the best epoch's weights.
+   */
   const finished = (status: 'completed' | 'early-stopped'): TrainResult => {
     if (state.earlyStopping.bestEpoch === 0) return result(status);
     if (forwardTimer.fastestMsPer1k !== undefined) return { ...result(status), inferenceMsPer1k: forwardTimer.fastestMsPer1k };
     const started = performance.now();
-    const msPer1k = inferenceMsPer1k(backend, v, state.bestWeights, splits.valid);
+    const msPer1k = forwardTimer.timeWarmUpAgain() ?? inferenceMsPer1k(backend, v, state.bestWeights, splits.valid);
     clock.lap('inferenceTiming', started);
     return { ...result(status), inferenceMsPer1k: msPer1k };
   };
@@ -220,6 +224,8 @@ class ForwardTimer {
   private readonly warmBatchSizes = new Set<number>();
   private epochMs = 0;
   private epochSequences = 0;
+  /** The largest warm-up call's batch, to time once more when no call was timed (one short epoch). */
+  private warmUp: { forward: ForwardBatch; x: Float32Array; y: Float32Array; batch: number } | undefined;
   /** Milliseconds per 1,000 sequences in the fastest epoch so far; undefined until a call was timed. */
   fastestMsPer1k: number | undefined;
 
@@ -227,6 +233,7 @@ class ForwardTimer {
     return (x, y, batch) => {
       if (!this.warmBatchSizes.has(batch)) {
         this.warmBatchSizes.add(batch);
+        if (batch > (this.warmUp?.batch ?? 0)) this.warmUp = { forward, x: x.slice(), y: y.slice(), batch };
         return forward(x, y, batch);
       }
       const started = performance.now();
@@ -235,6 +242,15 @@ class ForwardTimer {
       this.epochSequences += batch;
       return outputs;
     };
+  }
+
+  /** Times one more call of the largest warm-up batch, through the same (now traced) forward pass; undefined when there was none. */
+  timeWarmUpAgain(): number | undefined {
+    if (!this.warmUp) return undefined;
+    const { forward, x, y, batch } = this.warmUp;
+    const started = performance.now();
+    forward(x, y, batch);
+    return ((performance.now() - started) / batch) * 1000;
   }
 
   endEpoch(): void {
@@ -248,8 +264,7 @@ class ForwardTimer {
 const INFERENCE_SEQUENCES = 1000;
 
 /**
- * The fallback when no validation pass was timed (a resumed trial with no epoch left, or only warm-up
- * calls). Milliseconds of forward passes per 1,000 sequences with `weights` on `backend`: up to
+ * The fallback when no epoch ran in this call (a resumed trial with no epoch left). Milliseconds of forward passes per 1,000 sequences with `weights` on `backend`: up to
  * INFERENCE_SEQUENCES validation sequences (forward strand) in batches of the variant's size,
  * after one untimed warm-up batch (kernel compilation, first allocations). Input encoding is read
  * before the clock starts, so only the model is timed.

@@ -69,8 +69,10 @@ export interface TrainResult {
   /**
    * The trained model's inference cost on `backend`: milliseconds of forward passes (the model call
    * and reading its outputs back) per 1,000 validation sequences, in the fastest epoch's validation
-   * of this call (the steady state: tracing and warm-up calls are left out); when no epoch ran in this
-   * call, measured with the best epoch's weights on up to 1,000 sequences. Null before any epoch or when cancelled.
+   * of this call (the steady state: each batch size's first call, which traces or warms up, is left
+   * out; when that leaves nothing, as in one short epoch, one more call of a validation batch is timed);
+   * when no epoch ran in this call, measured with the best epoch's weights on up to 1,000 sequences.
+   * Null before any epoch or when cancelled.
    */
   inferenceMsPer1k: number | null;
   stepPath: StepPath;
@@ -87,7 +89,7 @@ export type TrainingPhase = 'processWait' | 'backendLoad' | 'checkpointRead' | '
  * its library (tfjs-node's on a process's first trial); modelBuild: network, optimizer and compiled
  * step objects; firstStep: the first batch's step, which traces the compiled function; batches: the
  * other batches; validation: forward passes and metrics after each epoch; inferenceTiming: the inference
- * measurement at the end, only when no validation pass of this call was timed (see inferenceMsPer1k).
+ * measurement at the end, only when no validation call of this call was timed (see inferenceMsPer1k).
  */
 export type TrainingPhaseMs = Record<TrainingPhase, number>;
 

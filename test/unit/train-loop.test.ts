@@ -152,7 +152,14 @@ test('validation runs in batches of 8x the training batch, capped by the conv ou
   const v = tinyVariant({ tasks: 2, epochs: 1 });
   const splits = synthSplits(v, 200, 300);
   const dir = freshDir();
-  const [epoch] = (await trainModel(request(v, dir, { dataset: REVERSE_COMPLEMENT }), splits)).epochs;
+  const trained = await trainModel(request(v, dir, { dataset: REVERSE_COMPLEMENT }), splits);
+  const [epoch] = trained.epochs;
+  // Both strands: each batch's second call is timed.
+  assert.ok(trained.inferenceMsPer1k !== null && trained.inferenceMsPer1k > 0 && trained.phaseMs.inferenceTiming === 0);
+  // One strand, batches of 256 and 44: first calls only, so one of them is timed once more.
+  const oneStrand = await trainModel(request(v, freshDir()), splits);
+  assert.ok(oneStrand.inferenceMsPer1k !== null && Number.isFinite(oneStrand.inferenceMsPer1k) && oneStrand.inferenceMsPer1k > 0);
+  assert.ok(oneStrand.phaseMs.inferenceTiming > 0);
   const network = new Network(v, (await readCheckpoint(dir))!.weights);
   const large = predict(network, splits.valid, true, undefined, validationBatchSize(v));
   const small = predict(network, splits.valid, true);
