@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
 import os from 'node:os';
 import { loadConfig } from '../../config/index.js';
 import { UserError } from '../../errors.js';
@@ -124,7 +123,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const handle = await session.client.workflow.start(sweepWorkflow, {
         taskQueue: config.taskQueues.orchestration,
         workflowId: sweepId,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [input],
         memo: { spec: positionals[0], trials: trials.length },
         staticSummary: `sweep ${spec.name}: ${trials.length} trial(s), ${spec.strategy.type}, up to ${spec.maxConcurrentTrials} at once`,
