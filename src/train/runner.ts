@@ -17,7 +17,6 @@
  * `error`, and waits for the next `start`. Disconnecting the IPC channel ends the child.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
@@ -90,25 +89,6 @@ interface TrialListener {
 }
 
 /** One training process and the trial it serves, if any. */
-/**
- * Training processes run this much nicer than the process that forks them. They are batch work:
- * the orchestration beside them (Temporal, PostgreSQL, the workers' polls and heartbeats) must not
- * wait for cores they saturate; and warm processes loading Node and tfjs-node while the embedded
- * stack starts doubled PostgreSQL's start on 2 cores (1.3-1.9 s alone, 2.6-4.7 s beside two of
- * them, 1.7-2.5 s with them niced). Alone on the cores, trials train as fast as before.
- */
-export const TRAINING_NICENESS_INCREMENT = 10;
-
-/** Lowers a freshly forked child's priority; where the OS refuses (or it already exited), it runs at the parent's. */
-function makeNicer(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    os.setPriority(pid, Math.min(19, os.getPriority() + TRAINING_NICENESS_INCREMENT));
-  } catch {
-    // Not ours to change (EPERM, ESRCH): the trial still runs.
-  }
-}
-
 class TrainingProcess {
   readonly child: ChildProcess;
   trials = 0;
@@ -124,8 +104,6 @@ class TrainingProcess {
   constructor(env: Record<string, string | undefined>, preload: BackendName | 'auto' | undefined, onExit: (proc: TrainingProcess) => void) {
     // The child loads TypeScript through tsx, resolved from here so any cwd works.
     this.child = fork(CHILD_ENTRY, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', silent: true, env });
-    // Right after the fork: the threads TensorFlow starts later inherit it from the main thread.
-    makeNicer(this.child.pid);
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.listener?.line(line, 'stdout'));
     createInterface({ input: this.child.stderr! }).on('line', (line) => this.listener?.line(line, 'stderr'));
     this.child.on('message', (message: ChildMessage) => {

@@ -3,9 +3,8 @@
  * back while the parent's event loop stays free, cooperative abort, structured errors.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +15,7 @@ import { isUserError } from '../../src/errors.js';
 import type { VariantConfig } from '../../src/model/config.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { pollUntil } from '../../src/poll.js';
-import { runTraining, TRAINING_NICENESS_INCREMENT, TrainingError, TrainingProcessPool } from '../../src/train/runner.js';
+import { runTraining, TrainingError, TrainingProcessPool } from '../../src/train/runner.js';
 import type { EpochMetrics, TrainRequest } from '../../src/train/types.js';
 import { tinyVariant } from './train-helpers.js';
 
@@ -134,20 +133,6 @@ test('one warm process per slot, reused by the next trials; a failed trial retir
     a.epochs.map((e) => e.valAuc),
     'a reused process is deterministic',
   );
-});
-
-test('training processes run nicer than the process that forks them, so orchestration keeps its cores', async () => {
-  const pool = new TrainingProcessPool();
-  after(() => pool.stop());
-  pool.keepWarm(2);
-  await warmed(pool, 2);
-  // This process's training children (other tests' pools may still have some; tsx's esbuild is one too).
-  const niceness = execFileSync('ps', ['-o', 'ni=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes('src/train/child.ts'))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
-  assert.ok(niceness.length >= 2, `training children: ${niceness.length}`);
-  assert.deepEqual(new Set(niceness), new Set([Math.min(19, getPriority() + TRAINING_NICENESS_INCREMENT)]));
 });
 
 const warmed = (pool: TrainingProcessPool, count: number) =>
