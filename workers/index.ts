@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { temporalConnectionOptions, type Config } from '../src/config/index.js';
 import { createActivities } from '../src/activities/index.js';
 import { openDb } from '../src/db/index.js';
@@ -8,6 +8,7 @@ import { OutageReport } from '../src/outage.js';
 import { canConnect, connectOrExplain, splitHostPort } from '../src/stack/net.js';
 import { trainingProcesses } from '../src/train/runner.js';
 import type { BackendName } from '../src/train/types.js';
+import { cachedWorkflowBundle } from './workflow-bundle-cache.js';
 
 export type Queue = 'orchestration' | 'train';
 
@@ -53,7 +54,7 @@ const TEMPORAL_TROUBLE =
  * server last connected to, whose outages the logger reports in one line each.
  */
 class WorkerProcess {
-  private bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+  private bundle: Promise<WorkflowBundle> | undefined;
   private runtimeInstalled = false;
   private temporal: { address: string; outage: OutageReport } | undefined;
 
@@ -67,9 +68,17 @@ class WorkerProcess {
     console.error(`[${level}] ${message}${where ? ` (${where})` : ''}${error}`);
   });
 
-  /** The workflow bundle, built on first use (about 1-2 s). */
-  workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-    this.bundle ??= bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: this.logger });
+  /**
+   * The workflow bundle, on first use: from the install's cache when no input changed, else built
+   * (about 1-2 s). The cache lives in node_modules/.cache, not SWEEP_HOME: it belongs to this install's
+   * code, and a fresh SWEEP_HOME (benches, new users) would otherwise build it again.
+   */
+  workflowBundle(): Promise<WorkflowBundle> {
+    this.bundle ??= cachedWorkflowBundle(
+      fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+      fileURLToPath(new URL('../node_modules/.cache/danq-sweep/', import.meta.url)),
+      this.logger,
+    ).then(({ bundle }) => bundle);
     return this.bundle;
   }
 
@@ -103,8 +112,8 @@ class WorkerProcess {
 
 const workerProcess = new WorkerProcess();
 
-/** The workflow bundle, built once per process (about 1-2 s). */
-export const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> => workerProcess.workflowBundle();
+/** The workflow bundle, built or read from the cache once per process. */
+export const workflowBundle = (): Promise<WorkflowBundle> => workerProcess.workflowBundle();
 
 /**
  * Starts the Temporal workers of one process: the orchestration queue runs the sweep and trial

@@ -136,7 +136,7 @@ export interface TrialResult {
   /** Validation PR AUC and loss at the best epoch (absent from failed trials and results recorded before they were reported). */
   bestValPrAuc?: number | null;
   bestValLoss?: number | null;
-  /** Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend. */
+  /** Forward-pass milliseconds per 1,000 validation sequences of the trained model, on the trial's backend. */
   inferenceMsPer1k?: number | null;
   /** Seconds of every epoch trained, resumed ones included. */
   trainSeconds?: number;

@@ -53,7 +53,9 @@ const trialFields = {
   valAuc: Nullable(Type.Number()),
   valPrAuc: Nullable(Type.Number()),
   valLoss: Nullable(Type.Number()),
-  inferenceMsPer1k: Nullable(Type.Number({ description: "Forward-pass milliseconds per 1,000 validation sequences at the best epoch, on the trial's backend" })),
+  inferenceMsPer1k: Nullable(
+    Type.Number({ description: "Forward-pass milliseconds per 1,000 validation sequences of the trained model, on the trial's backend (steady state, measured during validation)" }),
+  ),
   trainSeconds: Nullable(Type.Number({ description: 'Seconds of all epochs trained' })),
   paretoRank: Nullable(Type.Integer({ description: 'Sweeps with several objectives or constraints: 1 = on the Pareto front; null otherwise or when unmeasured' })),
   feasible: Nullable(Type.Boolean({ description: 'Sweeps with constraints or several objectives: meets every constraint; null otherwise or when unmeasured' })),

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { sweepWorkflow } from '../../workflows/sweep.js';
 import { progressQuery, type SweepProgress, type SweepResult } from '../../workflows/types.js';
 
@@ -77,7 +77,9 @@ export async function followSweep(handle: WorkflowHandle<typeof sweepWorkflow>, 
   const poll = setInterval(() => void refresh(), 1000);
   let outcome: SweepResult | SweepWorkflowFailed | 'interrupted' | undefined;
   try {
-    outcome = await Promise.race([handle.result(), interrupted]).catch((err: unknown) => {
+    outcome = await Promise.race([handle.result(), interrupted]).catch(async (err: unknown) => {
+      // Loaded by the session already: this import is free, and keeps the SDK out of the CLI's start.
+      const { WorkflowFailedError } = await import('@temporalio/client');
       if (err instanceof WorkflowFailedError) return { failed: err.cause?.message ?? err.message };
       throw err;
     });

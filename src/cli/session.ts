@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { loadConfig, temporalConnectionOptions, type Config } from '../config/index.js';
 import { openDb, type ResultsStore } from '../db/index.js';
 import { openStack, type Stack } from '../stack/index.js';
@@ -15,8 +15,12 @@ export interface Session {
 
 export async function openSession(options: { log?: (line: string) => void; config?: Config; onStarted?: (server: string, ms: number) => void } = {}): Promise<Session> {
   const config = options.config ?? loadConfig();
-  const stack = await openStack(config, { log: options.log, onStarted: options.onStarted });
+  const stackOpening = openStack(config, { log: options.log, onStarted: options.onStarted });
+  // Temporal's client SDK (a quarter of `sweep start`'s own module loading) loads while the servers start.
+  const clientSdk = import('@temporalio/client');
+  const stack = await stackOpening;
   try {
+    const { Client, Connection } = await clientSdk;
     const connection = await connectOrExplain('the Temporal server', 'TEMPORAL_ADDRESS', stack.temporalAddress, () => Connection.connect(temporalConnectionOptions(config, stack.temporalAddress)));
     const db = await openDb(stack.databaseUrl);
     return {

@@ -54,7 +54,7 @@ export interface TrialRow {
   bestValPrAuc: number | null;
   bestValLoss: number | null;
   paramCount: number | null;
-  /** Milliseconds of forward passes per 1,000 validation sequences at the best epoch, on the trial's backend. */
+  /** Milliseconds of forward passes per 1,000 validation sequences of the trained model, on the trial's backend (TrainResult.inferenceMsPer1k). */
   inferenceMsPer1k: number | null;
   /** Wall-clock seconds of all epochs trained (validation included). */
   trainSeconds: number | null;

@@ -101,7 +101,7 @@ const objectiveSchema = z
   .optional()
   .meta({ default: { metric: 'val_auc' } });
 
-const metricsDescription = 'val_auc, val_pr_auc, val_loss (at the best epoch), params, inference_ms_per_1k (per 1,000 validation sequences at the best epoch) or train_seconds';
+const metricsDescription = 'val_auc, val_pr_auc, val_loss (at the best epoch), params, inference_ms_per_1k (forward-pass ms per 1,000 validation sequences) or train_seconds';
 
 const objectivesSchema = z
   .array(

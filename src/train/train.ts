@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedSplit } from '../data/types.js';
 import { evaluateTasks } from '../metrics/index.js';
 import type { VariantConfig } from '../model/config.js';
+import { variantSizes } from '../model/shapes.js';
 import { METRIC_FIELDS } from '../domain/metrics.js';
 import { Rng } from '../rng.js';
 import { UserError } from '../errors.js';
@@ -82,11 +83,17 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     const best = state.history[state.earlyStopping.bestEpoch - 1];
     return { status, epochs: state.history, bestEpoch: best?.epoch ?? 0, bestValAuc: best?.valAuc ?? Number.NaN, backend, params, inferenceMsPer1k: null, stepPath, phaseMs: clock.ms };
   };
-  /** A finished trial's result, with the best epoch's inference time measured on this backend. */
+  const forwardTimer = new ForwardTimer();
+  /**
+   * A finished trial's result, with its inference time: from this call's validation passes; else one
+   * more call of a validation batch (each batch size's first call only traced); else (no epoch ran
+   * in this call) a pass with the best epoch's weights.
+   */
   const finished = (status: 'completed' | 'early-stopped'): TrainResult => {
     if (state.earlyStopping.bestEpoch === 0) return result(status);
+    if (forwardTimer.fastestMsPer1k !== undefined) return { ...result(status), inferenceMsPer1k: forwardTimer.fastestMsPer1k };
     const started = performance.now();
-    const msPer1k = inferenceMsPer1k(backend, v, state.bestWeights, splits.valid);
+    const msPer1k = forwardTimer.timeWarmUpAgain() ?? inferenceMsPer1k(backend, v, state.bestWeights, splits.valid);
     clock.lap('inferenceTiming', started);
     return { ...result(status), inferenceMsPer1k: msPer1k };
   };
@@ -115,7 +122,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
     return trainStep(network, optimizer, x, y, batch, dropout);
   };
   const eagerForward = eagerForwardBatch(network);
-  const forward: ForwardBatch = (x, y, batch) => {
+  const forward: ForwardBatch = forwardTimer.timed((x, y, batch) => {
     if (compiledStep) {
       try {
         return compiledStep.forward(x, y, batch, () => forwardTensors(network, x, y, batch));
@@ -128,7 +135,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       }
     }
     return eagerForward(x, y, batch);
-  };
+  });
   // A fresh state has no slots yet: the optimizer's own start (zeros) is the same thing.
   if (state.optimizer.slots.length > 0) optimizer.setState(state.optimizer);
   releaseHostCopies(state);
@@ -169,6 +176,7 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
       clock.ms.batches += trainSeconds * 1000 - firstStepMs;
       const validationStarted = performance.now();
       const validation = validate(network, splits.valid, reverseComplement, forward);
+      forwardTimer.endEpoch();
       clock.lap('validation', validationStarted);
       if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(`validation loss is ${validation.loss} at epoch ${epoch}`);
       const metrics: EpochMetrics = {
@@ -206,11 +214,57 @@ export async function trainModel(req: TrainRequest, splits: TrainSplits, hooks: 
   }
 }
 
+/**
+ * Times a trial's validation forward passes (the model calls only: not reading batches, not the
+ * metrics), leaving out the first call of each batch size, which traces the compiled function or
+ * warms the kernels up. The figure does not depend on the weights' values, so any epoch's passes
+ * measure the trained model's inference cost; the fastest epoch is the steady state.
+ */
+class ForwardTimer {
+  private readonly warmBatchSizes = new Set<number>();
+  private epochMs = 0;
+  private epochSequences = 0;
+  /** The largest warm-up call's batch, to time once more when no call was timed (one short epoch). */
+  private warmUp: { forward: ForwardBatch; x: Float32Array; y: Float32Array; batch: number } | undefined;
+  /** Milliseconds per 1,000 sequences in the fastest epoch so far; undefined until a call was timed. */
+  fastestMsPer1k: number | undefined;
+
+  timed(forward: ForwardBatch): ForwardBatch {
+    return (x, y, batch) => {
+      if (!this.warmBatchSizes.has(batch)) {
+        this.warmBatchSizes.add(batch);
+        if (batch > (this.warmUp?.batch ?? 0)) this.warmUp = { forward, x: x.slice(), y: y.slice(), batch };
+        return forward(x, y, batch);
+      }
+      const started = performance.now();
+      const outputs = forward(x, y, batch);
+      this.epochMs += performance.now() - started;
+      this.epochSequences += batch;
+      return outputs;
+    };
+  }
+
+  /** Times one more call of the largest warm-up batch, through the same (now traced) forward pass; undefined when there was none. */
+  timeWarmUpAgain(): number | undefined {
+    if (!this.warmUp) return undefined;
+    const { forward, x, y, batch } = this.warmUp;
+    const started = performance.now();
+    forward(x, y, batch);
+    return ((performance.now() - started) / batch) * 1000;
+  }
+
+  endEpoch(): void {
+    if (this.epochSequences > 0) this.fastestMsPer1k = Math.min(this.fastestMsPer1k ?? Infinity, (this.epochMs / this.epochSequences) * 1000);
+    this.epochMs = 0;
+    this.epochSequences = 0;
+  }
+}
+
 /** Sequences timed for a trial's inference cost: enough to average out one batch's overheads, few enough to cost little beside an epoch. */
 const INFERENCE_SEQUENCES = 1000;
 
 /**
- * Milliseconds of forward passes per 1,000 sequences with `weights` on `backend`: up to
+ * The fallback when no epoch ran in this call (a resumed trial with no epoch left). Milliseconds of forward passes per 1,000 sequences with `weights` on `backend`: up to
  * INFERENCE_SEQUENCES validation sequences (forward strand) in batches of the variant's size,
  * after one untimed warm-up batch (kernel compilation, first allocations). Input encoding is read
  * before the clock starts, so only the model is timed.
@@ -283,19 +337,19 @@ export interface Predictions {
 }
 
 /**
- * The network's probabilities for every sample of a split, in batches of the variant's size;
- * with `reverseComplement`, the mean of the forward and the reverse-complement strand's.
+ * The network's probabilities for every sample of a split, in batches of `batchSize` (default the
+ * variant's); with `reverseComplement`, the mean of the forward and the reverse-complement strand's.
  */
-export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean, forward: ForwardBatch = eagerForwardBatch(network)): Predictions {
+export function predict(network: Network, split: EncodedSplit, reverseComplement: boolean, forward: ForwardBatch = eagerForwardBatch(network), batchSize = network.variant.batchSize): Predictions {
   const v = network.variant;
   const scores = new Float32Array(split.count * v.tasks);
   const labels = new Float32Array(split.count * v.tasks);
-  const x = new Float32Array(v.batchSize * v.seqLen * 4);
-  const indices = new Int32Array(v.batchSize);
+  const x = new Float32Array(batchSize * v.seqLen * 4);
+  const indices = new Int32Array(batchSize);
   const strands = reverseComplement ? [false, true] : [false];
   let lossSum = 0;
-  for (let start = 0; start < split.count; start += v.batchSize) {
-    const batch = Math.min(v.batchSize, split.count - start);
+  for (let start = 0; start < split.count; start += batchSize) {
+    const batch = Math.min(batchSize, split.count - start);
     for (let i = 0; i < batch; i++) indices[i] = start + i;
     const y = labels.subarray(start * v.tasks, (start + batch) * v.tasks);
     const out = scores.subarray(start * v.tasks, (start + batch) * v.tasks);
@@ -356,8 +410,22 @@ function forwardTensors(network: Network, x: Float32Array, y: Float32Array, batc
   return { probabilities: probabilities(logits, v.outputActivation), loss: lossFromLogits(logits, labels, v.outputActivation) };
 }
 
+/** Validation batches hold up to this many times the training batch: fewer, larger forward calls. */
+const VALIDATION_BATCH_MULTIPLE = 8;
+/**
+ * ... and at most this many conv output values, the largest activation of the forward pass (full
+ * DanQ: 312,000 per 1000 bp sequence, so its validation keeps the training batch of 100).
+ */
+const VALIDATION_CONV_OUTPUTS = 16 * 1024 * 1024;
+
+/** The batch size of each epoch's validation; never below the training batch, which is known to fit. */
+export function validationBatchSize(v: VariantConfig): number {
+  const byMemory = Math.floor(VALIDATION_CONV_OUTPUTS / (variantSizes(v).convLength * v.convFilters));
+  return Math.max(v.batchSize, Math.min(VALIDATION_BATCH_MULTIPLE * v.batchSize, byMemory));
+}
+
 function validate(network: Network, split: EncodedSplit, reverseComplement: boolean, forward?: ForwardBatch): { loss: number; auc: number; prAuc: number } {
-  const { scores, labels, loss } = predict(network, split, reverseComplement, forward);
+  const { scores, labels, loss } = predict(network, split, reverseComplement, forward, validationBatchSize(network.variant));
   const evaluation = evaluateTasks(labels, scores, network.variant.tasks);
   if (evaluation.meanRocAuc === null || evaluation.meanPrAuc === null) {
     throw new UserError(`the validation split has no task with both classes (${split.count} sequences): ROC AUC is undefined`);

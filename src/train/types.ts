@@ -66,7 +66,14 @@ export interface TrainResult {
   bestValAuc: number;
   backend: BackendName;
   params: number;
-  /** Milliseconds of forward passes per 1,000 validation sequences with the best epoch's weights, on `backend`; null before any epoch or when cancelled. */
+  /**
+   * The trained model's inference cost on `backend`: milliseconds of forward passes (the model call
+   * and reading its outputs back) per 1,000 validation sequences, in the fastest epoch's validation
+   * of this call (the steady state: each batch size's first call, which traces or warms up, is left
+   * out; when that leaves nothing, as in one short epoch, one more call of a validation batch is timed);
+   * when no epoch ran in this call, measured with the best epoch's weights on up to 1,000 sequences.
+   * Null before any epoch or when cancelled.
+   */
   inferenceMsPer1k: number | null;
   stepPath: StepPath;
   /** Milliseconds per phase of this call, summed over its epochs (sweep start --timings). */
@@ -81,8 +88,8 @@ export type TrainingPhase = 'processWait' | 'backendLoad' | 'checkpointRead' | '
  * the modules and the warm-up's backend, unless a warm one was ready); backendLoad: choosing the backend and loading
  * its library (tfjs-node's on a process's first trial); modelBuild: network, optimizer and compiled
  * step objects; firstStep: the first batch's step, which traces the compiled function; batches: the
- * other batches; validation: forward passes and metrics after each epoch; inferenceTiming: the best
- * epoch's inference measurement at the end.
+ * other batches; validation: forward passes and metrics after each epoch; inferenceTiming: the inference
+ * measurement at the end, only when no validation call of this call was timed (see inferenceMsPer1k).
  */
 export type TrainingPhaseMs = Record<TrainingPhase, number>;
 

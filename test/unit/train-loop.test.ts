@@ -16,7 +16,8 @@ import type { VariantConfig } from '../../src/model/config.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { exportModel, loadExportedModel } from '../../src/train/export.js';
 import { Network, probabilities } from '../../src/train/fast/network.js';
-import { predict, trainModel, type TrainSplits } from '../../src/train/train.js';
+import { predict, trainModel, validationBatchSize, type TrainSplits } from '../../src/train/train.js';
+import { resolveVariant } from '../../src/model/presets.js';
 import { NonFiniteLossError } from '../../src/domain/permanent-errors.js';
 import type { TrainRequest } from '../../src/train/types.js';
 import { synthSplits, tinyVariant } from './train-helpers.js';
@@ -44,7 +45,9 @@ test('learns a planted motif: validation ROC AUC above 0.9', async () => {
   const last = result.epochs.at(-1)!;
   assert.ok(last.trainLoss < result.epochs[0]!.trainLoss);
   assert.ok(last.valPrAuc > 0.5 && last.seconds > 0 && last.samplesPerSec > 0);
-  assert.ok(result.inferenceMsPer1k !== null && result.inferenceMsPer1k > 0, `inference ${result.inferenceMsPer1k} ms per 1,000 sequences`);
+  assert.ok(result.inferenceMsPer1k !== null && Number.isFinite(result.inferenceMsPer1k) && result.inferenceMsPer1k > 0, `inference ${result.inferenceMsPer1k} ms per 1,000 sequences`);
+  // Timed during the epochs' validation: no extra forward pass at the end.
+  assert.equal(result.phaseMs.inferenceTiming, 0);
 });
 
 test('resuming at untilEpoch 2 then 4 is bit-identical to training 4 epochs at once, with and without reverse complement', async () => {
@@ -125,9 +128,10 @@ test("with reverse complement, validation scores are the mean of both strands' p
   // Epoch 1 validated the weights its checkpoint holds: score each strand alone with them.
   const network = new Network(v, (await readCheckpoint(dir))!.weights);
   const reverseStrand: EncodedSplit = { ...splits.valid, readBatch: (indices, x, y) => splits.valid.readBatch(indices, x, y, { reverseComplement: true }) };
-  const forward = predict(network, splits.valid, false);
-  const reverse = predict(network, reverseStrand, false);
-  const both = predict(network, splits.valid, true);
+  // In the batches validation uses (the loss is a mean per batch, so its last bits depend on them).
+  const forward = predict(network, splits.valid, false, undefined, validationBatchSize(v));
+  const reverse = predict(network, reverseStrand, false, undefined, validationBatchSize(v));
+  const both = predict(network, splits.valid, true, undefined, validationBatchSize(v));
   network.dispose();
   const mean = forward.scores.map((p, i) => (p + reverse.scores[i]!) / 2);
   assert.deepEqual(both.scores, mean);
@@ -137,6 +141,38 @@ test("with reverse complement, validation scores are the mean of both strands' p
   assert.ok(Math.abs(epoch!.valLoss - (forward.loss + reverse.loss) / 2) < 1e-9, `${epoch!.valLoss} vs ${(forward.loss + reverse.loss) / 2}`);
   // ...and not the forward strand's alone.
   assert.notEqual(evaluateTasks(forward.labels, forward.scores, v.tasks).meanRocAuc, averaged.meanRocAuc);
+});
+
+test('validation runs in batches of 8x the training batch, capped by the conv output for large models, to the AUC of training-size batches within 1e-6', async () => {
+  assert.equal(validationBatchSize(resolveVariant('danq-lite', {})), 8 * 64);
+  // Full DanQ: 975 x 320 conv outputs per sequence, so the training batch of 100 stays.
+  assert.equal(validationBatchSize(resolveVariant('danq', {})), 100);
+  // DanQ on 200 bp: 175 x 320 conv outputs, capped between the two.
+  assert.equal(validationBatchSize(resolveVariant('danq', { seqLen: 200 })), 299);
+  const v = tinyVariant({ tasks: 2, epochs: 1 });
+  const splits = synthSplits(v, 200, 300);
+  const dir = freshDir();
+  const trained = await trainModel(request(v, dir, { dataset: REVERSE_COMPLEMENT }), splits);
+  const [epoch] = trained.epochs;
+  // Both strands: each batch's second call is timed.
+  assert.ok(trained.inferenceMsPer1k !== null && trained.inferenceMsPer1k > 0 && trained.phaseMs.inferenceTiming === 0);
+  // One strand, batches of 256 and 44: first calls only, so one of them is timed once more.
+  const oneStrand = await trainModel(request(v, freshDir()), splits);
+  assert.ok(oneStrand.inferenceMsPer1k !== null && Number.isFinite(oneStrand.inferenceMsPer1k) && oneStrand.inferenceMsPer1k > 0);
+  assert.ok(oneStrand.phaseMs.inferenceTiming > 0);
+  const network = new Network(v, (await readCheckpoint(dir))!.weights);
+  const large = predict(network, splits.valid, true, undefined, validationBatchSize(v));
+  const small = predict(network, splits.valid, true);
+  network.dispose();
+  const largeAuc = evaluateTasks(large.labels, large.scores, v.tasks).meanRocAuc!;
+  const smallAuc = evaluateTasks(small.labels, small.scores, v.tasks).meanRocAuc!;
+  const maxScoreDifference = Math.max(...large.scores.map((p, i) => Math.abs(p - small.scores[i]!)));
+  console.log(`# batch ${validationBatchSize(v)} vs ${v.batchSize}: scores differ by at most ${maxScoreDifference}, AUC ${largeAuc} vs ${smallAuc}, loss ${large.loss} vs ${small.loss}`);
+  assert.ok(maxScoreDifference <= 1e-6);
+  assert.ok(Math.abs(largeAuc - smallAuc) <= 1e-6);
+  // The epoch's validation is the large-batch one, to the bit.
+  assert.equal(epoch!.valAuc, largeAuc);
+  assert.equal(epoch!.valLoss, large.loss);
 });
 
 test('cancelling before the first batch trains nothing and writes no checkpoint', async () => {
@@ -170,8 +206,9 @@ test('early stopping keeps the best epoch, and a later call does not train on', 
   const again = await trainModel(request(v, dir, { earlyStopping }), splits);
   assert.equal(again.status, 'early-stopped');
   assert.equal(again.epochs.length, 3);
-  // Timed again with the best epoch's weights, which the checkpoint kept.
+  // No epoch ran in this call: timed by a pass with the best epoch's weights, which the checkpoint kept.
   assert.ok(again.inferenceMsPer1k !== null && again.inferenceMsPer1k > 0);
+  assert.ok(again.phaseMs.inferenceTiming > 0);
 });
 
 test('no tensor leaks: the tensor count is the same after every epoch and back to the start after training', async () => {

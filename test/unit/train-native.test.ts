@@ -21,7 +21,8 @@ import { deviceDropoutMask, NativeNetwork } from '../../src/train/native/network
 import { NativeOptimizer } from '../../src/train/native/optimizer.js';
 import { Optimizer, type OptimizerState, type WeightOptimizer } from '../../src/train/optimizer.js';
 import { probabilities, weightSpecs } from '../../src/train/fast/network.js';
-import { trainModel, type TrainSplits } from '../../src/train/train.js';
+import { inferenceForward, predict, trainModel, validationBatchSize, type TrainSplits } from '../../src/train/train.js';
+import { evaluateTasks } from '../../src/metrics/index.js';
 import type { TrainRequest } from '../../src/train/types.js';
 import { nativeSkip } from '../support/native.js';
 import { synthSplits, tinyVariant } from './train-helpers.js';
@@ -117,13 +118,16 @@ test('dropout on tfjs-node: masks drop the rate and scale the rest like Keras, d
   assert.equal(first.rngState, expected.state);
 });
 
-test('trains on tfjs-node: learns the planted motif, one host read per batch, no tensor leaks', { skip }, async () => {
+test('trains on tfjs-node: learns the planted motif, one host read per batch, no tensor leaks, inference timed without an extra pass', { skip }, async () => {
   const v = tinyVariant({ epochs: 4 });
   const before = tf.memory().numTensors;
   const result = await trainModel(request(v, freshDir()), synthSplits(v, 1000, 300));
   assert.equal(result.backend, 'tfjs-node');
   assert.ok(result.bestValAuc > 0.9, `best val AUC ${result.bestValAuc}`);
   assert.equal(tf.memory().numTensors, before);
+  // The inference time comes from the epochs' compiled validation passes: no extra pass at the end.
+  assert.ok(result.inferenceMsPer1k !== null && Number.isFinite(result.inferenceMsPer1k) && result.inferenceMsPer1k > 0, `inference ${result.inferenceMsPer1k} ms per 1,000 sequences`);
+  assert.equal(result.phaseMs.inferenceTiming, 0);
 });
 
 test('resuming at untilEpoch 2 then 4 is bit-identical to 4 epochs at once on tfjs-node (LSTM and GRU, compiled step)', { skip }, async () => {
@@ -174,6 +178,27 @@ test('xla: true trains to the results of the compiled step within 1e-5, says not
   const resumed = await trainModel(request(v, dir, { xla: true }), splits);
   assert.deepEqual(withoutTimings(resumed), withoutTimings(straight));
   assert.deepEqual((await readCheckpoint(dir))!.weights, (await readCheckpoint(straightDir))!.weights);
+});
+
+test('validation on tfjs-node runs the compiled forward in batches of 8x the training batch, to the AUC of training-size batches within 1e-6', { skip }, async () => {
+  const v = tinyVariant({ tasks: 2, epochs: 1 });
+  const splits = synthSplits(v, 200, 300);
+  const dir = freshDir();
+  await useBackend('tensorflow');
+  const [epoch] = (await trainModel(request(v, dir, { dataset: { ...MANIFEST, reverseComplement: true } }), splits)).epochs;
+  const network = new NativeNetwork(v, (await readCheckpoint(dir))!.weights);
+  const compiled = inferenceForward(network);
+  const large = predict(network, splits.valid, true, compiled.forward, validationBatchSize(v));
+  const small = predict(network, splits.valid, true, compiled.forward);
+  compiled.dispose();
+  network.dispose();
+  const largeAuc = evaluateTasks(large.labels, large.scores, v.tasks).meanRocAuc!;
+  const smallAuc = evaluateTasks(small.labels, small.scores, v.tasks).meanRocAuc!;
+  const maxScoreDifference = Math.max(...large.scores.map((p, i) => Math.abs(p - small.scores[i]!)));
+  console.log(`# batch ${validationBatchSize(v)} vs ${v.batchSize}: scores differ by at most ${maxScoreDifference}, AUC ${largeAuc} vs ${smallAuc}`);
+  assert.ok(maxScoreDifference <= 1e-6);
+  assert.ok(Math.abs(largeAuc - smallAuc) <= 1e-6);
+  assert.ok(Math.abs(epoch!.valAuc - largeAuc) <= 1e-6, `the epoch's validation AUC ${epoch!.valAuc} is the large-batch one ${largeAuc}`);
 });
 
 test('a model trained on tfjs-node exports in tfjs-layers format and predicts the same in plain tfjs (cpu)', { skip }, async () => {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
 import os from 'node:os';
 import { loadConfig } from '../../config/index.js';
 import { devWorkersRunning } from '../../stack/index.js';
@@ -8,7 +7,7 @@ import { sweepWorkflow } from '../../../workflows/sweep.js';
 import { SweepIdAttr, SweepNameAttr } from '../../../workflows/search-attributes.js';
 import { sweepInputOf } from '../../sweep-spec/plan.js';
 import { warmStartTrials } from '../../db/read-model.js';
-import { startWorkers, workflowBundle, type WorkerPool } from '../../../workers/index.js';
+import type { WorkerPool } from '../../../workers/index.js';
 import { parseCommandArgs, parsePositiveInt, printJson, type Command } from '../command.js';
 import { prepareSweep } from '../prepare.js';
 import { openSession, type Session } from '../session.js';
@@ -56,14 +55,6 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     const timings = new PhaseTimings(undefined, 0);
     timings.ran('CLI start (Node, tsx, modules)', 0);
     const config = loadConfig();
-    // In-process workers will need the workflow bundle: build it while the data and stack get ready.
-    const bundleStarted = performance.now();
-    let bundleMs: number | undefined;
-    if (!config.temporalAddress)
-      workflowBundle().then(
-        () => (bundleMs = performance.now() - bundleStarted),
-        () => {},
-      );
     const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
     const { loaded, trials, dataset } = await timings.time('validate spec, variants and data (encode, cache)', () => prepareSweep(positionals[0]!, config));
     const { spec } = loaded;
@@ -72,6 +63,20 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
     // The in-process workers' training processes fork and load their backend while the stack starts
     // (not when a running `sweep dev` will train this sweep).
     if (!config.temporalAddress && !devWorkersRunning(config)) trainingProcesses.keepWarm(concurrency, backend);
+    const sessionOpening = timings.time(STACK_PHASE, () => openSession({ config, log, onStarted: (server, ms) => timings.detail(STACK_PHASE, server, ms) }));
+    // The in-process workers' modules (Temporal's worker SDK with webpack, tfjs for the model export:
+    // about a third of the CLI's start) and the workflow bundle load while the servers start, not before.
+    const workersLoadStarted = performance.now();
+    let workersLoadMs: number | undefined;
+    const workersModule = config.temporalAddress
+      ? undefined
+      : import('../../../workers/index.js').then(async (module) => {
+          await module.workflowBundle();
+          workersLoadMs = performance.now() - workersLoadStarted;
+          return module;
+        });
+    // Awaited only where workers start; a failure surfaces there.
+    workersModule?.catch(() => {});
     let session: Session | undefined;
     let workers: WorkerPool | undefined;
     const stopWorkers = async () => {
@@ -79,7 +84,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       workers = undefined;
     };
     try {
-      session = await timings.time(STACK_PHASE, () => openSession({ config, log, onStarted: (server, ms) => timings.detail(STACK_PHASE, server, ms) }));
+      session = await sessionOpening;
       const inProcessWorkers = !config.temporalAddress && !session.stack.workersRunning;
       if (values.detach && inProcessWorkers) {
         throw new UserError('--detach needs workers that outlive this command: run `sweep dev` (or `sweep worker` against TEMPORAL_ADDRESS) first, or drop --detach');
@@ -92,8 +97,10 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       await session.db.createSweep({ id: sweepId, name: spec.name, spec, datasetFingerprint: dataset.fingerprint, strategy: spec.strategy.type, totalTrials: trials.length, workflowId: sweepId });
       if (inProcessWorkers) {
         const { temporalAddress, databaseUrl } = session.stack;
-        workers = await timings.time(WORKERS_PHASE, () => startWorkers({ config, temporalAddress, databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }));
-        if (bundleMs !== undefined) timings.detail(WORKERS_PHASE, 'workflow bundle (built in the background since the CLI start)', bundleMs);
+        workers = await timings.time(WORKERS_PHASE, async () =>
+          (await workersModule!).startWorkers({ config, temporalAddress, databaseUrl, queues: ['orchestration', 'train'], concurrency, backend }),
+        );
+        if (workersLoadMs !== undefined) timings.detail(WORKERS_PHASE, 'worker modules and workflow bundle (cached or built; since the stack start)', workersLoadMs);
       }
       // The plan leaves here as plain JSON: the workflow never runs the planner, schema or presets.
       const input = sweepInputOf(spec, {
@@ -108,7 +115,7 @@ Exit 0 when the sweep completed (a count of failed trials, if any, is printed), 
       const handle = await session.client.workflow.start(sweepWorkflow, {
         taskQueue: config.taskQueues.orchestration,
         workflowId: sweepId,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [input],
         memo: { spec: positionals[0], trials: trials.length },
         staticSummary: `sweep ${spec.name}: ${trials.length} trial(s), ${spec.strategy.type}, up to ${spec.maxConcurrentTrials} at once`,
