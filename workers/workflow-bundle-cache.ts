@@ -15,7 +15,7 @@ import { bundleWorkflowCode, type Logger, type WorkflowBundle } from '@temporali
 import { writeFileAtomically } from '../src/atomic-file.js';
 
 /** Changes when the entry's layout changes, so an older layout is rebuilt rather than misread. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** What a path was when the bundle was built: a file's sha256, DIRECTORY or ABSENT. */
 type PathState = string;
@@ -84,6 +84,9 @@ async function build(workflowsPath: string, logger: Logger | undefined): Promise
     // did not find (missingDependencies), listed (contextDependencies), and its loaders (buildDependencies).
     webpackConfigHook: (config) => ({
       ...config,
+      // webpack names modules relative to its context, the working directory by default: fixed to the
+      // project's root, an entry does not depend on where the process that built it was started.
+      context: path.dirname(path.dirname(workflowsPath)),
       plugins: [
         ...(config.plugins ?? []),
         {

@@ -80,3 +80,24 @@ test('a file edited while webpack runs leaves the build unstored', async (t) => 
   assert.equal((await cachedWorkflowBundle(workflowsPath, path.join(dir, 'cache'), quiet)).reused, false);
   assert.equal((await cachedWorkflowBundle(workflowsPath, path.join(dir, 'cache'), quiet)).reused, false, 'not stored, so built again');
 });
+
+test('an entry does not depend on the working directory of the process that built it (webpack names modules relative to its context)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bundle-cache-'));
+  const cwd = process.cwd();
+  t.after(() => {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const project = path.join(dir, 'project');
+  mkdirSync(path.join(project, 'workflows'), { recursive: true });
+  symlinkSync(nodeModules, path.join(project, 'node_modules'));
+  const workflowsPath = path.join(project, 'workflows', 'index.ts');
+  writeOld(workflowsPath, 'export async function nothing(): Promise<void> {}\n');
+  process.chdir(project);
+  const fromRoot = await cachedWorkflowBundle(workflowsPath, path.join(dir, 'cache-a'), quiet);
+  process.chdir(tmpdir());
+  const fromElsewhere = await cachedWorkflowBundle(workflowsPath, path.join(dir, 'cache-b'), quiet);
+  assert.equal(fromElsewhere.reused, false);
+  assert.match(fromRoot.bundle.code, /"\.\/workflows\/index\.ts"/, 'modules named from the project root');
+  assert.equal(fromElsewhere.bundle.code, fromRoot.bundle.code);
+});
