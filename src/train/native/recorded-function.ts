@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng.js';
 import { ADAM_BETA1, ADAM_BETA2 } from '../optimizer.js';
-import { poolWindows } from './conv-pool.js';
 import type { NativeNetwork } from './network.js';
 import type { RecordedUpload, StepInputKind, StepRecorder } from './step-trace.js';
 import { DT, type FunctionNode, type FunctionSpec, type TensorRef } from './tensorflow-function.js';
@@ -58,8 +57,8 @@ export interface StepContext {
 /** A per-step input's value, computed as the eager step computes it (same code, same Rng draws). */
 export function stepValues(kind: StepInputKind, c: StepContext): Float32Array | Int32Array {
   switch (kind) {
-    case 'windows':
-      return poolWindows(c.x, c.network.convPoolShape(c.batch));
+    case 'sequences':
+      return c.x.subarray(0, c.batch * c.network.variant.seqLen * 4);
     case 'labels':
       return c.y.subarray(0, c.batch * c.network.variant.tasks);
     case 'dropout-key':
