@@ -16,7 +16,7 @@
  * --graph: TensorFlow's own per-node view of the compiled function. The step function is exported
  * (its FunctionDef, the weights' shapes, the recorded step's inputs) to a temp folder and run by
  * bench/profile_graph.py under TensorFlow's profiler in the bench venv's Python (same TensorFlow
- * 2.21 kernels), next to Keras 3's train step for the same variant: a table of kernel kind ->
+ * 2.21 kernels, the same intra-op and inter-op threads), next to Keras 3's train step for the same variant: a table of kernel kind ->
  * ms per batch, ours vs Keras, and what Grappler made of the function.
  *
  *   npm run bench:profile -- [--model lite|mid|danq] [--rnn lstm|gru] [--path compiled|eager] [--batches 10] [--threads 1] [--graph]
@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
+import { trainingThreads } from '../src/train/process-env.js';
 import { CompiledTrainStep, type ExportedFunction } from '../src/train/native/compiled-step.js';
 import { NativeNetwork } from '../src/train/native/network.js';
 import { NativeOptimizer } from '../src/train/native/optimizer.js';
@@ -55,7 +56,8 @@ const v = model.variant({ rnn: args.rnn });
 const batches = Number(args.batches);
 // TensorFlow reads its thread counts when the backend loads.
 process.env.TF_NUM_INTRAOP_THREADS ??= args.threads;
-process.env.TF_NUM_INTEROP_THREADS ??= '1';
+// As the product picks them for one trial on this many cores (TF_NUM_INTEROP_THREADS wins).
+process.env.TF_NUM_INTEROP_THREADS ??= String(trainingThreads(1, Number(args.threads)).interOp);
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 await selectBackend('tfjs-node');
 
@@ -136,7 +138,7 @@ const rows = perKind(measured);
 const kernels = rows.reduce((sum, r) => sum + r.ms, 0);
 const { perBatch } = measured;
 console.log(
-  `${args.model} (${v.rnn}, ${args.path} step), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
+  `${args.model} (${v.rnn}, ${args.path} step), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op, ${process.env.TF_NUM_INTEROP_THREADS} inter-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
 );
 console.log('| op kind | ms per batch | calls per batch | share |');
 console.log('|---|---:|---:|---:|');
@@ -159,7 +161,9 @@ if (graphFolder) {
   const python = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), '.bench-venv', 'bin', 'python');
   const script = fileURLToPath(new URL('profile_graph.py', import.meta.url));
   try {
-    execFileSync(python, [script, graphFolder, JSON.stringify({ variant: v, threads: Number(args.threads), batches })], { stdio: 'inherit' });
+    execFileSync(python, [script, graphFolder, JSON.stringify({ variant: v, intraOp: Number(process.env.TF_NUM_INTRAOP_THREADS), interOp: Number(process.env.TF_NUM_INTEROP_THREADS), batches })], {
+      stdio: 'inherit',
+    });
   } finally {
     rmSync(graphFolder, { recursive: true, force: true });
   }

@@ -5,14 +5,15 @@ The addon cannot return TensorFlow's per-node timings (no RunMetadata through tf
 weights' shapes and the recorded step's inputs) to a folder and runs this script on it with the
 same TensorFlow 2.21 kernels (the tensorflow-cpu wheel setup:native links; oneDNN on in both):
 
-  .bench-venv/bin/python bench/profile_graph.py DIR '{"variant": {...}, "threads": 1, "batches": 5}'
+  .bench-venv/bin/python bench/profile_graph.py DIR '{"variant": {...}, "intraOp": 1, "interOp": 1, "batches": 5}'
 
 It registers the function in the eager context, as the addon does, and calls it with fresh
 resource variables; then trains the Keras twin of the same variant (train_throughput_keras.py)
 with train_on_batch. Both run under TensorFlow's profiler, whose per-kernel events give, per
-kernel kind, the ms per batch; kernels that ran on other threads at the same time show up as
-"parallelism" (kernel time / wall time). It also prints what Grappler made of our function: op
-counts before and after optimisation, and the fused, layout and copy nodes it holds.
+kernel kind, the ms per batch and how much of it overlapped a kernel on another thread (the
+executor's inter-op parallelism; intra-op threads shorten a kernel instead), and the overall
+parallelism (kernel time / wall time). It also prints what Grappler made of our function: op
+counts before and after optimisation.
 """
 import collections
 import glob
@@ -49,6 +50,8 @@ def kernel_times(run, batches):
     with open(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True)[0], "rb") as f:
         space.ParseFromString(f.read())
     by_kind = collections.Counter()
+    overlapped = collections.Counter()
+    leaves = []
     for plane in space.planes:
         names = plane.event_metadata
         for line in plane.lines:
@@ -56,14 +59,27 @@ def kernel_times(run, batches):
                 continue
             # Kernel events are "node:KernelKind"; framework events name a C++ scope ("A::B").
             events = sorted(
-                ((e.offset_ps, e.offset_ps + e.duration_ps, names[e.metadata_id].name) for e in line.events if ":" in names[e.metadata_id].name and "::" not in names[e.metadata_id].name),
+                ((e.offset_ps + line.timestamp_ns * 1000, e.offset_ps + line.timestamp_ns * 1000 + e.duration_ps, names[e.metadata_id].name) for e in line.events if ":" in names[e.metadata_id].name and "::" not in names[e.metadata_id].name),
             )
             for k, (start, end, name) in enumerate(events):
                 # An event that encloses the next one (a loop or call kernel) is counted by its children.
                 if k + 1 < len(events) and events[k + 1][0] < end:
                     continue
-                by_kind[name.rsplit(":", 1)[1]] += (end - start) / 1e9 / batches
-    return by_kind, wall, sum(by_kind.values())
+                kind = name.rsplit(":", 1)[1]
+                by_kind[kind] += (end - start) / 1e9 / batches
+                leaves.append((start, end, kind, line.id))
+    # Per kind, the time another thread ran a kernel at the same moment (inter-op overlap).
+    bounds = sorted({t for start, end, _, _ in leaves for t in (start, end)})
+    starts = collections.defaultdict(list)
+    for index, (start, _, _, _) in enumerate(leaves):
+        starts[start].append(index)
+    active = set()
+    for left, right in zip(bounds, bounds[1:]):
+        active = {i for i in active if leaves[i][1] > left} | set(starts.get(left, ()))
+        if len({leaves[i][3] for i in active}) > 1:
+            for i in active:
+                overlapped[leaves[i][2]] += (right - left) / 1e9 / batches
+    return by_kind, overlapped, wall, sum(by_kind.values())
 
 
 def wall_ms(run, batches):
@@ -88,7 +104,7 @@ def grappler_report(graphs, name):
             print(f"| {op} | {pre[op]} | {post[op]} |")
 
 
-def run_ours(folder, threads, batches):
+def run_ours(folder):
     with open(os.path.join(folder, "function.json")) as f:
         meta = json.load(f)
     fdef = function_pb2.FunctionDef()
@@ -112,13 +128,12 @@ def run_ours(folder, threads, batches):
 
 def main():
     folder, args = sys.argv[1], json.loads(sys.argv[2])
-    threads, batches = args["threads"], args["batches"]
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    # As the product picks them (trainingThreads in src/train/process-env.ts).
-    tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+    batches = args["batches"]
+    tf.config.threading.set_intra_op_parallelism_threads(args["intraOp"])
+    tf.config.threading.set_inter_op_parallelism_threads(args["interOp"])
     ctx = context.context()
     ctx.enable_run_metadata()
-    ours = run_ours(folder, threads, batches)
+    ours = run_ours(folder)
     ours()
     model, x, y = compiled_model(args["variant"])
     keras_step = lambda: model.train_on_batch(x, y)  # noqa: E731
@@ -131,18 +146,19 @@ def main():
         ours()
         keras_step()
     ours_plain, keras_plain = wall_ms(ours, batches), wall_ms(keras_step, batches)
-    ours_kinds, ours_wall, ours_kernels = kernel_times(ours, batches)
-    keras_kinds, keras_wall, keras_kernels = kernel_times(keras_step, batches)
-    print(f"\nPer kernel kind, ms per batch ({threads} intra-op thread(s), {batches} batches; oneDNN kernels are the _Mkl* ones)")
-    print("| kernel | ours | Keras 3 |")
-    print("|---|---:|---:|")
+    ours_kinds, ours_overlap, ours_wall, ours_kernels = kernel_times(ours, batches)
+    keras_kinds, keras_overlap, keras_wall, keras_kernels = kernel_times(keras_step, batches)
+    print(f"\nPer kernel kind, ms per batch ({args['intraOp']} intra-op, {args['interOp']} inter-op thread(s), {batches} batches; oneDNN kernels are the _Mkl* ones)")
+    print("(overlapped: ms of it while a kernel ran on another thread)")
+    print("| kernel | ours | overlapped | Keras 3 | overlapped |")
+    print("|---|---:|---:|---:|---:|")
     for kind in sorted(set(ours_kinds) | set(keras_kinds), key=lambda k: -max(ours_kinds[k], keras_kinds[k])):
         if max(ours_kinds[kind], keras_kinds[kind]) >= 0.05:
-            print(f"| {kind} | {ours_kinds[kind]:.2f} | {keras_kinds[kind]:.2f} |")
-    print(f"| sum of kernels | {ours_kernels:.2f} | {keras_kernels:.2f} |")
-    print(f"| wall per batch, profiled | {ours_wall:.2f} | {keras_wall:.2f} |")
-    print(f"| wall per batch, not profiled | {ours_plain:.2f} | {keras_plain:.2f} |")
-    print(f"| parallelism (kernel time / wall) | {ours_kernels / ours_wall:.2f} | {keras_kernels / keras_wall:.2f} |")
+            print(f"| {kind} | {ours_kinds[kind]:.2f} | {ours_overlap[kind]:.2f} | {keras_kinds[kind]:.2f} | {keras_overlap[kind]:.2f} |")
+    print(f"| sum of kernels | {ours_kernels:.2f} | {sum(ours_overlap.values()):.2f} | {keras_kernels:.2f} | {sum(keras_overlap.values()):.2f} |")
+    print(f"| wall per batch, profiled | {ours_wall:.2f} | | {keras_wall:.2f} | |")
+    print(f"| wall per batch, not profiled | {ours_plain:.2f} | | {keras_plain:.2f} | |")
+    print(f"| parallelism (kernel time / wall) | {ours_kernels / ours_wall:.2f} | | {keras_kernels / keras_wall:.2f} | |")
 
 
 if __name__ == "__main__":
