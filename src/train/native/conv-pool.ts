@@ -11,7 +11,7 @@
  * max mask (Equal, count, SelectV2 share) took 4x MaxPool + MaxPoolGrad. The conv output is kept
  * for MaxPoolGrad (full DanQ: 125 MB through the backward pass). Ties come from identical input
  * windows (repeats, runs of N), so whichever maximum MaxPoolGrad picks, the kernel's gradient is
- * the same. The eager path runs the same ops, without oneDNN's graph rewrites.
+ * the same. The eager path runs the same ops, at the same cost as the ops they replace.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ConvPoolShape } from '../conv-pool-shape.js';
