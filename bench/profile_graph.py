@@ -19,6 +19,7 @@ import collections
 import glob
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -49,6 +50,7 @@ def kernel_times(run, batches):
     space = xplane_pb2.XSpace()
     with open(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True)[0], "rb") as f:
         space.ParseFromString(f.read())
+    shutil.rmtree(logdir)
     by_kind = collections.Counter()
     overlapped = collections.Counter()
     leaves = []
