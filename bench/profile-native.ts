@@ -13,13 +13,25 @@
  * kernel time as the eager step runs it, against the function's time, and the difference is what
  * TensorFlow's executor adds (+) or its graph optimisations and overlap save (-).
  *
- *   npm run bench:profile -- [--model lite|mid|danq] [--rnn lstm|gru] [--path compiled|eager] [--batches 10] [--threads 1]
+ * --graph: TensorFlow's own per-node view of the compiled function. The step function is exported
+ * (its FunctionDef, the weights' shapes, the recorded step's inputs) to a temp folder and run by
+ * bench/profile_graph.py under TensorFlow's profiler in the bench venv's Python (same TensorFlow
+ * 2.21 kernels, the same intra-op and inter-op threads), next to Keras 3's train step for the same variant: a table of kernel kind ->
+ * ms per batch, ours vs Keras, and what Grappler made of the function.
+ *
+ *   npm run bench:profile -- [--model lite|mid|danq] [--rnn lstm|gru] [--path compiled|eager] [--batches 10] [--threads 1] [--graph]
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/train/backend.js';
-import { CompiledTrainStep } from '../src/train/native/compiled-step.js';
+import { trainingThreads } from '../src/train/process-env.js';
+import { CompiledTrainStep, type ExportedFunction } from '../src/train/native/compiled-step.js';
 import { NativeNetwork } from '../src/train/native/network.js';
 import { NativeOptimizer } from '../src/train/native/optimizer.js';
 import { initialWeights } from '../src/train/fast/network.js';
@@ -33,6 +45,7 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '10' },
     threads: { type: 'string', default: '1' },
     path: { type: 'string', default: 'compiled' },
+    graph: { type: 'boolean', default: false },
   },
 });
 const model = BENCH_MODELS[args.model];
@@ -43,7 +56,8 @@ const v = model.variant({ rnn: args.rnn });
 const batches = Number(args.batches);
 // TensorFlow reads its thread counts when the backend loads.
 process.env.TF_NUM_INTRAOP_THREADS ??= args.threads;
-process.env.TF_NUM_INTEROP_THREADS ??= '1';
+// As the product picks them for one trial on this many cores (TF_NUM_INTEROP_THREADS wins).
+process.env.TF_NUM_INTEROP_THREADS ??= String(trainingThreads(1, Number(args.threads)).interOp);
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 await selectBackend('tfjs-node');
 
@@ -51,7 +65,19 @@ const { x, y } = randomBatch(v);
 const network = new NativeNetwork(v, initialWeights(v, new Rng(1)));
 const optimizer = new NativeOptimizer(v.optimizer, v.learningRate, network.variables);
 const dropout = new Rng(5);
-const compiled = args.path === 'compiled' ? new CompiledTrainStep(network, optimizer) : undefined;
+const graphFolder = args.graph ? mkdtempSync(path.join(os.tmpdir(), 'profile-graph-')) : undefined;
+/** Writes the step function (the bench compiles one, for the full batch) for profile_graph.py: function.pb, function.json and one file per input. */
+const exportFunction = (fn: ExportedFunction) => {
+  if (!graphFolder) return;
+  writeFileSync(path.join(graphFolder, 'function.pb'), fn.functionDef);
+  const inputs = fn.inputs.map(({ kind, shape, dtype, values }, i) => {
+    const file = `input_${i}.bin`;
+    writeFileSync(path.join(graphFolder, file), values);
+    return { kind, shape, dtype, file };
+  });
+  writeFileSync(path.join(graphFolder, 'function.json'), JSON.stringify({ name: fn.name, weightShapes: fn.weightShapes, inputs }));
+};
+const compiled = args.path === 'compiled' ? new CompiledTrainStep(network, optimizer, { exportFunction }) : undefined;
 const step = compiled
   ? () => compiled.run(x, y, v.batchSize, dropout, (d) => trainStepLoss(network, optimizer, x, y, v.batchSize, d))
   : () => trainStep(network, optimizer, x, y, v.batchSize, dropout);
@@ -112,7 +138,7 @@ const rows = perKind(measured);
 const kernels = rows.reduce((sum, r) => sum + r.ms, 0);
 const { perBatch } = measured;
 console.log(
-  `${args.model} (${v.rnn}, ${args.path} step), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
+  `${args.model} (${v.rnn}, ${args.path} step), batch ${v.batchSize}, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op, ${process.env.TF_NUM_INTEROP_THREADS} inter-op thread(s): ${perBatch.toFixed(1)} ms per batch, ${((v.batchSize * 1000) / perBatch).toFixed(0)} samples/s`,
 );
 console.log('| op kind | ms per batch | calls per batch | share |');
 console.log('|---|---:|---:|---:|');
@@ -129,4 +155,16 @@ if (opByOp) {
   for (const r of nodes) console.log(`| ${r.kind} | ${r.ms.toFixed(2)} | ${r.calls.toFixed(0)} | ${((100 * r.ms) / functionMs).toFixed(1)}% |`);
   console.log(`| sum of the nodes op by op | ${nodeSum.toFixed(2)} | | ${((100 * nodeSum) / functionMs).toFixed(1)}% |`);
   console.log(`| executor overhead (+) or graph optimisation and overlap (-) | ${(functionMs - nodeSum).toFixed(2)} | | ${((100 * (functionMs - nodeSum)) / functionMs).toFixed(1)}% |`);
+}
+
+if (graphFolder) {
+  const python = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), '.bench-venv', 'bin', 'python');
+  const script = fileURLToPath(new URL('profile_graph.py', import.meta.url));
+  try {
+    execFileSync(python, [script, graphFolder, JSON.stringify({ variant: v, intraOp: Number(process.env.TF_NUM_INTRAOP_THREADS), interOp: Number(process.env.TF_NUM_INTEROP_THREADS), batches })], {
+      stdio: 'inherit',
+    });
+  } finally {
+    rmSync(graphFolder, { recursive: true, force: true });
+  }
 }

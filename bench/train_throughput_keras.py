@@ -10,12 +10,8 @@ import resource
 import sys
 import time
 
-args = json.loads(sys.argv[1])
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
-
-tf.config.threading.set_intra_op_parallelism_threads(args["threads"])
-tf.config.threading.set_inter_op_parallelism_threads(1)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -41,17 +37,25 @@ def build(v):
     return keras.Sequential(layers)
 
 
-def main():
-    v = args["variant"]
+def compiled_model(v):
+    """The model compiled with the variant's optimizer and loss, and one random batch."""
     keras.utils.set_random_seed(v["seed"])
     model = build(v)
     lr = v["learningRate"]
     optimizer = keras.optimizers.Adam(lr) if v["optimizer"] == "adam" else keras.optimizers.RMSprop(lr)
     model.compile(optimizer=optimizer, loss="binary_crossentropy" if v["outputActivation"] == "sigmoid" else "categorical_crossentropy")
     rng = np.random.default_rng(3)
+    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (v["batchSize"], v["seqLen"]))]
+    y = rng.integers(0, 2, (v["batchSize"], v["tasks"])).astype(np.float32)
+    return model, x, y
+
+
+def main(args):
+    tf.config.threading.set_intra_op_parallelism_threads(args["threads"])
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    v = args["variant"]
+    model, x, y = compiled_model(v)
     batch = v["batchSize"]
-    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (batch, v["seqLen"]))]
-    y = rng.integers(0, 2, (batch, v["tasks"])).astype(np.float32)
     for _ in range(args["warmup"]):
         model.train_on_batch(x, y)
     best = 0.0
@@ -65,4 +69,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(json.loads(sys.argv[1]))

@@ -75,7 +75,7 @@ export class CompiledForward {
     );
     const name = functionName('forward');
     try {
-      if (recorder.stepInputs.some(({ kind }) => kind !== 'windows' && kind !== 'labels')) throw new Error('the forward pass draws per-step values other than the batch');
+      if (recorder.stepInputs.some(({ kind }) => kind !== 'sequences' && kind !== 'labels')) throw new Error('the forward pass draws per-step values other than the batch');
       const { spec, inputs } = functionSpec(name, recorder, {
         handleIds: [],
         weightIds,

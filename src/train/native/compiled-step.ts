@@ -37,6 +37,17 @@ export interface CompileOptions {
    */
   xla?: boolean;
   log?: (line: string) => void;
+  /** Receives each step function TensorFlow accepted, to run it outside this process (bench/profile_graph.py). */
+  exportFunction?: (fn: ExportedFunction) => void;
+}
+
+/** A compiled step as TensorFlow runs it: its FunctionDef, the shapes of its resource inputs and the recorded step's input values. */
+export interface ExportedFunction {
+  name: string;
+  functionDef: Uint8Array;
+  /** The shape of each weight: the resource inputs are w, m, v per weight. */
+  weightShapes: number[][];
+  inputs: (CompiledFunction['inputs'][number] & { values: Float32Array | Int32Array | Uint8Array })[];
 }
 
 export class CompiledTrainStep {
@@ -138,8 +149,14 @@ export class CompiledTrainStep {
     try {
       const outputs = [{ name: 'loss', id: recorded.lossId }, ...recorded.updatedIds.map((id, i) => ({ name: `weight_${i}`, id }))];
       const { spec, inputs } = functionSpec(name, recorded.recorder, { handleIds, weightIds, outputs });
-      this.ops.addFunction(encodeFunctionDef(xla ? markForXla(spec, this.ops) : spec, this.ops.opCatalog()));
+      const functionDef = encodeFunctionDef(xla ? markForXla(spec, this.ops) : spec, this.ops.opCatalog());
+      this.ops.addFunction(functionDef);
       fn = { name, inputs };
+      if (this.options.exportFunction) {
+        const { recorder } = recorded;
+        const values = recorder.stepInputs.map(({ id }) => recorder.uploads.get(id)!.values);
+        this.options.exportFunction({ name, functionDef, weightShapes: network.variables.map((w) => [...w.shape]), inputs: inputs.map((input, i) => ({ ...input, values: values[i]! })) });
+      }
     } catch (err) {
       throw refused(err);
     }

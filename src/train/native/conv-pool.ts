@@ -1,71 +1,55 @@
 /**
  * relu(maxpool(conv1d(x)) + bias) as one custom-gradient op of TensorFlow ops, time-major
- * [steps, batch, filters] for the RNN. Why not Conv2D + MaxPool: measured on this machine
- * (tfjs-node on TF 2.21, one thread), Conv2D over [batch, seqLen, 1, 4] is several times slower
- * than the same FLOPs as one MatMul, MaxPoolGrad costs ~10x a Max reduction, and tfjs's ReLU
- * gradient goes through a slow Step kernel. So:
- * - the input windows that pool windows read are laid out on the host (data, outside the tape),
- *   one row per (step, sample, position in the pool window): overlapping pool windows simply
- *   repeat rows, so one code path serves every stride;
- * - conv = MatMul(windows, kernel); pool = Max over the pool axis; ReLU after the bias
- *   (max-pooling first is equal: both are per-channel monotonic);
- * - the forward keeps where the maxima are (a bool mask, Equal against the pooled maximum, and the
- *   count per pool window), not the conv output: full DanQ's conv output is 125 MB of float32,
- *   the mask 31 MB, and what is saved stays alive through the whole backward pass;
- * - backward: ReluGrad, then each pooled gradient goes to the positions of its maximum, split
- *   evenly when several are (SelectV2 broadcasting the share over the mask), and
- *   d kernel = windows^T d conv as one MatMul; no gradient w.r.t. the input is needed. Ties come
- *   from identical input windows (repeats, runs of N), whose rows of `windows` are equal, so the
- *   even split gives exactly MaxPool's first-maximum gradient for the kernel. Measured per
- *   DanQ-lite batch, one thread: ArgMax alone takes 4.6 ms (TensorFlow's is not vectorised), the
- *   mask 0.6 ms, MaxPoolGrad 9.2 ms.
+ * [steps, batch, filters] for the RNN: Conv2D over the uploaded one-hot batch [batch, 1, bases,
+ * 4] (the sequence along the width, as Keras' Conv1D: along the height oneDNN's filter gradient is
+ * 2.5x slower), MaxPool, bias and ReLU (max-pooling first is equal: both are per-channel
+ * monotonic); backward ReluGrad, MaxPoolGrad and Conv2DBackpropFilter, no gradient w.r.t. the input.
+ * The conv reads only the bases some pool window reads, so a VALID pool covers every conv position.
+ * Why these kernels: measured per kernel inside the compiled step (bench:profile --graph, TF 2.21
+ * with oneDNN, one thread, mid model), they cost what Keras' Conv1D + MaxPooling1D cost, where
+ * im2col on the host + MatMul took 20% of a DanQ-lite step (and uploaded 17x the batch) and the
+ * max mask (Equal, count, SelectV2 share) took 4x MaxPool + MaxPoolGrad. The conv output is kept
+ * for MaxPoolGrad (full DanQ: 125 MB through the backward pass). Ties come from identical input
+ * windows (repeats, runs of N), so whichever maximum MaxPoolGrad picks, the kernel's gradient is
+ * the same. The eager path runs the same ops, at the same cost as the ops they replace.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ConvPoolShape } from '../conv-pool-shape.js';
 import { stepInput } from './step-trace.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 
-/** The im2col rows [steps * batch * poolSize, convKernel * 4], row (t, b, j) = the conv window at position t * poolStride + j of sample b. */
-export function poolWindows(x: Float32Array, d: ConvPoolShape): Float32Array {
-  const width = d.convKernel * 4;
-  const out = new Float32Array(d.steps * d.batch * d.poolSize * width);
-  let o = 0;
-  for (let t = 0; t < d.steps; t++) {
-    for (let b = 0; b < d.batch; b++) {
-      for (let j = 0; j < d.poolSize; j++) {
-        const start = (b * d.seqLen + (t * d.poolStride + j) * d.convStride) * 4;
-        out.set(x.subarray(start, start + width), o);
-        o += width;
-      }
-    }
-  }
-  return out;
-}
-
 /** [steps, batch, filters]; gradients flow to kernel [convKernel, 4, filters] and bias [filters]. */
 export function convPoolRelu(x: Float32Array, kernel: tf.Tensor, bias: tf.Tensor, d: ConvPoolShape): tf.Tensor3D {
-  const width = d.convKernel * 4;
-  const windows = stepInput('windows', tf.tensor2d(poolWindows(x, d), [d.steps * d.batch * d.poolSize, width]));
+  const ops = TensorFlowOps.active();
+  const sequences = stepInput('sequences', tf.tensor4d(x.subarray(0, d.batch * d.seqLen * 4), [d.batch, 1, d.seqLen, 4]));
+  // Data, outside the tape: the bases some pool window reads, so the conv has d.positions positions.
+  const input = tf.slice(sequences, [0, 0, 0, 0], [d.batch, 1, (d.positions - 1) * d.convStride + d.convKernel, 4]);
+  const window = [ops.ints('ksize', [1, 1, d.poolSize, 1]), ops.ints('strides', [1, 1, d.poolStride, 1]), ops.string('padding', 'VALID'), ops.string('data_format', 'NHWC'), ops.float32()];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [kernelIn, biasIn] = args as tf.Tensor[];
     const save = args[2] as tf.GradSaveFunc;
-    const ops = TensorFlowOps.active();
-    const conv = tf.reshape(tf.matMul(windows, tf.reshape(kernelIn!, [width, d.filters])), [d.steps, d.batch, d.poolSize, d.filters]);
-    const pooled = tf.max(conv, 2, true);
-    const [atMaximum] = ops.run('Equal', [ops.float32(), ops.bool('incompatible_shape_error', true)], [conv, pooled], 1);
-    const maxima = tf.sum(tf.cast(atMaximum!, 'float32'), 2);
-    const y = tf.relu(tf.add(tf.squeeze(pooled, [2]), biasIn!)) as tf.Tensor3D;
-    save([windows, atMaximum!, maxima, y]);
+    const conv = tf.conv2d(input, tf.reshape<tf.Rank.R4>(kernelIn!, [1, d.convKernel, 4, d.filters]), [1, d.convStride], 'valid');
+    const [pooled] = ops.run('MaxPool', window, [conv], 1);
+    const yBatchMajor = tf.relu(tf.add(tf.reshape(pooled!, [d.batch, d.steps, d.filters]), biasIn!));
+    save([input, conv, pooled!, yBatchMajor]);
     return {
-      value: y,
+      value: tf.transpose(yBatchMajor, [1, 0, 2]) as tf.Tensor3D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sWindows, sAtMaximum, sMaxima, sY] = saved;
-        const [dPre] = ops.run('ReluGrad', [ops.float32()], [dy, sY], 1);
+        const [sInput, sConv, sPooled, sY] = saved;
+        const [dPre] = ops.run('ReluGrad', [ops.float32()], [tf.transpose(dy, [1, 0, 2]), sY], 1);
         const dBias = tf.sum(dPre!, [0, 1]);
-        const share = tf.expandDims(tf.div(dPre!, sMaxima!), 2);
-        const [dConv] = ops.run('SelectV2', [ops.float32()], [sAtMaximum, share, tf.scalar(0)], 1);
-        const dKernel = tf.reshape(tf.matMul(sWindows!, tf.reshape(dConv!, [d.steps * d.batch * d.poolSize, d.filters]), true, false), kernel.shape);
-        return [dKernel, dBias];
+        const [dConv] = ops.run('MaxPoolGrad', window, [sConv, sPooled, tf.reshape(dPre!, [d.batch, 1, d.steps, d.filters])], 1);
+        const filterAttrs = [
+          ops.float32(),
+          ops.ints('strides', [1, 1, d.convStride, 1]),
+          ops.bool('use_cudnn_on_gpu', true),
+          ops.string('padding', 'VALID'),
+          ops.string('data_format', 'NHWC'),
+          ops.ints('dilations', [1, 1, 1, 1]),
+        ];
+        const filterSizes = tf.tensor1d([1, d.convKernel, 4, d.filters], 'int32');
+        const [dKernel] = ops.run('Conv2DBackpropFilter', filterAttrs, [sInput, filterSizes, dConv], 1);
+        return [tf.reshape(dKernel!, kernel.shape), dBias];
       },
     };
   }) as (...inputs: tf.Tensor[]) => tf.Tensor;

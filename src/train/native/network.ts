@@ -2,7 +2,7 @@
  * The DanQ network on the native backends (tfjs-node, tfjs-node-gpu): the same weights and layout
  * as the fast path in ../fast/network.ts, but every op is a TensorFlow op on the
  * device, so a training step reads nothing back to the host until its loss: conv, pool, bias and
- * ReLU as MatMul + Max (conv-pool.ts), the RNN through TensorFlow's fused kernels (rnn.ts),
+ * ReLU as Conv2D + MaxPool (conv-pool.ts), the RNN through TensorFlow's fused kernels (rnn.ts),
  * dense layers as fused MatMul + BiasAdd (+ Relu). Dropout masks are drawn on the device by
  * TensorFlow's counter-based StatelessRandomUniform (Philox), keyed by two draws from the trial's
  * seeded dropout Rng, so they are reproducible and resume exactly (the Rng state is checkpointed),

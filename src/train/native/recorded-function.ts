@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng.js';
 import { ADAM_BETA1, ADAM_BETA2 } from '../optimizer.js';
-import { poolWindows } from './conv-pool.js';
 import type { NativeNetwork } from './network.js';
 import type { RecordedUpload, StepInputKind, StepRecorder } from './step-trace.js';
 import { DT, type FunctionNode, type FunctionSpec, type TensorRef } from './tensorflow-function.js';
@@ -58,8 +57,8 @@ export interface StepContext {
 /** A per-step input's value, computed as the eager step computes it (same code, same Rng draws). */
 export function stepValues(kind: StepInputKind, c: StepContext): Float32Array | Int32Array {
   switch (kind) {
-    case 'windows':
-      return poolWindows(c.x, c.network.convPoolShape(c.batch));
+    case 'sequences':
+      return c.x.subarray(0, c.batch * c.network.variant.seqLen * 4);
     case 'labels':
       return c.y.subarray(0, c.batch * c.network.variant.tasks);
     case 'dropout-key':
@@ -70,6 +69,9 @@ export function stepValues(kind: StepInputKind, c: StepContext): Float32Array | 
       return Float32Array.of(ADAM_BETA2 ** c.t);
   }
 }
+
+/** Ops whose output may share its first input's buffer. */
+const VIEW_OPS = new Set(['Identity', 'Reshape', 'ExpandDims', 'Squeeze', 'Snapshot']);
 
 export interface StepIds {
   /** Resource handles (function inputs, in this order). */
@@ -125,14 +127,33 @@ export function functionSpec(name: string, recorder: StepRecorder, ids: StepIds)
   const nodes: FunctionNode[] = [];
   /** Per resource input, the last node that used it: the next one waits for it. */
   const lastUser = new Map<string, string>();
+  /** Nodes whose output shares a resource's buffer (its reads, and views of them), by resource. */
+  const views = new Map<string, string>();
+  /**
+   * Per resource, the nodes that consumed such a view since its last use: its next update waits
+   * for them too, since TensorFlow copies a variable (full DanQ's dense kernel: 177 MB) that an
+   * update finds still shared.
+   */
+  const viewReaders = new Map<string, Set<string>>();
   const addNode = (node: FunctionNode) => {
     const after = new Set<string>();
     for (const input of node.inputs) {
-      if (!('arg' in input) || !resources.has(input.arg)) continue;
+      if (!('arg' in input)) {
+        const resource = views.get(input.node);
+        if (resource) viewReaders.get(resource)!.add(node.name);
+        continue;
+      }
+      if (!resources.has(input.arg)) continue;
       const previous = lastUser.get(input.arg);
       if (previous) after.add(previous);
+      for (const reader of viewReaders.get(input.arg) ?? []) after.add(reader);
+      viewReaders.set(input.arg, new Set());
       lastUser.set(input.arg, node.name);
+      if (node.op === 'ReadVariableOp') views.set(node.name, input.arg);
     }
+    const viewed = node.inputs[0];
+    const resource = viewed && 'node' in viewed ? views.get(viewed.node) : undefined;
+    if (resource && VIEW_OPS.has(node.op)) views.set(node.name, resource);
     nodes.push(after.size > 0 ? { ...node, controlInputs: [...after] } : node);
   };
   const dtypeAttr = ops.float32('dtype');

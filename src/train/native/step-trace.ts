@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OpAttr } from './tensorflow-ops.js';
 
 /** What varies from one step to the next, in the order the step creates it. */
-export type StepInputKind = 'windows' | 'labels' | 'dropout-key' | 'beta1-power' | 'beta2-power';
+export type StepInputKind = 'sequences' | 'labels' | 'dropout-key' | 'beta1-power' | 'beta2-power';
 
 export interface TensorMeta {
   id: number;

@@ -131,6 +131,11 @@ export class TensorFlowOps {
     return { name, type: this.backend.binding.TF_ATTR_INT, value };
   }
 
+  /** A list-of-ints attribute (e.g. ksizes, strides). */
+  ints(name: string, values: readonly number[]): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_INT, value: [...values] };
+  }
+
   string(name: string, value: string): OpAttr {
     return { name, type: this.backend.binding.TF_ATTR_STRING, value };
   }
