@@ -65,12 +65,12 @@ test('the GPU check needs an NVIDIA driver and respects CUDA_VISIBLE_DEVICES', (
 });
 
 test('training processes share the cores: one trial takes them all, one inter-op thread per large branch, never fewer than one', () => {
-  assert.deepEqual(trainingThreads(1, 16), { intraOp: 16, interOp: 2 });
+  assert.deepEqual(trainingThreads(1, 16), { intraOp: 8, interOp: 2 });
   assert.deepEqual(trainingThreads(2, 2), { intraOp: 1, interOp: 1 });
-  assert.deepEqual(trainingThreads(1, 2), { intraOp: 2, interOp: 2 });
-  assert.deepEqual(trainingThreads(3, 16), { intraOp: 5, interOp: 2 });
+  assert.deepEqual(trainingThreads(1, 2), { intraOp: 1, interOp: 2 });
+  assert.deepEqual(trainingThreads(3, 16), { intraOp: 2, interOp: 2 });
   assert.deepEqual(trainingThreads(8, 2), { intraOp: 1, interOp: 1 });
-  assert.deepEqual(trainingThreads(0, 4), { intraOp: 4, interOp: 2 });
+  assert.deepEqual(trainingThreads(0, 4), { intraOp: 2, interOp: 2 });
 });
 
 test('training processes get their share of the cores and quiet logs unless told otherwise', () => {
@@ -80,9 +80,9 @@ test('training processes get their share of the cores and quiet logs unless told
   assert.equal(defaults.TF_NUM_INTRAOP_THREADS, '1');
   assert.equal(defaults.TF_NUM_INTEROP_THREADS, '1');
   const alone = trainingProcessEnv({}, 1, 16);
-  assert.deepEqual([alone.TF_NUM_INTRAOP_THREADS, alone.TF_NUM_INTEROP_THREADS], ['16', '2']);
-  const told = trainingProcessEnv({ SWEEP_TRAIN_THREADS: '3' }, 4, 4);
-  assert.deepEqual([told.TF_NUM_INTRAOP_THREADS, told.TF_NUM_INTEROP_THREADS], ['3', '2']);
+  assert.deepEqual([alone.TF_NUM_INTRAOP_THREADS, alone.TF_NUM_INTEROP_THREADS], ['8', '2']);
+  const told = trainingProcessEnv({ SWEEP_TRAIN_THREADS: '4' }, 4, 4);
+  assert.deepEqual([told.TF_NUM_INTRAOP_THREADS, told.TF_NUM_INTEROP_THREADS], ['2', '2']);
   const explicit = trainingProcessEnv({ SWEEP_TRAIN_THREADS: '2', TF_NUM_INTRAOP_THREADS: '4', TF_NUM_INTEROP_THREADS: '2', TF_CPP_MIN_LOG_LEVEL: '0' });
   assert.deepEqual([explicit.TF_NUM_INTRAOP_THREADS, explicit.TF_NUM_INTEROP_THREADS, explicit.TF_CPP_MIN_LOG_LEVEL], ['4', '2', '0']);
   for (const bad of ['0', '1.5', 'two']) {
