@@ -20,6 +20,7 @@ import { CompiledTrainStep, type CompileOptions, type ExportedFunction } from '.
 import { NativeNetwork } from '../../src/train/native/network.js';
 import { NativeOptimizer } from '../../src/train/native/optimizer.js';
 import { decodeString, ProtoWriter, readFields } from '../../src/train/native/protobuf-wire.js';
+import { handleId, StepRecorder } from '../../src/train/native/step-trace.js';
 import { DT, encodeFunctionDef, tensorAttr, type FunctionSpec } from '../../src/train/native/tensorflow-function.js';
 import { TensorFlowOps } from '../../src/train/native/tensorflow-ops.js';
 import { predict, trainStep, trainStepLoss } from '../../src/train/train.js';
@@ -222,6 +223,27 @@ test('the compiled step trains exactly like the eager native step on every varia
     compiled.optimizer.slots.forEach((s, i) => assert.ok(maxRelativeDifference(s, eager.optimizer.slots[i]!) <= 1e-5, `${label}: optimizer slot ${i}`));
   }
   assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind');
+});
+
+test('recording a step records its weight and slot updates without running them', { skip }, () => {
+  for (const v of [tinyVariant(), tinyVariant({ optimizer: 'rmsprop' })]) {
+    const network = new NativeNetwork(v, perturbedWeights(v));
+    const optimizer = new NativeOptimizer(v.optimizer, v.learningRate, network.variables);
+    const data = new Rng(5);
+    const x = Float32Array.from({ length: v.batchSize * v.seqLen * 4 }, () => (data.next() < 0.25 ? 1 : 0));
+    const y = Float32Array.from({ length: v.batchSize * v.tasks }, () => (data.next() < 0.5 ? 1 : 0));
+    try {
+      const weights = network.readWeights();
+      const slots = optimizer.getState().slots;
+      const { recorder } = StepRecorder.record(() => tf.tidy(() => handleId(trainStepLoss(network, optimizer, x, y, v.batchSize, new Rng(9)))));
+      assert.equal(recorder.ops.filter((op) => op.op === 'ResourceApplyAdam').length, network.variables.length, `${v.optimizer}: one update per weight recorded`);
+      assert.deepEqual(network.readWeights(), weights, `${v.optimizer}: the weights are as before`);
+      assert.deepEqual(optimizer.getState().slots, slots, `${v.optimizer}: the slots are as before`);
+    } finally {
+      network.dispose();
+      optimizer.dispose();
+    }
+  }
 });
 
 /** The nodes of a serialized FunctionDef: name, op, and inputs (data "node:arg:k" or argument names, control "^node"). */

@@ -103,27 +103,22 @@ export class NativeOptimizer implements WeightOptimizer {
     return ++this.step;
   }
 
-  /**
-   * Keeps the current weights, slots and step count; the returned function puts them back (and
-   * re-reads the network's weights). Recording a step runs it, and the recorded step must not count.
-   */
-  snapshot(): () => void {
-    const step = this.step;
-    // A resource update never writes a buffer another tensor reads: TensorFlow copies it first.
-    const kept = this.handles.map((h) => ({ w: this.read(h.w), m: this.read(h.m), v: this.read(h.v) }));
-    return () => {
-      this.step = step;
-      this.handles.forEach((h, i) => {
-        const saved = kept[i]!;
-        this.assign(h.w, saved.w);
-        this.assign(h.m, saved.m);
-        this.assign(h.v, saved.v);
-        tf.dispose([saved.w, saved.m, saved.v]);
-        const { name } = this.weights[i]!;
-        this.weights[i]!.dispose();
-        this.weights[i] = tf.tidy(() => tf.variable(this.read(h.w), true, name));
-      });
-    };
+  /** The number of updates so far (a recorded step counts one, though its updates do not run). */
+  get stepCount(): number {
+    return this.step;
+  }
+
+  set stepCount(step: number) {
+    this.step = step;
+  }
+
+  /** Replaces the network's weights by fresh reads of their resource variables (after a compiled call that failed had released them). */
+  rereadWeights(): void {
+    this.handles.forEach((h, i) => {
+      const { name, isDisposed } = this.weights[i]!;
+      if (!isDisposed) this.weights[i]!.dispose();
+      this.weights[i] = tf.tidy(() => tf.variable(this.read(h.w), true, name));
+    });
   }
 
   getState(): OptimizerState {

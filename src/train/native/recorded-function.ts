@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng.js';
 import { ADAM_BETA1, ADAM_BETA2 } from '../optimizer.js';
 import type { NativeNetwork } from './network.js';
-import type { RecordedUpload, StepInputKind, StepRecorder } from './step-trace.js';
+import { type RecordedUpload, type StepInputKind, type StepRecorder, writesResource } from './step-trace.js';
 import { DT, type FunctionNode, type FunctionSpec, type TensorRef } from './tensorflow-function.js';
 import { TensorFlowOps } from './tensorflow-ops.js';
 import { tensorAttr, typeAttr } from './tensorflow-function.js';
@@ -84,6 +84,8 @@ export interface StepIds {
   weightsAsInputs?: boolean;
   /** The function's outputs, in order. */
   outputs: { name: string; id: number }[];
+  /** Leaves out the resource writes (the updates): a function that computes the step without changing the weights. */
+  withoutWrites?: boolean;
 }
 
 /**
@@ -174,6 +176,7 @@ export function functionSpec(name: string, recorder: StepRecorder, ids: StepIds)
     return ref;
   };
   recorder.ops.forEach((op, n) => {
+    if (ids.withoutWrites && writesResource(op.op)) return;
     const node = `op_${n}_${op.op}`;
     const inputs = op.inputs.map((id) => refs.get(id) ?? constant(id, recorder.uploads.get(id) ?? recorder.readExternal(id)));
     const attrs = catalog.completeAttrs(

@@ -69,6 +69,9 @@ const lstmSequence = customSequenceOp(([xs, kernel, recurrent, bias], save) => {
       const gradAttrs = [ops.bool('use_peephole', false), ops.float32()];
       const csGrad = tf.zerosLike(dy);
       const [dx, , , dw, , , , db] = ops.run('BlockLSTMGradV2', gradAttrs, [ops.int64(steps), sx, sZeros, sZeros, sw, sPeephole, sPeephole, sPeephole, sb, ...sOutputs, csGrad, dy], 8);
+      // Freed now, not when the whole backward pass ends: the eager step's peak comes later, at
+      // the conv's gradient (full DanQ: 0.13 GB of gate buffers for the two directions).
+      tf.dispose([csGrad, ...sOutputs]);
       const [dKernel, dRecurrent] = tf.split(dw!, [inputs, units], 0);
       return [dx!, dKernel!, dRecurrent!, db!];
     },

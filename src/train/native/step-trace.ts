@@ -2,7 +2,8 @@
  * Recording what one eager training step asks TensorFlow to do, so compiled-step.ts can replay it
  * as one function. Every op tfjs-node runs, its own kernels and the ones called by name, goes
  * through the addon's `executeOp`, and every host value it uploads through `createTensor`: while
- * a recorder runs, the backend's binding is wrapped so both are logged (and still executed), with
+ * a recorder runs, the backend's binding is wrapped so both are logged (and executed, but for
+ * resource writes: see writesResource), with
  * tensors named by the addon's handle ids.
  *
  * The step's own code marks the tensors that hold per-step data (`stepInput`): the batch, the
@@ -58,6 +59,16 @@ interface RecordableBackend {
 
 let active: StepRecorder | undefined;
 
+/**
+ * Ops that only write resource variables (weights, optimizer slots) are recorded but not run: the
+ * recorded step leaves them as they were, so nothing has to be undone, and no saved copy of them
+ * is held while it runs (an update that finds its buffer shared copies it: full DanQ's weights and
+ * slots are 0.55 GB). What the step computes after them is only re-reads of the weights.
+ */
+export function writesResource(op: string): boolean {
+  return /^Assign(Add|Sub)?VariableOp$/.test(op) || op.startsWith('ResourceApply');
+}
+
 /** Marks `tensor` as per-step data of the step being recorded (a no-op otherwise); returns it. */
 export function stepInput<T extends tf.Tensor>(kind: StepInputKind, tensor: T): T {
   // Uploaded now, while the tensor surely lives: its handle id names the function input.
@@ -93,7 +104,7 @@ export class StepRecorder {
     backend.binding = Object.create(binding, {
       executeOp: {
         value: (op: string, attrs: OpAttr[], inputs: number[], numOutputs: number) => {
-          const outputs = binding.executeOp(op, attrs, inputs, numOutputs);
+          const outputs = writesResource(op) ? [] : binding.executeOp(op, attrs, inputs, numOutputs);
           recorder.ops.push({ op, attrs, inputs: [...inputs], outputs });
           return outputs;
         },
