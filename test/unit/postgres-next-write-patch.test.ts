@@ -19,3 +19,12 @@ test('the patch applies once, keeps the rest of the file, and refuses code it wa
   assert.equal(patchNextWrite(patched, 'connection.js'), patched, 'idempotent');
   assert.throws(() => patchNextWrite('function nextWrite(fn) { socket?.write(chunk, fn) }', 'x/connection.js'), /x\/connection\.js: nextWrite is not the code this patch was written for/);
 });
+
+test("npm's postinstall runs the patch, and the worker image copies it before its npm ci", () => {
+  const root = new URL('../../', import.meta.url);
+  const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.match(scripts.postinstall ?? '', /infra\/patches\/postgres-next-write\.ts/);
+  const dockerfile = readFileSync(new URL('infra/docker/worker.Dockerfile', root), 'utf8');
+  const copied = dockerfile.indexOf('COPY infra/patches ./infra/patches');
+  assert.ok(copied >= 0 && copied < dockerfile.indexOf('RUN npm ci'), 'infra/patches is copied before the first npm ci');
+});
