@@ -23,7 +23,7 @@ export function nvidiaGpuAbsence(env: Record<string, string | undefined> = proce
  * (at least one each), so one trial on a 16-core machine gets them all while 16 trials get one each
  * (per-op overhead dominates small models: slots already use the cores). Of a process's threads,
  * two run a compiled step's independent branches (the two RNN directions) side by side as inter-op
- * threads, and each of them gets half the rest as intra-op threads: intra x inter never exceeds
+ * threads, each with half the share as intra-op threads: intra x inter never exceeds
  * the process's share, since oversubscribed cores slowed every model (2 cores, 2 intra x 2 inter
  * against 1 x 2: mid 1,769 against 2,145 samples/s; full DanQ alone gained, 112 against 104).
  */
